@@ -1,0 +1,154 @@
+"""The database schema and its migrations.
+
+The schema is versioned: ``MIGRATIONS`` is an ordered tuple of steps, and the table ``schema_migrations`` records
+which steps a database has had. Opening a :class:`~grading.store.Store` applies the missing steps, each in one
+transaction, so an interrupted migration leaves the database as it was and an existing ``data/portfolio.duckdb``
+is carried forward without losing a row. A step is never edited once released; a change is a new step.
+
+Grades are events (STYLE.md 5): ``grade_events`` is append-only, and ``current_grades`` is a view over it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from grading.errors import StoreError
+
+if TYPE_CHECKING:
+    from grading.store import Store
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step: its version number, a short name, and the statements it runs."""
+
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+_CORE_TABLES = (
+    """
+    CREATE TABLE clients (
+        client_id      VARCHAR PRIMARY KEY,
+        name           VARCHAR NOT NULL,
+        service_model  VARCHAR CHECK (service_model IN ('managed', 'break_fix', 'project', 'hybrid')),
+        seats          INTEGER CHECK (seats >= 0),
+        client_since   DATE
+    )
+    """,
+    """
+    CREATE TABLE monthly_metrics (
+        client_id            VARCHAR NOT NULL,
+        month                DATE NOT NULL,
+        revenue              DOUBLE NOT NULL CHECK (revenue >= 0),
+        labor_hours          DOUBLE NOT NULL CHECK (labor_hours >= 0),
+        direct_costs         DOUBLE CHECK (direct_costs >= 0),
+        tickets              INTEGER CHECK (tickets >= 0),
+        after_hours_tickets  INTEGER CHECK (after_hours_tickets >= 0),
+        emergency_tickets    INTEGER CHECK (emergency_tickets >= 0),
+        days_to_pay          DOUBLE CHECK (days_to_pay >= 0),
+        disputed_invoices    INTEGER CHECK (disputed_invoices >= 0),
+        PRIMARY KEY (client_id, month)
+    )
+    """,
+    """
+    CREATE TABLE assessments (
+        client_id                VARCHAR NOT NULL,
+        assessed_on              DATE NOT NULL,
+        assessor                 VARCHAR NOT NULL DEFAULT '',
+        pays_on_time             TINYINT CHECK (pays_on_time BETWEEN 1 AND 5),
+        values_service           TINYINT CHECK (values_service BETWEEN 1 AND 5),
+        trusted_advisor          TINYINT CHECK (trusted_advisor BETWEEN 1 AND 5),
+        follows_process          TINYINT CHECK (follows_process BETWEEN 1 AND 5),
+        open_to_recommendations  TINYINT CHECK (open_to_recommendations BETWEEN 1 AND 5),
+        caller_id                VARCHAR CHECK (caller_id IN ('happy', 'neutral', 'dread')),
+        note                     VARCHAR,
+        PRIMARY KEY (client_id, assessed_on, assessor)
+    )
+    """,
+    "CREATE SEQUENCE grade_event_ids START 1",
+    """
+    CREATE TABLE grade_events (
+        event_id     BIGINT PRIMARY KEY DEFAULT nextval('grade_event_ids'),
+        client_id    VARCHAR NOT NULL,
+        graded_on    DATE NOT NULL,
+        grade        VARCHAR NOT NULL CHECK (grade IN ('A', 'B', 'C', 'D')),
+        grader       VARCHAR NOT NULL DEFAULT '',
+        note         VARCHAR NOT NULL DEFAULT '',
+        source       VARCHAR NOT NULL DEFAULT 'import',
+        recorded_at  TIMESTAMP NOT NULL DEFAULT current_timestamp
+    )
+    """,
+    # The current manual grade of a client is its latest event: latest date, and on the same date the one
+    # recorded last.
+    """
+    CREATE VIEW current_grades AS
+    SELECT client_id, grade, graded_on, grader, note, source, event_id
+    FROM grade_events
+    QUALIFY row_number() OVER (PARTITION BY client_id ORDER BY graded_on DESC, event_id DESC) = 1
+    """,
+    """
+    CREATE TABLE settings (
+        name        VARCHAR PRIMARY KEY,
+        value_json  VARCHAR NOT NULL,
+        updated_at  TIMESTAMP NOT NULL DEFAULT current_timestamp
+    )
+    """,
+    """
+    CREATE TABLE model_registry (
+        model_id      VARCHAR PRIMARY KEY,
+        file_name     VARCHAR NOT NULL,
+        content_hash  VARCHAR NOT NULL,
+        card_json     VARCHAR NOT NULL,
+        trained_at    TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        is_active     BOOLEAN NOT NULL DEFAULT false
+    )
+    """,
+)
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "core tables", _CORE_TABLES),)
+
+
+def current_version(store: Store) -> int:
+    """Return the highest migration applied to ``store`` (0 for a new, empty database)."""
+    exists = store.scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?",
+        ["schema_migrations"],
+    )
+    if not exists:
+        return 0
+    return int(store.scalar("SELECT coalesce(max(version), 0) FROM schema_migrations"))
+
+
+def migrate(store: Store, migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
+    """Apply every migration ``store`` has not had yet, each in its own transaction; return the new version.
+
+    Raises
+    ------
+    StoreError
+        The database was written by a newer ClientGrade than this one (its schema is ahead of the code).
+    """
+    known = max(step.version for step in migrations)
+    version = current_version(store)
+    if version > known:
+        raise StoreError(
+            f"The database {store.path} has schema version {version}, newer than this ClientGrade knows "
+            f"({known}). Update ClientGrade, or open another file with --db."
+        )
+    if version == 0:
+        store.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+            " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+        )
+    for step in migrations:
+        if step.version <= version:
+            continue
+        with store.transaction() as tx:
+            for statement in step.statements:
+                tx.execute(statement)
+            tx.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [step.version, step.name])
+        version = step.version
+    return version

@@ -1,0 +1,173 @@
+"""The settings registry: every setting's name, default and line of help, in one place.
+
+Like datasette's ``SETTINGS`` tuple, :data:`SETTINGS` is the single list of what an owner can change. Values the
+owner sets are stored in the database table ``settings`` (as JSON); :func:`load_settings` returns the defaults
+overlaid with what is stored, so a setting changed in the app takes effect on the next rerun, with no restart.
+A test checks that every setting is documented in the README.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from grading.errors import SettingError
+
+if TYPE_CHECKING:
+    from grading.store import Store
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: ``kind`` is ``float``, ``int``, ``bool`` or ``choice`` (one of ``choices``)."""
+
+    name: str
+    default: Any
+    help: str
+    kind: str = "float"
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    group: str = "general"
+
+
+CURRENCIES = ("EUR", "USD", "GBP", "CHF", "AUD", "CAD", "NZD", "SEK", "NOK", "DKK", "PLN", "ZAR")
+
+SETTINGS: tuple[Setting, ...] = (
+    # General
+    Setting("currency", "EUR", "Currency every amount is shown in (ISO code).", "choice", choices=CURRENCIES),
+    Setting(
+        "labor_cost_rate",
+        45.0,
+        "What one hour of technician time costs you (wages and overhead), per hour.",
+        minimum=0,
+    ),
+    Setting(
+        "scoring_window_months",
+        12,
+        "How many trailing months of metrics the scorecard, the model and the simulation look at.",
+        "int",
+        minimum=1,
+        maximum=60,
+    ),
+    Setting(
+        "max_upload_mb",
+        50.0,
+        "Largest file, in MB, that an import accepts; larger files are refused before they are read.",
+        minimum=0.1,
+        maximum=2048,
+    ),
+)
+
+
+def setting(name: str) -> Setting:
+    """Return the registered setting called ``name``.
+
+    Raises
+    ------
+    SettingError
+        No setting has that name.
+    """
+    for candidate in SETTINGS:
+        if candidate.name == name:
+            return candidate
+    raise SettingError(f"There is no setting called '{name}'.")
+
+
+def defaults() -> dict[str, Any]:
+    """Return every setting's default, by name."""
+    return {item.name: item.default for item in SETTINGS}
+
+
+def coerce(name: str, value: Any) -> Any:
+    """Return ``value`` converted to the type of setting ``name`` and checked against its range.
+
+    Raises
+    ------
+    SettingError
+        The value has the wrong type or is outside the setting's range or choices.
+    """
+    item = setting(name)
+    try:
+        if item.kind == "bool":
+            if isinstance(value, str):
+                lowered = value.strip().lower()
+                if lowered not in {"true", "false", "1", "0", "yes", "no", "on", "off"}:
+                    raise ValueError(value)
+                converted: Any = lowered in {"true", "1", "yes", "on"}
+            else:
+                converted = bool(value)
+        elif item.kind == "int":
+            as_float = float(value)
+            if not as_float.is_integer():
+                raise ValueError(value)
+            converted = int(as_float)
+        elif item.kind == "float":
+            converted = float(value)
+            if not math.isfinite(converted):
+                raise ValueError(value)
+        elif item.kind == "choice":
+            converted = str(value).strip()
+            if converted not in item.choices:
+                raise SettingError(f"Setting '{name}' must be one of {', '.join(item.choices)}; got '{value}'.")
+        else:
+            converted = value
+    except (TypeError, ValueError) as error:
+        raise SettingError(f"Setting '{name}' needs a {item.kind} value; got '{value}'.") from error
+    if item.kind in {"int", "float"}:
+        if item.minimum is not None and converted < item.minimum:
+            raise SettingError(f"Setting '{name}' must be at least {item.minimum}; got {converted}.")
+        if item.maximum is not None and converted > item.maximum:
+            raise SettingError(f"Setting '{name}' must be at most {item.maximum}; got {converted}.")
+    return converted
+
+
+def load_settings(store: Store) -> dict[str, Any]:
+    """Return every setting: the stored value where the owner set one, else the default.
+
+    A stored value whose setting no longer exists is ignored; one that no longer passes its checks falls back
+    to the default rather than breaking the app.
+    """
+    values = defaults()
+    for name, value_json in store.rows("SELECT name, value_json FROM settings"):
+        if name not in values:
+            continue
+        try:
+            values[name] = coerce(name, json.loads(value_json))
+        except (SettingError, ValueError):
+            continue
+    return values
+
+
+def save_settings(store: Store, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate and store ``changes`` (name to value) in one transaction; return the settings after the change.
+
+    Raises
+    ------
+    SettingError
+        A name is unknown or a value invalid; then nothing is stored.
+    """
+    checked = {name: coerce(name, value) for name, value in changes.items()}
+    with store.transaction() as tx:
+        for name, value in checked.items():
+            tx.execute(
+                "INSERT INTO settings (name, value_json, updated_at) VALUES (?, ?, current_timestamp) "
+                "ON CONFLICT (name) DO UPDATE SET value_json = excluded.value_json, updated_at = current_timestamp",
+                [name, json.dumps(value)],
+            )
+    return load_settings(store)
+
+
+def reset_settings(store: Store, names: list[str] | None = None) -> dict[str, Any]:
+    """Forget the stored values of ``names`` (all settings when ``None``), so their defaults apply again."""
+    with store.transaction() as tx:
+        if names is None:
+            tx.execute("DELETE FROM settings")
+        else:
+            for name in names:
+                setting(name)
+                tx.execute("DELETE FROM settings WHERE name = ?", [name])
+    return load_settings(store)

@@ -1,0 +1,219 @@
+"""The one door to the database.
+
+Every query of ClientGrade runs through :class:`Store`: it is the only module that imports ``duckdb``. The rules
+it keeps (STYLE.md 3 and 4):
+
+- one connection per process (the app keeps its ``Store`` in ``st.cache_resource``), and a fresh cursor for every
+  call, inside a ``with`` block, fully drained before it closes, because DuckDB 2.0 refuses a connection that two
+  threads use at once and keeps a streaming result attached to its cursor until it is read to the end;
+- parameterized SQL only (``?`` placeholders); values are never formatted into the text;
+- writes go through :meth:`Store.transaction`, all or nothing, one writer at a time within the process (appends
+  from several sessions are serialized here instead of failing with a DuckDB write-write conflict);
+- ``duckdb.Error`` becomes :class:`~grading.errors.StoreError` here, with a message a user can act on, and a file
+  held by another process becomes :class:`~grading.errors.DatabaseLockedError`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from grading.errors import DatabaseLockedError, StoreError
+
+Params = Sequence[Any] | dict[str, Any] | None
+
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
+def _translate(error: duckdb.Error, path: Path) -> StoreError:
+    """Turn a DuckDB error into the project's error with a sentence a user can act on."""
+    text = str(error)
+    if isinstance(error, duckdb.IOException) and "lock" in text.lower():
+        holder = _LOCK_HOLDER.search(text)
+        who = f" (process {holder.group('pid')})" if holder else ""
+        return DatabaseLockedError(
+            f"The database file {path} is in use by another program{who}. Close the other ClientGrade app or "
+            f"command that has it open, or point --db / CLIENTGRADE_DB at another file."
+        )
+    if isinstance(error, duckdb.TransactionException) and "conflict" in text.lower():
+        return StoreError(f"Another change to {path} got there first; nothing was written. Please try again.")
+    first_line = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    return StoreError(f"The database {path} refused the operation: {first_line}")
+
+
+class Transaction:
+    """A write transaction on one cursor; obtained from :meth:`Store.transaction`, never built directly."""
+
+    def __init__(self, cursor: duckdb.DuckDBPyConnection, path: Path):
+        self._cursor = cursor
+        self._path = path
+        self._frame_count = 0
+
+    def execute(self, sql: str, params: Params = None) -> None:
+        """Run one statement inside the transaction."""
+        try:
+            self._cursor.execute(sql, params)
+            self._cursor.fetchall()
+        except duckdb.Error as error:
+            raise _translate(error, self._path) from error
+
+    def query(self, sql: str, params: Params = None) -> pd.DataFrame:
+        """Run a query inside the transaction (it sees the transaction's own writes) and return a frame."""
+        try:
+            self._cursor.execute(sql, params)
+            return self._cursor.df()
+        except duckdb.Error as error:
+            raise _translate(error, self._path) from error
+
+    def scalar(self, sql: str, params: Params = None) -> Any:
+        """Run a query inside the transaction and return the first column of its first row (or ``None``)."""
+        try:
+            self._cursor.execute(sql, params)
+            rows = self._cursor.fetchall()
+        except duckdb.Error as error:
+            raise _translate(error, self._path) from error
+        return rows[0][0] if rows else None
+
+    @contextmanager
+    def frame(self, frame: pd.DataFrame) -> Iterator[str]:
+        """Make ``frame`` queryable by name inside the transaction; yields the name to use in SQL.
+
+        The frame is scanned by DuckDB directly (no per-row Python) and unregistered afterwards.
+        """
+        self._frame_count += 1
+        name = f"incoming_frame_{self._frame_count}"
+        self._cursor.register(name, frame)
+        try:
+            yield name
+        finally:
+            self._cursor.unregister(name)
+
+
+class Store:
+    """The ClientGrade database: one DuckDB file (or ``:memory:``), migrated to the current schema on open.
+
+    Parameters
+    ----------
+    path:
+        The database file; its folder is created if missing. ``":memory:"`` gives a private in-memory store.
+    migrate:
+        Bring the schema up to date on open (the default). Tests of the migrations themselves turn it off.
+
+    Raises
+    ------
+    DatabaseLockedError
+        Another process holds the file.
+    StoreError
+        The file is not a DuckDB database or cannot be opened.
+    """
+
+    def __init__(self, path: str | Path, *, migrate: bool = True):
+        self.path = Path(path)
+        if str(path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._connection = duckdb.connect(str(path))
+        except duckdb.Error as error:
+            raise _translate(error, self.path) from error
+        # One writer at a time inside this process: Streamlit sessions are threads of one process, and DuckDB
+        # would otherwise fail the second of two concurrent writers with a conflict instead of queueing it.
+        self._write_lock = threading.RLock()
+        if migrate:
+            from grading.schema import migrate as migrate_schema
+
+            migrate_schema(self)
+
+    # -- reading -------------------------------------------------------------------------------------------
+
+    def query(self, sql: str, params: Params = None) -> pd.DataFrame:
+        """Run a read query on a fresh cursor and return the whole result as a frame."""
+        with self._connection.cursor() as cursor:
+            try:
+                cursor.execute(sql, params)
+                return cursor.df()
+            except duckdb.Error as error:
+                raise _translate(error, self.path) from error
+
+    def rows(self, sql: str, params: Params = None) -> list[tuple]:
+        """Run a read query on a fresh cursor and return all rows as tuples."""
+        with self._connection.cursor() as cursor:
+            try:
+                cursor.execute(sql, params)
+                return cursor.fetchall()
+            except duckdb.Error as error:
+                raise _translate(error, self.path) from error
+
+    def scalar(self, sql: str, params: Params = None) -> Any:
+        """Run a read query and return the first column of its first row, or ``None`` when there is no row."""
+        rows = self.rows(sql, params)
+        return rows[0][0] if rows else None
+
+    def table_names(self) -> list[str]:
+        """Return the names of the base tables in the main schema, sorted."""
+        return [
+            name
+            for (name,) in self.rows(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY table_name"
+            )
+        ]
+
+    # -- writing -------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Open a write transaction: everything inside commits together or not at all.
+
+        Any exception inside the block rolls the transaction back and propagates (DuckDB errors as
+        :class:`~grading.errors.StoreError`).
+        """
+        with self._write_lock, self._connection.cursor() as cursor:
+            try:
+                cursor.begin()
+            except duckdb.Error as error:
+                raise _translate(error, self.path) from error
+            try:
+                yield Transaction(cursor, self.path)
+            except BaseException:
+                try:
+                    cursor.rollback()
+                except duckdb.Error:
+                    pass  # the transaction is already aborted; the original error is the one to report
+                raise
+            try:
+                cursor.commit()
+            except duckdb.Error as error:
+                raise _translate(error, self.path) from error
+
+    def execute(self, sql: str, params: Params = None) -> None:
+        """Run one write statement in a transaction of its own."""
+        with self.transaction() as tx:
+            tx.execute(sql, params)
+
+    # -- lifetime ------------------------------------------------------------------------------------------
+
+    def checkpoint(self) -> None:
+        """Write the write-ahead log into the database file (before a backup or a byte-level copy)."""
+        with self._write_lock, self._connection.cursor() as cursor:
+            try:
+                cursor.execute("CHECKPOINT")
+                cursor.fetchall()
+            except duckdb.Error as error:
+                raise _translate(error, self.path) from error
+
+    def close(self) -> None:
+        """Close the connection; the store cannot be used afterwards."""
+        self._connection.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
