@@ -154,8 +154,8 @@ def save_settings(store: Store, changes: Mapping[str, Any]) -> dict[str, Any]:
     with store.transaction() as tx:
         for name, value in checked.items():
             tx.execute(
-                "INSERT INTO settings (name, value_json, updated_at) VALUES (?, ?, current_timestamp) "
-                "ON CONFLICT (name) DO UPDATE SET value_json = excluded.value_json, updated_at = current_timestamp",
+                "INSERT INTO settings (name, value_json, updated_at) VALUES (?, ?, now()) "
+                "ON CONFLICT (name) DO UPDATE SET value_json = excluded.value_json, updated_at = now()",
                 [name, json.dumps(value)],
             )
     return load_settings(store)

@@ -125,10 +125,12 @@ class Store:
         # One writer at a time inside this process: Streamlit sessions are threads of one process, and DuckDB
         # would otherwise fail the second of two concurrent writers with a conflict instead of queueing it.
         self._write_lock = threading.RLock()
+        self._counts_revisions = False
         if migrate:
             from grading.schema import migrate as migrate_schema
 
             migrate_schema(self)
+        self._counts_revisions = "store_revision" in self.table_names()
 
     # -- reading -------------------------------------------------------------------------------------------
 
@@ -155,6 +157,15 @@ class Store:
         rows = self.rows(sql, params)
         return rows[0][0] if rows else None
 
+    def revision(self) -> int:
+        """Return the store's revision: a counter that every committed write raises (0 before any write).
+
+        The app keys its caches on it, so a write by any session shows on every session's next rerun.
+        """
+        if not self._counts_revisions:
+            return 0
+        return int(self.scalar("SELECT revision FROM store_revision"))
+
     def table_names(self) -> list[str]:
         """Return the names of the base tables in the main schema, sorted."""
         return [
@@ -180,7 +191,10 @@ class Store:
             except duckdb.Error as error:
                 raise _translate(error, self.path) from error
             try:
-                yield Transaction(cursor, self.path)
+                transaction = Transaction(cursor, self.path)
+                yield transaction
+                if self._counts_revisions:
+                    transaction.execute("UPDATE store_revision SET revision = revision + 1")
             except BaseException:
                 try:
                     cursor.rollback()

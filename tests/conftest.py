@@ -20,3 +20,42 @@ def store(tmp_path):
     """An empty store (current schema, no clients) in a file under ``tmp_path``."""
     with Store(tmp_path / "empty.duckdb") as empty:
         yield empty
+
+
+@pytest.fixture(scope="session")
+def demo_database_template(tmp_path_factory):
+    """A demo database (60 clients, default seed) with a trained model, built once per test session.
+
+    Tests get their own copy through :func:`demo_db`; never write to the template itself.
+    """
+    from grading import bootstrap
+
+    folder = tmp_path_factory.mktemp("demo-template")
+    db_path = folder / "portfolio.duckdb"
+    with Store(db_path) as demo_store:
+        bootstrap.fill_with_demo(demo_store, folder / "models")
+        demo_store.checkpoint()
+    return folder
+
+
+@pytest.fixture
+def demo_db(demo_database_template, tmp_path, monkeypatch):
+    """A private copy of the demo database and its models; CLIENTGRADE_DB / CLIENTGRADE_MODELS point at it."""
+    import shutil
+
+    target = tmp_path / "demo"
+    shutil.copytree(demo_database_template, target)
+    monkeypatch.setenv("CLIENTGRADE_DB", str(target / "portfolio.duckdb"))
+    monkeypatch.setenv("CLIENTGRADE_MODELS", str(target / "models"))
+    return target / "portfolio.duckdb"
+
+
+@pytest.fixture
+def empty_db(tmp_path, monkeypatch):
+    """An existing database with the schema but no clients; CLIENTGRADE_DB points at it (no demo is added)."""
+    db_path = tmp_path / "empty-app" / "portfolio.duckdb"
+    with Store(db_path):
+        pass
+    monkeypatch.setenv("CLIENTGRADE_DB", str(db_path))
+    monkeypatch.setenv("CLIENTGRADE_MODELS", str(tmp_path / "empty-app" / "models"))
+    return db_path

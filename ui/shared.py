@@ -1,0 +1,117 @@
+"""What every page shares: the sidebar controls (as-of date, grade source, currency, anonymize) and the
+remembered filters.
+
+Streamlit forgets a widget's value when a page that does not draw the widget runs. Widgets whose key starts with
+``KEEP_PREFIX`` are carried over by :func:`keep_widget_state`, which app.py calls before any page runs, so page
+filters remember themselves when the owner switches pages and comes back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from grading import settings as settings_registry
+from grading.anonymize import anonymize_frame, client_aliases
+from grading.store import Store
+
+KEEP_PREFIX = "keep_"
+GRADE_SOURCES = {
+    "effective": "Effective (manual, else suggested, else rule)",
+    "manual": "Manual (your own grades)",
+    "rule": "Rule (the scorecard)",
+    "suggested": "Suggested (the model)",
+}
+
+
+@dataclass(frozen=True)
+class SharedControls:
+    """The values of the shared sidebar controls for this rerun."""
+
+    as_of: date
+    grade_source: str
+    currency: str
+    anonymize: bool
+    settings: dict
+
+    @property
+    def grade_column(self) -> str:
+        """The portfolio frame's column that holds the chosen grade source."""
+        return f"{self.grade_source}_grade"
+
+
+def keep_widget_state() -> None:
+    """Re-assign every remembered widget value, so Streamlit does not drop it on pages that do not draw it."""
+    for key in list(st.session_state.keys()):
+        if isinstance(key, str) and key.startswith(KEEP_PREFIX):
+            st.session_state[key] = st.session_state[key]
+
+
+def _save_currency(store: Store) -> None:
+    settings_registry.save_settings(store, {"currency": st.session_state[f"{KEEP_PREFIX}currency"]})
+
+
+def shared_controls(store: Store) -> SharedControls:
+    """Draw the shared sidebar controls and return their values (also kept in ``st.session_state['shared']``)."""
+    current = settings_registry.load_settings(store)
+    currency_key = f"{KEEP_PREFIX}currency"
+    if st.session_state.get(currency_key) != current["currency"] and currency_key in st.session_state:
+        # Another session (or the settings page) changed the currency: follow the stored setting.
+        st.session_state[currency_key] = current["currency"]
+    with st.sidebar:
+        st.subheader("For every page")
+        as_of = st.date_input(
+            "As of",
+            value=date.today(),
+            key=f"{KEEP_PREFIX}as_of",
+            help="Grades and figures use the months before this date (the scoring window ends with the last "
+            "complete month).",
+        )
+        grade_source = st.selectbox(
+            "Grade shown",
+            options=list(GRADE_SOURCES),
+            format_func=GRADE_SOURCES.get,
+            key=f"{KEEP_PREFIX}grade_source",
+            help="Which grade colours the charts and decides who is 'a D client' in the simulations.",
+        )
+        currency = st.selectbox(
+            "Currency",
+            options=list(settings_registry.CURRENCIES),
+            index=list(settings_registry.CURRENCIES).index(current["currency"]),
+            key=currency_key,
+            on_change=_save_currency,
+            args=(store,),
+            help="Every amount is shown in this currency (the numbers are not converted).",
+        )
+        anonymize = st.toggle(
+            "Anonymize names",
+            key=f"{KEEP_PREFIX}anonymize",
+            help="Show 'Client 007' instead of client names on every page and in every export, for screen "
+            "sharing.",
+        )
+    controls = SharedControls(
+        as_of=as_of if isinstance(as_of, date) else date.today(),
+        grade_source=grade_source,
+        currency=currency,
+        anonymize=bool(anonymize),
+        settings={**current, "currency": currency},
+    )
+    st.session_state["shared"] = controls
+    return controls
+
+
+def current_controls() -> SharedControls:
+    """Return the shared controls drawn by app.py in this rerun."""
+    return st.session_state["shared"]
+
+
+def for_display(frame: pd.DataFrame, controls: SharedControls, *, all_client_ids: pd.Series | None = None,
+                free_text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Return ``frame`` ready to show: names replaced by aliases (and free text blanked) when anonymizing."""
+    if not controls.anonymize or "client_id" not in frame.columns:
+        return frame
+    ids = all_client_ids if all_client_ids is not None else frame["client_id"]
+    return anonymize_frame(frame, client_aliases(ids), name_columns=("name", *free_text_columns))
