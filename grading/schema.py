@@ -112,7 +112,62 @@ _CORE_TABLES = (
     """,
 )
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "core tables", _CORE_TABLES),)
+# Live reviews (grading.review): a session, the clients it walks in order, and the decisions taken. Decisions
+# are events like grades (STYLE.md 5): every save appends a row with the client's whole state, and the view
+# current_review_decisions keeps the latest per session and client, so two people saving at once both land.
+_REVIEW_TABLES = (
+    "CREATE SEQUENCE review_session_ids START 1",
+    """
+    CREATE TABLE review_sessions (
+        session_id      BIGINT PRIMARY KEY DEFAULT nextval('review_session_ids'),
+        title           VARCHAR NOT NULL,
+        held_on         DATE NOT NULL,
+        attendees_json  VARCHAR NOT NULL DEFAULT '[]',
+        selection_json  VARCHAR NOT NULL DEFAULT '{}',
+        created_at      TIMESTAMP NOT NULL DEFAULT current_timestamp
+    )
+    """,
+    """
+    CREATE TABLE review_items (
+        session_id  BIGINT NOT NULL,
+        client_id   VARCHAR NOT NULL,
+        position    INTEGER NOT NULL CHECK (position >= 0),
+        PRIMARY KEY (session_id, client_id),
+        UNIQUE (session_id, position)
+    )
+    """,
+    "CREATE SEQUENCE review_decision_ids START 1",
+    """
+    CREATE TABLE review_decisions (
+        decision_id         BIGINT PRIMARY KEY DEFAULT nextval('review_decision_ids'),
+        session_id          BIGINT NOT NULL,
+        client_id           VARCHAR NOT NULL,
+        decision            VARCHAR CHECK (decision IN ('keep', 'lift', 'raise_price', 'fire')),
+        plan_steps_json     VARCHAR NOT NULL DEFAULT '[]',
+        price_increase_pct  DOUBLE CHECK (price_increase_pct > 0),
+        notice_months       INTEGER CHECK (notice_months >= 0),
+        handover_note       VARCHAR NOT NULL DEFAULT '',
+        owner               VARCHAR NOT NULL DEFAULT '',
+        due_on              DATE,
+        caller_id_again     VARCHAR CHECK (caller_id_again IN ('happy', 'neutral', 'dread')),
+        note                VARCHAR NOT NULL DEFAULT '',
+        previous_grade      VARCHAR CHECK (previous_grade IN ('A', 'B', 'C', 'D')),
+        new_grade           VARCHAR CHECK (new_grade IN ('A', 'B', 'C', 'D')),
+        grade_event_id      BIGINT,
+        decided_at          TIMESTAMP NOT NULL DEFAULT current_timestamp
+    )
+    """,
+    """
+    CREATE VIEW current_review_decisions AS
+    SELECT * FROM review_decisions
+    QUALIFY row_number() OVER (PARTITION BY session_id, client_id ORDER BY decision_id DESC) = 1
+    """,
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "core tables", _CORE_TABLES),
+    Migration(2, "review sessions", _REVIEW_TABLES),
+)
 
 
 def current_version(store: Store) -> int:
