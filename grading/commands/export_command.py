@@ -1,0 +1,31 @@
+"""``python -m grading export --out DIR``: every table as a CSV file, safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import argparse
+
+from grading import paths
+from grading.export import export_tables
+from grading.store import Store
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add the ``export`` command's parser."""
+    parser = subparsers.add_parser(
+        "export",
+        parents=[common],
+        help="write every table as CSV into a folder",
+        description="Write every table of the database as <table>.csv (UTF-8, comma-separated) into DIR. Text "
+        "cells that a spreadsheet would run as a formula get a leading single quote; numbers stay numbers.",
+    )
+    parser.add_argument("--out", metavar="DIR", required=True, help="folder to write to (created if missing)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Export every table to ``args.out``; print the files written. Returns the exit status."""
+    with Store(paths.database_path(args.db)) as store:
+        written = export_tables(store, args.out)
+    for path in written:
+        print(path)
+    return 0

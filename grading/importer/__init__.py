@@ -1,0 +1,209 @@
+"""Importing clients, monthly metrics, assessments and grades: the import contract, checked before any write.
+
+Three entry points share one path (read to text cells, parse, check, write in one transaction):
+
+- :func:`validate_files` checks files and reports, writing nothing;
+- :func:`import_files` checks files and writes them all, or raises :class:`~grading.errors.ImportValidationError`
+  listing every problem and writes nothing;
+- :func:`import_frames` does the same for pandas frames already in the contract's shape (the demo portfolio).
+
+The contract itself (:data:`CONTRACTS`) is data; see :mod:`grading.importer.contract`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from grading.importer.contract import (
+    CONTRACTS,
+    FILE_KINDS,
+    Column,
+    FileContract,
+    contract_for,
+    contract_markdown,
+)
+from grading.importer.issues import MAX_LISTED_ISSUES, IssueLog
+from grading.importer.reading import Cells, FileSource, cells_from_frame, read_file
+from grading.importer.report import FileReport, ImportReport
+from grading.importer.validation import CheckedFile, check_client_ids, check_file
+from grading.importer.writing import write_files
+from grading.settings import load_settings
+from grading.store import Store
+
+__all__ = [
+    "CONTRACTS",
+    "FILE_KINDS",
+    "Column",
+    "FileContract",
+    "FileReport",
+    "ImportReport",
+    "contract_for",
+    "contract_markdown",
+    "import_files",
+    "import_frames",
+    "validate_files",
+]
+
+
+def _max_bytes(store: Store, max_upload_mb: float | None) -> int:
+    megabytes = load_settings(store)["max_upload_mb"] if max_upload_mb is None else max_upload_mb
+    return int(float(megabytes) * 1024 * 1024)
+
+
+def _ordered_kinds(kinds: Mapping[str, object], log: IssueLog) -> list[str]:
+    """The given kinds in writing order (clients first); unknown kinds are logged."""
+    for kind in kinds:
+        if kind not in CONTRACTS:
+            log.add(str(kind), None, None, f"'{kind}' is not an import file kind; use one of {', '.join(FILE_KINDS)}")
+    if not kinds:
+        log.add("import", None, None, "no file was given; give at least one of " + ", ".join(FILE_KINDS))
+    return [kind for kind in FILE_KINDS if kind in kinds]
+
+
+def _check(store: Store, read: dict[str, Cells | None], log: IssueLog, report: ImportReport) -> list[CheckedFile]:
+    """Check every file that could be read, fill the report's per-file part, and return the checked files."""
+    checked: dict[str, CheckedFile] = {}
+    for kind, cells in read.items():
+        if cells is None:
+            continue
+        report.files[kind] = FileReport(kind, cells.file_name, len(cells.frame), warnings=list(cells.warnings))
+        checked[kind] = check_file(cells, log)
+    stored_ids = store.query("SELECT client_id FROM clients")["client_id"]
+    check_client_ids(checked, stored_ids, log)
+    return list(checked.values())
+
+
+def _finish(report: ImportReport, log: IssueLog) -> ImportReport:
+    # Checks run column by column; the owner reads a file top to bottom, so list the problems that way.
+    file_order = {name: position for position, name in enumerate(dict.fromkeys(i.file for i in log.issues))}
+    report.issues = sorted(log.issues, key=lambda issue: (file_order[issue.file], issue.row or 0))
+    report.issues_not_listed = log.not_listed
+    return report
+
+
+def _run(
+    store: Store,
+    read: dict[str, Cells | None],
+    log: IssueLog,
+    report: ImportReport,
+    *,
+    write: bool,
+    grade_source: str,
+) -> ImportReport:
+    checked = _check(store, read, log, report)
+    _finish(report, log)
+    if not write or not report.ok:
+        return report
+    counts = write_files(store, checked, grade_source=grade_source)
+    for kind, written in counts.items():
+        file = report.files[kind]
+        file.rows_new, file.rows_replaced, file.rows_unchanged = written.new, written.replaced, written.unchanged
+    report.written = True
+    return report
+
+
+def _read_files(
+    store: Store, files: Mapping[str, FileSource], max_upload_mb: float | None, log: IssueLog
+) -> dict[str, Cells | None]:
+    max_bytes = _max_bytes(store, max_upload_mb)
+    return {kind: read_file(CONTRACTS[kind], files[kind], max_bytes, log) for kind in _ordered_kinds(files, log)}
+
+
+def validate_files(
+    store: Store, files: Mapping[str, FileSource], *, max_upload_mb: float | None = None
+) -> ImportReport:
+    """Check import files against the contract and the database, writing nothing.
+
+    Parameters
+    ----------
+    store:
+        The database (read for the clients it holds and the ``max_upload_mb`` setting).
+    files:
+        Kind (``clients``, ``monthly``, ``assessments``, ``grades``) to a path, or to a ``(file name, bytes)`` pair
+        as a browser upload gives.
+    max_upload_mb:
+        Largest file accepted, in MB; ``None`` uses the ``max_upload_mb`` setting.
+
+    Returns
+    -------
+    ImportReport
+        Rows read and warnings per file, and every problem found (``report.ok`` is False when there is any).
+    """
+    log = IssueLog(MAX_LISTED_ISSUES)
+    read = _read_files(store, files, max_upload_mb, log)
+    return _run(store, read, log, ImportReport(), write=False, grade_source="import")
+
+
+def import_files(store: Store, files: Mapping[str, FileSource], *, max_upload_mb: float | None = None) -> ImportReport:
+    """Check import files and write them all in one transaction, or write nothing.
+
+    Parameters
+    ----------
+    store:
+        The database to write to.
+    files:
+        Kind (``clients``, ``monthly``, ``assessments``, ``grades``) to a path, or to a ``(file name, bytes)`` pair.
+    max_upload_mb:
+        Largest file accepted, in MB; ``None`` uses the ``max_upload_mb`` setting.
+
+    Returns
+    -------
+    ImportReport
+        Per file rows read, new, replaced and unchanged, and warnings.
+
+    Raises
+    ------
+    ImportValidationError
+        Any problem in any file; it lists every problem (up to a cap, with the number of the rest), each naming
+        file, row and column. Nothing is written.
+    StoreError
+        The database refused the write (nothing is written).
+    """
+    log = IssueLog(MAX_LISTED_ISSUES)
+    read = _read_files(store, files, max_upload_mb, log)
+    report = _run(store, read, log, ImportReport(), write=True, grade_source="import")
+    if not report.ok:
+        _raise(report)
+    return report
+
+
+def _raise(report: ImportReport) -> None:
+    log = IssueLog(MAX_LISTED_ISSUES)
+    log.issues, log.not_listed = list(report.issues), report.issues_not_listed
+    log.raise_if_any()
+
+
+def import_frames(store: Store, frames: Mapping[str, pd.DataFrame], *, source: str = "demo") -> ImportReport:
+    """Check and write pandas frames in the contract's shape, exactly as files would be.
+
+    Values may be typed (numbers, datetimes, periods) or text; they are turned into the same text cells a file
+    gives and go through the same checks. Rows are numbered as in a file (the first row is row 2).
+
+    Parameters
+    ----------
+    store:
+        The database to write to.
+    frames:
+        Kind (``clients``, ``monthly``, ``assessments``, ``grades``) to a frame whose columns are named as the
+        contract names them (case-insensitive).
+    source:
+        ``source`` recorded on the grade events written (``demo`` for the demo portfolio).
+
+    Returns
+    -------
+    ImportReport
+        Per frame rows read, new, replaced and unchanged.
+
+    Raises
+    ------
+    ImportValidationError
+        Any problem in any frame; nothing is written.
+    """
+    log = IssueLog(MAX_LISTED_ISSUES)
+    read = {kind: cells_from_frame(CONTRACTS[kind], frames[kind], log) for kind in _ordered_kinds(frames, log)}
+    report = _run(store, read, log, ImportReport(), write=True, grade_source=source)
+    if not report.ok:
+        _raise(report)
+    return report

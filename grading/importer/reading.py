@@ -1,0 +1,272 @@
+"""From a file (path, or name and bytes) or a pandas frame to a frame of text cells, one column per contract column.
+
+Reading refuses what cannot be a CSV text file before parsing it: too large (the ``max_upload_mb`` setting, checked
+before the file is read), empty, UTF-16, binary (NUL bytes) or not UTF-8. It accepts UTF-8 with or without BOM,
+comma or semicolon delimiters (whichever the header line uses more), headers in any case with surrounding spaces,
+and ignores surrounding whitespace of every value and rows that are entirely empty. Columns the contract does not
+know are ignored and listed as warnings; a missing required column is one problem naming it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from grading.importer.contract import FileContract
+from grading.importer.issues import IssueLog, shorten
+
+# What ``files`` may map a kind to: a path, or the (file name, content) pair a browser upload gives.
+FileSource = str | os.PathLike | tuple[str, bytes]
+
+_FIELD_COUNT = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+_ROW_IN_MESSAGE = re.compile(r"(?:line|row) (\d+)")
+
+
+@dataclass
+class Cells:
+    """One file's contents as text, ready for parsing.
+
+    Attributes
+    ----------
+    contract:
+        The file's contract.
+    file_name:
+        The name used in messages (the uploaded or given file's name).
+    frame:
+        One ``str`` column per contract column present in the file, stripped, ``""`` where empty; entirely empty
+        rows are dropped.
+    rows:
+        The spreadsheet row number of each row of ``frame`` (the header is row 1).
+    present:
+        The contract columns found in the file, in contract order.
+    from_numbers:
+        Columns whose cells were written from numbers (a frame's numeric column): their decimal separator is ".".
+    warnings:
+        Things the owner should know that do not stop the import.
+    """
+
+    contract: FileContract
+    file_name: str
+    frame: pd.DataFrame
+    rows: np.ndarray
+    present: tuple[str, ...]
+    from_numbers: frozenset[str] = frozenset()
+    warnings: list[str] = field(default_factory=list)
+
+
+def source_name(contract: FileContract, source: FileSource | bytes) -> str:
+    """Return the name that messages use for ``source``: the file's own name, else the contract's."""
+    if isinstance(source, tuple) and source and isinstance(source[0], str) and source[0].strip():
+        return source[0].strip()
+    if isinstance(source, (str, os.PathLike)):
+        return Path(source).name or contract.file_name
+    return contract.file_name
+
+
+def load_bytes(contract: FileContract, source: FileSource | bytes, max_bytes: int, log: IssueLog) -> bytes | None:
+    """Return the content of ``source``, or ``None`` (with a problem logged) when it is missing or too large.
+
+    The size is checked before the content is read (for a path, from the file system), so an oversized file costs
+    nothing.
+    """
+    name = source_name(contract, source)
+    limit = f"{max_bytes / 1024 / 1024:g} MB"
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        try:
+            size = path.stat().st_size
+            if not path.is_file():
+                raise IsADirectoryError(f"{path} is not a file")
+            if size > max_bytes:
+                log.add(name, None, None, f"the file is {size / 1024 / 1024:.1f} MB, more than the {limit} allowed "
+                        "(setting max_upload_mb); nothing was read")
+                return None
+            return path.read_bytes()
+        except OSError as error:
+            log.add(name, None, None, f"the file cannot be read: {error.strerror or error}")
+            return None
+    if isinstance(source, tuple) and len(source) == 2:
+        content = source[1]
+    else:
+        content = source
+    if isinstance(content, (bytearray, memoryview)):
+        content = bytes(content)
+    if not isinstance(content, bytes):
+        log.add(name, None, None, "the upload holds no file content (expected the file's bytes)")
+        return None
+    if len(content) > max_bytes:
+        log.add(name, None, None, f"the file is {len(content) / 1024 / 1024:.1f} MB, more than the {limit} allowed "
+                "(setting max_upload_mb); nothing was read")
+        return None
+    return content
+
+
+def decode(name: str, content: bytes, log: IssueLog) -> str | None:
+    """Return ``content`` as text, or ``None`` (with a problem logged) when it is empty, binary or not UTF-8."""
+    if not content.strip(b" \t\r\n\xef\xbb\xbf"):
+        log.add(name, None, None, "the file is empty; a CSV file needs at least a header row")
+        return None
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        log.add(name, None, None, "the file is UTF-16 text; save it as 'CSV UTF-8' and import it again")
+        return None
+    nul = content.find(b"\x00")
+    if nul >= 0:
+        log.add(name, content.count(b"\n", 0, nul) + 1, None,
+                "the file holds NUL bytes: it is a binary file (a spreadsheet or an archive?), not CSV text")
+        return None
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        row = content.count(b"\n", 0, error.start) + 1
+        log.add(name, row, None, f"the file is not UTF-8 text (byte 0x{content[error.start]:02X}); save it as "
+                "'CSV UTF-8' and import it again")
+        return None
+
+
+def sniff_delimiter(text: str) -> str:
+    """Return ``;`` when the header line holds more semicolons than commas, else ``,``."""
+    header = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def parse_csv(name: str, text: str, log: IssueLog) -> pd.DataFrame | None:
+    """Split CSV text into a frame of text cells, header row included; ``None`` (problem logged) when malformed."""
+    try:
+        return pd.read_csv(
+            io.StringIO(text),
+            sep=sniff_delimiter(text),
+            header=None,
+            dtype=str,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except pd.errors.EmptyDataError:
+        log.add(name, None, None, "the file is empty; a CSV file needs at least a header row")
+    except (pd.errors.ParserError, ValueError) as error:
+        message = str(error)
+        counts = _FIELD_COUNT.search(message)
+        if counts:
+            expected, line, saw = counts.groups()
+            log.add(name, int(line), None, f"this line has {saw} values but the header has {expected}; check the "
+                    "delimiter and quotes")
+        else:
+            row = _ROW_IN_MESSAGE.search(message)
+            detail = message.split("C error: ")[-1].strip().rstrip(".")
+            log.add(name, int(row.group(1)) if row else None, None, f"the file is not valid CSV ({detail})")
+    return None
+
+
+def cells_from_table(contract: FileContract, name: str, table: pd.DataFrame, log: IssueLog,
+                     from_numbers: frozenset[str] = frozenset()) -> Cells | None:
+    """Match a table of text cells (header in row 0) to the contract; ``None`` when a required column is missing.
+
+    Header names are compared case-insensitively and stripped; unknown columns become warnings; a column named
+    twice or a missing required column is a problem.
+    """
+    header = [str(value).strip().lower() for value in table.iloc[0].tolist()] if len(table) else []
+    body = table.iloc[1:].reset_index(drop=True)
+    body.columns = range(body.shape[1])
+    warnings: list[str] = []
+    positions: dict[str, int] = {}
+    ok = True
+    for position, title in enumerate(header):
+        if title in positions:
+            log.add(name, 1, title, f"the column appears twice in the header (columns {positions[title] + 1} and "
+                    f"{position + 1})")
+            ok = False
+        elif title:
+            positions[title] = position
+        elif (body[position].str.strip() != "").any():
+            warnings.append(f"column {position + 1} has no name in the header and was ignored")
+    unknown = [title for title in positions if title not in contract.column_names]
+    if unknown:
+        warnings.append("columns not in the contract were ignored: " + ", ".join(shorten(title) for title in unknown))
+    for required in contract.required_columns:
+        if required not in positions:
+            log.add(name, 1, required, "the required column is missing from the header")
+            ok = False
+    if not ok:
+        return None
+    present = tuple(column for column in contract.column_names if column in positions)
+    frame = pd.DataFrame(
+        {column: body[positions[column]].astype("str").fillna("").str.strip() for column in present},
+        index=body.index,
+    )
+    rows = np.arange(2, len(body) + 2)
+    if present:
+        filled = (frame != "").any(axis=1).to_numpy()
+        # A row that is empty in every contract column is a spreadsheet's leftover, not data.
+        frame = frame.loc[filled].reset_index(drop=True)
+        rows = rows[filled]
+    if not len(frame):
+        warnings.append("the file has no data rows")
+    return Cells(contract, name, frame, rows, present, from_numbers, warnings)
+
+
+def read_file(contract: FileContract, source: FileSource | bytes, max_bytes: int, log: IssueLog) -> Cells | None:
+    """Read one import file into :class:`Cells`; ``None`` (problems logged) when it cannot be read at all.
+
+    Parameters
+    ----------
+    contract:
+        The contract of the file's kind.
+    source:
+        A path, or a ``(file name, bytes)`` pair.
+    max_bytes:
+        Largest size accepted; a larger file is refused before it is read.
+    log:
+        Where problems go.
+    """
+    name = source_name(contract, source)
+    content = load_bytes(contract, source, max_bytes, log)
+    if content is None:
+        return None
+    text = decode(name, content, log)
+    if text is None:
+        return None
+    table = parse_csv(name, text, log)
+    if table is None:
+        return None
+    return cells_from_table(contract, name, table, log)
+
+
+def _as_text(values: pd.Series) -> tuple[pd.Series, bool]:
+    """Return a frame column as canonical text cells, and whether it held numbers."""
+    if isinstance(values.dtype, pd.PeriodDtype):
+        return values.astype("str").fillna(""), False
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return values.dt.strftime("%Y-%m-%d").fillna(""), False
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype("str").fillna(""), False
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return values.astype("str").fillna(""), True
+    return values.astype("str").fillna(""), False
+
+
+def cells_from_frame(contract: FileContract, frame: pd.DataFrame, log: IssueLog) -> Cells | None:
+    """Turn a pandas frame in the contract's shape (typed or text values) into :class:`Cells`.
+
+    Numbers become text with a decimal point (and are parsed knowing it), datetimes become ``YYYY-MM-DD``, missing
+    values become empty cells; from there the frame goes through the same parsing and checks as a file.
+    """
+    header = pd.DataFrame([[str(title) for title in frame.columns]])
+    columns = {}
+    from_numbers = set()
+    for position, title in enumerate(frame.columns):
+        text, numeric = _as_text(frame.iloc[:, position])
+        columns[position] = text.reset_index(drop=True)
+        if numeric:
+            from_numbers.add(str(title).strip().lower())
+    table = pd.concat([header, pd.DataFrame(columns, columns=range(frame.shape[1]))], ignore_index=True)
+    cells = cells_from_table(contract, contract.file_name, table, log)
+    if cells is not None:
+        cells.from_numbers = frozenset(from_numbers)
+        cells.warnings = [warning for warning in cells.warnings if warning != "the file has no data rows"]
+    return cells

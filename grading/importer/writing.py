@@ -1,0 +1,159 @@
+"""Writing checked files to the database: one transaction for the whole import, all files or nothing.
+
+Each file is written with one ``INSERT ... SELECT`` over the checked frame (no per-row Python):
+
+- clients, monthly metrics and assessments: a row whose key is stored already replaces the stored row's values in
+  the columns the file has (a column the file leaves out keeps what is stored; an empty cell clears it); rows that
+  are stored already with the same values are not written again;
+- grades are appended to ``grade_events``; a row identical to a stored event (same client, date, grade, grader and
+  note) is skipped, so importing the same file twice adds nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from grading.importer.contract import FileContract
+from grading.importer.validation import CheckedFile
+from grading.store import Store, Transaction
+
+
+@dataclass(frozen=True)
+class WriteCounts:
+    """What writing one file did (or, counted before writing, would do)."""
+
+    new: int
+    replaced: int
+    unchanged: int
+
+
+def _quoted(name: str) -> str:
+    # Column and table names come from the contract, never from a file; quoting keeps reserved words safe.
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _columns(contract: FileContract, file: CheckedFile) -> list[str]:
+    return [name for name in contract.column_names if name in file.values.columns]
+
+
+def _incoming(contract: FileContract, file: CheckedFile, frame_name: str) -> str:
+    """SQL for the checked rows with the table's types, and ``source_row`` to keep the file's order."""
+    casts = [
+        f"CAST({_quoted(name)} AS {contract.column(name).sql_type}) AS {_quoted(name)}"
+        for name in _columns(contract, file)
+    ]
+    return f"SELECT {', '.join(casts)}, source_row FROM {frame_name}"
+
+
+def _same_key(contract: FileContract, left: str, right: str) -> str:
+    return " AND ".join(f"{left}.{_quoted(name)} = {right}.{_quoted(name)}" for name in contract.key)
+
+
+def _same_values(contract: FileContract, columns: list[str], left: str, right: str) -> str:
+    others = [name for name in columns if name not in contract.key]
+    if not others:
+        return "TRUE"
+    return " AND ".join(f"{left}.{_quoted(name)} IS NOT DISTINCT FROM {right}.{_quoted(name)}" for name in others)
+
+
+def count_changes(tx: Transaction, file: CheckedFile, frame_name: str) -> WriteCounts:
+    """Count how many of the file's rows are new, would replace a stored row, or are stored already as they are."""
+    contract = file.cells.contract
+    columns = _columns(contract, file)
+    table = _quoted(contract.table)
+    first_key = _quoted(contract.key[0])
+    row = tx.query(
+        f"""
+        WITH incoming AS ({_incoming(contract, file, frame_name)})
+        SELECT
+            count(*) FILTER (WHERE stored.{first_key} IS NULL) AS new,
+            count(*) FILTER (WHERE stored.{first_key} IS NOT NULL
+                             AND NOT ({_same_values(contract, columns, 'incoming', 'stored')})) AS replaced,
+            count(*) FILTER (WHERE stored.{first_key} IS NOT NULL
+                             AND ({_same_values(contract, columns, 'incoming', 'stored')})) AS unchanged
+        FROM incoming
+        LEFT JOIN (SELECT DISTINCT {', '.join(_quoted(name) for name in contract.key)} FROM {table}) AS stored
+            ON {_same_key(contract, 'incoming', 'stored')}
+        """
+        if contract.appends
+        else f"""
+        WITH incoming AS ({_incoming(contract, file, frame_name)})
+        SELECT
+            count(*) FILTER (WHERE stored.{first_key} IS NULL) AS new,
+            count(*) FILTER (WHERE stored.{first_key} IS NOT NULL
+                             AND NOT ({_same_values(contract, columns, 'incoming', 'stored')})) AS replaced,
+            count(*) FILTER (WHERE stored.{first_key} IS NOT NULL
+                             AND ({_same_values(contract, columns, 'incoming', 'stored')})) AS unchanged
+        FROM incoming LEFT JOIN {table} AS stored ON {_same_key(contract, 'incoming', 'stored')}
+        """
+    )
+    return WriteCounts(int(row["new"].iloc[0]), int(row["replaced"].iloc[0]), int(row["unchanged"].iloc[0]))
+
+
+def write_file(tx: Transaction, file: CheckedFile, *, grade_source: str = "import") -> WriteCounts:
+    """Write one checked file inside ``tx``; return what was new, replaced and left unchanged.
+
+    Parameters
+    ----------
+    tx:
+        The import's transaction.
+    file:
+        A file that passed every check.
+    grade_source:
+        ``source`` recorded on appended grade events (``import`` for files, ``demo`` for the demo portfolio).
+    """
+    contract = file.cells.contract
+    columns = _columns(contract, file)
+    table = _quoted(contract.table)
+    names = ", ".join(_quoted(name) for name in columns)
+    with tx.frame(file.values) as frame_name:
+        counts = count_changes(tx, file, frame_name)
+        if not counts.new and not counts.replaced:
+            return counts
+        if contract.appends:
+            tx.execute(
+                f"""
+                INSERT INTO {table} ({names}, source)
+                WITH incoming AS ({_incoming(contract, file, frame_name)})
+                SELECT {names}, ? FROM incoming
+                WHERE NOT EXISTS (SELECT 1 FROM {table} AS stored WHERE {_same_key(contract, 'stored', 'incoming')})
+                ORDER BY source_row
+                """,
+                [grade_source],
+            )
+            return counts
+        updates = [name for name in columns if name not in contract.key]
+        on_conflict = (
+            "DO UPDATE SET " + ", ".join(f"{_quoted(name)} = excluded.{_quoted(name)}" for name in updates)
+            if updates
+            else "DO NOTHING"
+        )
+        tx.execute(
+            f"""
+            INSERT INTO {table} ({names})
+            WITH incoming AS ({_incoming(contract, file, frame_name)})
+            SELECT {names} FROM incoming
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {table} AS stored
+                WHERE {_same_key(contract, 'stored', 'incoming')}
+                AND {_same_values(contract, columns, 'stored', 'incoming')}
+            )
+            ON CONFLICT ({', '.join(_quoted(name) for name in contract.key)}) {on_conflict}
+            """
+        )
+    return counts
+
+
+def write_files(store: Store, files: list[CheckedFile], *, grade_source: str = "import") -> dict[str, WriteCounts]:
+    """Write every checked file in one transaction (clients first); return the counts by kind.
+
+    Raises
+    ------
+    StoreError
+        The database refused the write; the transaction is rolled back and nothing is written.
+    """
+    counts: dict[str, WriteCounts] = {}
+    with store.transaction() as tx:
+        for file in files:
+            counts[file.cells.contract.kind] = write_file(tx, file, grade_source=grade_source)
+    return counts
