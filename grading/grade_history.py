@@ -1,0 +1,134 @@
+"""The manual grade history: appending a grade given in the app, and reading the history back.
+
+Grades are events (STYLE.md 5): a new manual grade is appended with who gave it, when and why, and never
+overwrites an earlier one; "the current grade" is the view ``current_grades`` over these events. Appends from two
+sessions do not conflict, so two people grading at once both keep their grade.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from grading.errors import ClientGradeError
+
+if TYPE_CHECKING:
+    from grading.store import Store
+
+GRADES: tuple[str, ...] = ("A", "B", "C", "D")
+
+#: The columns :func:`grade_history` returns, in order.
+HISTORY_COLUMNS: tuple[str, ...] = (
+    "event_id",
+    "client_id",
+    "graded_on",
+    "grade",
+    "grader",
+    "note",
+    "source",
+    "recorded_at",
+)
+
+_MAX_NOTE = 2000
+
+
+def _as_date(value: date | datetime | str | None) -> date:
+    if value is None:
+        return date.today()
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError as error:
+        raise ClientGradeError(f"'{value}' is not a date; write it as YYYY-MM-DD.") from error
+
+
+def record_grade(
+    store: Store,
+    client_id: str,
+    grade: str,
+    *,
+    grader: str,
+    note: str = "",
+    graded_on: date | datetime | str | None = None,
+    source: str = "app",
+) -> int:
+    """Append one manual grade to the grade history and return its event id.
+
+    Parameters
+    ----------
+    store:
+        The open store.
+    client_id:
+        The client graded; it must exist.
+    grade:
+        ``"A"`` to ``"D"`` (case and surrounding spaces are forgiven).
+    grader:
+        Who gave the grade (the owner's name or initials); may be empty.
+    note:
+        Why, in a sentence (kept with the grade; at most 2,000 characters).
+    graded_on:
+        The day of the grade; today when ``None``.
+    source:
+        Where the grade came from: ``"app"`` for a grade typed in, ``"accepted"`` for an accepted suggestion.
+
+    Returns
+    -------
+    int
+        The new event's id.
+
+    Raises
+    ------
+    ClientGradeError
+        The grade is not A-D, the client does not exist, the date is unreadable or lies in the future, or the
+        note is too long; nothing is written then.
+    """
+    clean_grade = str(grade).strip().upper() if grade is not None else ""
+    if clean_grade not in GRADES:
+        raise ClientGradeError(f"A grade must be one of A, B, C or D; got '{grade}'.")
+    day = _as_date(graded_on)
+    if day > date.today():
+        raise ClientGradeError(f"A grade cannot be dated in the future ({day.isoformat()}).")
+    clean_note = (note or "").strip()
+    if len(clean_note) > _MAX_NOTE:
+        raise ClientGradeError(f"The note is {len(clean_note)} characters long; keep it under {_MAX_NOTE}.")
+    with store.transaction() as tx:
+        if not tx.scalar("SELECT count(*) FROM clients WHERE client_id = ?", [str(client_id)]):
+            raise ClientGradeError(f"There is no client with id '{client_id}'.")
+        return int(
+            tx.scalar(
+                "INSERT INTO grade_events (client_id, graded_on, grade, grader, note, source) "
+                "VALUES (?, ?, ?, ?, ?, ?) RETURNING event_id",
+                [str(client_id), day, clean_grade, (grader or "").strip(), clean_note, str(source)],
+            )
+        )
+
+
+def grade_history(store: Store, client_id: str | None = None) -> pd.DataFrame:
+    """Return the manual grade history, newest first, of one client or (``client_id=None``) of every client.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :data:`HISTORY_COLUMNS`; ``graded_on`` as dates. Empty (with those columns) when there is
+        no grade.
+    """
+    columns = ", ".join(HISTORY_COLUMNS)
+    if client_id is None:
+        frame = store.query(f"SELECT {columns} FROM grade_events ORDER BY graded_on DESC, event_id DESC")
+    else:
+        frame = store.query(
+            f"SELECT {columns} FROM grade_events WHERE client_id = ? ORDER BY graded_on DESC, event_id DESC",
+            [str(client_id)],
+        )
+    frame["graded_on"] = pd.to_datetime(frame["graded_on"]).dt.date
+    return frame[list(HISTORY_COLUMNS)].reset_index(drop=True)
+
+
+def count_grade_events(store: Store) -> int:
+    """Return how many manual grade events the history holds."""
+    return int(store.scalar("SELECT count(*) FROM grade_events"))
