@@ -1,0 +1,185 @@
+"""The portfolio matrix: financial score against relationship score, one dot per client."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from grading.charts.palette import GRADE_COLORS, grade_color
+from grading.formatting import currency_symbol
+from grading.matrix_view import grade_labels
+
+_TOOLTIP_GRADES = (
+    ("rule_grade", "Rule grade"),
+    ("suggested_grade", "Suggested grade"),
+    ("manual_grade", "Manual grade"),
+)
+
+
+def matrix_points(portfolio: pd.DataFrame, grade_column: str) -> pd.DataFrame:
+    """Return the matrix's dots: one row per client with a financial and a relationship score.
+
+    Parameters
+    ----------
+    portfolio:
+        The graded portfolio (names already replaced by aliases when anonymizing).
+    grade_column:
+        The grade that colours the dots (e.g. ``"effective_grade"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns the chart uses; grades missing show as ``"not graded"``; clients without either score are
+        left out (they cannot be placed).
+    """
+    wanted = [
+        "client_id", "name", "financial_score", "relationship_score", "revenue", "avg_monthly_revenue",
+        "effective_hourly_rate", "gross_margin", "rule_score", *(column for column, _ in _TOOLTIP_GRADES),
+    ]
+    points = portfolio[[column for column in dict.fromkeys([*wanted, grade_column]) if column in portfolio.columns]]
+    points = points.dropna(subset=["financial_score", "relationship_score"]).copy()
+    points["shown_grade"] = grade_labels(points[grade_column])
+    for column, _ in _TOOLTIP_GRADES:
+        if column in points.columns:
+            points[column] = points[column].astype("object").where(points[column].notna(), "-").astype(str)
+    return points.reset_index(drop=True)
+
+
+def portfolio_matrix_chart(
+    portfolio: pd.DataFrame,
+    boundaries: pd.DataFrame,
+    *,
+    grade_column: str = "effective_grade",
+    grade_title: str = "Effective grade",
+    currency: str = "EUR",
+) -> alt.LayerChart:
+    """Return the matrix: a dot per client (colour = grade, size = revenue) over the rule-grade threshold lines.
+
+    Parameters
+    ----------
+    portfolio:
+        The graded portfolio (``financial_score`` and ``relationship_score`` 0-100, ``revenue`` over the window).
+    boundaries:
+        :func:`grading.matrix_view.grade_boundaries`: the threshold lines to draw.
+    grade_column, grade_title:
+        The grade that colours the dots, and the legend's title.
+    currency:
+        For revenue and rates in the tooltip.
+
+    Returns
+    -------
+    altair.LayerChart
+        Dots layered over dashed threshold lines labelled with their grade; hovering a dot shows the client, its
+        rule, suggested and manual grades and key numbers.
+    """
+    points = matrix_points(portfolio, grade_column)
+    symbol = currency_symbol(currency).strip()
+    scale = alt.Scale(domain=[0, 100], nice=False)
+    x = alt.X("financial_score:Q", title="Financial score (0-100)", scale=scale)
+    y = alt.Y("relationship_score:Q", title="Relationship score (0-100)", scale=scale)
+    fields = [
+        ("name", "N", "Client", None),
+        ("shown_grade", "N", grade_title, None),
+        *((column, "N", title, None) for column, title in _TOOLTIP_GRADES),
+        ("rule_score", "Q", "Rule score", ".0f"),
+        ("financial_score", "Q", "Financial score", ".0f"),
+        ("relationship_score", "Q", "Relationship score", ".0f"),
+        ("avg_monthly_revenue", "Q", f"Revenue per month ({symbol})", ",.0f"),
+        ("effective_hourly_rate", "Q", f"Effective hourly rate ({symbol}/h)", ",.0f"),
+        ("gross_margin", "Q", "Gross margin", ".0%"),
+    ]
+    tooltip = [
+        alt.Tooltip(f"{column}:{kind}", title=title, **({"format": number_format} if number_format else {}))
+        for column, kind, title, number_format in fields
+        if column in points.columns
+    ]
+    dots = (
+        alt.Chart(points)
+        .mark_circle(opacity=0.8, stroke="white", strokeWidth=0.5)
+        .encode(
+            x=x,
+            y=y,
+            color=grade_color("shown_grade", grade_title),
+            size=alt.Size(
+                "revenue:Q",
+                title=f"Revenue ({symbol}, scoring window)",
+                scale=alt.Scale(range=[20, 900]),
+                legend=alt.Legend(format=",.0f"),
+            ),
+            tooltip=tooltip,
+        )
+    )
+    lines = (
+        alt.Chart(boundaries)
+        .mark_line(strokeDash=[6, 4], strokeWidth=1.2)
+        .encode(
+            x=x,
+            y=y,
+            detail="boundary:N",
+            color=alt.value("#757575"),
+            tooltip=[alt.Tooltip("boundary:N", title="Rule-grade threshold")],
+        )
+    )
+    # The label sits at the line's right end, coloured like the grade it starts.
+    ends = boundaries.groupby("boundary", as_index=False).last() if len(boundaries) else boundaries
+    labels = (
+        alt.Chart(ends)
+        .mark_text(align="right", dx=-4, dy=-6, fontSize=11, fontWeight="bold")
+        .encode(
+            x=x,
+            y=y,
+            text="boundary:N",
+            color=alt.Color(
+                "grade:N",
+                scale=alt.Scale(domain=list(GRADE_COLORS), range=list(GRADE_COLORS.values())),
+                legend=None,
+            ),
+        )
+    )
+    return (
+        alt.layer(lines, labels, dots)
+        .resolve_scale(color="independent")
+        .properties(
+            title=alt.Title(
+                "Portfolio matrix",
+                subtitle="One dot per client, sized by revenue; dashed lines: rule-grade thresholds for a "
+                "neutral caller-ID test, before the small-client rule",
+            ),
+            height=480,
+        )
+    )
+
+
+def client_sparkline_chart(monthly: pd.DataFrame, *, currency: str = "EUR", name: str = "") -> alt.VConcatChart:
+    """Return a client's monthly revenue and labor hours as two small line charts, one above the other.
+
+    Parameters
+    ----------
+    monthly:
+        :func:`grading.client_card.monthly_series` (``month``, ``revenue``, ``labor_hours``, ...).
+    currency:
+        For the revenue axis.
+    name:
+        The client's name (or alias) for the title.
+
+    Returns
+    -------
+    altair.VConcatChart
+        Revenue on top, hours below, on one shared month axis; a point marks each month with figures.
+    """
+    symbol = currency_symbol(currency).strip()
+    month = alt.X("month:T", title="Month", axis=alt.Axis(format="%b %y"))
+    tooltip = [
+        alt.Tooltip("month:T", title="Month", format="%B %Y"),
+        alt.Tooltip("revenue:Q", title=f"Revenue ({symbol})", format=",.0f"),
+        alt.Tooltip("labor_hours:Q", title="Labor hours", format=",.1f"),
+        alt.Tooltip("effective_hourly_rate:Q", title=f"Effective hourly rate ({symbol}/h)", format=",.0f"),
+    ]
+    base = alt.Chart(monthly).encode(x=month, tooltip=tooltip)
+    revenue = base.mark_line(point=True, color="#1f4e79").encode(
+        y=alt.Y("revenue:Q", title=f"Revenue ({symbol})", axis=alt.Axis(format=",.0f"))
+    ).properties(height=110, title=alt.Title(f"{name} month by month".strip(), subtitle="Revenue and labor hours"))
+    labor = base.mark_line(point=True, color="#b35806").encode(
+        y=alt.Y("labor_hours:Q", title="Labor hours (h)")
+    ).properties(height=90)
+    return alt.vconcat(revenue, labor, spacing=6).resolve_scale(x="shared")
