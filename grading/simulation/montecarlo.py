@@ -3,8 +3,8 @@
 Each draw picks, uniformly within its range, the redeployed share, the ramp-up and, per grade, the chance that a
 repriced client leaves (one chance per grade and draw: the market that makes one C client leave makes the others
 more likely to leave too); then each repriced client stays or leaves by its own coin. Firing is not uncertain:
-the owner decides it. Draws run in batches as numpy arrays of draws x clients and draws x months x months, with
-no loop over clients or months.
+the owner decides it. Draws run in batches as numpy arrays of draws x clients and draws x months; nothing loops
+over clients or draws (only over the at most 24 months of ramp-up lag).
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def draw_paths(plan: Plan, draws: int, generator: np.random.Generator) -> dict[s
     grade_index = grade_index.to_numpy(dtype=np.int64)
     low = plan.leave_low[uncertain]
     spread = plan.leave_high[uncertain] - low
-    batch = max(1, _CELLS_PER_BATCH // max(1, int(uncertain.sum()), plan.scenario.horizon_months**2))
+    batch = max(1, _CELLS_PER_BATCH // max(1, int(uncertain.sum()), plan.scenario.horizon_months))
     results: dict[str, list[np.ndarray]] = {metric: [] for metric in BAND_METRICS}
     for start in range(0, draws, batch):
         size = min(batch, draws - start)

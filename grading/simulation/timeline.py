@@ -113,38 +113,43 @@ def monthly_paths(plan: Plan, stay: np.ndarray, share: np.ndarray, ramp_months: 
     # A fired client is there in every month before its exit month.
     present = months[np.newaxis, :] < plan.exit_month[fired][:, np.newaxis]
 
-    def fixed_part(now_month: np.ndarray, kept_month: np.ndarray) -> np.ndarray:
-        """The part of a monthly figure that no draw changes, shape (horizon,)."""
-        return (
-            now_month[fired] @ present
-            + np.where(lifted, kept_month[certain].sum(), now_month[certain].sum())
-            + np.where(lifted, 0.0, now_month[uncertain].sum())
-        )
-
-    def drawn_part(kept_month: np.ndarray) -> np.ndarray:
-        """The part that depends on which uncertain clients stay (from the lift month on), shape (draws, horizon)."""
-        return (stay @ kept_month[uncertain])[:, np.newaxis] * lifted[np.newaxis, :]
-
-    def figure(now: np.ndarray, kept: np.ndarray) -> np.ndarray:
-        return fixed_part(now * per_month, kept * per_month) + drawn_part(kept * per_month)
-
-    revenue = figure(plan.revenue_now, plan.revenue_kept)
-    direct_costs = figure(plan.direct_costs_now, plan.direct_costs_kept)
-    labor_hours = figure(plan.labor_hours_now, plan.labor_hours_kept)
+    # Columns: revenue, direct costs, hours and client count, now and once kept (with the lifts), per month.
     ones = np.ones(len(fired))
-    clients = fixed_part(ones, ones) + drawn_part(ones)
+    now = np.column_stack([plan.revenue_now, plan.direct_costs_now, plan.labor_hours_now, ones * plan.months_in_window])
+    kept = np.column_stack(
+        [plan.revenue_kept, plan.direct_costs_kept, plan.labor_hours_kept, ones * plan.months_in_window]
+    )
+    now = now * per_month[:, np.newaxis]
+    kept = kept * per_month[:, np.newaxis]
+    # The part no draw changes, shape (4, horizon): fired clients until they go, certain clients before and
+    # after the lift month, uncertain clients before it.
+    fixed = (
+        now[fired].T @ present
+        + np.where(lifted, kept[certain].sum(axis=0)[:, np.newaxis], now[certain].sum(axis=0)[:, np.newaxis])
+        + np.where(lifted, 0.0, now[uncertain].sum(axis=0)[:, np.newaxis])
+    )
+    # The part that depends on which uncertain clients stay, from the lift month on: one product for all four
+    # figures, shape (draws, 4).
+    hours_month = now[:, 2]
+    drawn = stay @ kept[uncertain]
+    revenue, direct_costs, labor_hours, clients = (
+        fixed[column][np.newaxis, :] + drawn[:, column, np.newaxis] * lifted[np.newaxis, :] for column in range(4)
+    )
 
     # Hours freed, by the month they are freed: fired clients at their exit, leavers at the lift month.
-    hours_month = plan.labor_hours_now * per_month
     exits = plan.exit_month[fired]
     within = exits <= horizon
     fired_cohorts = np.bincount(exits[within] - 1, weights=hours_month[fired][within], minlength=horizon)
     freed = np.broadcast_to(fired_cohorts.astype(float), (len(share), horizon)).copy()
     if plan.scenario.lift_month <= horizon:
         freed[:, plan.scenario.lift_month - 1] += (1.0 - stay) @ hours_month[uncertain]
-    since = months[np.newaxis, :] - months[:, np.newaxis]
-    factor = redeploy.ramp_factor(since[np.newaxis, :, :], ramp_months[:, np.newaxis, np.newaxis])
-    hours_redeployed = share[:, np.newaxis] * np.einsum("de,dem->dm", freed, factor)
+    # Each month's freed hours ramp up from that month on: a sum over the lag since they were freed. The loop
+    # runs over at most 24 lags, each step a whole (draws, months) array.
+    ramp = redeploy.ramp_factor(np.arange(horizon)[np.newaxis, :], ramp_months[:, np.newaxis])
+    redeployed = np.zeros_like(freed)
+    for lag in range(horizon):
+        redeployed[:, lag:] += freed[:, : horizon - lag] * ramp[:, lag, np.newaxis]
+    hours_redeployed = share[:, np.newaxis] * redeployed
     hours_freed = np.cumsum(freed, axis=1)
 
     redeployed_revenue = hours_redeployed * plan.redeploy_rate
