@@ -60,6 +60,83 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=0.1,
         maximum=2048,
     ),
+    # The scorecard: grade thresholds, the small-client rule, group and criterion weights, criterion thresholds
+    # (each criterion scores 0 points at one threshold and 100 at the other, in a straight line between), and
+    # the flags shown beside the grade.
+    Setting("grade_a_min", 75.0, "Lowest rule score (0-100) that earns an A.", minimum=0, maximum=100, group="scorecard"),
+    Setting("grade_b_min", 55.0, "Lowest rule score (0-100) that earns a B.", minimum=0, maximum=100, group="scorecard"),
+    Setting("grade_c_min", 35.0, "Lowest rule score (0-100) that earns a C; below it, a D.", minimum=0, maximum=100,
+            group="scorecard"),
+    Setting("small_client_rule", True, "Knock small clients down one or two grades (every client carries overhead).",
+            "bool", group="scorecard"),
+    Setting("small_client_revenue", 1000.0, "Average monthly revenue below which a client is knocked down one grade.",
+            minimum=0, group="scorecard"),
+    Setting("tiny_client_revenue", 400.0, "Average monthly revenue below which a client is knocked down two grades.",
+            minimum=0, group="scorecard"),
+    Setting("weight_financial", 45.0, "Weight of the financial group (rate, margin, size) in the rule score.",
+            minimum=0, group="scorecard"),
+    Setting("weight_relationship", 40.0, "Weight of the relationship group (payment, process, survey) in the rule "
+            "score.", minimum=0, group="scorecard"),
+    Setting("weight_caller_id", 15.0, "Weight of the caller-ID test (happy / neutral / dread) in the rule score.",
+            minimum=0, group="scorecard"),
+    Setting("target_hourly_rate", 120.0, "Effective hourly rate that scores full points; the labor cost rate scores "
+            "none.", minimum=0, group="scorecard"),
+    Setting("weight_effective_hourly_rate", 50.0, "Weight of the effective hourly rate within the financial group.",
+            minimum=0, group="scorecard"),
+    Setting("margin_zero_pct", 20.0, "Gross margin (%) that scores no points.", minimum=-100, maximum=100,
+            group="scorecard"),
+    Setting("margin_full_pct", 65.0, "Gross margin (%) that scores full points.", minimum=-100, maximum=100,
+            group="scorecard"),
+    Setting("weight_gross_margin", 30.0, "Weight of the gross margin within the financial group.", minimum=0,
+            group="scorecard"),
+    Setting("size_zero_revenue", 300.0, "Average monthly revenue that scores no points for size.", minimum=0,
+            group="scorecard"),
+    Setting("size_full_revenue", 4000.0, "Average monthly revenue that scores full points for size.", minimum=0,
+            group="scorecard"),
+    Setting("weight_size", 20.0, "Weight of the client's size (monthly revenue) within the financial group.",
+            minimum=0, group="scorecard"),
+    Setting("days_to_pay_full", 14.0, "Average days to pay that scores full points (paying sooner scores no more).",
+            minimum=0, group="scorecard"),
+    Setting("days_to_pay_zero", 75.0, "Average days to pay that scores no points.", minimum=0, group="scorecard"),
+    Setting("weight_days_to_pay", 20.0, "Weight of the days to pay within the relationship group.", minimum=0,
+            group="scorecard"),
+    Setting("disputes_zero_per_year", 6.0, "Disputed invoices a year that score no points (none scores full).",
+            minimum=0, group="scorecard"),
+    Setting("weight_disputes", 10.0, "Weight of disputed invoices within the relationship group.", minimum=0,
+            group="scorecard"),
+    Setting("emergency_full_pct", 5.0, "Share of emergency tickets (%) that scores full points.", minimum=0,
+            maximum=100, group="scorecard"),
+    Setting("emergency_zero_pct", 40.0, "Share of emergency tickets (%) that scores no points.", minimum=0,
+            maximum=100, group="scorecard"),
+    Setting("weight_emergency_share", 10.0, "Weight of the emergency-ticket share within the relationship group.",
+            minimum=0, group="scorecard"),
+    Setting("after_hours_full_pct", 5.0, "Share of after-hours tickets (%) that scores full points.", minimum=0,
+            maximum=100, group="scorecard"),
+    Setting("after_hours_zero_pct", 35.0, "Share of after-hours tickets (%) that scores no points.", minimum=0,
+            maximum=100, group="scorecard"),
+    Setting("weight_after_hours_share", 10.0, "Weight of the after-hours-ticket share within the relationship group.",
+            minimum=0, group="scorecard"),
+    Setting("weight_pays_on_time", 10.0, "Weight of the survey's 'pays on time' (1-5) within the relationship group.",
+            minimum=0, group="scorecard"),
+    Setting("weight_values_service", 10.0, "Weight of the survey's 'values the service' (1-5) within the "
+            "relationship group.", minimum=0, group="scorecard"),
+    Setting("weight_trusted_advisor", 10.0, "Weight of the survey's 'trusted advisor' (1-5) within the relationship "
+            "group.", minimum=0, group="scorecard"),
+    Setting("weight_follows_process", 10.0, "Weight of the survey's 'follows the process' (1-5) within the "
+            "relationship group.", minimum=0, group="scorecard"),
+    Setting("weight_open_to_recommendations", 10.0, "Weight of the survey's 'open to recommendations' (1-5) within "
+            "the relationship group.", minimum=0, group="scorecard"),
+    Setting("problem_margin_pct", 20.0, "Monthly gross margin (%) under which a month counts against a client for "
+            "the problem-client flag.", minimum=-100, maximum=100, group="scorecard"),
+    Setting("problem_months", 2, "How many of the last three months under that margin flag a problem client.",
+            "int", minimum=1, maximum=3, group="scorecard"),
+    Setting("flight_risk_rate_factor", 2.0, "Flag a flight risk when a client's effective hourly rate is this many "
+            "times the portfolio's median (it overpays; a competitor will offer less).", minimum=1,
+            group="scorecard"),
+    Setting("flight_risk_revenue_drop_pct", 25.0, "Flag a flight risk when revenue in the recent half of the window "
+            "is this many % below the earlier half.", minimum=0, maximum=100, group="scorecard"),
+    Setting("concentration_pct", 15.0, "Flag a client whose share of the portfolio's revenue is above this %.",
+            minimum=0, maximum=100, group="scorecard"),
 )
 
 
