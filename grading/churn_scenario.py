@@ -1,0 +1,360 @@
+"""The churn-impact page's side of the simulation: scenario from the owner's choices, cards and a CSV report.
+
+The page offers percentages and ranges (sliders); :func:`scenario_from_choices` turns them into a
+:class:`~grading.simulation.Scenario`. :func:`impact_cards` puts the before/after figures in the owner's order
+(gross profit first, DOMAIN.md) with the deltas written out, and :func:`scenario_report` gathers inputs and
+results in one table for a CSV download.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from grading.formatting import hourly_rate, hours, money, percent
+from grading.simulation import ManagedMove, Range, Redeployment, Repricing, Scenario, ScenarioError
+from grading.simulation.static import Impact
+
+#: The cards, in the order an owner should read them: label, metric, kind of number, whether a fall is good.
+_CARDS = (
+    ("Gross profit", "gross_profit", "money", False),
+    ("Revenue", "revenue", "money", False),
+    ("Labor hours", "labor_hours", "hours", True),
+    ("Effective hourly rate", "effective_hourly_rate", "rate", False),
+    ("Largest client's share", "largest_client_share", "share", True),
+    ("Clients", "clients", "count", False),
+)
+_CARD_HELP = {
+    "gross_profit": "Revenue less direct costs less labor hours at the labor cost rate, over the scoring window.",
+    "revenue": "Everything billed over the scoring window, redeployed work included after the change.",
+    "labor_hours": "Technician hours over the scoring window, redeployed work included after the change.",
+    "effective_hourly_rate": "(Revenue - direct costs) / labor hours.",
+    "largest_client_share": "Concentration: the largest client's share of revenue; above about 15% is a risk.",
+    "clients": "Clients kept (a repriced client that may leave counts for its chance of staying).",
+}
+
+
+@dataclass(frozen=True)
+class ImpactCard:
+    """One before/after card: the figure after the change, the delta from before, and how to colour it.
+
+    ``delta_color`` follows ``st.metric``: ``"normal"`` (a rise is good), ``"inverse"`` (a fall is good) or
+    ``"off"``.
+    """
+
+    label: str
+    metric: str
+    value: str
+    before: str
+    delta: str | None
+    delta_color: str
+    help: str
+
+
+def simulation_portfolio(portfolio: pd.DataFrame, window_months: int) -> pd.DataFrame:
+    """Return the graded portfolio with what the simulation needs besides it: ``months_in_window``.
+
+    The portfolio's amounts are totals over the scoring window, so every client's window is the setting's
+    ``scoring_window_months`` long (a client that started during it simply has fewer months of figures).
+
+    Parameters
+    ----------
+    portfolio:
+        :func:`grading.portfolio.grade_portfolio`.
+    window_months:
+        The scoring window, in months.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``portfolio`` with ``months_in_window`` (kept as it is when the portfolio carries it already).
+
+    Raises
+    ------
+    ScenarioError
+        ``window_months`` is not a whole number of at least 1.
+    """
+    if isinstance(window_months, bool) or not float(window_months).is_integer() or window_months < 1:
+        raise ScenarioError(f"The scoring window must be a whole number of months, at least 1; got {window_months}.")
+    if "months_in_window" in portfolio.columns:
+        return portfolio
+    return portfolio.assign(months_in_window=int(window_months))
+
+
+def _uncertain(low: float, high: float, scale: float = 1.0) -> float | Range:
+    """A number where the owner gave one value, a Range where the slider spans two."""
+    low, high = float(low) * scale, float(high) * scale
+    return low if math.isclose(low, high) else Range(low, high)
+
+
+def scenario_from_choices(
+    *,
+    fire_grades: Sequence[str] = (),
+    fire_clients: Sequence[str] = (),
+    grade_source: str = "effective",
+    redeploy_share_pct: tuple[float, float] = (0.0, 0.0),
+    redeploy_rate: float | None = None,
+    ramp_months: tuple[float, float] = (0.0, 0.0),
+    pace: int = 0,
+    notice_months: int = 0,
+    horizon_months: int = 12,
+    price_increase_pct: Mapping[str, float] | None = None,
+    leave_pct: Mapping[str, tuple[float, float]] | None = None,
+    managed_price_per_seat: float | None = None,
+    managed_grades: Sequence[str] = (),
+    start_month: str | date | None = None,
+) -> Scenario:
+    """Return the :class:`~grading.simulation.Scenario` that the page's widgets describe.
+
+    Parameters
+    ----------
+    fire_grades, fire_clients, grade_source:
+        Whom to fire (grades in ``grade_source``, and client ids by hand).
+    redeploy_share_pct:
+        Low and high percentage (0-100) of freed hours put back to paid work; equal ends give one number.
+    redeploy_rate:
+        Revenue per redeployed hour; ``None`` uses the A clients' effective hourly rate.
+    ramp_months:
+        Low and high months until freed hours are fully redeployed.
+    pace:
+        Clients given notice per month, worst first; 0 gives everyone notice at once.
+    notice_months, horizon_months:
+        Months of notice; months on the timeline (12-24).
+    price_increase_pct:
+        Grade to price increase in percent; grades at 0 are not repriced.
+    leave_pct:
+        Grade to the low and high chance, in percent, that a repriced client leaves; only for repriced grades.
+    managed_price_per_seat:
+        Move break/fix clients to managed services at this price per seat and month; ``None`` or 0: no move.
+    managed_grades:
+        Move only break/fix clients of these grades (empty: all).
+    start_month:
+        The calendar month of month 1.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        A value is out of range (the message says which).
+    """
+    increases = {grade: float(pct) / 100 for grade, pct in (price_increase_pct or {}).items() if pct and pct > 0}
+    chances = {
+        grade: _uncertain(*bounds, scale=0.01)
+        for grade, bounds in (leave_pct or {}).items()
+        if grade in increases and max(bounds) > 0
+    }
+    repricing = Repricing(price_increase=increases, leave_probability=chances) if increases else None
+    managed = (
+        ManagedMove(price_per_seat=float(managed_price_per_seat), grades=tuple(managed_grades))
+        if managed_price_per_seat
+        else None
+    )
+    return Scenario(
+        fire_grades=tuple(fire_grades),
+        fire_clients=tuple(fire_clients),
+        grade_source=grade_source,
+        redeployment=Redeployment(
+            share=_uncertain(*redeploy_share_pct, scale=0.01),
+            rate=None if redeploy_rate is None else float(redeploy_rate),
+            ramp_months=_uncertain(*ramp_months),
+        ),
+        repricing=repricing,
+        managed_move=managed,
+        pace=int(pace) if pace else None,
+        notice_months=int(notice_months),
+        horizon_months=int(horizon_months),
+        start_month=start_month,
+    )
+
+
+def has_uncertainty(scenario: Scenario) -> bool:
+    """Return True when some input of ``scenario`` is a range, so uncertainty bands are worth drawing."""
+    redeployment = scenario.redeployment
+    ranged = isinstance(redeployment.share, Range) or isinstance(redeployment.ramp_months, Range)
+    if scenario.repricing is not None:
+        ranged |= any(isinstance(value, Range) or value > 0 for value in scenario.repricing.leave_probability.values())
+    return ranged
+
+
+def _format(kind: str, value: float, currency: str) -> str:
+    if kind == "money":
+        return money(value, currency)
+    if kind == "rate":
+        return hourly_rate(value, currency)
+    if kind == "hours":
+        return hours(value)
+    if kind == "share":
+        return percent(value, decimals=1)
+    return "n/a" if not math.isfinite(value) else f"{value:,.1f}".removesuffix(".0")
+
+
+def _delta(kind: str, before: float, after: float, currency: str) -> str | None:
+    if not (math.isfinite(before) and math.isfinite(after)):
+        return None
+    change = after - before
+    if kind == "share":
+        return f"{change * 100:+.1f} pp"
+    if kind == "count":
+        return f"{change:+,.1f}".removesuffix(".0")
+    sign = "+" if change > 0 else ""
+    if kind == "money":
+        text = sign + money(change, currency)
+    elif kind == "rate":
+        text = sign + hourly_rate(change, currency)
+    else:
+        text = f"{change:+,.0f} h"
+    if before:
+        text += f" ({change / abs(before) * 100:+.1f}%)"
+    return text
+
+
+def impact_cards(impact: Impact, currency: str = "EUR") -> list[ImpactCard]:
+    """Return the before/after cards of an impact: gross profit first, then revenue, hours, rate, concentration.
+
+    Parameters
+    ----------
+    impact:
+        :func:`grading.simulation.simulate_impact`.
+    currency:
+        The currency amounts are written in.
+
+    Returns
+    -------
+    list of ImpactCard
+        One card per figure; ``value`` is the figure after the change, ``delta`` the change from before (with the
+        percentage for amounts, in percentage points for the share), ``None`` where a figure is undefined.
+    """
+    cards = []
+    for label, metric, kind, fall_is_good in _CARDS:
+        before, after = impact.before(metric), impact.after(metric)
+        cards.append(
+            ImpactCard(
+                label=label,
+                metric=metric,
+                value=_format(kind, after, currency),
+                before=_format(kind, before, currency),
+                delta=_delta(kind, before, after, currency),
+                delta_color="off" if kind == "count" else ("inverse" if fall_is_good else "normal"),
+                help=_CARD_HELP[metric] + f" Before: {_format(kind, before, currency)}.",
+            )
+        )
+    return cards
+
+
+def monthly_level(impact: Impact, metric: str) -> float | None:
+    """Return today's monthly level of ``metric``: its window total over the window's months.
+
+    Returns ``None`` when the clients' windows differ in length (no single month to divide by).
+    """
+    if not impact.window_months:
+        return None
+    return impact.before(metric) / impact.window_months
+
+
+def _scenario_rows(scenario: Scenario, impact: Impact, currency: str) -> list[dict[str, object]]:
+    def text(value: object) -> str:
+        if isinstance(value, Range):
+            return f"{value.low:g} to {value.high:g}"
+        if isinstance(value, Mapping):
+            return "; ".join(f"{key}: {text(item)}" for key, item in value.items()) or "none"
+        if isinstance(value, tuple):
+            return ", ".join(map(str, value)) or "none"
+        return "none" if value is None else str(value)
+
+    redeployment = scenario.redeployment
+    repricing = scenario.repricing
+    managed = scenario.managed_move
+    inputs = {
+        "grade_source": scenario.grade_source,
+        "fire_grades": text(scenario.fire_grades),
+        "fire_clients": text(scenario.fire_clients),
+        "redeployed_share": text(redeployment.share),
+        "redeploy_rate_per_hour": f"{impact.redeploy_rate:.2f} ({impact.redeploy_rate_source})",
+        "ramp_up_months": text(redeployment.ramp_months),
+        "pace_clients_per_month": text(scenario.pace) if scenario.pace else "all at once",
+        "notice_months": str(scenario.notice_months),
+        "horizon_months": str(scenario.horizon_months),
+        "start_month": text(scenario.start_month),
+        "price_increase": text(repricing.price_increase) if repricing else "none",
+        "leave_probability": text(repricing.leave_probability) if repricing else "none",
+        "managed_price_per_seat": text(managed.price_per_seat) if managed else "none",
+        "managed_grades": (text(managed.grades) if managed.grades else "all") if managed else "none",
+        "labor_cost_rate": f"{impact.labor_cost_rate:.2f}",
+        "currency": currency,
+        "window_months": text(impact.window_months),
+    }
+    return [{"section": "scenario", "item": key, "value": value} for key, value in inputs.items()]
+
+
+def scenario_report(
+    scenario: Scenario,
+    impact: Impact,
+    timeline: pd.DataFrame,
+    bands: pd.DataFrame | None = None,
+    *,
+    fired: pd.DataFrame | None = None,
+    currency: str = "EUR",
+) -> pd.DataFrame:
+    """Return a scenario's inputs and results in one long table, for a CSV download.
+
+    Parameters
+    ----------
+    scenario, impact, timeline, bands:
+        The scenario and what :mod:`grading.simulation` made of it (``bands`` may be ``None``).
+    fired:
+        The fired clients to list (default ``impact.fired``); pass a copy with aliases when names are hidden.
+    currency:
+        The currency the amounts are in (recorded with the inputs).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``section``, ``item``, ``month``, ``value``, ``before``, ``after``, ``change``, ``change_pct``,
+        ``p10``, ``p50``, ``p90``; each section fills the columns that make sense for it (a spreadsheet filter on
+        ``section`` shows one part): ``scenario`` (inputs, in ``value``), ``impact`` (each metric before, after
+        and its change over the window), ``freed time`` (``value``), ``fired`` (one row per client: grade in
+        ``value``, exit month, its window revenue before and after), ``timeline`` (each month's expected figure
+        in ``after``, with the P10-P90 band where one was drawn).
+    """
+    pieces = [pd.DataFrame(_scenario_rows(scenario, impact, currency))]
+    metrics = impact.metrics.reset_index()
+    pieces.append(pd.DataFrame({"section": "impact", "item": metrics["metric"].astype(str),
+                                "before": metrics["before"], "after": metrics["after"],
+                                "change": metrics["change"], "change_pct": metrics["change_pct"]}))
+    freed = {"hours_freed": impact.hours_freed, "hours_redeployed": impact.hours_redeployed,
+             "redeployed_revenue": impact.redeployed_revenue, "hours_back": impact.hours_back,
+             "clients_repriced": impact.clients_repriced, "clients_moved": impact.clients_moved,
+             "expected_leavers": impact.expected_leavers}
+    pieces.append(pd.DataFrame({"section": "freed time", "item": list(freed),
+                                "value": [f"{float(value):.2f}" for value in freed.values()]}))
+    fired = impact.fired if fired is None else fired
+    if len(fired):
+        pieces.append(pd.DataFrame({
+            "section": "fired",
+            "item": fired["name"].astype(str) + " (" + fired["client_id"].astype(str) + ")",
+            "month": fired["exit_month"].astype(int),
+            "value": fired["grade"].astype(object).fillna("not graded").astype(str),
+            "before": fired["revenue"].astype(float),
+            "after": 0.0,
+            "change": -fired["revenue"].astype(float),
+        }))
+    for column in ("revenue", "gross_profit", "labor_hours", "effective_hourly_rate", "hours_freed",
+                   "hours_redeployed", "hours_back"):
+        piece = pd.DataFrame({"section": "timeline", "item": column, "month": timeline["month"].astype(int),
+                              "after": timeline[column].astype(float)})
+        if bands is not None and not bands.empty and column in set(bands["metric"]):
+            band = bands.loc[bands["metric"] == column, ["month", "p10", "p50", "p90"]]
+            piece = piece.merge(band, on="month", how="left")
+        pieces.append(piece)
+    columns = ["section", "item", "month", "value", "before", "after", "change", "change_pct", "p10", "p50", "p90"]
+    report = pd.concat(pieces, ignore_index=True).reindex(columns=columns)
+    report["month"] = report["month"].astype("Int64")
+    return report.replace({np.inf: np.nan, -np.inf: np.nan})

@@ -1,0 +1,133 @@
+"""The churn page's scenario from its widgets, the before/after cards and the scenario's CSV report."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from grading.churn_scenario import (
+    has_uncertainty,
+    impact_cards,
+    monthly_level,
+    scenario_from_choices,
+    scenario_report,
+    simulation_portfolio,
+)
+from grading.export import safe_csv_bytes
+from grading.simulation import Range, ScenarioError, simulate_bands, simulate_impact, simulate_timeline
+
+
+def _portfolio() -> pd.DataFrame:
+    rng = np.random.default_rng(11)
+    n = 16
+    return pd.DataFrame(
+        {
+            "client_id": [f"c{i:02d}" for i in range(n)],
+            "name": ["=HYPERLINK(1)"] + [f"Client {i}" for i in range(1, n)],
+            "revenue": rng.uniform(5_000, 50_000, n),
+            "direct_costs": rng.uniform(0, 2_000, n),
+            "labor_hours": rng.uniform(50, 500, n),
+            "effective_grade": ["A", "B", "C", "D"] * 4,
+            "service_model": ["managed", "break_fix"] * 8,
+            "seats": 10,
+        }
+    )
+
+
+def test_simulation_portfolio_adds_the_window_length():
+    ready = simulation_portfolio(_portfolio(), 12)
+    assert (ready["months_in_window"] == 12).all()
+
+
+def test_simulation_portfolio_keeps_a_window_length_it_already_has():
+    given = _portfolio().assign(months_in_window=6)
+    assert (simulation_portfolio(given, 12)["months_in_window"] == 6).all()
+
+
+@pytest.mark.parametrize("window", [0, 2.5, True])
+def test_simulation_portfolio_refuses_a_window_that_is_not_whole_months(window):
+    with pytest.raises(ScenarioError):
+        simulation_portfolio(_portfolio(), window)
+
+
+def test_sliders_become_fractions_and_ranges():
+    scenario = scenario_from_choices(
+        fire_grades=["D"],
+        redeploy_share_pct=(30, 60),
+        ramp_months=(2, 2),
+        pace=0,
+        price_increase_pct={"C": 10, "B": 0},
+        leave_pct={"C": (10, 30), "B": (50, 50)},
+    )
+    assert scenario.redeployment.share == Range(0.3, 0.6)
+    assert scenario.redeployment.ramp_months == 2.0
+    assert scenario.pace is None
+    assert scenario.repricing.price_increase == {"C": pytest.approx(0.10)}
+    leave = scenario.repricing.leave_probability["C"]
+    assert (leave.low, leave.high) == (pytest.approx(0.1), pytest.approx(0.3))
+    assert has_uncertainty(scenario)
+
+
+def test_no_price_increase_means_no_repricing_and_no_move_without_a_price():
+    scenario = scenario_from_choices(fire_grades=["D"], price_increase_pct={"D": 0}, managed_price_per_seat=None)
+    assert scenario.repricing is None
+    assert scenario.managed_move is None
+    assert not has_uncertainty(scenario)
+
+
+def test_a_bad_choice_is_a_scenario_error_with_a_sentence():
+    with pytest.raises(ScenarioError, match="horizon"):
+        scenario_from_choices(horizon_months=36)
+
+
+def test_cards_put_gross_profit_first_and_show_the_change():
+    portfolio = simulation_portfolio(_portfolio(), 12)
+    impact = simulate_impact(portfolio, scenario_from_choices(fire_grades=["D"]), labor_cost_rate=45)
+    cards = impact_cards(impact, "EUR")
+    assert [card.metric for card in cards][:5] == [
+        "gross_profit", "revenue", "labor_hours", "effective_hourly_rate", "largest_client_share"
+    ]
+    revenue = next(card for card in cards if card.metric == "revenue")
+    assert revenue.value.startswith("€")
+    assert revenue.delta.startswith("-€") and revenue.delta.endswith("%)")
+    hours = next(card for card in cards if card.metric == "labor_hours")
+    assert hours.delta_color == "inverse"
+    share = next(card for card in cards if card.metric == "largest_client_share")
+    assert share.delta.endswith("pp")
+
+
+def test_monthly_level_is_the_window_total_over_its_months():
+    portfolio = simulation_portfolio(_portfolio(), 12)
+    impact = simulate_impact(portfolio, scenario_from_choices(), labor_cost_rate=45)
+    assert monthly_level(impact, "revenue") == pytest.approx(portfolio["revenue"].sum() / 12)
+
+
+def test_scenario_report_holds_inputs_results_fired_clients_and_the_timeline():
+    portfolio = simulation_portfolio(_portfolio(), 12)
+    scenario = scenario_from_choices(fire_grades=["D"], redeploy_share_pct=(20, 40), pace=1, horizon_months=12)
+    impact = simulate_impact(portfolio, scenario, labor_cost_rate=45)
+    timeline = simulate_timeline(portfolio, scenario, labor_cost_rate=45)
+    bands = simulate_bands(portfolio, scenario, draws=50, rng=1, labor_cost_rate=45)
+    report = scenario_report(scenario, impact, timeline, bands, currency="EUR")
+    sections = report["section"].value_counts()
+    assert sections["fired"] == 4
+    assert sections["impact"] == len(impact.metrics)
+    assert report.loc[report["item"] == "fire_grades", "value"].item() == "D"
+    gross = report[(report["section"] == "impact") & (report["item"] == "gross_profit")].iloc[0]
+    assert gross["after"] == pytest.approx(impact.after("gross_profit"))
+    revenue_months = report[(report["section"] == "timeline") & (report["item"] == "revenue")]
+    assert len(revenue_months) == 12 and revenue_months["p90"].notna().all()
+
+
+def test_scenario_csv_neutralizes_a_name_that_looks_like_a_formula():
+    portfolio = simulation_portfolio(_portfolio(), 12)
+    scenario = scenario_from_choices(fire_clients=["c00"])
+    impact = simulate_impact(portfolio, scenario, labor_cost_rate=45)
+    timeline = simulate_timeline(portfolio, scenario, labor_cost_rate=45)
+    text = safe_csv_bytes(scenario_report(scenario, impact, timeline)).decode("utf-8")
+    read_back = pd.read_csv(io.StringIO(text))
+    fired = read_back[read_back["section"] == "fired"]
+    assert fired["item"].iloc[0] == "'=HYPERLINK(1) (c00)"
