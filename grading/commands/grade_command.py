@@ -1,0 +1,68 @@
+"""``python -m grading grade [--as-of DATE] [--format csv|json] [--out F]``: every client's grades, as a table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+import pandas as pd
+
+from grading import paths
+from grading.errors import ClientGradeError
+from grading.export import safe_csv_bytes
+from grading.features import _as_date
+from grading.portfolio import grade_portfolio
+from grading.store import Store
+
+
+_DATE_COLUMNS = ("client_since", "as_of", "window_start", "window_end", "assessed_on", "manual_graded_on")
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add the ``grade`` command's parser."""
+    parser = subparsers.add_parser(
+        "grade",
+        parents=[common],
+        help="grade every client: rule, suggested, manual and effective grade, with reasons and flags",
+        description="Write one row per client: the rule score and grade, the model's suggestion, the manual "
+        "grade, the effective grade (manual if set, else suggested, else rule), revenue, hours, effective hourly "
+        "rate over the scoring window, the reasons behind the rule grade and the flags.",
+    )
+    parser.add_argument(
+        "--as-of",
+        metavar="DATE",
+        default=None,
+        help="grade as of this day, YYYY-MM-DD (default: today); metrics count for the full months before it",
+    )
+    parser.add_argument("--format", choices=("csv", "json"), default="csv", help="output format (default csv)")
+    parser.add_argument("--out", metavar="FILE", default=None, help="write to this file (default: standard output)")
+    parser.set_defaults(run=run)
+
+
+def _json_bytes(frame: pd.DataFrame) -> bytes:
+    """The frame as a JSON list of records; dates as YYYY-MM-DD, missing values as null."""
+    frame = frame.copy()
+    for column in _DATE_COLUMNS:
+        if column in frame.columns:
+            frame[column] = pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d")
+    return (frame.to_json(orient="records", force_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Grade the portfolio and write it; returns the exit status."""
+    as_of = _as_date(args.as_of) if args.as_of else date.today()
+    db_path = paths.database_path(args.db)
+    if not db_path.exists():
+        raise ClientGradeError(f"There is no database at {db_path}. Create one with: python -m grading init")
+    with Store(db_path) as store:
+        graded = grade_portfolio(store, as_of, models_dir=paths.models_dir(args.models))
+    payload = _json_bytes(graded) if args.format == "json" else safe_csv_bytes(graded)
+    if args.out:
+        with open(args.out, "wb") as handle:
+            handle.write(payload)
+        print(f"Graded {len(graded)} clients as of {as_of.isoformat()}: {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(payload)
+        sys.stdout.flush()
+    return 0

@@ -1,0 +1,137 @@
+"""Flags shown beside the grade: things an owner should look at whatever the grade says.
+
+- **problem client**: gross margin under ``problem_margin_pct`` (20%) in ``problem_months`` (2) or more of the
+  last three months of the window;
+- **flight risk**: the client overpays (effective hourly rate ``flight_risk_rate_factor`` times the portfolio's
+  median or more: a competitor will offer less), or its revenue is falling (the recent half of the window
+  ``flight_risk_revenue_drop_pct`` % or more below the earlier half);
+- **concentration**: the client brings more than ``concentration_pct`` (15%) of the portfolio's revenue;
+- **data gaps**: months with revenue but no hours, hours but no revenue, months missing since the client
+  started, or no figures at all in the window. Such a client's grade rests on thin data.
+
+Concentration and the rate comparison look across the clients of the frame, so pass the whole portfolio at one
+date (:func:`grading.features.client_features`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from grading.reasons import join_phrases, money, numbers
+from grading.settings import defaults
+
+FLAG_COLUMNS: tuple[str, ...] = ("problem_client", "flight_risk", "concentration", "data_gaps")
+
+
+def _plural(counts: np.ndarray, one: str, many: str) -> np.ndarray:
+    return numbers(counts) + np.where(counts == 1, one, many)
+
+
+def flag_clients(features: pd.DataFrame, settings: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Return the flags of every client in ``features``.
+
+    Parameters
+    ----------
+    features:
+        One row per client at one date (:func:`grading.features.client_features`).
+    settings:
+        The settings; names left out take their defaults.
+
+    Returns
+    -------
+    pandas.DataFrame
+        On ``features``' index: the boolean columns ``problem_client``, ``flight_risk``, ``concentration`` and
+        ``data_gaps``, ``revenue_share`` (the client's share of the frame's revenue, 0-1), ``low_margin_months``
+        (of the last three) and ``flags``, the raised flags in words ("" when none).
+    """
+    values = defaults() | dict(settings or {})
+    currency = values["currency"]
+
+    def column(name: str) -> np.ndarray:
+        return features[name].to_numpy(dtype="float64")
+
+    margin_floor = float(values["problem_margin_pct"]) / 100
+    recent_margins = np.column_stack([column(f"gross_margin_month_{k}") for k in (1, 2, 3)])
+    with np.errstate(invalid="ignore"):
+        low_margin_months = (recent_margins < margin_floor).sum(axis=1)
+    problem_client = low_margin_months >= int(values["problem_months"])
+
+    rate = column("effective_hourly_rate")
+    positive_rates = rate[np.isfinite(rate) & (rate > 0)]
+    median_rate = float(np.median(positive_rates)) if len(positive_rates) else np.nan
+    rate_factor = float(values["flight_risk_rate_factor"])
+    trend = column("revenue_trend")
+    drop = float(values["flight_risk_revenue_drop_pct"]) / 100
+    with np.errstate(invalid="ignore"):
+        overpays = np.isfinite(rate) & (rate >= rate_factor * median_rate)
+        revenue_falling = np.isfinite(trend) & (trend <= -drop) & (drop > 0)
+    flight_risk = overpays | revenue_falling
+
+    revenue = np.nan_to_num(column("revenue"))
+    total = revenue.sum()
+    revenue_share = revenue / total if total > 0 else np.zeros(len(revenue))
+    concentration = revenue_share > float(values["concentration_pct"]) / 100
+
+    revenue_without_hours = np.nan_to_num(column("months_revenue_without_hours"))
+    hours_without_revenue = np.nan_to_num(column("months_hours_without_revenue"))
+    missing_months = np.nan_to_num(column("missing_months"))
+    no_figures = np.nan_to_num(column("months_with_data")) == 0
+    data_gaps = (revenue_without_hours > 0) | (hours_without_revenue > 0) | (missing_months > 0) | no_figures
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        times_median = rate / median_rate
+    problem_words = (
+        f"problem client (margin under {numbers(margin_floor * 100)[0]}% in "
+        + numbers(low_margin_months)
+        + " of the last 3 months)"
+    )
+    risk_reasons = join_phrases(
+        [
+            np.where(overpays, "rate " + money(rate, currency) + "/h, " + numbers(times_median, 1) + "x the median", ""),
+            np.where(revenue_falling, "revenue down " + numbers(-trend * 100) + "%", ""),
+        ],
+        sep=", ",
+    )
+    gap_reasons = join_phrases(
+        [
+            np.where(no_figures, "no figures in the window", ""),
+            np.where(
+                revenue_without_hours > 0,
+                _plural(revenue_without_hours, " month", " months") + " of revenue without hours",
+                "",
+            ),
+            np.where(
+                hours_without_revenue > 0,
+                _plural(hours_without_revenue, " month", " months") + " of hours without revenue",
+                "",
+            ),
+            np.where(
+                (missing_months > 0) & ~no_figures, _plural(missing_months, " missing month", " missing months"), ""
+            ),
+        ],
+        sep=", ",
+    )
+    text = join_phrases(
+        [
+            np.where(problem_client, problem_words, ""),
+            np.where(flight_risk, "flight risk (" + risk_reasons + ")", ""),
+            np.where(concentration, "concentration (" + numbers(revenue_share * 100) + "% of revenue)", ""),
+            np.where(data_gaps, "data gaps (" + gap_reasons + ")", ""),
+        ]
+    )
+    return pd.DataFrame(
+        {
+            "problem_client": problem_client,
+            "flight_risk": flight_risk,
+            "concentration": concentration,
+            "data_gaps": data_gaps,
+            "revenue_share": revenue_share,
+            "low_margin_months": low_margin_months.astype("int64"),
+            "flags": pd.array(text.astype(object), dtype="str"),
+        },
+        index=features.index,
+    )
