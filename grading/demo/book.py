@@ -141,7 +141,8 @@ def make_clients(rng: np.random.Generator, n: int, first_month: np.datetime64) -
     median_seats = 15.0 + 8.0 * quality
     spread = 0.38 + 0.08 * (1.0 - quality)  # scale of a logistic on log(seats): sd 0.69 to 0.83
     size_rank = _rank_within(rng, nature)
-    size_quantile = np.clip((size_rank + rng.uniform(0.0, 1.0, n)) / np.bincount(nature, minlength=4)[nature], 1e-6, 1 - 1e-6)
+    group_size = np.bincount(nature, minlength=4)[nature]
+    size_quantile = np.clip((size_rank + rng.uniform(0.0, 1.0, n)) / group_size, 1e-6, 1 - 1e-6)
     log_seats = np.log(median_seats) + spread * np.log(size_quantile / (1.0 - size_quantile))
     # Up to 150 seats; only the one large client has more.
     seats = np.clip(np.round(np.exp(log_seats)), 2, 150).astype(np.int64)
