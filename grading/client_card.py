@@ -93,15 +93,20 @@ def monthly_series(store: Store, client_id: str, as_of: date | datetime | str, *
     return frame[list(MONTHLY_COLUMNS)].reset_index(drop=True)
 
 
+def _first(texts: Any) -> str:
+    """The first of the texts a vectorised formatter returned (a Series or an array)."""
+    return str(np.asarray(texts)[0])
+
+
 def _threshold_text(criterion: Criterion, value: float, currency: str) -> str:
     """A threshold in the unit the owner reads the criterion in (money, percent, days, survey points)."""
     if criterion.value_format == "money":
-        return reasons.money([value], currency)[0]
+        return _first(reasons.money(np.array([value]), currency))
     if criterion.value_format == "percent":
-        return reasons.numbers([value * 100])[0] + "%"
+        return _first(reasons.numbers(np.array([value * 100]))) + "%"
     if criterion.value_format == "caller_id":
-        return {0.0: "dread", 50.0: "neutral", 100.0: "happy"}.get(value, reasons.numbers([value])[0])
-    return reasons.numbers([value], 1)[0]
+        return {0.0: "dread", 50.0: "neutral", 100.0: "happy"}.get(value, _first(reasons.numbers(np.array([value]))))
+    return _first(reasons.numbers(np.array([value]), 1))
 
 
 def criteria_breakdown(
@@ -139,7 +144,7 @@ def criteria_breakdown(
 
     measured_values = [number(criterion.feature) for criterion in criteria]
     phrases = [
-        reasons.criterion_phrases(criterion, one_client, values).iloc[0] if not np.isnan(value) else "no data"
+        _first(reasons.criterion_phrases(criterion, one_client, values)) if not np.isnan(value) else "no data"
         for criterion, value in zip(criteria, measured_values)
     ]
     thresholds = [criterion_thresholds(criterion, values) for criterion in criteria]

@@ -1,0 +1,116 @@
+"""Overview: the portfolio's headline numbers, the grade mix, and where to go next."""
+
+from datetime import timedelta
+
+import streamlit as st
+
+from grading.charts.overview import grade_mix_chart
+from grading.errors import ClientGradeError
+from grading.formatting import hourly_rate, hours, money, percent
+from grading.matrix_view import grade_mix, headline_numbers, money_format
+from ui import data
+from ui.shared import current_controls
+
+controls = current_controls()
+grade_title = f"{controls.grade_source.capitalize()} grade"
+
+st.title("Your client portfolio")
+st.caption(
+    f"As of {controls.as_of:%d %B %Y}: figures are monthly averages over the last "
+    f"{controls.settings['scoring_window_months']} complete months; grades shown: {controls.grade_source}."
+)
+
+try:
+    portfolio = data.portfolio(controls.as_of)
+    year_before = data.portfolio(controls.as_of - timedelta(days=365))
+except ClientGradeError as error:
+    st.error(str(error))
+    st.stop()
+
+if portfolio.empty:
+    with st.container(border=True, key="overview-empty"):
+        st.subheader("No clients yet")
+        st.write(
+            "ClientGrade grades the clients in its database, and this one holds none. Import your own "
+            "clients and monthly figures (CSV files from your PSA, templates included), or reset to the demo "
+            "portfolio to look around first. Both are on the Data & settings page."
+        )
+        st.page_link("pages/data_settings.py", label="Go to Data & settings", icon=":material/upload:")
+    st.stop()
+
+headline = headline_numbers(portfolio)
+earlier = headline_numbers(year_before) if year_before["revenue"].sum() > 0 else None
+
+
+def change(now: float, then: float | None) -> str | None:
+    """The change against a year before, as a signed percentage, or None when there is nothing to compare."""
+    if then is None or not then:
+        return None
+    return percent(now / then - 1, signed=True)
+
+
+with st.container(key="overview-headline"):
+    columns = st.columns(5)
+    columns[0].metric(
+        "Clients",
+        f"{headline.clients:,}",
+        delta=None if earlier is None else f"{headline.clients - earlier.clients:+,}",
+        help="Clients in the database as of the date in the sidebar.",
+    )
+    columns[1].metric(
+        "Revenue per month",
+        money(headline.monthly_revenue, controls.currency),
+        delta=change(headline.monthly_revenue, None if earlier is None else earlier.monthly_revenue),
+        help="The sum of each client's average monthly revenue over the scoring window; the change is against "
+        "a year before.",
+    )
+    columns[2].metric(
+        "Labor hours per month",
+        hours(headline.monthly_hours),
+        delta=change(headline.monthly_hours, None if earlier is None else earlier.monthly_hours),
+        delta_color="inverse",
+        help="Technician time spent per month, summed over the clients.",
+    )
+    columns[3].metric(
+        "Effective hourly rate",
+        hourly_rate(headline.effective_hourly_rate, controls.currency),
+        delta=change(headline.effective_hourly_rate, None if earlier is None else earlier.effective_hourly_rate),
+        help="(Revenue - direct costs) / labor hours, over the whole portfolio.",
+    )
+    columns[4].metric(
+        "Gross margin",
+        percent(headline.gross_margin),
+        help="Gross profit / revenue, where an hour of labor costs "
+        f"{money(controls.settings['labor_cost_rate'], controls.currency)} (Data & settings).",
+    )
+
+mix = grade_mix(portfolio, controls.grade_source)
+st.subheader("Grade mix")
+left, right = st.columns([3, 2])
+with left, st.container(key="overview-chart"):
+    st.altair_chart(grade_mix_chart(mix, currency=controls.currency, grade_title=grade_title))
+with right:
+    st.dataframe(
+        mix[["grade", "clients", "revenue", "revenue_share", "labor_hours", "hours_share"]],
+        hide_index=True,
+        column_config={
+            "grade": st.column_config.TextColumn(grade_title),
+            "clients": st.column_config.NumberColumn("Clients"),
+            "revenue": st.column_config.NumberColumn("Revenue (window)", format=money_format(controls.currency)),
+            "revenue_share": st.column_config.NumberColumn("Revenue share", format="percent"),
+            "labor_hours": st.column_config.NumberColumn("Labor hours", format="%,.0f h"),
+            "hours_share": st.column_config.NumberColumn("Hours share", format="percent"),
+        },
+    )
+
+st.subheader("Where next")
+pointers = st.columns(3)
+with pointers[0], st.container(border=True):
+    st.page_link("pages/portfolio_matrix.py", label="Portfolio matrix", icon=":material/scatter_plot:")
+    st.caption("Every client on financial against relationship score, the grade table, and each client's card.")
+with pointers[1], st.container(border=True):
+    st.page_link("pages/suggested_vs_manual.py", label="Suggested vs manual", icon=":material/compare:")
+    st.caption("Where the model disagrees with your grades: accept or override, and see whom to grade next.")
+with pointers[2], st.container(border=True):
+    st.page_link("pages/churn_impact.py", label="Churn impact", icon=":material/trending_down:")
+    st.caption("What firing the D clients would do to revenue, gross profit and your time.")

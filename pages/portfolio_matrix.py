@@ -1,0 +1,254 @@
+"""Portfolio matrix: every client on financial against relationship score, the grade table, and a client's card."""
+
+import streamlit as st
+
+from grading import client_card
+from grading.charts.matrix import client_sparkline_chart, portfolio_matrix_chart
+from grading.charts.palette import GRADES, UNGRADED_LABEL
+from grading.errors import ClientGradeError
+from grading.export import safe_csv_bytes
+from grading.formatting import hourly_rate, hours, money, percent
+from grading.matrix_view import (
+    FLAGS,
+    SORT_ORDERS,
+    filter_grade_table,
+    flag_names,
+    grade_boundaries,
+    money_format,
+    service_models,
+)
+from ui import data
+from ui.resources import get_store
+from ui.shared import KEEP_PREFIX, current_controls, for_display
+
+controls = current_controls()
+store = get_store()
+grade_title = f"{controls.grade_source.capitalize()} grade"
+GRADE_KEY = f"{KEEP_PREFIX}matrix_grades"
+MODEL_KEY = f"{KEEP_PREFIX}matrix_models"
+FLAG_KEY = f"{KEEP_PREFIX}matrix_flags"
+SORT_KEY = f"{KEEP_PREFIX}matrix_sort"
+CLIENT_KEY = f"{KEEP_PREFIX}matrix_client"
+TABLE_KEY = "matrix_table"
+
+st.title("Portfolio matrix")
+st.caption(
+    "Each client's financial score (rate, margin, size) against its relationship score (payment, process, "
+    f"survey), coloured by its {controls.grade_source} grade. Select a row of the table to open the client's card."
+)
+
+try:
+    portfolio = data.portfolio(controls.as_of)
+except ClientGradeError as error:
+    st.error(str(error))
+    st.stop()
+
+if portfolio.empty:
+    st.info(
+        "No clients to place yet. Import your clients and monthly figures, or reset to the demo portfolio, on the "
+        "Data & settings page."
+    )
+    st.page_link("pages/data_settings.py", label="Go to Data & settings", icon=":material/upload:")
+    st.stop()
+
+
+def keep_only(key: str, options: list[str]) -> None:
+    """Drop remembered filter values that are no longer on offer (another book, another date)."""
+    if key in st.session_state:
+        st.session_state[key] = [value for value in st.session_state[key] if value in options]
+
+
+grade_options = [*GRADES, UNGRADED_LABEL]
+model_options = service_models(portfolio)
+flag_options = flag_names(portfolio)
+for key, options in ((GRADE_KEY, grade_options), (MODEL_KEY, model_options), (FLAG_KEY, flag_options)):
+    keep_only(key, options)
+
+with st.container(key="matrix-filters"):
+    filter_columns = st.columns([2, 2, 2, 2])
+    chosen_grades = filter_columns[0].multiselect(
+        grade_title, grade_options, key=GRADE_KEY, placeholder="All grades",
+        help="Show only clients with these grades (of the grade source chosen in the sidebar).",
+    )
+    chosen_models = filter_columns[1].multiselect(
+        "Service model", model_options, key=MODEL_KEY, placeholder="All service models",
+        format_func=lambda model: model.replace("_", "/"),
+    )
+    chosen_flags = filter_columns[2].multiselect(
+        "Flag", flag_options, key=FLAG_KEY, placeholder="Any flag or none", format_func=FLAGS.get,
+        help="Show only clients that carry at least one of these flags.",
+    )
+    sort_order = filter_columns[3].selectbox("Sort by", list(SORT_ORDERS), key=SORT_KEY)
+
+try:
+    table = filter_grade_table(
+        portfolio,
+        grade_source=controls.grade_source,
+        grades=chosen_grades,
+        service_models=chosen_models,
+        flags=chosen_flags,
+        sort_order=sort_order,
+    )
+except ClientGradeError as error:
+    st.error(str(error))
+    st.stop()
+shown = for_display(table, controls, all_client_ids=portfolio["client_id"])
+
+with st.container(key="matrix-chart"):
+    if shown.empty:
+        st.info("No client matches these filters. Clear a filter above to see more clients.")
+    else:
+        st.altair_chart(
+            portfolio_matrix_chart(
+                shown,
+                grade_boundaries(controls.settings),
+                grade_column=controls.grade_column,
+                grade_title=grade_title,
+                currency=controls.currency,
+            )
+        )
+
+
+money_column = money_format(controls.currency)
+st.subheader(f"Grade table: {len(shown):,} of {len(portfolio):,} clients")
+with st.container(key="matrix-table"):
+    table_event = st.dataframe(
+        shown,
+        key=TABLE_KEY,
+        on_select="rerun",
+        selection_mode="single-row",
+        hide_index=True,
+        placeholder="-",
+        column_config={
+            "client_id": st.column_config.TextColumn("Id"),
+            "name": st.column_config.TextColumn("Client", pinned=True),
+            "service_model": st.column_config.TextColumn("Service model"),
+            "rule_grade": st.column_config.TextColumn("Rule", help="The scorecard's grade"),
+            "suggested_grade": st.column_config.TextColumn("Suggested", help="The model's grade"),
+            "manual_grade": st.column_config.TextColumn("Manual", help="Your latest grade"),
+            "effective_grade": st.column_config.TextColumn(
+                "Effective", help="Manual if set, else suggested, else rule"
+            ),
+            "rule_score": st.column_config.ProgressColumn("Rule score", min_value=0, max_value=100, format="%.0f"),
+            "suggested_confidence": st.column_config.NumberColumn("Confidence", format="percent"),
+            "flags": st.column_config.TextColumn("Flags", width="large"),
+            "avg_monthly_revenue": st.column_config.NumberColumn("Revenue / month", format=money_column),
+            "revenue": st.column_config.NumberColumn("Revenue (window)", format=money_column),
+            "gross_profit": st.column_config.NumberColumn("Gross profit (window)", format=money_column),
+            "gross_margin": st.column_config.NumberColumn("Gross margin", format="percent"),
+            "labor_hours": st.column_config.NumberColumn("Labor hours (window)", format="%,.0f h"),
+            "effective_hourly_rate": st.column_config.NumberColumn("Effective rate", format=f"{money_column}/h"),
+            "financial_score": st.column_config.NumberColumn("Financial score", format="%.0f"),
+            "relationship_score": st.column_config.NumberColumn("Relationship score", format="%.0f"),
+        },
+    )
+st.download_button(
+    "Download this table (CSV)",
+    data=safe_csv_bytes(shown),
+    file_name=f"grade-table-{controls.as_of:%Y-%m-%d}.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    key="matrix_download",
+)
+
+# The client card ---------------------------------------------------------------------------------------------
+names = dict(zip(shown["client_id"], shown["name"]))
+# A newly selected row opens its client's card; the card's picker can then move on without the old selection
+# pulling it back on every rerun.
+selected_ids = [shown["client_id"].iat[position] for position in table_event.selection.rows if position < len(shown)]
+if selected_ids != st.session_state.get("matrix_selected_ids"):
+    st.session_state["matrix_selected_ids"] = selected_ids
+    if selected_ids:
+        st.session_state[CLIENT_KEY] = selected_ids[0]
+if st.session_state.get(CLIENT_KEY) not in names:
+    st.session_state[CLIENT_KEY] = None
+client_id = st.selectbox(
+    "Client card",
+    list(names),
+    key=CLIENT_KEY,
+    format_func=names.get,
+    index=None,
+    placeholder="Select a row above, or type a client's name",
+)
+if client_id is None:
+    st.stop()
+
+row = client_card.client_row(for_display(portfolio, controls, free_text_columns=()), client_id)
+with st.container(border=True, key="client-card"):
+    st.subheader(f"{row['name']} ({client_id})")
+    grade_columns = st.columns(4)
+    grade_columns[0].metric(
+        "Rule grade",
+        client_card.display_grade(row["rule_grade"]),
+        help=f"The scorecard's grade; rule score {client_card.display_score(row['rule_score'])} of 100.",
+    )
+    grade_columns[1].metric(
+        "Suggested grade",
+        client_card.display_grade(row["suggested_grade"]),
+        help=f"The model's grade; it is {percent(row['suggested_confidence'])} sure.",
+    )
+    grade_columns[2].metric("Manual grade", client_card.display_grade(row["manual_grade"]), help="Your latest grade.")
+    grade_columns[3].metric("Effective grade", client_card.display_grade(row["effective_grade"]),
+                            help=f"Taken from the {row['effective_grade_source']} grade.")
+    number_columns = st.columns(5)
+    number_columns[0].metric("Revenue per month", money(row["avg_monthly_revenue"], controls.currency))
+    number_columns[1].metric("Hours per month", hours(row["avg_monthly_hours"]))
+    number_columns[2].metric("Effective hourly rate", hourly_rate(row["effective_hourly_rate"], controls.currency))
+    number_columns[3].metric("Gross margin", percent(row["gross_margin"]))
+    number_columns[4].metric("Gross profit (window)", money(row["gross_profit"], controls.currency))
+    st.caption(client_card.client_summary(row))
+
+    left, right = st.columns([3, 2])
+    with left:
+        monthly = client_card.monthly_series(store, client_id, controls.as_of)
+        if monthly.empty:
+            st.info("No monthly figures for this client in the last two years.")
+        else:
+            st.altair_chart(client_sparkline_chart(monthly, currency=controls.currency, name=row["name"]))
+    with right:
+        st.markdown("**Why this rule grade**")
+        st.write(row["reasons"] or "No reasons: the client could not be scored.")
+        for note in (row["incomplete"], row["small_client_note"]):
+            if isinstance(note, str) and note:
+                st.caption(note)
+        if client_card.suggestion_differs(row):
+            st.markdown(f"**Why the model suggests {row['suggested_grade']}**")
+            st.write(row["suggestion_reasons"] or "The model gave no reasons.")
+
+    st.markdown("**Criteria**")
+    st.dataframe(
+        client_card.criteria_breakdown(row, controls.settings),
+        hide_index=True,
+        placeholder="-",
+        column_order=("group", "criterion", "measured", "zero_at", "full_at", "score", "points", "counted"),
+        column_config={
+            "group": st.column_config.TextColumn("Group"),
+            "criterion": st.column_config.TextColumn("Criterion"),
+            "measured": st.column_config.TextColumn("Measured", width="medium"),
+            "zero_at": st.column_config.TextColumn("0 points at"),
+            "full_at": st.column_config.TextColumn("100 points at"),
+            "score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100, format="%.0f"),
+            "points": st.column_config.NumberColumn("Points in the rule score", format="%.1f"),
+            "counted": st.column_config.CheckboxColumn("Counted", help="Missing data drops a criterion"),
+        },
+    )
+
+    st.markdown("**Grade history**")
+    history = client_card.client_grade_history(store, client_id)
+    if history.empty:
+        st.caption("Never graded by hand. Grade this client on the Suggested vs manual page.")
+    else:
+        if controls.anonymize:
+            # A note is free text and may quote a name.
+            history = history.assign(note="")
+        st.dataframe(
+            history,
+            hide_index=True,
+            column_config={
+                "graded_on": st.column_config.DateColumn("Graded on"),
+                "grade": st.column_config.TextColumn("Grade"),
+                "grader": st.column_config.TextColumn("Grader"),
+                "note": st.column_config.TextColumn("Note", width="large"),
+                "source": st.column_config.TextColumn("Source"),
+            },
+        )

@@ -1,0 +1,208 @@
+"""The Portfolio matrix page (AppTest): chart, grade table, filters, the client card, settings and anonymizing.
+
+The anonymize test covers all three of the pages built with it: Overview, Portfolio matrix, Suggested vs manual.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from grading.settings import save_settings
+from ui.resources import get_store
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+MATRIX = "pages/portfolio_matrix.py"
+
+
+@pytest.fixture(autouse=True)
+def every_run_goes_through_app_py(monkeypatch):
+    """Make AppTest run app.py (sidebar, navigation) on every rerun, as the server does.
+
+    With a ``pages/`` folder beside app.py, AppTest forgets between runs that app.py calls ``st.navigation`` and
+    runs the page file alone on every rerun after the first, so the shared sidebar disappears and its widgets do
+    nothing. The server remembers it after its first run; this does the same for AppTest.
+    """
+    from streamlit.runtime import pages_manager
+    from streamlit.testing.v1 import app_test
+
+    class AfterNavigation(pages_manager.PagesManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            pages_manager.PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(app_test, "PagesManager", AfterNavigation)
+
+
+def open_page(page: str = MATRIX) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def grade_table(at: AppTest):
+    return next(frame.value for frame in at.dataframe if frame.key == "matrix_table")
+
+
+def select_row(at: AppTest, position: int) -> AppTest:
+    # AppTest cannot click a row; the selection state accepts writes through session_state.
+    at.session_state["matrix_table"] = {"selection": {"rows": [position], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_matrix_shows_the_chart_and_every_client_in_the_grade_table(demo_db):
+    at = open_page()
+    charts = at.get("vega_lite_chart")
+    assert charts, "the matrix chart is missing"
+    assert "financial_score" in charts[0].proto.spec and "relationship_score" in charts[0].proto.spec
+    table = grade_table(at)
+    assert len(table) == 60
+    assert {"rule_grade", "suggested_grade", "manual_grade", "flags", "revenue"} <= set(table.columns)
+    assert table["rule_grade"].isin(list("ABCD")).all()
+    assert table["suggested_grade"].notna().any(), "the demo's model should suggest grades"
+    assert at.get("download_button")
+
+
+def test_matrix_on_an_empty_database_says_how_to_get_data_in(empty_db):
+    at = open_page()
+    assert not at.get("vega_lite_chart")
+    assert not at.dataframe
+    assert "Data & settings" in at.info[0].value
+
+
+@pytest.mark.parametrize("grade", ["A", "D"])
+def test_grade_filter_keeps_only_clients_with_that_grade(demo_db, grade):
+    at = open_page()
+    everyone = grade_table(at)
+    at.multiselect(key="keep_matrix_grades").set_value([grade]).run()
+    assert not at.exception
+    filtered = grade_table(at)
+    assert len(filtered) == (everyone["effective_grade"] == grade).sum() > 0
+    assert set(filtered["effective_grade"]) == {grade}
+    assert f"{len(filtered)} of 60 clients" in at.subheader[0].value
+
+
+def test_service_model_and_flag_filters_narrow_the_table(demo_db):
+    at = open_page()
+    at.multiselect(key="keep_matrix_models").set_value(["managed"]).run()
+    managed = grade_table(at)
+    assert set(managed["service_model"]) == {"managed"}
+    assert "problem client" in at.multiselect(key="keep_matrix_flags").options
+    at.multiselect(key="keep_matrix_flags").set_value(["problem_client"]).run()
+    assert not at.exception
+    flagged = grade_table(at)
+    assert len(flagged) < len(managed)
+    assert flagged["flags"].str.contains("problem client").all()
+
+
+def test_filters_remember_themselves_across_page_switches(demo_db):
+    at = open_page()
+    at.multiselect(key="keep_matrix_grades").set_value(["C"]).run()
+    at.switch_page("pages/overview.py").run()
+    at.switch_page(MATRIX).run()
+    assert not at.exception
+    assert at.multiselect(key="keep_matrix_grades").value == ["C"]
+    assert set(grade_table(at)["effective_grade"]) == {"C"}
+
+
+def test_sorting_by_revenue_puts_the_largest_client_first(demo_db):
+    at = open_page()
+    at.selectbox(key="keep_matrix_sort").set_value("Revenue, largest first").run()
+    revenue = grade_table(at)["revenue"]
+    assert revenue.is_monotonic_decreasing
+
+
+def test_selecting_a_row_opens_the_clients_card(demo_db):
+    at = open_page()
+    table = grade_table(at)
+    at = select_row(at, 3)
+    client_id = table["client_id"].iat[3]
+    assert at.selectbox(key="keep_matrix_client").value == client_id
+    assert any(client_id in header.value and table["name"].iat[3] in header.value for header in at.subheader)
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["Rule grade"] == table["rule_grade"].iat[3]
+    assert metrics["Revenue per month"].startswith("€")
+    criteria = next(frame.value for frame in at.dataframe if "criterion" in frame.value.columns)
+    assert len(criteria) == 13
+    assert len(at.get("vega_lite_chart")) == 2, "the card's sparkline is missing"
+    assert any("Grade history" in element.value for element in at.markdown)
+
+
+def test_card_picker_can_open_another_client_after_a_row_was_selected(demo_db):
+    at = select_row(open_page(), 0)
+    table = grade_table(at)
+    other = table["client_id"].iat[5]
+    at.selectbox(key="keep_matrix_client").set_value(other).run()
+    assert not at.exception
+    assert at.selectbox(key="keep_matrix_client").value == other
+    assert any(other in header.value for header in at.subheader)
+
+
+def test_a_stricter_grade_threshold_changes_grades_on_the_matrix(demo_db):
+    at = open_page()
+    before = grade_table(at).set_index("client_id")["rule_grade"]
+    assert before.nunique() > 1
+    save_settings(get_store(), {"grade_a_min": 0.0, "grade_b_min": 0.0, "grade_c_min": 0.0,
+                                "small_client_rule": False})
+    at.run()
+    assert not at.exception
+    after = grade_table(at).set_index("client_id")["rule_grade"]
+    assert set(after) == {"A"}
+    assert (after != before).sum() == (before != "A").sum() > 0
+
+
+def test_a_changed_weight_changes_scores_and_grades_on_the_matrix(demo_db):
+    at = open_page()
+    before = grade_table(at).set_index("client_id")
+    save_settings(get_store(), {"weight_relationship": 0.0, "weight_caller_id": 0.0})
+    at.run()
+    assert not at.exception
+    after = grade_table(at).set_index("client_id")
+    # With only the financial group weighted, the rule score is the financial score.
+    assert (after["rule_score"] - after["financial_score"]).abs().max() < 1e-6
+    assert (after["rule_grade"] != before["rule_grade"]).any()
+
+
+def _real_names() -> list[str]:
+    return list(get_store().query("SELECT name FROM clients")["name"])
+
+
+def _nodes(node):
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from _nodes(child)
+
+
+def _names_shown(at: AppTest, names: list[str]) -> set[str]:
+    """Every real client name found anywhere in the rendered page: text, widgets, table cells, chart data."""
+    payload = b"".join(
+        node.proto.SerializeToString() for node in _nodes(at._tree) if getattr(node, "proto", None) is not None
+    )
+    found = {name for name in names if name.encode("utf-8") in payload}
+    # The same check on the decoded tables, so a change in how Arrow stores text cannot hide a name.
+    for frame in at.dataframe:
+        cells = set(frame.value.astype(str).to_numpy().ravel()) | set(map(str, frame.value.columns))
+        found |= {name for name in names if name in cells}
+    return found
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", MATRIX, "pages/suggested_vs_manual.py"])
+def test_anonymize_hides_every_client_name(demo_db, page):
+    at = open_page(page)
+    names = _real_names()
+    if page == MATRIX:
+        at = select_row(at, 0)
+        assert _names_shown(at, names), "without anonymizing the matrix shows names (the check must see them)"
+    at.sidebar.toggle(key="keep_anonymize").set_value(True).run()
+    assert not at.exception
+    if page == MATRIX:
+        at = select_row(at, 1)
+        assert at.get("vega_lite_chart") and len(grade_table(at)) == 60
+        assert grade_table(at)["name"].str.startswith("Client ").all()
+    assert _names_shown(at, names) == set()

@@ -1,0 +1,100 @@
+"""The Overview page (AppTest): headline numbers and grade mix on the demo, a clear empty state without data."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from grading.portfolio import grade_portfolio
+from ui.resources import get_store
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+
+
+@pytest.fixture(autouse=True)
+def every_run_goes_through_app_py(monkeypatch):
+    """Make AppTest run app.py (sidebar, navigation) on every rerun, as the server does.
+
+    With a ``pages/`` folder beside app.py, AppTest forgets between runs that app.py calls ``st.navigation`` and
+    runs the page file alone on every rerun after the first, so the shared sidebar disappears and its widgets do
+    nothing. The server remembers it after its first run; this does the same for AppTest.
+    """
+    from streamlit.runtime import pages_manager
+    from streamlit.testing.v1 import app_test
+
+    class AfterNavigation(pages_manager.PagesManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            pages_manager.PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(app_test, "PagesManager", AfterNavigation)
+
+
+def open_overview() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric_values(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def test_overview_shows_the_demo_portfolios_headline_numbers(demo_db):
+    at = open_overview()
+    values = metric_values(at)
+    assert values["Clients"] == "60"
+    assert values["Revenue per month"].startswith("€")
+    assert values["Labor hours per month"].endswith(" h")
+    assert values["Effective hourly rate"].endswith("/h")
+    assert values["Gross margin"].endswith("%")
+    assert at.get("vega_lite_chart"), "the grade-mix chart is missing"
+
+
+def test_overview_grade_mix_accounts_for_every_client_and_all_revenue(demo_db):
+    at = open_overview()
+    mix = at.dataframe[0].value
+    assert list(mix["grade"])[:4] == ["A", "B", "C", "D"]
+    assert mix["clients"].sum() == 60
+    assert mix["revenue_share"].sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("grade_source", ["rule", "manual", "suggested"])
+def test_overview_grade_mix_follows_the_grade_source(demo_db, grade_source):
+    at = open_overview()
+    at.sidebar.selectbox(key="keep_grade_source").set_value(grade_source).run()
+    assert not at.exception
+    expected = grade_portfolio(get_store(), date.today())[f"{grade_source}_grade"].value_counts()
+    shown = at.dataframe[0].value.set_index("grade")["clients"]
+    for grade in "ABCD":
+        assert shown[grade] == expected.get(grade, 0)
+    assert shown.sum() == 60
+    assert f"grades shown: {grade_source}" in at.caption[0].value
+
+
+def test_overview_shows_money_in_the_chosen_currency(demo_db):
+    at = open_overview()
+    at.sidebar.selectbox(key="keep_currency").set_value("USD").run()
+    assert not at.exception
+    assert metric_values(at)["Revenue per month"].startswith("$")
+
+
+def test_overview_points_to_the_other_pages(demo_db):
+    at = open_overview()
+    assert {link.proto.page for link in at.get("page_link")} == {
+        "portfolio_matrix", "suggested_vs_manual", "churn_impact"
+    }
+
+
+def test_overview_on_an_empty_database_says_how_to_get_data_in(empty_db):
+    at = open_overview()
+    assert not at.metric
+    texts = " ".join(element.value for element in at.markdown)
+    assert "No clients yet" in " ".join(header.value for header in at.subheader)
+    assert "Data & settings" in texts
+    assert "demo" in texts
+    assert at.get("page_link"), "the empty state should link to Data & settings"
