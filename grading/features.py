@@ -234,12 +234,14 @@ FROM joined
 ORDER BY point_index
 """
 
-_ALL_CLIENTS_AT_ONE_DATE = "(SELECT row_number() OVER (ORDER BY client_id) - 1 AS point_index, client_id, " \
-    "CAST($as_of AS DATE) AS as_of FROM clients)"
+_ALL_CLIENTS_AT_ONE_DATE = (
+    "(SELECT row_number() OVER (ORDER BY client_id) - 1 AS point_index, client_id, CAST($as_of AS DATE) AS as_of "
+    "FROM clients)"
+)
 
 
-def _as_date(value: date | datetime | str | pd.Timestamp) -> date:
-    """Return ``value`` as a calendar date.
+def as_date(value: date | datetime | str | pd.Timestamp) -> date:
+    """Return ``value`` (a date, a datetime or a ``YYYY-MM-DD`` text) as a calendar date.
 
     Raises
     ------
@@ -258,7 +260,9 @@ def _as_date(value: date | datetime | str | pd.Timestamp) -> date:
 
 def _check_window(window_months: int) -> int:
     if int(window_months) != window_months or window_months < 1:
-        raise ClientGradeError(f"The scoring window must be a whole number of months, at least 1; got {window_months}.")
+        raise ClientGradeError(
+            f"The scoring window must be a whole number of months, at least 1; got {window_months}."
+        )
     return int(window_months)
 
 
@@ -311,7 +315,7 @@ def client_features(
         ``as_of`` is not a date or ``window_months`` is below 1.
     """
     window_months = _check_window(window_months)
-    parameters = _parameters(window_months, labor_cost_rate) | {"as_of": _as_date(as_of)}
+    parameters = _parameters(window_months, labor_cost_rate) | {"as_of": as_date(as_of)}
     frame = store.query(_FEATURES_SQL.format(points=_ALL_CLIENTS_AT_ONE_DATE), parameters)
     return _finish(frame).reset_index(drop=True)
 
@@ -353,7 +357,9 @@ def features_at(
     unreadable = as_of.isna()
     if unreadable.any():
         first = points.index[unreadable.to_numpy()][0]
-        raise ClientGradeError(f"The point at index {first} has no readable as_of date ('{points['as_of'][first]}').")
+        raise ClientGradeError(
+            f"The point at index {first} has no readable as_of date ('{points['as_of'][first]}'); use YYYY-MM-DD."
+        )
     if points["client_id"].isna().any():
         raise ClientGradeError("Every point needs a client_id.")
     incoming = pd.DataFrame(
@@ -363,6 +369,7 @@ def features_at(
             "as_of": as_of.dt.normalize().to_numpy(),
         }
     )
+    # A frame can be scanned only on a transaction's cursor; the transaction writes nothing.
     with store.transaction() as tx, tx.frame(incoming) as name:
         frame = tx.query(_FEATURES_SQL.format(points=name), _parameters(window_months, labor_cost_rate))
     frame = _finish(frame)

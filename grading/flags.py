@@ -91,7 +91,9 @@ def flag_clients(features: pd.DataFrame, settings: Mapping[str, Any] | None = No
     )
     risk_reasons = join_phrases(
         [
-            np.where(overpays, "rate " + money(rate, currency) + "/h, " + numbers(times_median, 1) + "x the median", ""),
+            np.where(
+                overpays, "rate " + money(rate, currency) + "/h, " + numbers(times_median, 1) + "x the median", ""
+            ),
             np.where(revenue_falling, "revenue down " + numbers(-trend * 100) + "%", ""),
         ],
         sep=", ",

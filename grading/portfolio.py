@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from grading import paths
-from grading.features import DESCRIPTIVE_COLUMNS, FEATURE_COLUMNS, _as_date, client_features
+from grading.features import DESCRIPTIVE_COLUMNS, FEATURE_COLUMNS, as_date, client_features
 from grading.flags import flag_clients
 from grading.scorecard import score_clients
 from grading.settings import defaults, load_settings
@@ -140,7 +140,7 @@ def grade_portfolio(
     SettingError
         The scorecard's thresholds contradict each other.
     """
-    as_of = date.today() if as_of is None else _as_date(as_of)
+    as_of = date.today() if as_of is None else as_date(as_of)
     values = defaults() | dict(load_settings(store) if settings is None else settings)
     models = paths.models_dir(models_dir)
 

@@ -87,7 +87,8 @@ def numbers(values: Any, decimals: int = 0, *, thousands: bool = False) -> np.nd
 def money(values: Any, currency: str) -> np.ndarray:
     """Format amounts in ``currency`` all at once, e.g. ``"€1,235"`` and ``"-€5"``."""
     array = np.atleast_1d(np.asarray(values, dtype="float64"))
-    formatted = np.where(np.round(array) < 0, "-", "") + (currency_symbol(currency) + numbers(np.abs(array), thousands=True))
+    sign = np.where(np.round(array) < 0, "-", "")
+    formatted = sign + (currency_symbol(currency) + numbers(np.abs(array), thousands=True))
     return np.where(np.isfinite(array), formatted, "n/a")
 
 

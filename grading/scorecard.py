@@ -212,7 +212,7 @@ def small_client_knockdown(avg_monthly_revenue: np.ndarray, settings: Mapping[st
         return np.select([revenue < tiny, revenue < small], [2, 1], 0).astype("int64")
 
 
-def _incomplete(features: pd.DataFrame, scores: np.ndarray, criteria: Sequence[Criterion]) -> pd.api.extensions.ExtensionArray:
+def _incomplete(features: pd.DataFrame, scores: np.ndarray, criteria: Sequence[Criterion]) -> np.ndarray:
     """'incomplete: ...' naming what the score had to do without, or '' for a fully scored client."""
     names = [criterion.name for criterion in criteria]
 
@@ -232,7 +232,7 @@ def _incomplete(features: pd.DataFrame, scores: np.ndarray, criteria: Sequence[C
         (has_figures & missing("emergency_share", "after_hours_share"), "no ticket data"),
     ]
     listed = reasons.join_phrases([np.where(flag, words, "") for flag, words in gaps], sep=", ")
-    return pd.array(np.where(listed != "", "incomplete: " + listed, "").astype(object), dtype="str")
+    return np.where(listed != "", "incomplete: " + listed, "")
 
 
 def score_clients(
@@ -305,7 +305,9 @@ def score_clients(
         group_share[:, members] = group_weight[:, None]
         group_totals += group_weight
     with np.errstate(invalid="ignore", divide="ignore"):
-        effective_weights = np.where(group_totals[:, None] > 0, within_group * group_share / group_totals[:, None], 0.0)
+        effective_weights = np.where(
+            group_totals[:, None] > 0, within_group * group_share / group_totals[:, None], 0.0
+        )
     points = effective_weights * filled
     counted = has_data & (effective_weights > 0)
     rule_score = np.where(counted.any(axis=1), points.sum(axis=1), np.nan)
@@ -325,7 +327,7 @@ def score_clients(
     for group in GROUPS:
         frame[f"{group}_score"] = group_scores[group]
     frame["small_client_knockdown"] = knockdown.astype("int64")
-    frame["incomplete"] = _incomplete(features, scores, criteria)
+    frame["incomplete"] = pd.array(_incomplete(features, scores, criteria).astype(object), dtype="str")
     explained = reasons.explain(
         features.reset_index(drop=True), criteria, scores, effective_weights, knockdown, before, after, values
     )

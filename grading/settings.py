@@ -63,8 +63,10 @@ SETTINGS: tuple[Setting, ...] = (
     # The scorecard: grade thresholds, the small-client rule, group and criterion weights, criterion thresholds
     # (each criterion scores 0 points at one threshold and 100 at the other, in a straight line between), and
     # the flags shown beside the grade.
-    Setting("grade_a_min", 75.0, "Lowest rule score (0-100) that earns an A.", minimum=0, maximum=100, group="scorecard"),
-    Setting("grade_b_min", 55.0, "Lowest rule score (0-100) that earns a B.", minimum=0, maximum=100, group="scorecard"),
+    Setting("grade_a_min", 75.0, "Lowest rule score (0-100) that earns an A.", minimum=0, maximum=100,
+            group="scorecard"),
+    Setting("grade_b_min", 55.0, "Lowest rule score (0-100) that earns a B.", minimum=0, maximum=100,
+            group="scorecard"),
     Setting("grade_c_min", 35.0, "Lowest rule score (0-100) that earns a C; below it, a D.", minimum=0, maximum=100,
             group="scorecard"),
     Setting("small_client_rule", True, "Knock small clients down one or two grades (every client carries overhead).",

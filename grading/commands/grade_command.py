@@ -11,7 +11,7 @@ import pandas as pd
 from grading import paths
 from grading.errors import ClientGradeError
 from grading.export import safe_csv_bytes
-from grading.features import _as_date
+from grading.features import as_date
 from grading.portfolio import grade_portfolio
 from grading.store import Store
 
@@ -51,7 +51,7 @@ def _json_bytes(frame: pd.DataFrame) -> bytes:
 
 def run(args: argparse.Namespace) -> int:
     """Grade the portfolio and write it; returns the exit status."""
-    as_of = _as_date(args.as_of) if args.as_of else date.today()
+    as_of = as_date(args.as_of) if args.as_of else date.today()
     db_path = paths.database_path(args.db)
     if not db_path.exists():
         raise ClientGradeError(f"There is no database at {db_path}. Create one with: python -m grading init")
