@@ -169,6 +169,32 @@ FLAGS: dict[str, str] = {
 }
 
 
+def grade_story(mix: pd.DataFrame, grade: str = "D") -> str | None:
+    """Return one sentence on what one grade's clients bring against the time they take, or None without any.
+
+    For example ``"The 21 D clients bring 27% of revenue and take 45% of labor hours."``: the picture behind
+    firing the D clients (a quarter of revenue, 40% of the time, in the coach's reference case).
+
+    Parameters
+    ----------
+    mix:
+        :func:`grade_mix`.
+    grade:
+        The grade to describe.
+    """
+    rows = mix.loc[mix["grade"] == grade]
+    if rows.empty or int(rows["clients"].iat[0]) == 0:
+        return None
+    row = rows.iloc[0]
+    clients = int(row["clients"])
+    who = f"The {grade} client" if clients == 1 else f"The {clients} {grade} clients"
+    verbs = ("brings", "takes") if clients == 1 else ("bring", "take")
+    return (
+        f"{who} {verbs[0]} {row['revenue_share']:.0%} of revenue and {verbs[1]} {row['hours_share']:.0%} "
+        "of labor hours."
+    )
+
+
 def flag_names(portfolio: pd.DataFrame) -> list[str]:
     """Return the flags (keys of :data:`FLAGS`) raised on at least one client, in :data:`FLAGS` order."""
     return [

@@ -7,7 +7,7 @@ import streamlit as st
 from grading.charts.overview import grade_mix_chart
 from grading.errors import ClientGradeError
 from grading.formatting import hourly_rate, hours, money, percent
-from grading.matrix_view import grade_mix, headline_numbers, money_format
+from grading.matrix_view import grade_mix, grade_story, headline_numbers, money_format
 from ui import data
 from ui.shared import current_controls
 
@@ -86,13 +86,16 @@ with st.container(key="overview-headline"):
 
 mix = grade_mix(portfolio, controls.grade_source)
 st.subheader("Grade mix")
-left, right = st.columns([3, 2])
-with left, st.container(key="overview-chart"):
+story = grade_story(mix, "D")
+if story:
+    st.markdown(story)
+with st.container(key="overview-chart"):
     st.altair_chart(grade_mix_chart(mix, currency=controls.currency, grade_title=grade_title))
-with right:
+with st.expander("The grade mix in numbers"):
     st.dataframe(
-        mix[["grade", "clients", "revenue", "revenue_share", "labor_hours", "hours_share"]],
+        mix,
         hide_index=True,
+        column_order=("grade", "clients", "revenue", "revenue_share", "labor_hours", "hours_share"),
         column_config={
             "grade": st.column_config.TextColumn(grade_title),
             "clients": st.column_config.NumberColumn("Clients"),

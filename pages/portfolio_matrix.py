@@ -129,7 +129,9 @@ with st.container(key="matrix-table"):
             "effective_grade": st.column_config.TextColumn(
                 "Effective", help="Manual if set, else suggested, else rule"
             ),
-            "rule_score": st.column_config.ProgressColumn("Rule score", min_value=0, max_value=100, format="%.0f"),
+            "rule_score": st.column_config.ProgressColumn(
+                "Rule score", min_value=0, max_value=100, format="%.0f", color="auto"
+            ),
             "suggested_confidence": st.column_config.NumberColumn("Confidence", format="percent"),
             "flags": st.column_config.TextColumn("Flags", width="large"),
             "avg_monthly_revenue": st.column_config.NumberColumn("Revenue / month", format=money_column),
@@ -227,7 +229,7 @@ with st.container(border=True, key="client-card"):
             "measured": st.column_config.TextColumn("Measured", width="medium"),
             "zero_at": st.column_config.TextColumn("0 points at"),
             "full_at": st.column_config.TextColumn("100 points at"),
-            "score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100, format="%.0f"),
+            "score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100, format="%.0f", color="auto"),
             "points": st.column_config.NumberColumn("Points in the rule score", format="%.1f"),
             "counted": st.column_config.CheckboxColumn("Counted", help="Missing data drops a criterion"),
         },

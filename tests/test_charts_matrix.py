@@ -257,3 +257,23 @@ def test_candidates_chart_marks_the_chosen_model_and_the_baselines():
         "ordinal": "chosen", "logistic": "model", "rule grade": "baseline", "dummy": "baseline"
     }
     assert "QWK" in spec["encoding"]["x"]["title"]
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ([3], "The D client brings"),
+        ([3, 6], "The 2 D clients bring"),
+    ],
+)
+def test_grade_story_says_what_the_d_clients_bring_against_the_time_they_take(portfolio, rows, expected):
+    chosen = portfolio.iloc[[0, *rows]]
+    mix = matrix_view.grade_mix(chosen, "rule")
+    story = matrix_view.grade_story(mix, "D")
+    d_revenue = chosen.loc[chosen["rule_grade"] == "D", "revenue"].sum() / chosen["revenue"].sum()
+    assert story.startswith(expected)
+    assert f"{d_revenue:.0%} of revenue" in story
+
+
+def test_grade_story_is_silent_without_clients_of_that_grade(portfolio):
+    assert matrix_view.grade_story(matrix_view.grade_mix(portfolio.iloc[:2], "rule"), "D") is None

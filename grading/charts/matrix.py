@@ -104,7 +104,7 @@ def portfolio_matrix_chart(
                 "revenue:Q",
                 title=f"Revenue ({symbol}, scoring window)",
                 scale=alt.Scale(range=[20, 900]),
-                legend=alt.Legend(format=",.0f"),
+                legend=alt.Legend(format=",.0f", orient="bottom", direction="horizontal", tickCount=4),
             ),
             tooltip=tooltip,
         )
@@ -176,10 +176,12 @@ def client_sparkline_chart(monthly: pd.DataFrame, *, currency: str = "EUR", name
         alt.Tooltip("effective_hourly_rate:Q", title=f"Effective hourly rate ({symbol}/h)", format=",.0f"),
     ]
     base = alt.Chart(monthly).encode(x=month, tooltip=tooltip)
-    revenue = base.mark_line(point=True, color="#1f4e79").encode(
-        y=alt.Y("revenue:Q", title=f"Revenue ({symbol})", axis=alt.Axis(format=",.0f"))
+    revenue_color, hours_color = "#1f4e79", "#b35806"
+    revenue = base.mark_line(point=alt.OverlayMarkDef(color=revenue_color), color=revenue_color).encode(
+        x=alt.X("month:T", title=None, axis=alt.Axis(format="%b %y", labels=False, ticks=False)),
+        y=alt.Y("revenue:Q", title=f"Revenue ({symbol})", axis=alt.Axis(format=",.0f", tickCount=3)),
     ).properties(height=110, title=alt.Title(f"{name} month by month".strip(), subtitle="Revenue and labor hours"))
-    labor = base.mark_line(point=True, color="#b35806").encode(
-        y=alt.Y("labor_hours:Q", title="Labor hours (h)")
+    labor = base.mark_line(point=alt.OverlayMarkDef(color=hours_color), color=hours_color).encode(
+        y=alt.Y("labor_hours:Q", title="Labor hours (h)", axis=alt.Axis(tickCount=3))
     ).properties(height=90)
     return alt.vconcat(revenue, labor, spacing=6).resolve_scale(x="shared")

@@ -75,5 +75,5 @@ def grade_mix_chart(mix: pd.DataFrame, *, currency: str = "EUR", grade_title: st
                 alt.Tooltip("share:Q", title="Share", format=".0%"),
             ],
         )
-        .properties(height=170)
+        .properties(height=alt.Step(38))
     )
