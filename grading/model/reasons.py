@@ -1,0 +1,330 @@
+"""Reasons for a suggestion, in plain words: which figures pushed a client's suggested grade up or down.
+
+The same question is asked of every model, so the words mean the same whatever model won: *if this one figure
+were typical (the median of the graded clients), how would the expected grade move?* The expected grade is the
+probability-weighted grade (A = 0 ... D = 3); a figure whose typical value would move it towards A pushed this
+client down, one that would move it towards D pushed it up. All clients and figures are asked in one batch of
+predictions, in chunks, never client by client.
+
+At training time the same measure, averaged over the graded clients, gives how much the model leans on each
+figure; asked of the scorecard it gives how much the rules lean on it. Their difference is "what the model weighs
+differently", quoted where the suggestion and the rule grade disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from grading.model.dataset import LEARNED_FEATURES, SERVICE_MODEL_INPUTS, raw_to_input
+from grading.model.metrics import GRADES, grade_codes
+
+#: Figures as the owner says them, and how their values read ("share": a fraction shown as %).
+FEATURE_WORDS: dict[str, tuple[str, str]] = {
+    "seats": ("seats under care", "count"),
+    "avg_monthly_revenue": ("monthly revenue", "money"),
+    "avg_monthly_hours": ("monthly hours", "hours"),
+    "gross_margin": ("gross margin", "share"),
+    "effective_hourly_rate": ("effective hourly rate", "money"),
+    "contribution_per_hour": ("contribution per hour", "money"),
+    "revenue_per_seat": ("revenue per seat", "money"),
+    "hours_per_seat": ("hours per seat", "hours"),
+    "tickets_per_seat": ("tickets per seat", "decimal"),
+    "after_hours_share": ("after-hours calls", "share"),
+    "emergency_share": ("'emergency' tickets", "share"),
+    "avg_days_to_pay": ("days to pay", "days"),
+    "disputed_invoices_per_year": ("disputed invoices a year", "decimal"),
+    "revenue_trend": ("revenue trend", "trend"),
+    "hours_trend": ("hours trend", "trend"),
+    "pays_on_time": ("'pays on time' in the survey", "survey"),
+    "values_service": ("'values the service' in the survey", "survey"),
+    "trusted_advisor": ("'trusted advisor' in the survey", "survey"),
+    "follows_process": ("'follows the process' in the survey", "survey"),
+    "open_to_recommendations": ("'open to recommendations' in the survey", "survey"),
+    "caller_id_value": ("the caller-ID test", "caller_id"),
+    "service_model": ("the service model", "text"),
+}
+
+#: The figures a reason can name: every learned feature, and the service model as one figure.
+REASON_FEATURES: tuple[str, ...] = (*LEARNED_FEATURES, "service_model")
+
+# Effects smaller than this (in grades of expected grade) are not worth a word.
+_NOTICEABLE = 0.05
+
+
+def _whole(numbers: pd.Series) -> pd.Series:
+    """Numbers rounded to whole ones, as text."""
+    return numbers.round().astype("Int64").astype("string")
+
+
+def _one_decimal(numbers: pd.Series) -> pd.Series:
+    """Numbers with one decimal, as text."""
+    return numbers.round(1).astype("string")
+
+
+def format_values(feature: str, values: pd.Series) -> pd.Series:
+    """Return one figure's values as the owner reads them (``32%``, ``45 days``, ``dread``); ``unknown`` if missing.
+
+    Parameters
+    ----------
+    feature : str
+        A name from :data:`FEATURE_WORDS`.
+    values : pandas.Series
+        Raw values (fractions for shares, 0-100 for the caller-ID test, text for the service model).
+
+    Returns
+    -------
+    pandas.Series of str
+    """
+    kind = FEATURE_WORDS.get(feature, (feature, "decimal"))[1]
+    if kind == "text":
+        text = values.astype("string").str.replace("_", "/", regex=False)
+        return text.fillna("unknown").astype(object)
+    number = pd.to_numeric(values, errors="coerce").astype("float64")
+    if kind == "share":
+        shown = _whole(number * 100) + "%"
+    elif kind == "trend":
+        percent = _whole(number * 100)
+        shown = pd.Series(np.where(number >= 0, "+", ""), index=number.index).astype("string") + percent + "%"
+    elif kind in {"money", "count"}:
+        shown = _whole(number)
+    elif kind == "hours":
+        shown = _one_decimal(number) + " h"
+    elif kind == "days":
+        shown = _whole(number) + " days"
+    elif kind == "survey":
+        shown = _one_decimal(number) + " of 5"
+    elif kind == "caller_id":
+        shown = pd.Series(
+            np.select([number >= 75, number <= 25], ["happy", "dread"], "neutral"), index=number.index
+        ).astype("string")
+    else:
+        shown = number.round(2).astype("string")
+    return shown.where(number.notna(), "unknown").astype(object)
+
+
+def format_value(feature: str, value: Any) -> str:
+    """Return one figure's value as the owner reads it; see :func:`format_values`."""
+    return str(format_values(feature, pd.Series([value], dtype=object)).iloc[0])
+
+
+def typical_values(features: pd.DataFrame) -> dict[str, Any]:
+    """Return the typical value of each reason figure among ``features``: the median, or the most common model."""
+    typical: dict[str, Any] = {}
+    for feature in LEARNED_FEATURES:
+        median = pd.to_numeric(features[feature], errors="coerce").median()
+        typical[feature] = None if pd.isna(median) else float(median)
+    modes = features["service_model"].dropna().astype(str).mode()
+    typical["service_model"] = str(modes.iloc[0]) if len(modes) else None
+    return typical
+
+
+def set_typical_input(inputs: pd.DataFrame, feature: str, typical: Mapping[str, Any]) -> pd.DataFrame:
+    """Return model ``inputs`` with ``feature`` set to its typical value on every row (on the input scale)."""
+    changed = inputs.copy()
+    value = typical.get(feature)
+    if feature == "service_model":
+        for column in SERVICE_MODEL_INPUTS:
+            changed[column] = 1.0 if value is not None and column == f"service_model_{value}" else 0.0
+    else:
+        changed[feature] = np.nan if value is None else float(raw_to_input(feature, value))
+    return changed
+
+
+def set_typical_feature(features: pd.DataFrame, feature: str, typical: Mapping[str, Any]) -> pd.DataFrame:
+    """Return raw ``features`` with ``feature`` set to its typical value on every row (for the scorecard)."""
+    changed = features.copy()
+    value = typical.get(feature)
+    if feature == "service_model":
+        changed[feature] = value
+    else:
+        changed[feature] = np.nan if value is None else float(value)
+    return changed
+
+
+def expected_grade(probabilities: np.ndarray) -> np.ndarray:
+    """Return the probability-weighted grade of each row (A = 0 ... D = 3)."""
+    return probabilities @ np.arange(probabilities.shape[1], dtype=float)
+
+
+def grade_probabilities(model, inputs: pd.DataFrame) -> np.ndarray:
+    """Return the model's probabilities as columns A-D (zero for a grade it never learned)."""
+    raw = model.predict_proba(inputs)
+    full = np.zeros((len(inputs), len(GRADES)))
+    full[:, grade_codes(model.classes_)] = raw
+    return full
+
+
+def feature_effects(
+    predict_expected: Callable[[pd.DataFrame], np.ndarray],
+    inputs: pd.DataFrame,
+    typical: Mapping[str, Any],
+    *,
+    set_typical: Callable[[pd.DataFrame, str, Mapping[str, Any]], pd.DataFrame] = set_typical_input,
+    chunk_rows: int = 200_000,
+) -> pd.DataFrame:
+    """Return, per row and reason figure, how far the expected grade moves when that figure is made typical.
+
+    Parameters
+    ----------
+    predict_expected : callable
+        Takes a frame like ``inputs`` and returns the expected grade (or any score where higher is worse) per row.
+    inputs : pandas.DataFrame
+        The rows to explain.
+    typical : mapping
+        From :func:`typical_values`.
+    set_typical : callable
+        Returns a frame with one figure made typical: :func:`set_typical_input` for model inputs (the default),
+        :func:`set_typical_feature` for raw features.
+    chunk_rows : int
+        Most rows predicted at once (rows x figures), to keep memory flat for 100,000 clients.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index of ``inputs``, one column per :data:`REASON_FEATURES`: ``actual - with typical value``. Positive
+        means the figure pushed the client towards D (down), negative towards A (up).
+    """
+    n_rows = len(inputs)
+    effects = np.zeros((n_rows, len(REASON_FEATURES)))
+    per_chunk = max(1, chunk_rows // (len(REASON_FEATURES) + 1))
+    for start in range(0, n_rows, per_chunk):
+        block = inputs.iloc[start : start + per_chunk]
+        variants = [block] + [set_typical(block, feature, typical) for feature in REASON_FEATURES]
+        scores = predict_expected(pd.concat(variants, ignore_index=True)).reshape(len(variants), len(block))
+        effects[start : start + len(block)] = (scores[0][np.newaxis, :] - scores[1:]).T
+    return pd.DataFrame(effects, index=inputs.index, columns=list(REASON_FEATURES))
+
+
+def reliance_shares(effects: pd.DataFrame) -> dict[str, float]:
+    """Return each figure's share of the mean absolute effect (summing to 1; all zero when nothing moves)."""
+    strength = effects.abs().mean()
+    total = float(strength.sum())
+    if total == 0:
+        return {feature: 0.0 for feature in effects.columns}
+    return {feature: float(value / total) for feature, value in strength.items()}
+
+
+def _phrase(feature: str, features: pd.DataFrame, typical: Mapping[str, Any]) -> pd.Series:
+    """'days to pay 48 days (typical 21 days)' for every row."""
+    label = FEATURE_WORDS[feature][0]
+    shown = format_values(feature, features[feature])
+    usual = format_value(feature, typical.get(feature))
+    return label + " " + shown + " (typical " + usual + ")"
+
+
+def suggestion_reasons(
+    effects: pd.DataFrame,
+    features: pd.DataFrame,
+    typical: Mapping[str, Any],
+    suggested: np.ndarray,
+    rule_grades: np.ndarray | None,
+    model_shares: Mapping[str, float],
+    rule_shares: Mapping[str, float],
+    *,
+    per_side: int = 2,
+) -> pd.Series:
+    """Write the reasons of each suggestion in plain words.
+
+    Parameters
+    ----------
+    effects : pandas.DataFrame
+        From :func:`feature_effects`.
+    features : pandas.DataFrame
+        The raw features of the same rows (for the values quoted).
+    typical : mapping
+        The typical values (from the model card).
+    suggested : ndarray of str
+        The suggested grade of each row.
+    rule_grades : ndarray of str, optional
+        The rule grade of each row; where it differs, the reason says what the model weighs differently.
+    model_shares, rule_shares : mapping
+        How much the model and the rules lean on each figure (from the model card).
+    per_side : int
+        How many figures to name pushing up, and pushing down.
+
+    Returns
+    -------
+    pandas.Series of str
+        Index of ``effects``.
+    """
+    columns = list(effects.columns)
+    values = effects.to_numpy()
+    phrases = {feature: _phrase(feature, features, typical).to_numpy() for feature in columns}
+    n_rows = values.shape[0]
+    row_index = np.arange(n_rows)
+    order_up = np.argsort(values, axis=1)  # most negative first: pushed towards A
+    order_down = np.argsort(-values, axis=1)  # most positive first: pushed towards D
+    up_text = np.full(n_rows, "", dtype=object)
+    down_text = np.full(n_rows, "", dtype=object)
+    for rank in range(per_side):
+        for text, order, sign in ((up_text, order_up, -1.0), (down_text, order_down, 1.0)):
+            feature_at = order[:, rank]
+            strong = sign * values[row_index, feature_at] >= _NOTICEABLE
+            for position, feature in enumerate(columns):
+                rows = strong & (feature_at == position)
+                if rows.any():
+                    separator = np.where(text[rows] == "", "", "; ")
+                    text[rows] = text[rows] + separator + phrases[feature][rows]
+    parts = pd.DataFrame({"up": up_text, "down": down_text})
+    sentence = (
+        np.where(parts["up"] != "", "Pushed up by " + parts["up"] + ".", "")
+        + np.where((parts["up"] != "") & (parts["down"] != ""), " ", "")
+        + np.where(parts["down"] != "", "Pushed down by " + parts["down"] + ".", "")
+    )
+    sentence = np.where(sentence == "", "No single figure stands out: the client is close to typical.", sentence)
+    if rule_grades is not None:
+        sentence = sentence + _difference_from_rules(
+            values, columns, suggested, rule_grades, model_shares, rule_shares
+        )
+    return pd.Series(sentence, index=effects.index, dtype=object)
+
+
+def _difference_from_rules(
+    values: np.ndarray,
+    columns: list[str],
+    suggested: np.ndarray,
+    rule_grades: np.ndarray,
+    model_shares: Mapping[str, float],
+    rule_shares: Mapping[str, float],
+) -> np.ndarray:
+    """For rows where model and rules disagree: the figure the model weighs more (or less) than the rules."""
+    suggested_codes = grade_codes(suggested)
+    rule_codes = grade_codes(rule_grades)
+    differs = (suggested_codes >= 0) & (rule_codes >= 0) & (suggested_codes != rule_codes)
+    text = np.full(values.shape[0], "", dtype=object)
+    if not differs.any():
+        return text
+    lean = np.array([model_shares.get(feature, 0.0) - rule_shares.get(feature, 0.0) for feature in columns])
+    # +1 where the model is worse than the rules: look for figures that pushed this client down.
+    direction = np.sign(suggested_codes - rule_codes).astype(float)[:, np.newaxis]
+    towards = direction * values >= _NOTICEABLE
+    more = np.where(towards & (lean > 0), lean * direction * values, -np.inf)
+    against = -direction * values >= _NOTICEABLE
+    less = np.where(against & (lean < 0), -lean * (-direction) * values, -np.inf)
+    best_more, best_less = more.argmax(axis=1), less.argmax(axis=1)
+    has_more = np.isfinite(more.max(axis=1))
+    has_less = np.isfinite(less.max(axis=1))
+    labels = np.array([FEATURE_WORDS[feature][0] for feature in columns], dtype=object)
+    grade_names = np.asarray(GRADES, dtype=object)
+    lead = (
+        " The rules give "
+        + grade_names[np.clip(rule_codes, 0, 3)]
+        + "; the model suggests "
+        + grade_names[np.clip(suggested_codes, 0, 3)]
+        + ": it weighs "
+    )
+    explanation = np.where(
+        has_more,
+        labels[best_more] + " more than the rules do.",
+        np.where(
+            has_less,
+            labels[best_less] + " less than the rules do.",
+            "the mix of figures differently from the rules.",
+        ),
+    )
+    text[differs] = (lead + explanation)[differs]
+    return text
