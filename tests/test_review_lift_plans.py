@@ -1,0 +1,84 @@
+"""Lift plans and the playbook: weakest criteria, the steps that address them, and the grade if the plan worked."""
+
+from __future__ import annotations
+
+import pytest
+
+from grading.portfolio import grade_portfolio
+from grading.review import ReviewError
+from grading.review.lift_plans import grade_if_plan_works, lift_plans, suggested_steps
+from grading.review.playbook import PLAYBOOK, plan_from_text, plan_steps, plan_text, steps_for
+from grading.scorecard import CRITERIA, GRADES
+from test_review_book import AS_OF, write_review_book
+
+RANK = {grade: index for index, grade in enumerate(GRADES)}
+
+
+@pytest.fixture
+def portfolio(store, tmp_path):
+    write_review_book(store, n_clients=40, seed=3)
+    return grade_portfolio(store, AS_OF, models_dir=tmp_path / "none")
+
+
+def test_every_b_to_d_client_gets_a_plan_and_no_a_client_does(portfolio):
+    plans = lift_plans(portfolio)
+    expected = set(portfolio.loc[portfolio["effective_grade"].isin(["B", "C", "D"]), "client_id"])
+    assert set(plans["client_id"]) == expected
+    assert (plans["steps"].map(len) > 0).all()
+
+
+def test_lift_plans_re_score_to_a_better_or_equal_grade(portfolio):
+    plans = lift_plans(portfolio, grade_column="rule_grade")
+    assert len(plans) > 5
+    assert (plans["rule_score_if_plan_works"] >= plans["rule_score"] - 1e-9).all()
+    assert (plans["grade_if_plan_works"].map(RANK) <= plans["rule_grade"].map(RANK)).all()
+    assert plans["grade_if_plan_works"].map(RANK).lt(plans["rule_grade"].map(RANK)).any(), "some plan lifts a grade"
+
+
+def test_the_plan_addresses_the_clients_weakest_criteria(portfolio):
+    plans = lift_plans(portfolio, weakest=2)
+    addressed = {step.key: set(step.addresses) for step in PLAYBOOK}
+    for row in plans.itertuples():
+        assert len(row.weakest_criteria) <= 2
+        covered = set().union(*(addressed[key] for key in row.steps))
+        assert covered & set(row.weakest_criteria)
+
+
+def test_a_managed_client_is_never_told_to_move_to_managed_services(portfolio):
+    plans = lift_plans(portfolio)
+    managed = plans.loc[plans["service_model"] == "managed", "steps"]
+    assert not managed.map(lambda keys: "managed_services" in keys).any()
+    assert steps_for(["effective_hourly_rate"], "managed") == ["price_increase"]
+
+
+def test_a_chosen_plan_never_lowers_the_grade_and_custom_steps_change_nothing(portfolio):
+    for client_id, rule_score in portfolio[["client_id", "rule_score"]].itertuples(index=False):
+        every_step = [step.key for step in PLAYBOOK]
+        score, _ = grade_if_plan_works(portfolio, client_id, every_step)
+        assert score >= rule_score - 1e-9
+        unchanged, _ = grade_if_plan_works(portfolio, client_id, ["custom"])
+        assert unchanged == pytest.approx(rule_score)
+
+
+def test_suggested_steps_match_the_lift_plan(portfolio):
+    plans = lift_plans(portfolio)
+    first = plans.iloc[0]
+    assert suggested_steps(portfolio, first["client_id"]) == first["steps"]
+
+
+def test_an_unknown_client_is_refused(portfolio):
+    with pytest.raises(ReviewError, match="no client with id 'NOPE'"):
+        grade_if_plan_works(portfolio, "NOPE", ["electronic_payment"])
+
+
+def test_every_playbook_step_addresses_real_scorecard_criteria():
+    names = {criterion.name for criterion in CRITERIA}
+    for step in PLAYBOOK:
+        assert step.addresses and set(step.addresses) <= names
+
+
+def test_an_edited_plan_keeps_the_keys_of_playbook_lines_and_marks_the_rest_custom():
+    text = plan_text(plan_steps(["electronic_payment", "review_meeting"])) + "\n- Ask for a referral\n\n"
+    plan = plan_from_text(text, ["electronic_payment", "review_meeting"])
+    assert [step["step"] for step in plan] == ["electronic_payment", "review_meeting", "custom"]
+    assert plan[-1]["text"] == "Ask for a referral"
