@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from grading.errors import ClientGradeError
 
-COMMANDS = ("init", "import", "grade", "train", "simulate", "export")
+COMMANDS = ("init", "import", "grade", "train", "simulate", "export", "backup", "restore", "hash_password")
 
 
 def _common_options() -> argparse.ArgumentParser:
