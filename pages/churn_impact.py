@@ -1,0 +1,268 @@
+"""Churn impact: choose whom to fire and what the freed time becomes; see gross profit, revenue and hours before
+and after, month by month, with uncertainty bands."""
+
+from datetime import date
+
+import streamlit as st
+
+from grading.charts.churn import TIMELINE_METRICS, hours_freed_chart, timeline_chart
+from grading.churn_scenario import (
+    has_uncertainty,
+    impact_cards,
+    monthly_level,
+    scenario_from_choices,
+    scenario_report,
+    simulation_portfolio,
+)
+from grading.errors import ClientGradeError
+from grading.export import safe_csv_bytes
+from grading.formatting import hourly_rate, hours, money
+from grading.matrix_view import money_format
+from grading.simulation import GRADES, simulate_bands, simulate_impact, simulate_timeline
+from ui import data
+from ui.shared import KEEP_PREFIX, current_controls, for_display
+
+controls = current_controls()
+currency = controls.currency
+labor_cost_rate = float(controls.settings["labor_cost_rate"])
+window = int(controls.settings["scoring_window_months"])
+grade_title = f"{controls.grade_source.capitalize()} grade"
+
+st.title("Churn impact")
+st.caption(
+    f"What firing clients (worst first), raising prices or moving break/fix clients to managed services would do, "
+    f"measured on the last {window} complete months before {controls.as_of:%d %B %Y}. Grades: "
+    f"{controls.grade_source}. Gross profit counts labor at {hourly_rate(labor_cost_rate, currency)}."
+)
+
+try:
+    portfolio = data.portfolio(controls.as_of)
+except ClientGradeError as error:
+    st.error(str(error))
+    st.stop()
+
+if portfolio.empty:
+    with st.container(border=True, key="churn-empty"):
+        st.subheader("No clients to simulate")
+        st.write(
+            "The simulation needs clients with monthly figures. Import your clients and monthly.csv, or reset to "
+            "the demo portfolio, on the Data & settings page."
+        )
+        st.page_link("pages/data_settings.py", label="Go to Data & settings", icon=":material/upload:")
+    st.stop()
+
+# Names are replaced before the simulation sees them, so every table and the CSV carry the aliases.
+shown = simulation_portfolio(for_display(portfolio, controls), window)
+client_labels = dict(zip(shown["client_id"], shown["name"] + " (" + shown[controls.grade_column].fillna("no grade")
+                                                              + ")", strict=True))
+
+defaults = {
+    "churn_grades": ["D"],
+    "churn_clients": [],
+    "churn_share": (30, 60),
+    "churn_use_a_rate": True,
+    "churn_rate": 100.0,
+    "churn_ramp": (2, 6),
+    "churn_pace": 2,
+    "churn_notice": 1,
+    "churn_horizon": 18,
+    "churn_managed": False,
+    "churn_seat_price": 60.0,
+    "churn_managed_grades": [],
+    "churn_draws": 1000,
+    "churn_seed": 7,
+    **{f"churn_increase_{grade}": 0 for grade in GRADES},
+    **{f"churn_leave_{grade}": (10, 30) for grade in GRADES},
+}
+for name, value in defaults.items():
+    st.session_state.setdefault(f"{KEEP_PREFIX}{name}", value)
+# A client picked by hand may have left the book since (another as-of date or an import).
+picked = st.session_state[f"{KEEP_PREFIX}churn_clients"]
+st.session_state[f"{KEEP_PREFIX}churn_clients"] = [client for client in picked if client in client_labels]
+
+# -- whom to fire -------------------------------------------------------------------------------------------
+st.subheader("Whom to fire")
+by_grade, by_hand = st.columns(2)
+with by_grade:
+    fire_grades = st.multiselect(
+        f"Every client of grade ({controls.grade_source})",
+        options=list(GRADES),
+        key=f"{KEEP_PREFIX}churn_grades",
+        help="Fire every client with one of these grades. The grade shown in the sidebar decides.",
+    )
+with by_hand:
+    fire_clients = st.multiselect(
+        "And these clients",
+        options=list(client_labels),
+        format_func=client_labels.get,
+        key=f"{KEEP_PREFIX}churn_clients",
+        placeholder="Pick clients by name",
+    )
+
+# -- assumptions --------------------------------------------------------------------------------------------
+st.subheader("Assumptions")
+time_column, pace_column = st.columns(2)
+with time_column:
+    share = st.slider(
+        "Freed hours put back to paid work (%)",
+        min_value=0,
+        max_value=100,
+        key=f"{KEEP_PREFIX}churn_share",
+        help="A range: somewhere between these shares of the freed hours go to projects for the best clients or to "
+        "new clients like them; the rest is time back for you. The bands show what the range means.",
+    )
+    use_a_rate = st.toggle(
+        "Redeployed hours earn what the A clients pay per hour",
+        key=f"{KEEP_PREFIX}churn_use_a_rate",
+    )
+    rate = st.number_input(
+        f"Revenue per redeployed hour ({currency})",
+        min_value=0.0,
+        step=5.0,
+        key=f"{KEEP_PREFIX}churn_rate",
+        disabled=use_a_rate,
+    )
+    ramp = st.slider(
+        "Ramp-up until the freed hours are fully redeployed (months)",
+        min_value=0,
+        max_value=12,
+        key=f"{KEEP_PREFIX}churn_ramp",
+    )
+with pace_column:
+    pace = st.slider(
+        "Clients given notice per month (0: all at once)",
+        min_value=0,
+        max_value=20,
+        key=f"{KEEP_PREFIX}churn_pace",
+        help="Worst first: by grade, then by the lowest contribution per hour.",
+    )
+    notice = st.slider("Months of notice", min_value=0, max_value=6, key=f"{KEEP_PREFIX}churn_notice")
+    horizon = st.slider("Months to show", min_value=12, max_value=24, key=f"{KEEP_PREFIX}churn_horizon")
+
+with st.expander("Raise prices instead (or as well), per grade"):
+    st.caption("A repriced client pays more from the end of the notice period, or leaves with the chance you give.")
+    price_increase: dict[str, float] = {}
+    leave: dict[str, tuple[float, float]] = {}
+    for column, grade in zip(st.columns(len(GRADES)), GRADES, strict=True):
+        with column:
+            price_increase[grade] = st.slider(f"{grade}: price increase (%)", min_value=0, max_value=50,
+                                              key=f"{KEEP_PREFIX}churn_increase_{grade}")
+            leave[grade] = st.slider(f"{grade}: chance of leaving (%)", min_value=0, max_value=100,
+                                     key=f"{KEEP_PREFIX}churn_leave_{grade}",
+                                     disabled=not price_increase[grade])
+
+with st.expander("Move break/fix clients to managed services"):
+    managed = st.toggle("Move them, at a price per seat and month", key=f"{KEEP_PREFIX}churn_managed")
+    seat_price = st.number_input(f"Managed price per seat and month ({currency})", min_value=1.0, step=5.0,
+                                 key=f"{KEEP_PREFIX}churn_seat_price", disabled=not managed)
+    managed_grades = st.multiselect("Only break/fix clients of these grades (none: all)", options=list(GRADES),
+                                    key=f"{KEEP_PREFIX}churn_managed_grades", disabled=not managed)
+
+with st.expander("Uncertainty"):
+    draws = st.slider("Draws", min_value=100, max_value=5000, step=100, key=f"{KEEP_PREFIX}churn_draws",
+                      help="How many times the timeline is drawn with the ranges above; more draws, smoother bands.")
+    seed = st.number_input("Seed (the same seed gives the same bands)", min_value=0, step=1,
+                           key=f"{KEEP_PREFIX}churn_seed")
+
+# -- the simulation -----------------------------------------------------------------------------------------
+next_month = date(controls.as_of.year + controls.as_of.month // 12, controls.as_of.month % 12 + 1, 1)
+try:
+    scenario = scenario_from_choices(
+        fire_grades=fire_grades,
+        fire_clients=fire_clients,
+        grade_source=controls.grade_source,
+        redeploy_share_pct=share,
+        redeploy_rate=None if use_a_rate else rate,
+        ramp_months=ramp,
+        pace=pace,
+        notice_months=notice,
+        horizon_months=horizon,
+        price_increase_pct=price_increase,
+        leave_pct=leave,
+        managed_price_per_seat=seat_price if managed else None,
+        managed_grades=managed_grades,
+        start_month=next_month,
+    )
+    impact = simulate_impact(shown, scenario, labor_cost_rate=labor_cost_rate)
+    timeline = simulate_timeline(shown, scenario, labor_cost_rate=labor_cost_rate)
+    bands = None
+    if has_uncertainty(scenario):
+        with st.spinner(f"Drawing the timeline {draws:,} times..."):
+            bands = simulate_bands(shown, scenario, draws=int(draws), rng=int(seed), labor_cost_rate=labor_cost_rate)
+except ClientGradeError as error:
+    st.error(str(error))
+    st.stop()
+
+st.subheader("Before and after")
+if not len(impact.fired) and not impact.clients_repriced and not impact.clients_moved:
+    st.info("Nothing changes yet: pick a grade or clients to fire above, or raise prices, to see the impact.")
+st.caption(f"Over the {window} months of the scoring window, once every change is in effect; the delta is against "
+           "today.")
+with st.container(key="churn-cards"):
+    columns = st.columns(3)
+    for position, card in enumerate(impact_cards(impact, currency)):
+        columns[position % 3].metric(
+            card.label, card.value, delta=card.delta, delta_color=card.delta_color, help=card.help, border=True
+        )
+
+st.subheader("The time that comes back")
+freed_columns = st.columns(3)
+freed_columns[0].metric("Hours freed", hours(impact.hours_freed),
+                        help=f"Hours over {window} months no longer spent on clients that go.")
+freed_columns[1].metric(
+    "Redeployed to paid work",
+    hours(impact.hours_redeployed),
+    delta=f"earning {money(impact.redeployed_revenue, currency)}",
+    delta_color="off",
+    help=f"At {hourly_rate(impact.redeploy_rate, currency)} ({impact.redeploy_rate_source}).",
+)
+freed_columns[2].metric("Back to you", hours(impact.hours_back),
+                        help="Freed hours not redeployed: time for the best clients, projects and referrals.")
+with st.container(key="churn-hours-chart"):
+    st.altair_chart(hours_freed_chart(timeline))
+
+st.subheader("Month by month")
+st.session_state.setdefault(f"{KEEP_PREFIX}churn_metric", "gross_profit")
+metric = st.segmented_control(
+    "Show",
+    options=list(TIMELINE_METRICS),
+    format_func=TIMELINE_METRICS.get,
+    key=f"{KEEP_PREFIX}churn_metric",
+) or "gross_profit"
+with st.container(key="churn-timeline-chart"):
+    st.altair_chart(timeline_chart(timeline, bands, metric, before_per_month=monthly_level(impact, metric),
+                                   currency=currency))
+if bands is None:
+    st.caption("No band: every assumption is a single number. Give a range (e.g. the share of hours put back) to "
+               "see how uncertain the outcome is.")
+
+if len(impact.fired):
+    st.subheader(f"Clients fired, worst first ({len(impact.fired):,})")
+    st.dataframe(
+        impact.fired,
+        hide_index=True,
+        key="churn-fired-table",
+        column_config={
+            "order": st.column_config.NumberColumn("#"),
+            "client_id": None,
+            "name": st.column_config.TextColumn("Client"),
+            "grade": st.column_config.TextColumn(grade_title),
+            "revenue": st.column_config.NumberColumn("Revenue", format=money_format(currency)),
+            "direct_costs": st.column_config.NumberColumn("Direct costs", format=money_format(currency)),
+            "labor_hours": st.column_config.NumberColumn("Labor hours", format="%,.0f h"),
+            "gross_profit": st.column_config.NumberColumn("Gross profit", format=money_format(currency)),
+            "effective_hourly_rate": st.column_config.NumberColumn("Effective rate",
+                                                                   format=money_format(currency) + "/h"),
+            "notice_month": st.column_config.NumberColumn("Notice in month"),
+            "exit_month": st.column_config.NumberColumn("Gone from month"),
+        },
+    )
+
+st.download_button(
+    "Download the scenario (CSV)",
+    data=safe_csv_bytes(scenario_report(scenario, impact, timeline, bands, currency=currency)),
+    file_name=f"churn-scenario-{controls.as_of:%Y-%m-%d}.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    key="churn-download",
+)

@@ -1,0 +1,288 @@
+"""Data & settings: import with a validation report, templates and exports, the settings, the model, and a reset
+to the demo portfolio."""
+
+import math
+
+import streamlit as st
+
+from grading import maintenance
+from grading.errors import ClientGradeError
+from grading.importer import FILE_KINDS, contract_for, import_files, validate_files
+from grading.model import persistence, training
+from grading.settings import SETTINGS, load_settings, reset_settings, save_settings
+from grading.templates import template_csv
+from ui.resources import get_models_dir, get_store
+from ui.shared import current_controls
+
+controls = current_controls()
+store = get_store()
+models_dir = get_models_dir()
+# Read afresh rather than from the sidebar's copy: a button callback on this page (reset to defaults) runs
+# before this line and must show at once.
+current = load_settings(store)
+max_upload_mb = float(current["max_upload_mb"])
+
+st.title("Data & settings")
+
+flash = st.session_state.pop("data_settings_flash", None)
+if flash:
+    st.success(flash)
+
+import_tab, files_tab, settings_tab, model_tab, reset_tab = st.tabs(
+    ["Import", "Templates & export", "Settings", "Model", "Reset to demo"]
+)
+
+# -- import -------------------------------------------------------------------------------------------------
+with import_tab:
+    st.subheader("Import your data")
+    st.write(
+        "Upload any of the four CSV files (comma or semicolon separated, UTF-8). They are checked first; nothing "
+        "is written until you press Import, and then all files are written together or not at all. Importing the "
+        f"same file twice changes nothing. Files over {max_upload_mb:g} MB are refused (setting max_upload_mb)."
+    )
+    files = {}
+    upload_columns = st.columns(2)
+    for position, kind in enumerate(FILE_KINDS):
+        contract = contract_for(kind)
+        with upload_columns[position % 2]:
+            upload = st.file_uploader(
+                contract.file_name,
+                type=["csv", "txt"],
+                key=f"upload_{kind}",
+                max_upload_size=max(1, math.ceil(max_upload_mb)),
+                help=f"{contract.description} The template is on the next tab.",
+            )
+        if upload is None:
+            continue
+        if upload.size > max_upload_mb * 1024 * 1024:
+            st.error(
+                f"{upload.name} is {upload.size / 1024 / 1024:,.1f} MB, over the {max_upload_mb:g} MB limit; it was "
+                "not read. Split the file, or raise max_upload_mb in the settings."
+            )
+            continue
+        files[kind] = (upload.name, upload.getvalue())
+
+    report = None
+    if files:
+        try:
+            with st.spinner("Checking the files..."):
+                report = validate_files(store, files)
+        except ClientGradeError as error:
+            st.error(str(error).splitlines()[0])
+    if report is not None:
+        with st.container(key="import-report"):
+            st.markdown("**Validation report**")
+            st.dataframe(
+                maintenance.files_frame(report)[["kind", "file", "rows_read", "warnings"]],
+                hide_index=True,
+                column_config={
+                    "kind": st.column_config.TextColumn("Kind"),
+                    "file": st.column_config.TextColumn("File"),
+                    "rows_read": st.column_config.NumberColumn("Rows read"),
+                    "warnings": st.column_config.TextColumn("Warnings"),
+                },
+            )
+            if report.ok:
+                st.success("No problems found. Press Import to write the files.")
+                if st.button("Import", type="primary", key="import-button", icon=":material/upload:"):
+                    try:
+                        with st.spinner("Importing..."):
+                            written = import_files(store, files)
+                    except ClientGradeError as error:
+                        st.error(str(error).splitlines()[0])
+                    else:
+                        st.success("Imported. The grades and charts on every page now include these files.")
+                        st.dataframe(
+                            maintenance.files_frame(written)[
+                                ["kind", "file", "rows_read", "rows_new", "rows_replaced", "rows_unchanged"]
+                            ],
+                            hide_index=True,
+                            key="import-summary",
+                        )
+            else:
+                more = f" ({report.issues_not_listed:,} more not listed)" if report.issues_not_listed else ""
+                st.error(
+                    f"{report.issue_count:,} problem(s) found{more}; nothing will be written. Fix them in the file "
+                    "and upload it again."
+                )
+                st.dataframe(
+                    maintenance.issues_frame(report, hide_values=controls.anonymize),
+                    hide_index=True,
+                    key="import-issues",
+                    column_config={
+                        "file": st.column_config.TextColumn("File"),
+                        "row": st.column_config.NumberColumn("Row", help="The row as a spreadsheet shows it."),
+                        "column": st.column_config.TextColumn("Column"),
+                        "problem": st.column_config.TextColumn("Problem"),
+                    },
+                )
+
+# -- templates and exports ----------------------------------------------------------------------------------
+with files_tab:
+    st.subheader("Templates")
+    st.write("Empty files with every column of the import contract and two example rows each.")
+    template_columns = st.columns(len(FILE_KINDS))
+    for column, kind in zip(template_columns, FILE_KINDS, strict=True):
+        file_name = contract_for(kind).file_name
+        column.download_button(
+            file_name,
+            data=template_csv(kind),
+            file_name=file_name,
+            mime="text/csv",
+            icon=":material/download:",
+            key=f"template-{kind}",
+        )
+    st.subheader("Full export")
+    if controls.anonymize:
+        st.info("The full export holds every client's name. Turn off 'Anonymize names' in the sidebar to download it.")
+    else:
+        st.write("Every table of the database as CSV, in one zip file (cells a spreadsheet would run as a formula "
+                 "are neutralized).")
+        st.download_button(
+            "Download everything (zip)",
+            data=lambda: maintenance.export_zip_bytes(store),
+            file_name="clientgrade-export.zip",
+            mime="application/zip",
+            icon=":material/folder_zip:",
+            key="export-zip",
+        )
+
+# -- settings -----------------------------------------------------------------------------------------------
+SETTING_KEY = "setting_"
+
+
+def _widget_value(item, value):
+    """The value as the setting's widget holds it (number inputs keep ints and floats apart)."""
+    if item.kind == "int":
+        return int(value)
+    if item.kind == "float":
+        return float(value)
+    return value
+
+
+def _reset_all_settings() -> None:
+    reset_settings(store)
+    st.session_state["data_settings_flash"] = "Every setting is back to its default."
+
+
+with settings_tab:
+    st.subheader("Settings")
+    st.write("Changes take effect at once on every page. Each setting's help (?) says what it does.")
+    # Each widget shows the stored value; when the stored value changes (a save, a reset, the sidebar's currency,
+    # another session) the widget follows it. Values typed but not yet saved stay, since a form sends them only
+    # on submit.
+    seeded = st.session_state.setdefault("settings_seeded", {})
+    for item in SETTINGS:
+        key = f"{SETTING_KEY}{item.name}"
+        if key not in st.session_state or seeded.get(item.name) != current[item.name]:
+            st.session_state[key] = _widget_value(item, current[item.name])
+            seeded[item.name] = current[item.name]
+    proposed = {}
+    with st.form("settings-form", border=False):
+        for group, items in maintenance.settings_by_group().items():
+            st.markdown(f"**{group.capitalize()}**")
+            columns = st.columns(3)
+            for position, item in enumerate(items):
+                label = item.name.replace("_", " ").capitalize()
+                key = f"{SETTING_KEY}{item.name}"
+                with columns[position % 3]:
+                    if item.kind == "bool":
+                        proposed[item.name] = st.checkbox(label, help=item.help, key=key)
+                    elif item.kind == "choice":
+                        proposed[item.name] = st.selectbox(label, options=list(item.choices), help=item.help,
+                                                           key=key)
+                    elif item.kind == "int":
+                        proposed[item.name] = st.number_input(
+                            label, step=1,
+                            min_value=None if item.minimum is None else int(item.minimum),
+                            max_value=None if item.maximum is None else int(item.maximum),
+                            help=item.help, key=key)
+                    else:
+                        proposed[item.name] = st.number_input(
+                            label,
+                            min_value=None if item.minimum is None else float(item.minimum),
+                            max_value=None if item.maximum is None else float(item.maximum),
+                            help=item.help, key=key)
+        submitted = st.form_submit_button("Save settings", type="primary", key="save-settings")
+    if submitted:
+        changes = maintenance.changed_settings(current, proposed)
+        try:
+            maintenance.check_settings({**current, **changes})
+            if changes:
+                save_settings(store, changes)
+        except ClientGradeError as error:
+            st.error(str(error))
+        else:
+            st.session_state["data_settings_flash"] = (
+                f"Saved {len(changes)} setting(s): {', '.join(changes)}." if changes else "Nothing changed."
+            )
+            st.rerun()
+    st.button("Reset every setting to its default", on_click=_reset_all_settings, key="reset-settings",
+              icon=":material/restart_alt:")
+
+# -- model --------------------------------------------------------------------------------------------------
+with model_tab:
+    st.subheader("The model behind the suggested grades")
+    card = persistence.load_model_card(store, models_dir)
+    if card is None:
+        st.info(
+            f"No model yet: grade at least {training.MIN_GRADED_CLIENTS} clients by hand (on Suggested vs manual, "
+            "or import grades.csv), then train one here."
+        )
+    else:
+        st.dataframe(maintenance.model_card_summary(card), hide_index=True, key="model-card",
+                     column_config={"item": "Item", "value": "Value"})
+        with st.expander("The whole model card"):
+            st.json(card, expanded=False)
+    if st.button("Train the model now", key="train-model", icon=":material/model_training:"):
+        bar = st.progress(0.0, text="Starting...")
+        try:
+            outcome = training.train_if_possible(
+                store, models_dir, progress=lambda fraction, text: bar.progress(fraction, text=text)
+            )
+        except ClientGradeError as error:
+            st.error(str(error))
+        else:
+            if outcome.trained:
+                st.session_state["data_settings_flash"] = f"Training finished: {outcome.message}"
+                st.rerun()
+            st.warning(outcome.message)
+
+# -- reset to demo ------------------------------------------------------------------------------------------
+with reset_tab:
+    st.subheader("Reset to the demo portfolio")
+    counts = maintenance.client_data_counts(store)
+    st.write(
+        "Deletes every client and everything recorded about them (figures, assessments, manual grades, live "
+        "reviews), writes the demo portfolio of 60 clients and trains a model on it. Your settings are kept; "
+        "saved model files stay in the models folder."
+    )
+    if not st.session_state.get("confirm_reset"):
+        if st.button("Reset to demo data...", key="reset-demo", icon=":material/delete_forever:"):
+            st.session_state["confirm_reset"] = True
+            st.rerun()
+    else:
+        with st.container(border=True, key="reset-confirmation"):
+            st.warning(f"This deletes {maintenance.describe_counts(counts)}. It cannot be undone: export first if "
+                       "you may want the data back.")
+            yes, no = st.columns(2)
+            confirmed = yes.button("Yes, delete my data and load the demo", type="primary", key="reset-confirm")
+            if no.button("Cancel", key="reset-cancel"):
+                st.session_state["confirm_reset"] = False
+                st.rerun()
+        if confirmed:
+            st.session_state["confirm_reset"] = False
+            bar = st.progress(0.0, text="Starting...")
+            try:
+                result = maintenance.reset_to_demo(
+                    store, models_dir,
+                    progress=lambda fraction, text: bar.progress(min(max(float(fraction), 0.0), 1.0), text=text),
+                )
+            except ClientGradeError as error:
+                st.error(str(error))
+            else:
+                st.session_state["data_settings_flash"] = (
+                    f"The demo portfolio of {result.clients_written} clients is loaded"
+                    + (" and a model is trained on it." if result.model_card else ".")
+                )
+                st.rerun()

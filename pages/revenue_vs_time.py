@@ -1,0 +1,202 @@
+"""Revenue vs time: what each client and each grade brings against the time it takes, and how grades moved."""
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from grading import trends
+from grading.charts.revenue_time import (
+    MONTHLY_MEASURES,
+    grade_history_chart,
+    monthly_chart,
+    revenue_hours_chart,
+    share_chart,
+)
+from grading.errors import ClientGradeError
+from grading.formatting import hourly_rate, percent
+from grading.matrix_view import money_format
+from ui import data
+from ui.resources import get_store
+from ui.shared import KEEP_PREFIX, current_controls, for_display
+
+controls = current_controls()
+store = get_store()
+currency = controls.currency
+grade_title = f"{controls.grade_source.capitalize()} grade"
+window = int(controls.settings["scoring_window_months"])
+
+st.title("Revenue against time")
+st.caption(
+    f"As of {controls.as_of:%d %B %Y}, over the last {window} complete months; grades shown: "
+    f"{controls.grade_source}. Labor costs {hourly_rate(controls.settings['labor_cost_rate'], currency)}."
+)
+
+try:
+    portfolio = data.portfolio(controls.as_of)
+except ClientGradeError as error:
+    st.error(str(error))
+    st.stop()
+
+if portfolio.empty:
+    with st.container(border=True, key="revenue-empty"):
+        st.subheader("No clients yet")
+        st.write(
+            "There is nothing to compare: this database holds no clients. Import your clients and monthly "
+            "figures (revenue and labor hours per client and month), or reset to the demo portfolio, on the "
+            "Data & settings page."
+        )
+        st.page_link("pages/data_settings.py", label="Go to Data & settings", icon=":material/upload:")
+    st.stop()
+
+all_ids = portfolio["client_id"]
+points = trends.client_points(portfolio, controls.grade_column)
+shown_points = for_display(points, controls, all_client_ids=all_ids)
+
+# -- per client ---------------------------------------------------------------------------------------------
+st.subheader("Per client: revenue against labor hours")
+portfolio_rate = trends.portfolio_hourly_rate(portfolio)
+rates = {
+    f"Labor cost ({hourly_rate(controls.settings['labor_cost_rate'], currency)})": controls.settings["labor_cost_rate"],
+    f"Your portfolio ({hourly_rate(portfolio_rate, currency)})": portfolio_rate,
+    f"Target ({hourly_rate(controls.settings['target_hourly_rate'], currency)})": controls.settings[
+        "target_hourly_rate"
+    ],
+}
+lines = trends.rate_lines(rates, points["labor_hours"].max())
+if points["labor_hours"].sum() <= 0:
+    st.info(
+        f"No labor hours are recorded in the last {window} months, so there is no rate to draw. Import monthly "
+        "figures with labor hours, or move the 'As of' date in the sidebar to a period with figures."
+    )
+with st.container(key="revenue-time-chart"):
+    st.altair_chart(revenue_hours_chart(shown_points, lines, currency=currency, grade_title=grade_title))
+st.caption(
+    "A dot above the labor-cost line pays for the time it takes; below it, the client costs you money for every "
+    "hour. The effective hourly rate is (revenue - direct costs) / labor hours."
+)
+
+# -- per grade ----------------------------------------------------------------------------------------------
+st.subheader("Per grade: share of revenue against share of time")
+shares = trends.grade_shares(portfolio, controls.grade_column)
+left, right = st.columns([3, 2])
+with left, st.container(key="revenue-share-chart"):
+    st.altair_chart(share_chart(shares, grade_title=grade_title))
+with right:
+    worst = shares[shares["grade"] == "D"].iloc[0]
+    st.metric(
+        "D clients: share of revenue",
+        percent(worst["revenue_share"]),
+        help="What the D clients bring, as a share of all revenue over the window.",
+    )
+    st.metric(
+        "D clients: share of labor hours",
+        percent(worst["hours_share"]),
+        help="What the D clients take, as a share of all technician time over the window. The coaches' "
+        "reference case: 25% of revenue for 40% of the time.",
+    )
+    st.dataframe(
+        shares[["grade", "clients", "revenue", "revenue_share", "labor_hours", "hours_share",
+                "effective_hourly_rate"]],
+        hide_index=True,
+        column_config={
+            "grade": st.column_config.TextColumn(grade_title),
+            "clients": st.column_config.NumberColumn("Clients"),
+            "revenue": st.column_config.NumberColumn("Revenue", format=money_format(currency)),
+            "revenue_share": st.column_config.NumberColumn("Revenue share", format="percent"),
+            "labor_hours": st.column_config.NumberColumn("Labor hours", format="%,.0f h"),
+            "hours_share": st.column_config.NumberColumn("Hours share", format="percent"),
+            "effective_hourly_rate": st.column_config.NumberColumn(
+                "Effective rate", format=money_format(currency) + "/h"
+            ),
+        },
+    )
+
+# -- month by month -----------------------------------------------------------------------------------------
+st.subheader("Month by month, by grade")
+st.session_state.setdefault(f"{KEEP_PREFIX}revenue_measure", "revenue")
+st.session_state.setdefault(f"{KEEP_PREFIX}revenue_months", 24)
+choice_left, choice_right = st.columns([3, 2])
+with choice_left:
+    measure = st.segmented_control(
+        "Show",
+        options=list(MONTHLY_MEASURES),
+        format_func=MONTHLY_MEASURES.get,
+        key=f"{KEEP_PREFIX}revenue_measure",
+    ) or "revenue"
+with choice_right:
+    months_shown = st.slider("Months shown", min_value=6, max_value=60, step=1, key=f"{KEEP_PREFIX}revenue_months")
+window_end = date(controls.as_of.year, controls.as_of.month, 1)
+first_month = trends.months_before(window_end, months_shown)
+monthly = trends.monthly_by_grade(store, points, first_month, window_end,
+                                  labor_cost_rate=controls.settings["labor_cost_rate"])
+if monthly.empty:
+    st.info(
+        f"No monthly figures between {first_month:%B %Y} and {window_end:%B %Y}. Import monthly.csv on the "
+        "Data & settings page, or move the 'As of' date in the sidebar."
+    )
+else:
+    with st.container(key="revenue-monthly-chart"):
+        st.altair_chart(monthly_chart(monthly, measure, currency=currency, grade_title=grade_title))
+
+# -- grade history and migration ----------------------------------------------------------------------------
+st.subheader("Grade history: who moved between two dates")
+st.session_state.setdefault(f"{KEEP_PREFIX}migration_from", controls.as_of - timedelta(days=365))
+st.session_state.setdefault(f"{KEEP_PREFIX}migration_to", controls.as_of)
+from_column, to_column = st.columns(2)
+with from_column:
+    date_from = st.date_input("From", key=f"{KEEP_PREFIX}migration_from")
+with to_column:
+    date_to = st.date_input("To", key=f"{KEEP_PREFIX}migration_to")
+
+if date_from >= date_to:
+    st.warning("Pick a 'From' date before the 'To' date to see how grades moved.")
+else:
+    counts = trends.grade_counts_by_month(store, date_from, date_to)
+    if counts.empty:
+        st.info(
+            "No manual grades were given by then. Grade clients on the Suggested vs manual page, or import "
+            "grades.csv on the Data & settings page, and their history shows here."
+        )
+    else:
+        with st.container(key="revenue-history-chart"):
+            st.altair_chart(grade_history_chart(counts))
+
+    try:
+        before = trends.client_points(data.portfolio(date_from), controls.grade_column)
+        after = trends.client_points(data.portfolio(date_to), controls.grade_column)
+    except ClientGradeError as error:
+        st.error(str(error))
+        st.stop()
+    migration = trends.grade_migration(before, after)
+    summary = trends.migration_summary(migration)
+    st.markdown(f"**{controls.grade_source.capitalize()} grades from {date_from:%d %b %Y} to {date_to:%d %b %Y}**")
+    cards = st.columns(4)
+    cards[0].metric("Moved up", f"{summary['up']:,}", help="Clients whose grade got better (e.g. C to B).")
+    cards[1].metric("Moved down", f"{summary['down']:,}", help="Clients whose grade got worse.")
+    cards[2].metric("Kept their grade", f"{summary['same']:,}")
+    cards[3].metric("Newly graded", f"{summary['graded']:,}", help="Clients without a grade at the first date.")
+    sentences = trends.migration_sentences(migration)
+    if sentences:
+        st.markdown("\n".join(f"- {sentence}" for sentence in sentences))
+    else:
+        st.write("No client changed grade between these dates.")
+    st.dataframe(trends.migration_matrix(migration), key="revenue-migration-table")
+    st.caption("Rows: the grade at the first date; columns: the grade at the second; cells: clients.")
+
+    events = trends.grade_events_between(store, date_from, date_to)
+    if not events.empty:
+        with st.expander(f"Manual grades given in this period ({len(events):,})"):
+            st.dataframe(
+                for_display(events, controls, all_client_ids=all_ids, free_text_columns=("note",)),
+                hide_index=True,
+                column_config={
+                    "client_id": None,
+                    "name": st.column_config.TextColumn("Client"),
+                    "graded_on": st.column_config.DateColumn("Graded on"),
+                    "previous_grade": st.column_config.TextColumn("Before"),
+                    "grade": st.column_config.TextColumn("Grade"),
+                    "grader": st.column_config.TextColumn("By"),
+                    "note": st.column_config.TextColumn("Note"),
+                    "source": st.column_config.TextColumn("Source"),
+                },
+            )

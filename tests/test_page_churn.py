@@ -1,0 +1,100 @@
+"""The Churn impact page, through Streamlit's AppTest, on the demo database and on an empty one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from grading.store import Store
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGE = "pages/churn_impact.py"
+
+
+def open_page(*, anonymize: bool = False, **state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    # Set through the widgets' keys before the first run (AppTest loses sidebar widgets after the first run of an
+    # app that uses st.navigation, so the sidebar toggle cannot be clicked).
+    at.session_state["keep_anonymize"] = anonymize
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [item.value for item in at.exception]
+    return at
+
+
+def cards(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def page_bytes(at: AppTest) -> bytes:
+    """Everything the page sent to the browser (texts, tables, widget options and chart data), as bytes."""
+    parts = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            parts.append(proto.SerializeToString())
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return b"\n".join(parts)
+
+
+def test_firing_the_d_clients_changes_the_after_figures(demo_db):
+    at = open_page()
+    at.multiselect(key="keep_churn_grades").set_value([])
+    at.run()
+    assert not at.exception
+    nobody_fired = cards(at)
+    assert any("Nothing changes yet" in item.value for item in at.info)
+    at.multiselect(key="keep_churn_grades").set_value(["D"])
+    at.run()
+    assert not at.exception
+    d_fired = cards(at)
+    for label in ("Gross profit", "Revenue", "Labor hours", "Effective hourly rate"):
+        assert d_fired[label] != nobody_fired[label], label
+    assert int(d_fired["Clients"]) < int(nobody_fired["Clients"])
+    hours_delta = next(metric for metric in at.metric if metric.label == "Labor hours").delta
+    assert hours_delta.startswith("-")
+
+
+def test_churn_page_shows_cards_charts_the_fired_table_and_a_download(demo_db):
+    at = open_page()
+    labels = [metric.label for metric in at.metric]
+    assert labels[:1] == ["Gross profit"]
+    assert {"Revenue", "Labor hours", "Effective hourly rate", "Largest client's share", "Hours freed",
+            "Back to you"} <= set(labels)
+    # The hours freed, and the timeline with its uncertainty band.
+    assert len(at.get("vega_lite_chart")) == 2
+    fired = next(frame.value for frame in at.dataframe if "exit_month" in frame.value.columns)
+    assert len(fired) > 0 and set(fired["grade"]) == {"D"}
+    assert [button.label for button in at.get("download_button")] == ["Download the scenario (CSV)"]
+
+
+def test_a_client_fired_by_hand_goes_too(demo_db):
+    with Store(demo_db) as store:
+        first_id = store.scalar("SELECT min(client_id) FROM clients")
+    at = open_page(keep_churn_grades=[], keep_churn_clients=[first_id])
+    fired = next(frame.value for frame in at.dataframe if "exit_month" in frame.value.columns)
+    assert fired["client_id"].tolist() == [first_id]
+
+
+def test_churn_page_on_an_empty_database_says_what_to_do(empty_db):
+    at = open_page()
+    assert [item.value for item in at.subheader] == ["No clients to simulate"]
+    assert not at.get("vega_lite_chart")
+    assert not at.get("download_button")
+
+
+def test_anonymize_switch_hides_every_client_name_on_the_churn_page(demo_db):
+    with Store(demo_db) as store:
+        names = store.query("SELECT name FROM clients")["name"].tolist()
+    shown = page_bytes(open_page())
+    assert any(name.encode() in shown for name in names), "the names show when not anonymizing"
+    hidden = page_bytes(open_page(anonymize=True))
+    assert [name for name in names if name.encode() in hidden] == []
+    assert b"Client 0" in hidden

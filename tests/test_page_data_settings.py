@@ -1,0 +1,156 @@
+"""The Data & settings page, through Streamlit's AppTest: import with a validation report, settings, reset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from grading.settings import load_settings, save_settings
+from grading.store import Store
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGE = "pages/data_settings.py"
+
+GOOD_CLIENTS = b"client_id,name,service_model,seats,client_since\nn1,Newfield Bakery Ltd,managed,12,2023-01-15\n"
+BAD_CLIENTS = b"client_id,name,service_model,seats\nb1,Badly Typed Ltd,managed,-4\nb2,Fine Ltd,managed,3\n"
+
+
+def open_page(*, anonymize: bool = False) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=300)
+    # Set through its key before the first run: AppTest loses sidebar widgets after the first run of an app that
+    # uses st.navigation, so the sidebar toggle cannot be clicked.
+    at.session_state["keep_anonymize"] = anonymize
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [item.value for item in at.exception]
+    return at
+
+
+def count(db_path: Path, table: str) -> int:
+    with Store(db_path) as store:
+        return int(store.scalar(f"SELECT count(*) FROM {table}"))
+
+
+def frame_with(at: AppTest, column: str):
+    return next(frame.value for frame in at.dataframe if column in frame.value.columns)
+
+
+def test_data_page_offers_uploads_templates_settings_model_and_reset(demo_db):
+    at = open_page()
+    assert [tab.label for tab in at.tabs] == ["Import", "Templates & export", "Settings", "Model", "Reset to demo"]
+    assert len(at.get("file_uploader")) == 4
+    downloads = [button.label for button in at.get("download_button")]
+    assert downloads == ["clients.csv", "monthly.csv", "assessments.csv", "grades.csv", "Download everything (zip)"]
+    assert at.number_input(key="setting_labor_cost_rate").value == 45.0
+    assert at.selectbox(key="setting_currency").value == "EUR"
+    assert frame_with(at, "item")["item"].size > 0, "the model card summary shows"
+
+
+def test_bad_csv_shows_the_validation_report_and_writes_nothing(demo_db):
+    clients_before = count(demo_db, "clients")
+    at = open_page()
+    at.file_uploader(key="upload_clients").upload("clients.csv", BAD_CLIENTS, "text/csv")
+    at.run()
+    assert not at.exception
+    issues = frame_with(at, "problem")
+    first = issues.iloc[0]
+    assert (first["file"], first["row"], first["column"]) == ("clients.csv", 2, "seats")
+    assert any("nothing will be written" in item.value for item in at.error)
+    assert not [button for button in at.button if button.key == "import-button"]
+    assert count(demo_db, "clients") == clients_before
+
+
+def test_good_csv_is_checked_then_imported(demo_db):
+    clients_before = count(demo_db, "clients")
+    at = open_page()
+    at.file_uploader(key="upload_clients").upload("clients.csv", GOOD_CLIENTS, "text/csv")
+    at.run()
+    assert any("No problems found" in item.value for item in at.success)
+    assert count(demo_db, "clients") == clients_before, "checking writes nothing"
+    at.button(key="import-button").click()
+    at.run()
+    assert not at.exception
+    assert any(item.value.startswith("Imported") for item in at.success)
+    assert count(demo_db, "clients") == clients_before + 1
+    summary = frame_with(at, "rows_new")
+    assert summary["rows_new"].tolist() == [1]
+
+
+def test_upload_over_the_size_limit_is_refused_before_it_is_read(demo_db):
+    with Store(demo_db) as store:
+        save_settings(store, {"max_upload_mb": 0.1})
+    at = open_page()
+    big = GOOD_CLIENTS + b"".join(f"x{i},Filler {i},managed,1,2023-01-01\n".encode() for i in range(4000))
+    at.file_uploader(key="upload_clients").upload("clients.csv", big, "text/csv")
+    at.run()
+    assert any("over the 0.1 MB limit" in item.value for item in at.error)
+    assert not [frame for frame in at.dataframe if "problem" in frame.value.columns or "warnings" in frame.value.columns]
+
+
+def test_changing_the_labor_cost_rate_is_stored(demo_db):
+    at = open_page()
+    at.number_input(key="setting_labor_cost_rate").set_value(62.5)
+    at.button(key="save-settings").click()
+    at.run()
+    assert not at.exception
+    with Store(demo_db) as store:
+        assert load_settings(store)["labor_cost_rate"] == 62.5
+    assert any("labor_cost_rate" in item.value for item in at.success)
+
+
+def test_contradicting_grade_thresholds_are_refused_and_not_stored(demo_db):
+    at = open_page()
+    at.number_input(key="setting_grade_a_min").set_value(20.0)
+    at.button(key="save-settings").click()
+    at.run()
+    assert at.error, "the page says why"
+    with Store(demo_db) as store:
+        assert load_settings(store)["grade_a_min"] == 75.0
+
+
+def test_reset_settings_brings_the_defaults_back(demo_db):
+    with Store(demo_db) as store:
+        save_settings(store, {"labor_cost_rate": 80.0})
+    at = open_page()
+    assert at.number_input(key="setting_labor_cost_rate").value == 80.0
+    at.button(key="reset-settings").click()
+    at.run()
+    with Store(demo_db) as store:
+        assert load_settings(store)["labor_cost_rate"] == 45.0
+    assert at.number_input(key="setting_labor_cost_rate").value == 45.0
+
+
+def test_reset_to_demo_asks_for_confirmation_first(empty_db):
+    at = open_page()
+    at.button(key="reset-demo").click()
+    at.run()
+    assert any("cannot be undone" in item.value for item in at.warning)
+    assert count(empty_db, "clients") == 0, "nothing happens before the confirmation"
+    at.button(key="reset-cancel").click()
+    at.run()
+    assert not at.warning
+    at.button(key="reset-demo").click()
+    at.run()
+    at.button(key="reset-confirm").click()
+    at.run()
+    assert not at.exception
+    assert count(empty_db, "clients") == 60
+    assert any("demo portfolio of 60 clients" in item.value for item in at.success)
+
+
+def test_data_page_on_an_empty_database_opens_with_no_model(empty_db):
+    at = open_page()
+    assert any("No model yet" in item.value for item in at.info)
+    assert len(at.get("file_uploader")) == 4
+
+
+def test_anonymize_hides_quoted_values_and_the_full_export(demo_db):
+    at = open_page(anonymize=True)
+    at.file_uploader(key="upload_clients").upload("clients.csv", b"client_id,name,seats\nb1,Secret Name Ltd,many\n",
+                                                   "text/csv")
+    at.run()
+    issues = frame_with(at, "problem")
+    assert "many" not in " ".join(issues["problem"])
+    assert "Download everything (zip)" not in [button.label for button in at.get("download_button")]
+    assert any("Anonymize names" in item.value for item in at.info)

@@ -1,0 +1,87 @@
+"""The Revenue vs time page, through Streamlit's AppTest, on the demo database and on an empty one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from grading.store import Store
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGE = "pages/revenue_vs_time.py"
+
+
+def open_page(*, anonymize: bool = False) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    # The sidebar switch, set through its key: AppTest loses sidebar widgets after the first run of an app that
+    # uses st.navigation, so the toggle cannot be clicked there; the key is what the toggle itself sets.
+    at.session_state["keep_anonymize"] = anonymize
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [item.value for item in at.exception]
+    return at
+
+
+def page_bytes(at: AppTest) -> bytes:
+    """Everything the page sent to the browser (texts, tables and chart data), as bytes to search."""
+    parts = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            parts.append(proto.SerializeToString())
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return b"\n".join(parts)
+
+
+def client_names(db_path: Path) -> list[str]:
+    with Store(db_path) as store:
+        return store.query("SELECT name FROM clients")["name"].tolist()
+
+
+def test_revenue_page_shows_the_d_clients_share_and_its_charts(demo_db):
+    at = open_page()
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["D clients: share of revenue"].endswith("%")
+    assert metrics["D clients: share of labor hours"].endswith("%")
+    # Per client, per grade, month by month and the grade history.
+    assert len(at.get("vega_lite_chart")) == 4
+    assert any("became" in item.value for item in at.markdown)
+    assert not at.error
+
+
+def test_revenue_page_shares_table_has_a_row_per_grade(demo_db):
+    at = open_page()
+    shares = next(frame.value for frame in at.dataframe if "revenue_share" in frame.value.columns)
+    assert shares["grade"].tolist()[:4] == ["A", "B", "C", "D"]
+    assert shares["revenue_share"].sum() == pytest.approx(1.0)
+
+
+def test_revenue_page_on_an_empty_database_says_what_to_do(empty_db):
+    at = open_page()
+    assert [item.value for item in at.subheader] == ["No clients yet"]
+    assert any("Data & settings" in item.value for item in at.markdown)
+    assert not at.get("vega_lite_chart")
+
+
+def test_revenue_page_with_the_dates_swapped_asks_for_a_valid_period(demo_db):
+    at = open_page()
+    at.date_input(key="keep_migration_from").set_value(at.date_input(key="keep_migration_to").value)
+    at.run()
+    assert not at.exception
+    assert any("before the 'To' date" in item.value for item in at.warning)
+
+
+def test_anonymize_switch_hides_every_client_name_on_the_revenue_page(demo_db):
+    names = client_names(demo_db)
+    shown = page_bytes(open_page())
+    assert any(name.encode() in shown for name in names), "the names show when not anonymizing"
+    hidden = page_bytes(open_page(anonymize=True))
+    leaked = [name for name in names if name.encode() in hidden]
+    assert leaked == []
+    assert b"Client 001" in hidden
