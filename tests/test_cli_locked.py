@@ -1,0 +1,81 @@
+"""A database held by another process: every command that opens it exits 1 with one sentence, no traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from grading import cli
+from grading.store import Store
+
+REPO = Path(__file__).resolve().parents[1]
+# Commands that never open the database.
+NO_DATABASE = {"hash_password"}
+
+
+def _arguments(command: str, folder: Path) -> list[str]:
+    """The command line for ``command``, with whatever it needs to get as far as opening the database."""
+    clients = folder / "clients.csv"
+    clients.write_text("client_id,name\nc1,Acme\n")
+    backup_file = folder / "some-backup.duckdb"
+    Store(backup_file).close()
+    extra = {
+        "import": ["--clients", str(clients)],
+        "export": ["--out", str(folder / "export")],
+        "restore": [str(backup_file)],
+    }
+    return [command.replace("_", "-"), *extra.get(command, [])]
+
+
+@pytest.fixture(scope="module")
+def held_database(tmp_path_factory):
+    """A database file that another process holds open for writing, for the whole module."""
+    folder = tmp_path_factory.mktemp("held")
+    path = folder / "portfolio.duckdb"
+    Store(path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import time
+            from grading.store import Store
+            store = Store({str(path)!r})
+            print("holding", flush=True)
+            time.sleep(600)
+        """)],
+        cwd=REPO, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        yield path
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+@pytest.mark.parametrize("command", [name for name in cli.COMMANDS if name not in NO_DATABASE])
+def test_every_command_on_a_held_database_exits_1_with_one_sentence(held_database, tmp_path, command):
+    result = subprocess.run(
+        [sys.executable, "-m", "grading", *_arguments(command, tmp_path), "--db", str(held_database),
+         "--models", str(tmp_path / "models")],
+        cwd=REPO, capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert str(held_database) in lines[0] and "in use by another program" in lines[0]
+    assert "--db" in lines[0], "it says what to do"
+
+
+def test_making_a_password_hash_works_while_the_database_is_held(held_database):
+    result = subprocess.run(
+        [sys.executable, "-m", "grading", "hash-password", "--stdin", "--db", str(held_database)],
+        input="a long enough password\n", cwd=REPO, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("scrypt$")
