@@ -132,3 +132,18 @@ def grade_history(store: Store, client_id: str | None = None) -> pd.DataFrame:
 def count_grade_events(store: Store) -> int:
     """Return how many manual grade events the history holds."""
     return int(store.scalar("SELECT count(*) FROM grade_events"))
+
+
+def grades_still_needed(store: Store) -> str | None:
+    """Return what the grade history lacks before a model can be trained, in words, or None when it has enough.
+
+    For example "Not enough manual grades to train a model yet: it needs 3 more graded clients (at least 12 in
+    all), and 2 more clients graded A ...", from :func:`grading.model.training.training_needs`.
+    """
+    from grading.model.dataset import grade_events
+    from grading.model.training import cold_start_message, training_needs
+
+    clients_needed, grades_needed = training_needs(grade_events(store))
+    if not clients_needed and not grades_needed:
+        return None
+    return cold_start_message(clients_needed, grades_needed)

@@ -297,6 +297,24 @@ def disagreement_queue(portfolio: pd.DataFrame) -> pd.DataFrame:
     return queue[[column for column in columns if column in queue.columns]].reset_index(drop=True)
 
 
+def decision_labels(portfolio: pd.DataFrame) -> dict[str, str]:
+    """Return, per client id, a label for a picker: the name and its grades, e.g.
+    ``"Alderbrook Dental (yours: C, suggested: B, rule: B)"``."""
+    def grade_text(column: str) -> pd.Series:
+        if column not in portfolio.columns:
+            return pd.Series("none", index=portfolio.index)
+        grades = portfolio[column].astype("object")
+        return grades.where(grades.isin(GRADES), "none").astype(str)
+
+    labels = (
+        portfolio["name"].astype(str)
+        + " (yours: " + grade_text("manual_grade")
+        + ", suggested: " + grade_text("suggested_grade")
+        + ", rule: " + grade_text("rule_grade") + ")"
+    )
+    return dict(zip(portfolio["client_id"].astype(str), labels))
+
+
 def money_format(currency: str, decimals: int = 0) -> str:
     """Return a printf-style number format that shows amounts in ``currency`` (for table columns)."""
     symbol = currency_symbol(currency).replace("%", "%%")

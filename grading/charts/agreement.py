@@ -118,3 +118,41 @@ def candidates_chart(candidates: pd.DataFrame) -> alt.Chart:
         )
         .properties(height=alt.Step(24))
     )
+
+
+def candidate_frame(card: dict) -> pd.DataFrame:
+    """Return the model card's cross-validated candidates (models, the rule grade, the dummy) as one table.
+
+    Parameters
+    ----------
+    card:
+        The active model's card (:func:`grading.model.persistence.load_model_card`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``candidate`` (in words), ``name``, ``qwk``, ``accuracy``, ``within_one``, ``chosen`` (the model in use)
+        and ``kind`` (``"model"``, or ``"baseline"`` for the rule grade and the dummy); best QWK first. Empty
+        when the card lists no candidates.
+    """
+    from grading.model.candidates import CANDIDATE_TITLES
+
+    candidates = (card or {}).get("cross_validation", {}).get("candidates", {}) or {}
+    columns = ["candidate", "name", "qwk", "accuracy", "within_one", "chosen", "kind"]
+    if not candidates:
+        return pd.DataFrame(columns=columns)
+    names = list(candidates)
+    frame = pd.DataFrame(
+        {
+            "candidate": [CANDIDATE_TITLES.get(name, name) for name in names],
+            "name": names,
+            "qwk": [candidates[name].get("qwk") for name in names],
+            "accuracy": [candidates[name].get("accuracy") for name in names],
+            "within_one": [candidates[name].get("within_one") for name in names],
+            "chosen": [name == card.get("model") for name in names],
+            "kind": ["baseline" if name in {"rule_grade", "dummy"} else "model" for name in names],
+        }
+    )
+    for column in ("qwk", "accuracy", "within_one"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    return frame.sort_values("qwk", ascending=False, na_position="last", kind="stable").reset_index(drop=True)[columns]
