@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from grading import matrix_view
-from grading.charts.agreement import candidates_chart, confusion_chart, confusion_long
+from grading.charts.agreement import candidate_frame, candidates_chart, confusion_chart, confusion_long
 from grading.charts.matrix import client_sparkline_chart, matrix_points, portfolio_matrix_chart
 from grading.charts.overview import grade_mix_chart, grade_mix_frame
 from grading.charts.palette import GRADE_COLORS, UNGRADED_LABEL
@@ -277,3 +277,30 @@ def test_grade_story_says_what_the_d_clients_bring_against_the_time_they_take(po
 
 def test_grade_story_is_silent_without_clients_of_that_grade(portfolio):
     assert matrix_view.grade_story(matrix_view.grade_mix(portfolio.iloc[:2], "rule"), "D") is None
+
+
+def test_candidate_frame_lists_models_and_baselines_best_first():
+    card = {
+        "model": "ordinal_logit",
+        "cross_validation": {
+            "candidates": {
+                "dummy": {"qwk": 0.0, "accuracy": 0.3, "within_one": 0.6},
+                "ordinal_logit": {"qwk": 0.8, "accuracy": 0.7, "within_one": 0.95},
+                "rule_grade": {"qwk": 0.6, "accuracy": 0.5, "within_one": 0.9},
+                "gradient_boosting": {"qwk": None, "accuracy": 0.6, "within_one": 0.9},
+            }
+        },
+    }
+    frame = candidate_frame(card)
+    assert list(frame["name"]) == ["ordinal_logit", "rule_grade", "dummy", "gradient_boosting"]
+    assert list(frame["kind"]) == ["model", "baseline", "baseline", "model"]
+    assert frame["chosen"].tolist() == [True, False, False, False]
+    assert np.isnan(frame["qwk"].iat[3])
+    assert frame["candidate"].iat[1] == "the rule grade itself"
+    assert candidate_frame({}).empty
+
+
+def test_decision_labels_name_the_client_and_its_three_grades(portfolio):
+    labels = matrix_view.decision_labels(portfolio)
+    assert labels["C2"] == "Client name 2 (yours: B, suggested: C, rule: B)"
+    assert labels["C6"] == "Client name 6 (yours: C, suggested: none, rule: C)"

@@ -10,7 +10,7 @@ import pytest
 
 from grading import client_card
 from grading.errors import ClientGradeError
-from grading.grade_history import count_grade_events, grade_history, record_grade
+from grading.grade_history import count_grade_events, grade_history, grades_still_needed, record_grade
 from grading.scorecard import CRITERIA
 
 
@@ -194,3 +194,9 @@ def test_summary_and_display_helpers_say_dash_for_missing_values():
     assert client_card.display_score(47.6) == "48"
     summary = client_card.client_summary(_scored_row(service_model="break_fix", seats=np.nan, flags="data gaps"))
     assert summary == "break/fix client. Flags: data gaps."
+
+
+def test_grades_still_needed_says_how_many_more_grades_train_a_model(small_book):
+    needed = grades_still_needed(small_book)
+    assert "11 more graded clients" in needed
+    assert "graded A" in needed and "graded D" in needed
