@@ -1,0 +1,220 @@
+"""Access in the app (AppTest): the password form, wrong passwords refused, a viewer who changes nothing, an editor
+who can, the open-mode notice, and a database held by another process shown as one error sentence."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from streamlit.proto.TextInput_pb2 import TextInput
+from streamlit.testing.v1 import AppTest
+
+from grading import access
+
+REPO = Path(__file__).resolve().parents[1]
+VIEWER_PASSWORD = "look-but-do-not-touch"
+EDITOR_PASSWORD = "change-the-grades-1"
+WIRING = "from ui.auth import require_role\n"
+
+#: The widgets that write to the database, per page, by key (the sidebar's currency is saved as a setting).
+WRITE_WIDGETS = {
+    "pages/suggested_vs_manual.py": {"suggested_accept", "suggested_override", "suggested_retrain"},
+    "pages/live_review.py": {
+        "review-start", "review-decide-keep", "review-decide-lift", "review-decide-raise_price", "review-decide-fire",
+        "review-save-note", "review-set-grade",
+    },
+    "pages/data_settings.py": {"import-button", "save-settings", "reset-settings", "train-model", "reset-demo",
+                               "reset-confirm"},
+}
+PAGES = [
+    "pages/overview.py", "pages/portfolio_matrix.py", "pages/suggested_vs_manual.py", "pages/revenue_vs_time.py",
+    "pages/churn_impact.py", "pages/live_review.py", "pages/data_settings.py",
+]
+
+
+@pytest.fixture(autouse=True)
+def every_run_goes_through_app_py(monkeypatch):
+    """Make AppTest run app.py (and so the login gate) on every rerun, as the server does (see test_page_suggested)."""
+    from streamlit.runtime import pages_manager
+    from streamlit.testing.v1 import app_test
+
+    class AfterNavigation(pages_manager.PagesManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            pages_manager.PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(app_test, "PagesManager", AfterNavigation)
+
+
+@pytest.fixture(scope="session")
+def gated_app(tmp_path_factory) -> Path:
+    """app.py with the login gate: the real one once it calls require_role(), until then a wired copy of it."""
+    real = REPO / "app.py"
+    source = real.read_text()
+    if "require_role()" in source:
+        return real
+    folder = tmp_path_factory.mktemp("gated-app")
+    (folder / "pages").symlink_to(REPO / "pages")
+    wired = source.replace("import streamlit as st\n", "import streamlit as st\n\n" + WIRING, 1)
+    wired = wired.replace("shared.keep_widget_state()\n", "require_role()\nshared.keep_widget_state()\n", 1)
+    assert wired.count("require_role") == 2, "app.py changed shape: update the wiring in this fixture"
+    (folder / "app.py").write_text(wired)
+    return folder / "app.py"
+
+
+@pytest.fixture(scope="module")
+def password_hashes():
+    return {"viewer": access.hash_password(VIEWER_PASSWORD), "editor": access.hash_password(EDITOR_PASSWORD)}
+
+
+@pytest.fixture
+def passwords(monkeypatch, password_hashes):
+    for role, hashed in password_hashes.items():
+        monkeypatch.setenv(access.PASSWORD_HASH_ENV[role], hashed)
+
+
+@pytest.fixture(autouse=True)
+def no_passwords_unless_asked(monkeypatch):
+    for variable in access.PASSWORD_HASH_ENV.values():
+        monkeypatch.delenv(variable, raising=False)
+
+
+def start(app: Path) -> AppTest:
+    at = AppTest.from_file(str(app), default_timeout=300)
+    at.run()
+    assert not at.exception, [item.value for item in at.exception]
+    return at
+
+
+def password_box(at: AppTest):
+    return next(box for box in at.text_input if box.label == "Password")
+
+
+def log_in(at: AppTest, password: str) -> AppTest:
+    password_box(at).input(password)
+    next(button for button in at.button if button.label == "Log in").click()
+    at.run()
+    assert not at.exception, [item.value for item in at.exception]
+    return at
+
+
+def shows_the_app(at: AppTest) -> bool:
+    return any(title.value == "Your client portfolio" for title in at.title)
+
+
+def write_widgets(at: AppTest, page: str) -> list:
+    keys = WRITE_WIDGETS.get(page, set())
+    return [button for button in at.button if button.key in keys]
+
+
+def test_with_no_password_the_app_runs_open_and_says_it_serves_this_computer_only(gated_app, demo_db):
+    at = start(gated_app)
+    assert shows_the_app(at)
+    notice = " ".join(caption.value for caption in at.sidebar.caption)
+    assert "Open mode" in notice and "127.0.0.1" in notice
+
+
+def test_with_a_password_configured_nothing_shows_before_login(gated_app, demo_db, passwords):
+    at = start(gated_app)
+    assert password_box(at).proto.type == TextInput.Type.PASSWORD, "the password is masked"
+    assert not shows_the_app(at)
+    assert not at.sidebar.selectbox, "not even the shared sidebar controls"
+
+
+def test_a_wrong_password_is_refused(gated_app, demo_db, passwords):
+    at = log_in(start(gated_app), "not the password")
+    assert any("Wrong password" in error.value for error in at.error)
+    assert not shows_the_app(at)
+
+
+@pytest.mark.parametrize(("password", "role"), [(VIEWER_PASSWORD, "viewer"), (EDITOR_PASSWORD, "editor")])
+def test_each_password_opens_the_app_in_its_role(gated_app, demo_db, passwords, password, role):
+    at = log_in(start(gated_app), password)
+    assert shows_the_app(at)
+    assert at.session_state["clientgrade_role"] == role
+    assert any(f"Logged in as {role}" in caption.value for caption in at.sidebar.caption)
+
+
+def test_logging_out_brings_back_the_password_form(gated_app, demo_db, passwords):
+    at = log_in(start(gated_app), VIEWER_PASSWORD)
+    next(button for button in at.sidebar.button if button.key == "clientgrade_logout").click()
+    at.run()
+    assert password_box(at) is not None
+    assert not shows_the_app(at)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_viewer_sees_every_page_and_every_write_widget_is_disabled(gated_app, demo_db, passwords, page):
+    at = log_in(start(gated_app), VIEWER_PASSWORD)
+    at.switch_page(page).run()
+    assert not at.exception, [item.value for item in at.exception]
+    assert not at.error, [item.value for item in at.error]
+    enabled = [button.key for button in write_widgets(at, page) if not button.disabled]
+    enabled += [upload.proto.label for upload in at.get("file_uploader") if not upload.proto.disabled]
+    assert enabled == [], f"a viewer could use {enabled} on {page}"
+
+
+@pytest.mark.parametrize("page", sorted(WRITE_WIDGETS))
+def test_an_editor_can_use_the_write_widgets(gated_app, demo_db, passwords, page):
+    at = log_in(start(gated_app), EDITOR_PASSWORD)
+    at.switch_page(page).run()
+    assert not at.exception, [item.value for item in at.exception]
+    widgets = write_widgets(at, page)
+    assert widgets, f"none of {sorted(WRITE_WIDGETS[page])} is on {page}: update WRITE_WIDGETS"
+    assert all(not button.disabled for button in widgets)
+
+
+def test_a_viewer_cannot_change_the_stored_currency_from_the_sidebar(gated_app, demo_db, passwords):
+    at = log_in(start(gated_app), VIEWER_PASSWORD)
+    currency = next(box for box in at.sidebar.selectbox if box.key == "keep_currency")
+    assert currency.disabled
+
+
+def test_a_malformed_password_hash_stops_the_app_with_one_sentence(gated_app, demo_db, monkeypatch):
+    monkeypatch.setenv(access.PASSWORD_HASH_ENV["editor"], "my-plain-password")
+    at = start(gated_app)
+    assert [error.value for error in at.error] == [
+        "The password hash in the environment variable CLIENTGRADE_EDITOR_PASSWORD_HASH is not one made by "
+        "'python -m grading hash-password'; make a new one."
+    ]
+    assert not shows_the_app(at)
+
+
+def test_open_mode_on_a_network_address_refuses_to_start(gated_app, demo_db):
+    from streamlit import config
+
+    config.set_option("server.address", "0.0.0.0")
+    try:
+        at = start(gated_app)
+    finally:
+        config.set_option("server.address", "127.0.0.1")
+    assert len(at.error) == 1 and "set a password" in at.error[0].value
+    assert not shows_the_app(at)
+
+
+def test_a_database_held_by_another_process_shows_one_error_sentence(gated_app, empty_db):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import time
+            from grading.store import Store
+            store = Store({str(empty_db)!r})
+            print("holding", flush=True)
+            time.sleep(600)
+        """)],
+        cwd=REPO, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        at = AppTest.from_file(str(gated_app), default_timeout=120)
+        at.run()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not at.exception, [item.value for item in at.exception]
+    assert len(at.error) == 1
+    message = at.error[0].value
+    assert str(empty_db) in message and "in use by another program" in message
