@@ -132,12 +132,12 @@ with st.container(key="matrix-table"):
             "rule_score": st.column_config.ProgressColumn(
                 "Rule score", min_value=0, max_value=100, format="%.0f", color="auto"
             ),
-            "suggested_confidence": st.column_config.NumberColumn("Confidence", format="percent"),
+            "suggested_confidence": st.column_config.NumberColumn("Confidence", format="percent", step=0.01),
             "flags": st.column_config.TextColumn("Flags", width="large"),
             "avg_monthly_revenue": st.column_config.NumberColumn("Revenue / month", format=money_column),
             "revenue": st.column_config.NumberColumn("Revenue (window)", format=money_column),
             "gross_profit": st.column_config.NumberColumn("Gross profit (window)", format=money_column),
-            "gross_margin": st.column_config.NumberColumn("Gross margin", format="percent"),
+            "gross_margin": st.column_config.NumberColumn("Gross margin", format="percent", step=0.01),
             "labor_hours": st.column_config.NumberColumn("Labor hours (window)", format="%,.0f h"),
             "effective_hourly_rate": st.column_config.NumberColumn("Effective rate", format=f"{money_column}/h"),
             "financial_score": st.column_config.NumberColumn("Financial score", format="%.0f"),

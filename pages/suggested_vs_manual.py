@@ -104,7 +104,7 @@ if card is not None:
         st.markdown(f"**{agreeing} of {len(graded)}** clients you graded get the same grade from the model today.")
         st.caption(
             "Today's model was trained on these very grades, so it agrees with them more than it will with a new "
-            "client: the cross-validated figures on the left are the honest measure."
+            "client: the cross-validated figures above are the honest measure."
         )
 
 # The disagreement queue ----------------------------------------------------------------------------------------
@@ -135,7 +135,7 @@ else:
             "manual_grade": st.column_config.TextColumn("Yours"),
             "suggested_grade": st.column_config.TextColumn("Suggested"),
             "suggested_confidence": st.column_config.ProgressColumn(
-                "Model's confidence", min_value=0, max_value=1, format="percent"
+                "Model's confidence", min_value=0, max_value=1, format="percent", step=0.01
             ),
             "rule_grade": st.column_config.TextColumn("Rule"),
             "manual_graded_on": st.column_config.DateColumn("You graded on"),
@@ -252,7 +252,7 @@ else:
             "name": st.column_config.TextColumn("Client", pinned=True),
             "rule_grade": st.column_config.TextColumn("Rule"),
             "suggested_grade": st.column_config.TextColumn("Suggested"),
-            "suggested_confidence": st.column_config.NumberColumn("Confidence", format="percent"),
+            "suggested_confidence": st.column_config.NumberColumn("Confidence", format="percent", step=0.01),
             "last_graded_on": st.column_config.DateColumn("Last graded"),
             "why": st.column_config.TextColumn("Why now", width="large"),
         },
@@ -273,8 +273,8 @@ else:
             "grader_b": st.column_config.TextColumn("and grader"),
             "n_clients": st.column_config.NumberColumn("Clients both graded"),
             "qwk": st.column_config.NumberColumn("QWK", format="%.2f"),
-            "accuracy": st.column_config.NumberColumn("Same grade", format="percent"),
-            "within_one": st.column_config.NumberColumn("Within one grade", format="percent"),
+            "accuracy": st.column_config.NumberColumn("Same grade", format="percent", step=0.01),
+            "within_one": st.column_config.NumberColumn("Within one grade", format="percent", step=0.01),
         },
     )
 
@@ -304,8 +304,8 @@ if card is not None:
             column_config={
                 "candidate": st.column_config.TextColumn("Candidate"),
                 "qwk": st.column_config.NumberColumn("QWK", format="%.2f"),
-                "accuracy": st.column_config.NumberColumn("Accuracy", format="percent"),
-                "within_one": st.column_config.NumberColumn("Within one", format="percent"),
+                "accuracy": st.column_config.NumberColumn("Accuracy", format="percent", step=0.01),
+                "within_one": st.column_config.NumberColumn("Within one", format="percent", step=0.01),
                 "chosen": st.column_config.CheckboxColumn("In use"),
             },
         )

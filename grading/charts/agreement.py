@@ -51,8 +51,13 @@ def confusion_chart(confusion: pd.DataFrame, *, title: str = "Manual against sug
     """
     data = confusion_long(confusion)
     base = alt.Chart(data).encode(
-        x=alt.X("suggested_grade:O", title="Suggested grade (model)", sort=list(GRADES), axis=alt.Axis(orient="top")),
-        y=alt.Y("manual_grade:O", title="Manual grade (yours)", sort=list(GRADES)),
+        x=alt.X(
+            "suggested_grade:O",
+            title="Suggested grade (model)",
+            sort=list(GRADES),
+            axis=alt.Axis(orient="top", labelAngle=0),
+        ),
+        y=alt.Y("manual_grade:O", title="Manual grade (yours)", sort=list(GRADES), axis=alt.Axis(labelAngle=0)),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color(
@@ -101,7 +106,7 @@ def candidates_chart(candidates: pd.DataFrame) -> alt.Chart:
         alt.Chart(data, title=alt.Title("Candidate models", subtitle="Cross-validated quadratic-weighted kappa"))
         .mark_bar()
         .encode(
-            y=alt.Y("candidate:N", title=None, sort="-x"),
+            y=alt.Y("candidate:N", title=None, sort="-x", axis=alt.Axis(labelLimit=260)),
             x=alt.X(
                 "qwk:Q", title="QWK against your grades (1 = perfect, 0 = chance)", scale=alt.Scale(domain=[-0.2, 1])
             ),
