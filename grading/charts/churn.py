@@ -193,7 +193,6 @@ def hours_freed_chart(timeline: pd.DataFrame) -> alt.Chart:
                 "use:N",
                 title="Freed hours",
                 scale=alt.Scale(domain=list(_HOURS_COLORS), range=list(_HOURS_COLORS.values())),
-                legend=alt.Legend(orient="bottom"),
             ),
             tooltip=[
                 alt.Tooltip(x_field, title=x_title),
@@ -201,5 +200,5 @@ def hours_freed_chart(timeline: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("hours:Q", title="Hours", format=",.0f"),
             ],
         )
-        .properties(height=260)
+        .properties(height=300)
     )
