@@ -265,7 +265,7 @@ def clients_and_a_change(draw):
     return row, criterion, start, step
 
 
-@hypothesis_settings(max_examples=300, deadline=None)
+@hypothesis_settings(max_examples=200, deadline=None)
 @given(clients_and_a_change(), st.booleans())
 def test_improving_one_criterion_never_lowers_the_grade_and_worsening_never_raises_it(case, small_client_rule):
     row, criterion, start, step = case
