@@ -11,12 +11,16 @@ from grading.importer import FILE_KINDS, contract_for, import_files, validate_fi
 from grading.model import persistence, training
 from grading.settings import SETTINGS, load_settings, reset_settings, save_settings
 from grading.templates import template_csv
+from ui.auth import READ_ONLY_HELP, can_edit
 from ui.resources import get_models_dir, get_store
 from ui.shared import current_controls
 
 controls = current_controls()
 store = get_store()
 models_dir = get_models_dir()
+# Viewers may look at everything here (and check files), but every widget that writes is disabled for them.
+editable = can_edit()
+write_help = None if editable else READ_ONLY_HELP
 # Read afresh rather than from the sidebar's copy: a button callback on this page (reset to defaults) runs
 # before this line and must show at once.
 current = load_settings(store)
@@ -84,7 +88,8 @@ with import_tab:
             )
             if report.ok:
                 st.success("No problems found. Press Import to write the files.")
-                if st.button("Import", type="primary", key="import-button", icon=":material/upload:"):
+                if st.button("Import", type="primary", key="import-button", icon=":material/upload:",
+                             disabled=not editable, help=write_help):
                     try:
                         with st.spinner("Importing..."):
                             written = import_files(store, files)
@@ -203,7 +208,8 @@ with settings_tab:
                             min_value=None if item.minimum is None else float(item.minimum),
                             max_value=None if item.maximum is None else float(item.maximum),
                             help=item.help, key=key)
-        submitted = st.form_submit_button("Save settings", type="primary", key="save-settings")
+        submitted = st.form_submit_button("Save settings", type="primary", key="save-settings",
+                                          disabled=not editable, help=write_help)
     if submitted:
         changes = maintenance.changed_settings(current, proposed)
         try:
@@ -218,7 +224,7 @@ with settings_tab:
             )
             st.rerun()
     st.button("Reset every setting to its default", on_click=_reset_all_settings, key="reset-settings",
-              icon=":material/restart_alt:")
+              icon=":material/restart_alt:", disabled=not editable, help=write_help)
 
 # -- model --------------------------------------------------------------------------------------------------
 with model_tab:
@@ -234,7 +240,8 @@ with model_tab:
                      column_config={"item": "Item", "value": "Value"})
         with st.expander("The whole model card"):
             st.json(card, expanded=False)
-    if st.button("Train the model now", key="train-model", icon=":material/model_training:"):
+    if st.button("Train the model now", key="train-model", icon=":material/model_training:",
+                 disabled=not editable, help=write_help):
         bar = st.progress(0.0, text="Starting...")
         try:
             outcome = training.train_if_possible(
@@ -258,7 +265,8 @@ with reset_tab:
         "saved model files stay in the models folder."
     )
     if not st.session_state.get("confirm_reset"):
-        if st.button("Reset to demo data...", key="reset-demo", icon=":material/delete_forever:"):
+        if st.button("Reset to demo data...", key="reset-demo", icon=":material/delete_forever:",
+                     disabled=not editable, help=write_help):
             st.session_state["confirm_reset"] = True
             st.rerun()
     else:
@@ -266,7 +274,8 @@ with reset_tab:
             st.warning(f"This deletes {maintenance.describe_counts(counts)}. It cannot be undone: export first if "
                        "you may want the data back.")
             yes, no = st.columns(2)
-            confirmed = yes.button("Yes, delete my data and load the demo", type="primary", key="reset-confirm")
+            confirmed = yes.button("Yes, delete my data and load the demo", type="primary", key="reset-confirm",
+                                   disabled=not editable)
             if no.button("Cancel", key="reset-cancel"):
                 st.session_state["confirm_reset"] = False
                 st.rerun()

@@ -154,3 +154,18 @@ def test_anonymize_hides_quoted_values_and_the_full_export(demo_db):
     assert "many" not in " ".join(issues["problem"])
     assert "Download everything (zip)" not in [button.label for button in at.get("download_button")]
     assert any("Anonymize names" in item.value for item in at.info)
+
+
+def test_a_viewer_sees_the_page_but_every_button_that_writes_is_disabled(demo_db):
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.session_state["keep_anonymize"] = False
+    at.session_state["clientgrade_role"] = "viewer"
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    for key in ("save-settings", "reset-settings", "train-model", "reset-demo"):
+        assert at.button(key=key).disabled, key
+    at.file_uploader(key="upload_clients").upload("clients.csv", GOOD_CLIENTS, "text/csv")
+    at.run()
+    assert any("No problems found" in item.value for item in at.success), "a viewer may still check a file"
+    assert at.button(key="import-button").disabled
