@@ -29,9 +29,9 @@ def grade_codes(grades, labels: Sequence[str] = GRADES) -> np.ndarray:
     -------
     ndarray of int
     """
-    values = pd.Series(pd.array(np.asarray(grades, dtype=object), dtype="string"))
-    codes = pd.Categorical(values, categories=list(labels)).codes
-    return np.asarray(codes, dtype=int)
+    values = pd.Series(np.asarray(grades, dtype=object).ravel())
+    positions = {label: position for position, label in enumerate(labels)}
+    return values.map(positions).fillna(-1).to_numpy(dtype=int)
 
 
 def _paired_codes(a, b, labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

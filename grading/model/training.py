@@ -134,9 +134,10 @@ def cold_start_message(clients_needed: int, grades_needed: Mapping[str, int]) ->
         )
     for grade, count in grades_needed.items():
         parts.append(f"{count} more client{'s' if count != 1 else ''} graded {grade}")
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     return (
         "Not enough manual grades to train a model yet: it needs "
-        + ", and ".join(parts)
+        + listed
         + f" (every grade needs at least {MIN_CLIENTS_PER_GRADE} clients). Until then grades come from the rules."
     )
 
