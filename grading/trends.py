@@ -365,22 +365,35 @@ def manual_grades_on(store: Store, day: date | str) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+# Each grade event moves its client into the new grade and out of the one it held before, in the event's month;
+# summing these moves up to a month gives the grades held at its end, without pairing every client with every
+# month (two events in one month cancel out in between, leaving the month's last grade, as current_grades does).
 _COUNTS_BY_MONTH_SQL = """
-WITH months AS (
+WITH events AS (
+    SELECT e.grade,
+           CAST(date_trunc('month', e.graded_on) AS DATE) AS event_month,
+           lag(e.grade) OVER (PARTITION BY e.client_id ORDER BY e.graded_on, e.event_id) AS previous_grade
+    FROM grade_events AS e
+    JOIN clients AS c ON c.client_id = e.client_id
+),
+moves AS (
+    SELECT event_month, grade, 1 AS move FROM events
+    UNION ALL
+    SELECT event_month, previous_grade AS grade, -1 AS move FROM events WHERE previous_grade IS NOT NULL
+),
+moves_per_month AS (
+    SELECT event_month, grade, sum(move) AS moved FROM moves GROUP BY event_month, grade
+),
+months AS (
     SELECT CAST(generate_series AS DATE) AS month
     FROM generate_series(CAST(? AS DATE), CAST(? AS DATE), INTERVAL 1 MONTH)
-),
-standing AS (
-    SELECT m.month, e.client_id, e.grade
-    FROM months AS m
-    JOIN grade_events AS e ON e.graded_on < m.month + INTERVAL 1 MONTH
-    JOIN clients AS c ON c.client_id = e.client_id
-    QUALIFY row_number() OVER (PARTITION BY m.month, e.client_id ORDER BY e.graded_on DESC, e.event_id DESC) = 1
 )
-SELECT month, grade, count(*) AS clients
-FROM standing
-GROUP BY month, grade
-ORDER BY month, grade
+SELECT m.month, p.grade, CAST(sum(p.moved) AS BIGINT) AS clients
+FROM months AS m
+JOIN moves_per_month AS p ON p.event_month <= m.month
+GROUP BY m.month, p.grade
+HAVING sum(p.moved) > 0
+ORDER BY m.month, p.grade
 """
 
 

@@ -189,3 +189,29 @@ def test_trends_of_an_empty_store_are_empty_frames(store):
     assert trends.grade_counts_by_month(store, "2024-01-01", "2024-06-01").empty
     grades = pd.DataFrame({"client_id": pd.Series(dtype="str"), "grade": pd.Series(dtype="str")})
     assert trends.monthly_by_grade(store, grades, "2024-01-01", "2024-06-01").empty
+
+
+def test_grade_counts_by_month_agree_with_the_grades_held_at_each_month_end(store):
+    rng = np.random.default_rng(42)
+    n_clients, n_events = 30, 200
+    clients = pd.DataFrame({"client_id": [f"r{i:02d}" for i in range(n_clients)], "name": "Client"})
+    # Many events share a month and some share a day, so the month's last event (by date, then id) must win.
+    events = pd.DataFrame(
+        {
+            "client_id": rng.choice(clients["client_id"], n_events),
+            "graded_on": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 540, n_events), unit="D"),
+            "grade": rng.choice(list("ABCD"), n_events),
+        }
+    )
+    with store.transaction() as tx:
+        with tx.frame(clients) as name:
+            tx.execute(f"INSERT INTO clients (client_id, name) SELECT client_id, name FROM {name}")
+        with tx.frame(events) as name:
+            tx.execute(f"INSERT INTO grade_events (client_id, graded_on, grade) "
+                       f"SELECT client_id, CAST(graded_on AS DATE), grade FROM {name}")
+    counts = trends.grade_counts_by_month(store, "2023-01-01", "2024-08-01")
+    for month in pd.date_range("2023-01-01", "2024-08-01", freq="MS"):
+        month_end = (month + pd.offsets.MonthEnd(0)).date()
+        expected = trends.manual_grades_on(store, month_end)["grade"].value_counts().sort_index()
+        got = counts[counts["month"] == month.date()].set_index("grade")["clients"].sort_index()
+        assert got.to_dict() == expected.to_dict(), month
