@@ -157,11 +157,12 @@ st.download_button(
 names = dict(zip(shown["client_id"], shown["name"]))
 # A newly selected row opens its client's card; the card's picker can then move on without the old selection
 # pulling it back on every rerun.
-selected_ids = [shown["client_id"].iat[position] for position in table_event.selection.rows if position < len(shown)]
-if selected_ids != st.session_state.get("matrix_selected_ids"):
-    st.session_state["matrix_selected_ids"] = selected_ids
-    if selected_ids:
-        st.session_state[CLIENT_KEY] = selected_ids[0]
+# Rows are compared by position, so a filter that reorders the table does not reopen a different client.
+selected_rows = list(table_event.selection.rows)
+if selected_rows != st.session_state.get("matrix_selected_rows"):
+    st.session_state["matrix_selected_rows"] = selected_rows
+    if selected_rows and selected_rows[0] < len(shown):
+        st.session_state[CLIENT_KEY] = shown["client_id"].iat[selected_rows[0]]
 if st.session_state.get(CLIENT_KEY) not in names:
     st.session_state[CLIENT_KEY] = None
 client_id = st.selectbox(

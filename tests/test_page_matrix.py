@@ -144,6 +144,15 @@ def test_card_picker_can_open_another_client_after_a_row_was_selected(demo_db):
     assert any(other in header.value for header in at.subheader)
 
 
+def test_resorting_the_table_keeps_the_open_card_on_the_same_client(demo_db):
+    at = select_row(open_page(), 0)
+    opened = at.selectbox(key="keep_matrix_client").value
+    at.selectbox(key="keep_matrix_sort").set_value("Rule score, lowest first").run()
+    assert not at.exception
+    assert grade_table(at)["client_id"].iat[0] != opened
+    assert at.selectbox(key="keep_matrix_client").value == opened
+
+
 def test_a_stricter_grade_threshold_changes_grades_on_the_matrix(demo_db):
     at = open_page()
     before = grade_table(at).set_index("client_id")["rule_grade"]
