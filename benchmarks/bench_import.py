@@ -1,0 +1,74 @@
+"""Import of the monthly CSV, validation included, against DuckDB's bare ``read_csv`` of the same file.
+
+Each run imports ``monthly.csv`` into its own copy of a database that holds only the book's clients (the state
+an owner is in after importing ``clients.csv``), so every run writes every row, as a first import does.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from benchmarks.config import Config
+from benchmarks.measure import time_median
+from benchmarks.report import Row, Target
+from benchmarks.scale import prepare_book
+from grading.importer import import_files
+from grading.store import Store
+
+GROUP = "Import"
+TARGET = Target(max_ratio=3)
+# Large enough for any benchmark book: the setting's default (50 MB) guards uploads in the app, not this.
+MAX_UPLOAD_MB = 100_000
+BARE_READ = "SELECT count(*) FROM read_csv(?)"
+
+
+def run(config: Config) -> None:
+    """Time the import of each size's monthly file and the bare read, and emit one row per size."""
+    for n_clients in config.sizes:
+        book = prepare_book(n_clients, months=config.months, cache=config.cache, train=False, progress=config.say)
+        monthly = book.csv("monthly")
+        rows = book.rows("monthly")
+        scratch = config.scratch / f"import-{n_clients}"
+        scratch.mkdir(parents=True, exist_ok=True)
+        repeats, warmup = config.repeats(n_clients)
+        config.say(f"import of monthly.csv at {n_clients:,} clients ({rows:,} rows), {repeats} runs")
+
+        def fresh_store() -> Store:
+            target = scratch / "portfolio.duckdb"
+            for leftover in (target, target.with_name(target.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+            shutil.copyfile(book.clients_only, target)
+            return Store(target)
+
+        def import_monthly(store: Store) -> None:
+            report = import_files(store, {"monthly": monthly}, max_upload_mb=MAX_UPLOAD_MB)
+            if not report.ok:
+                raise RuntimeError(f"the benchmark's monthly file did not import: {report.issues[:3]}")
+
+        imported = time_median(
+            import_monthly, repeats=repeats, warmup=warmup, setup=fresh_store, teardown=lambda store: store.close()
+        )
+        with Store(":memory:", migrate=False) as bare:
+            floor = time_median(
+                lambda _: _bare_read(bare, monthly, rows), repeats=repeats, warmup=max(warmup, 1)
+            )
+        config.emit(
+            Row(
+                group=GROUP,
+                what="import monthly.csv (read, validate, write)",
+                size=f"{config.size_label(n_clients)} ({rows:,} rows)",
+                value=imported.median,
+                repeats=imported.repeats,
+                floor_what="DuckDB read_csv, bare",
+                floor_value=floor.median,
+                target=TARGET,
+            )
+        )
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _bare_read(store: Store, path: Path, rows: int) -> None:
+    counted = store.scalar(BARE_READ, [str(path)])
+    if counted != rows:
+        raise RuntimeError(f"read_csv counted {counted} rows in {path}, expected {rows}")
