@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from grading.reasons import join_phrases, money, numbers
+from grading.reasons import join_phrases, money, numbers, pandas_text
 from grading.settings import defaults
 
 FLAG_COLUMNS: tuple[str, ...] = ("problem_client", "flight_risk", "concentration", "data_gaps")
@@ -133,7 +133,7 @@ def flag_clients(features: pd.DataFrame, settings: Mapping[str, Any] | None = No
             "data_gaps": data_gaps,
             "revenue_share": revenue_share,
             "low_margin_months": low_margin_months.astype("int64"),
-            "flags": pd.array(text.astype(object), dtype="str"),
+            "flags": pandas_text(text),
         },
         index=features.index,
     )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from numpy.dtypes import StringDType
 
 from grading.formatting import currency_symbol
@@ -28,6 +29,15 @@ TEXT = StringDType()
 def text(values: Any) -> np.ndarray:
     """Return ``values`` (a scalar, sequence, array or Series of str) as a NumPy text array."""
     return np.asarray(values, dtype=TEXT)
+
+
+def pandas_text(values: Any, missing: np.ndarray | None = None) -> pd.api.extensions.ExtensionArray:
+    """Return a text array as pandas' ``str`` array, missing where ``missing`` is True.
+
+    The trip goes through Arrow, the storage of pandas' ``str``, because converting through Python objects costs
+    one Python string per row.
+    """
+    return pd.array(pa.array(text(values), mask=missing), dtype="str")
 
 
 def join_phrases(pieces: Sequence[Any], sep: str = "; ") -> np.ndarray:
@@ -238,34 +248,37 @@ def explain(
     else:
         strongest = weakest = text(np.full(n_clients, ""))
 
-    monthly = features["avg_monthly_revenue"].to_numpy(dtype="float64")
-    limit = np.where(knockdown >= 2, float(settings["tiny_client_revenue"]), float(settings["small_client_revenue"]))
+    # The small-client note is written only for the clients the rule knocked down.
+    knocked = np.flatnonzero(knockdown > 0)
+    limit = np.where(knockdown[knocked] >= 2, float(settings["tiny_client_revenue"]),
+                     float(settings["small_client_revenue"]))
     letters = text([*GRADES, ""])
-    before = letters[np.where(grade_before >= 0, grade_before, 4)]
-    after = letters[np.where(grade_after >= 0, grade_after, 4)]
-    how_far = np.where(knockdown >= 2, "two grades", "one grade")
+    before = letters[np.where(grade_before[knocked] >= 0, grade_before[knocked], 4)]
+    after = letters[np.where(grade_after[knocked] >= 0, grade_after[knocked], 4)]
+    how_far = np.where(knockdown[knocked] >= 2, "two grades", "one grade")
     outcome = np.where(before == after, "stays " + after, before + " to " + after)
-    note = (
-        "small client (" + money(monthly, currency) + " a month, under " + money(limit, currency)
+    monthly = features["avg_monthly_revenue"].to_numpy(dtype="float64")[knocked]
+    said = (
+        "mall client (" + money(monthly, currency) + " a month, under " + money(limit, currency)
         + "): knocked down " + how_far + ", " + outcome
     )
-    small_client_note = np.where(knockdown > 0, note, "")
+    small_client_note = text(np.full(n_clients, ""))
+    small_client_note[knocked] = "s" + said
+    capitalised_note = text(np.full(n_clients, ""))
+    capitalised_note[knocked] = "S" + said
 
     labelled = [
         np.where(strongest != "", "Strongest: " + strongest, ""),
         np.where(weakest != "", "Weakest: " + weakest, ""),
-        np.where(knockdown > 0, "Small client (" + np.strings.slice(note, 14, None), ""),
+        capitalised_note,
     ]
     reasons = join_phrases(labelled, sep=". ")
     return pd.DataFrame(
         {
-            name: pd.array(values.astype(object), dtype="str")
-            for name, values in (
-                ("strongest", strongest),
-                ("weakest", weakest),
-                ("small_client_note", small_client_note),
-                ("reasons", reasons),
-            )
+            "strongest": pandas_text(strongest),
+            "weakest": pandas_text(weakest),
+            "small_client_note": pandas_text(small_client_note),
+            "reasons": pandas_text(reasons),
         },
         index=features.index,
     )

@@ -316,25 +316,27 @@ def score_clients(
     knockdown = small_client_knockdown(features["avg_monthly_revenue"].to_numpy(dtype="float64"), values)
     knockdown = np.where(before >= 0, knockdown, 0)
     after = np.where(before >= 0, np.minimum(before + knockdown, 3), -1)
-    grade_letters = np.array([*GRADES, None], dtype=object)
+    grade_letters = reasons.text([*GRADES, ""])
 
-    frame = pd.DataFrame(index=features.index)
-    if "client_id" in features.columns:
-        frame["client_id"] = features["client_id"].to_numpy()
-    frame["rule_score"] = rule_score
-    frame["rule_grade"] = pd.array(grade_letters[np.where(after >= 0, after, 4)], dtype="str")
-    frame["grade_before_knockdown"] = pd.array(grade_letters[np.where(before >= 0, before, 4)], dtype="str")
-    for group in GROUPS:
-        frame[f"{group}_score"] = group_scores[group]
-    frame["small_client_knockdown"] = knockdown.astype("int64")
-    frame["incomplete"] = pd.array(_incomplete(features, scores, criteria).astype(object), dtype="str")
     explained = reasons.explain(
         features.reset_index(drop=True), criteria, scores, effective_weights, knockdown, before, after, values
     )
+    columns: dict[str, Any] = {}
+    if "client_id" in features.columns:
+        columns["client_id"] = features["client_id"].array
+    columns["rule_score"] = rule_score
+    columns["rule_grade"] = reasons.pandas_text(grade_letters[np.where(after >= 0, after, 4)], missing=after < 0)
+    columns["grade_before_knockdown"] = reasons.pandas_text(
+        grade_letters[np.where(before >= 0, before, 4)], missing=before < 0
+    )
+    for group in GROUPS:
+        columns[f"{group}_score"] = group_scores[group]
+    columns["small_client_knockdown"] = knockdown.astype("int64")
+    columns["incomplete"] = reasons.pandas_text(_incomplete(features, scores, criteria))
     for column in explained.columns:
-        frame[column] = explained[column].to_numpy()
+        columns[column] = explained[column].array
     for column, criterion in enumerate(criteria):
-        frame[f"score_{criterion.name}"] = scores[:, column]
+        columns[f"score_{criterion.name}"] = scores[:, column]
     for column, criterion in enumerate(criteria):
-        frame[f"points_{criterion.name}"] = np.where(counted[:, column], points[:, column], np.nan)
-    return frame
+        columns[f"points_{criterion.name}"] = np.where(counted[:, column], points[:, column], np.nan)
+    return pd.DataFrame(columns, index=features.index)
