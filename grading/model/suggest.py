@@ -140,7 +140,9 @@ def suggest_for_features(store: Store, features: pd.DataFrame, models_dir: str |
     if model is None or features.empty:
         return empty_suggestions(features)
     inputs = model_inputs(features)
-    with threadpool_limits(limits=1, user_api="openmp"):
+    # One BLAS/OpenMP thread: predictions on blocks of a few hundred thousand rows gain little from more, and
+    # the app's other sessions share the cores.
+    with threadpool_limits(limits=1):
         probabilities = grade_probabilities(model, inputs)
         effects = feature_effects(
             lambda frame: expected_grade(grade_probabilities(model, frame)), inputs, card["typical_values"]

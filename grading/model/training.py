@@ -49,6 +49,8 @@ MIN_GRADED_CLIENTS = 12
 MIN_CLIENTS_PER_GRADE = 2
 #: Up to this many grade events, cross-validation repeats more often: it is cheap and the scores are noisier.
 SMALL_DATA_EVENTS = 1000
+#: Most grade events used to measure how much the model and the rules lean on each figure.
+RELIANCE_SAMPLE = 1000
 
 
 @dataclass
@@ -162,12 +164,23 @@ def _rule_score_badness(settings: Mapping[str, Any]) -> Callable[[pd.DataFrame],
     return badness
 
 
-def _reliance(model, training: TrainingSet, typical: Mapping[str, Any], settings: Mapping[str, Any]) -> dict:
-    """How much the model, and the rules, lean on each figure over the graded clients (shares summing to 1)."""
-    model_effects = feature_effects(lambda frame: expected_grade(grade_probabilities(model, frame)),
-                                    training.inputs, typical)
-    rule_effects = feature_effects(_rule_score_badness(settings), training.features, typical,
-                                   set_typical=set_typical_feature)
+def _reliance(
+    model, training: TrainingSet, typical: Mapping[str, Any], settings: Mapping[str, Any], seed: int = 0
+) -> dict:
+    """How much the model, and the rules, lean on each figure over the graded clients (shares summing to 1).
+
+    An average over at most :data:`RELIANCE_SAMPLE` grade events: more rows only move the shares in the second
+    decimal, and each row costs a prediction per figure.
+    """
+    rows = np.arange(training.n_labels)
+    if rows.size > RELIANCE_SAMPLE:
+        rows = np.sort(np.random.default_rng(seed).choice(rows, RELIANCE_SAMPLE, replace=False))
+    model_effects = feature_effects(
+        lambda frame: expected_grade(grade_probabilities(model, frame)), training.inputs.iloc[rows], typical
+    )
+    rule_effects = feature_effects(
+        _rule_score_badness(settings), training.features.iloc[rows], typical, set_typical=set_typical_feature
+    )
     return {"model": reliance_shares(model_effects), "rules": reliance_shares(rule_effects)}
 
 
@@ -293,9 +306,9 @@ def train_if_possible(
     report(0.05, f"Computing the features of {n_labels} grades as of their dates")
     training = build_training_set(store, values, events)
     repeats = n_repeats or (5 if n_labels <= SMALL_DATA_EVENTS else 3)
-    # One thread for the boosted trees: on small data OpenMP's start-up costs more than it saves, and with other
-    # programs busy on the same cores its spinning threads slow training down many times over.
-    with threadpool_limits(limits=1, user_api="openmp"):
+    # One thread for BLAS and OpenMP: on a few thousand rows their start-up costs more than it saves, and with
+    # other programs busy on the same cores their spinning threads slow training down several times over.
+    with threadpool_limits(limits=1):
         evaluation = cross_validate(
             training.inputs,
             training.grades,
@@ -310,7 +323,7 @@ def train_if_possible(
         model = make_candidate(chosen, random_state=seed).fit(training.inputs, training.grades)
         report(0.88, "Measuring which figures the model and the rules lean on")
         typical = typical_values(training.features)
-        reliance = _reliance(model, training, typical, values)
+        reliance = _reliance(model, training, typical, values, seed)
     classes = [str(grade) for grade in model.classes_]
     card = _card(training, chosen, evaluation, values, typical, reliance, classes)
     report(0.95, "Saving the model and its card")
