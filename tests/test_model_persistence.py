@@ -50,7 +50,9 @@ def _model_file(models, saved):
 
 def _point_registry_at(store, saved, data: bytes) -> None:
     """Make the registry vouch for ``data``, so only the trusted-type or format check stands in the way."""
-    store.execute("UPDATE model_registry SET content_hash = ? WHERE model_id = ?", [content_hash(data), saved["model_id"]])
+    store.execute(
+        "UPDATE model_registry SET content_hash = ? WHERE model_id = ?", [content_hash(data), saved["model_id"]]
+    )
 
 
 @pytest.mark.parametrize("name", CANDIDATES)
@@ -118,7 +120,8 @@ def test_a_missing_model_file_is_refused_with_a_clear_message(demo_with_model):
     store, models, saved = demo_with_model
     _model_file(models, saved).unlink()
     assert "missing" in active_model_status(store, models)
-    assert suggest_for_features(store, grade_portfolio(store, models_dir=models), models)["suggested_grade"].isna().all()
+    suggestions = suggest_for_features(store, grade_portfolio(store, models_dir=models), models)
+    assert suggestions["suggested_grade"].isna().all()
 
 
 def test_no_model_means_empty_suggestions_and_says_so(store, tmp_path):
