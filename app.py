@@ -1,16 +1,15 @@
 """ClientGrade: the Streamlit app. Run with ``streamlit run app.py``.
 
-This file owns the page config, the navigation (every file in ``pages/`` is registered here, and a test checks
-it), the one database connection per process, and the sidebar controls every page shares.
+This file owns the navigation: every file in ``pages/`` is registered here (a test checks it). Each page begins
+with ``ui.page.page_setup()``, which sets the page config, runs the login gate, opens the one database connection
+of the process (creating the demo portfolio on first start) and draws the sidebar every page shares.
 """
 
 import streamlit as st
 
-from grading.errors import ClientGradeError
-from ui import shared
-from ui.resources import get_store
+from ui.page import configure_page
 
-st.set_page_config(page_title="ClientGrade", page_icon=":material/grading:", layout="wide")
+configure_page()
 
 PAGES = {
     "Portfolio": [
@@ -28,12 +27,4 @@ PAGES = {
     ],
 }
 
-shared.keep_widget_state()
-try:
-    store = get_store()
-except ClientGradeError as error:
-    st.error(str(error))
-    st.stop()
-
-shared.shared_controls(store)
 st.navigation(PAGES).run()

@@ -20,9 +20,11 @@ from grading.formatting import hourly_rate, hours, money
 from grading.matrix_view import money_format
 from grading.simulation import GRADES, simulate_bands, simulate_impact, simulate_timeline
 from ui import data
-from ui.shared import KEEP_PREFIX, current_controls, for_display
+from ui.page import page_setup
+from ui.shared import KEEP_PREFIX, for_display
 
-controls = current_controls()
+page = page_setup()
+controls = page.controls
 currency = controls.currency
 labor_cost_rate = float(controls.settings["labor_cost_rate"])
 window = int(controls.settings["scoring_window_months"])

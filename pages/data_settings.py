@@ -12,11 +12,11 @@ from grading.model import persistence, training
 from grading.settings import SETTINGS, load_settings, reset_settings, save_settings
 from grading.templates import template_csv
 from ui.auth import READ_ONLY_HELP, can_edit
-from ui.resources import get_models_dir, get_store
-from ui.shared import current_controls
+from ui.page import page_setup
+from ui.resources import get_models_dir
 
-controls = current_controls()
-store = get_store()
+page = page_setup()
+controls, store = page.controls, page.store
 models_dir = get_models_dir()
 # Viewers may look at everything here (and check files), but every widget that writes is disabled for them.
 editable = can_edit()

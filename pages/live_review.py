@@ -16,8 +16,8 @@ from grading.review import lift_plans as lifts
 from grading.review import playbook, selection, sessions
 from grading.review import summary as review_summary
 from ui import data
-from ui.resources import get_store
-from ui.shared import KEEP_PREFIX, current_controls, for_display
+from ui.page import page_setup
+from ui.shared import KEEP_PREFIX, for_display
 
 SESSION_KEY = f"{KEEP_PREFIX}review_session"
 POSITION_KEY = "review-position"
@@ -26,8 +26,8 @@ MESSAGE_KEY = "review-message"
 ERROR_KEY = "review-error"
 NEW_SESSION = "new"
 
-controls = current_controls()
-store = get_store()
+page = page_setup()
+controls, store = page.controls, page.store
 
 st.title("Live review")
 st.caption(

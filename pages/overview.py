@@ -9,9 +9,10 @@ from grading.errors import ClientGradeError
 from grading.formatting import hourly_rate, hours, money, percent
 from grading.matrix_view import grade_mix, grade_story, headline_numbers, money_format
 from ui import data
-from ui.shared import current_controls
+from ui.page import page_setup
 
-controls = current_controls()
+page = page_setup()
+controls = page.controls
 grade_title = f"{controls.grade_source.capitalize()} grade"
 
 st.title("Your client portfolio")

@@ -18,11 +18,11 @@ from grading.matrix_view import (
     service_models,
 )
 from ui import data
-from ui.resources import get_store
-from ui.shared import KEEP_PREFIX, current_controls, for_display
+from ui.page import page_setup
+from ui.shared import KEEP_PREFIX, for_display
 
-controls = current_controls()
-store = get_store()
+page = page_setup()
+controls, store = page.controls, page.store
 grade_title = f"{controls.grade_source.capitalize()} grade"
 GRADE_KEY = f"{KEEP_PREFIX}matrix_grades"
 MODEL_KEY = f"{KEEP_PREFIX}matrix_models"

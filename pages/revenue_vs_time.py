@@ -16,11 +16,11 @@ from grading.errors import ClientGradeError
 from grading.formatting import hourly_rate, percent
 from grading.matrix_view import money_format
 from ui import data
-from ui.resources import get_store
-from ui.shared import KEEP_PREFIX, current_controls, for_display
+from ui.page import page_setup
+from ui.shared import KEEP_PREFIX, for_display
 
-controls = current_controls()
-store = get_store()
+page = page_setup()
+controls, store = page.controls, page.store
 currency = controls.currency
 grade_title = f"{controls.grade_source.capitalize()} grade"
 window = int(controls.settings["scoring_window_months"])

@@ -15,11 +15,12 @@ from grading.model.agreement import confusion_frame, grade_these_next, rater_agr
 from grading.model.suggest import model_state
 from grading.model.training import train_if_possible
 from ui import data
-from ui.resources import get_models_dir, get_store
-from ui.shared import KEEP_PREFIX, current_controls, for_display
+from ui.page import page_setup
+from ui.resources import get_models_dir
+from ui.shared import KEEP_PREFIX, for_display
 
-controls = current_controls()
-store = get_store()
+page = page_setup()
+controls, store = page.controls, page.store
 models_dir = get_models_dir()
 CLIENT_KEY, NOTE_KEY, GRADE_KEY = "suggested_client", "suggested_note", "suggested_grade_choice"
 GRADER_KEY = f"{KEEP_PREFIX}grader"

@@ -85,7 +85,7 @@ def test_a_client_fired_by_hand_goes_too(demo_db):
 
 def test_churn_page_on_an_empty_database_says_what_to_do(empty_db):
     at = open_page()
-    assert [item.value for item in at.subheader] == ["No clients to simulate"]
+    assert [item.value for item in at.main.subheader] == ["No clients to simulate"]
     assert not at.get("vega_lite_chart")
     assert not at.get("download_button")
 

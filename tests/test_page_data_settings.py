@@ -6,6 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from grading.access import PASSWORD_HASH_ENV, hash_password
 from grading.settings import load_settings, save_settings
 from grading.store import Store
 
@@ -156,7 +157,10 @@ def test_anonymize_hides_quoted_values_and_the_full_export(demo_db):
     assert any("Anonymize names" in item.value for item in at.info)
 
 
-def test_a_viewer_sees_the_page_but_every_button_that_writes_is_disabled(demo_db):
+def test_a_viewer_sees_the_page_but_every_button_that_writes_is_disabled(demo_db, monkeypatch):
+    # Viewers exist only where passwords are set; this session is one that has logged in with the viewer's.
+    monkeypatch.setenv(PASSWORD_HASH_ENV["viewer"], hash_password("look only"))
+    monkeypatch.setenv(PASSWORD_HASH_ENV["editor"], hash_password("may change"))
     at = AppTest.from_file(APP, default_timeout=300)
     at.session_state["keep_anonymize"] = False
     at.session_state["clientgrade_role"] = "viewer"

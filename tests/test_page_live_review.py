@@ -126,12 +126,12 @@ def walk_three_clients(at: AppTest) -> AppTest:
 
 def test_empty_database_says_what_to_do(empty_db):
     at = open_page()
-    assert any("No clients to review yet" in element.value for element in at.subheader)
+    assert any("No clients to review yet" in element.value for element in at.main.subheader)
 
 
 def test_a_new_session_shows_its_first_client_and_progress(book_db):
     at = start_session(open_page())
-    assert any("Quarterly review" in element.value for element in at.subheader)
+    assert any("Quarterly review" in element.value for element in at.main.subheader)
     assert any("started with" in element.value for element in at.success)
     assert at.header[0].value.startswith("1. ")
     assert [metric.label for metric in at.metric][:3] == ["Rule grade", "Model grade", "Owner grade"]

@@ -17,25 +17,6 @@ APP = Path(__file__).resolve().parents[1] / "app.py"
 MATRIX = "pages/portfolio_matrix.py"
 
 
-@pytest.fixture(autouse=True)
-def every_run_goes_through_app_py(monkeypatch):
-    """Make AppTest run app.py (sidebar, navigation) on every rerun, as the server does.
-
-    With a ``pages/`` folder beside app.py, AppTest forgets between runs that app.py calls ``st.navigation`` and
-    runs the page file alone on every rerun after the first, so the shared sidebar disappears and its widgets do
-    nothing. The server remembers it after its first run; this does the same for AppTest.
-    """
-    from streamlit.runtime import pages_manager
-    from streamlit.testing.v1 import app_test
-
-    class AfterNavigation(pages_manager.PagesManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            pages_manager.PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(app_test, "PagesManager", AfterNavigation)
-
-
 def open_page(page: str = MATRIX) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.run()
@@ -85,7 +66,7 @@ def test_grade_filter_keeps_only_clients_with_that_grade(demo_db, grade):
     filtered = grade_table(at)
     assert len(filtered) == (everyone["effective_grade"] == grade).sum() > 0
     assert set(filtered["effective_grade"]) == {grade}
-    assert f"{len(filtered)} of 60 clients" in at.subheader[0].value
+    assert f"{len(filtered)} of 60 clients" in at.main.subheader[0].value
 
 
 def test_service_model_and_flag_filters_narrow_the_table(demo_db):
@@ -124,7 +105,7 @@ def test_selecting_a_row_opens_the_clients_card(demo_db):
     at = select_row(at, 3)
     client_id = table["client_id"].iat[3]
     assert at.selectbox(key="keep_matrix_client").value == client_id
-    assert any(client_id in header.value and table["name"].iat[3] in header.value for header in at.subheader)
+    assert any(client_id in header.value and table["name"].iat[3] in header.value for header in at.main.subheader)
     metrics = {metric.label: metric.value for metric in at.metric}
     assert metrics["Rule grade"] == table["rule_grade"].iat[3]
     assert metrics["Revenue per month"].startswith("€")
@@ -141,7 +122,7 @@ def test_card_picker_can_open_another_client_after_a_row_was_selected(demo_db):
     at.selectbox(key="keep_matrix_client").set_value(other).run()
     assert not at.exception
     assert at.selectbox(key="keep_matrix_client").value == other
-    assert any(other in header.value for header in at.subheader)
+    assert any(other in header.value for header in at.main.subheader)
 
 
 def test_resorting_the_table_keeps_the_open_card_on_the_same_client(demo_db):

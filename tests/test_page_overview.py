@@ -14,25 +14,6 @@ from ui.resources import get_store
 APP = Path(__file__).resolve().parents[1] / "app.py"
 
 
-@pytest.fixture(autouse=True)
-def every_run_goes_through_app_py(monkeypatch):
-    """Make AppTest run app.py (sidebar, navigation) on every rerun, as the server does.
-
-    With a ``pages/`` folder beside app.py, AppTest forgets between runs that app.py calls ``st.navigation`` and
-    runs the page file alone on every rerun after the first, so the shared sidebar disappears and its widgets do
-    nothing. The server remembers it after its first run; this does the same for AppTest.
-    """
-    from streamlit.runtime import pages_manager
-    from streamlit.testing.v1 import app_test
-
-    class AfterNavigation(pages_manager.PagesManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            pages_manager.PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(app_test, "PagesManager", AfterNavigation)
-
-
 def open_overview() -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.run()
@@ -94,7 +75,7 @@ def test_overview_on_an_empty_database_says_how_to_get_data_in(empty_db):
     at = open_overview()
     assert not at.metric
     texts = " ".join(element.value for element in at.markdown)
-    assert "No clients yet" in " ".join(header.value for header in at.subheader)
+    assert "No clients yet" in " ".join(header.value for header in at.main.subheader)
     assert "Data & settings" in texts
     assert "demo" in texts
     assert at.get("page_link"), "the empty state should link to Data & settings"

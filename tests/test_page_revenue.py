@@ -64,7 +64,7 @@ def test_revenue_page_shares_table_has_a_row_per_grade(demo_db):
 
 def test_revenue_page_on_an_empty_database_says_what_to_do(empty_db):
     at = open_page()
-    assert [item.value for item in at.subheader] == ["No clients yet"]
+    assert [item.value for item in at.main.subheader] == ["No clients yet"]
     assert any("Data & settings" in item.value for item in at.markdown)
     assert not at.get("vega_lite_chart")
 

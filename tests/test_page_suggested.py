@@ -17,25 +17,6 @@ APP = Path(__file__).resolve().parents[1] / "app.py"
 PAGE = "pages/suggested_vs_manual.py"
 
 
-@pytest.fixture(autouse=True)
-def every_run_goes_through_app_py(monkeypatch):
-    """Make AppTest run app.py (sidebar, navigation) on every rerun, as the server does.
-
-    With a ``pages/`` folder beside app.py, AppTest forgets between runs that app.py calls ``st.navigation`` and
-    runs the page file alone on every rerun after the first, so the shared sidebar disappears and its widgets do
-    nothing. The server remembers it after its first run; this does the same for AppTest.
-    """
-    from streamlit.runtime import pages_manager
-    from streamlit.testing.v1 import app_test
-
-    class AfterNavigation(pages_manager.PagesManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            pages_manager.PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(app_test, "PagesManager", AfterNavigation)
-
-
 def open_page() -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=180)
     at.run()
@@ -65,7 +46,7 @@ def test_disagreement_queue_lists_clients_whose_suggestion_differs(demo_db):
     assert len(queue) > 0
     assert (queue["manual_grade"] != queue["suggested_grade"]).all()
     assert queue["suggestion_reasons"].str.len().gt(0).all()
-    assert f"{len(queue)} clients" in " ".join(header.value for header in at.subheader)
+    assert f"{len(queue)} clients" in " ".join(header.value for header in at.main.subheader)
 
 
 def test_accepting_a_suggestion_appends_a_grade_event_and_the_page_updates_at_once(demo_db):

@@ -2,7 +2,7 @@
 remembered filters.
 
 Streamlit forgets a widget's value when a page that does not draw the widget runs. Widgets whose key starts with
-``KEEP_PREFIX`` are carried over by :func:`keep_widget_state`, which app.py calls before any page runs, so page
+``KEEP_PREFIX`` are carried over by :func:`keep_widget_state`, which ui.page calls before any widget, so page
 filters remember themselves when the owner switches pages and comes back.
 """
 
@@ -55,17 +55,21 @@ def _save_currency(store: Store) -> None:
 
 
 def shared_controls(store: Store) -> SharedControls:
-    """Draw the shared sidebar controls and return their values (also kept in ``st.session_state['shared']``)."""
+    """Draw the shared sidebar controls and return their values (called once per rerun, by ui.page)."""
     current = settings_registry.load_settings(store)
     currency_key = f"{KEEP_PREFIX}currency"
-    if st.session_state.get(currency_key) != current["currency"] and currency_key in st.session_state:
-        # Another session (or the settings page) changed the currency: follow the stored setting.
+    # Defaults go through session state, not the widgets' value arguments: keep_widget_state() re-assigns these
+    # keys on every rerun, and Streamlit warns when a widget has both.
+    st.session_state.setdefault(f"{KEEP_PREFIX}as_of", date.today())
+    st.session_state.setdefault(f"{KEEP_PREFIX}grade_source", "effective")
+    st.session_state.setdefault(f"{KEEP_PREFIX}anonymize", False)
+    if st.session_state.get(currency_key) != current["currency"]:
+        # First run, or another session (or the settings page) changed the currency: follow the stored setting.
         st.session_state[currency_key] = current["currency"]
     with st.sidebar:
         st.subheader("For every page")
         as_of = st.date_input(
             "As of",
-            value=date.today(),
             key=f"{KEEP_PREFIX}as_of",
             help="Grades and figures use the months before this date (the scoring window ends with the last "
             "complete month).",
@@ -80,7 +84,6 @@ def shared_controls(store: Store) -> SharedControls:
         currency = st.selectbox(
             "Currency",
             options=list(settings_registry.CURRENCIES),
-            index=list(settings_registry.CURRENCIES).index(current["currency"]),
             key=currency_key,
             on_change=_save_currency,
             args=(store,),
@@ -99,13 +102,7 @@ def shared_controls(store: Store) -> SharedControls:
         anonymize=bool(anonymize),
         settings={**current, "currency": currency},
     )
-    st.session_state["shared"] = controls
     return controls
-
-
-def current_controls() -> SharedControls:
-    """Return the shared controls drawn by app.py in this rerun."""
-    return st.session_state["shared"]
 
 
 def for_display(frame: pd.DataFrame, controls: SharedControls, *, all_client_ids: pd.Series | None = None,

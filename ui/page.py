@@ -1,0 +1,52 @@
+"""What every page runs first: page config, the login gate, the store, and the shared sidebar.
+
+Every page calls :func:`page_setup` as its first statement, rather than relying on app.py to have run before
+it: with a ``pages/`` folder beside app.py, Streamlit serves a page file by itself when a fresh server gets a
+request for its URL (and AppTest reruns a page alone after its first run). Guarding each page this way means no
+page can be reached without the login, and every page draws the same sidebar whichever way it was started.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from grading.errors import ClientGradeError
+from grading.store import Store
+from ui import shared
+from ui.auth import can_edit, require_role
+from ui.resources import get_store
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What a page needs from the app: the store, the shared controls, and whether this user may edit."""
+
+    store: Store
+    controls: shared.SharedControls
+    role: str
+    editable: bool
+
+
+def configure_page() -> None:
+    """Set the browser title, icon and wide layout (the same for every page)."""
+    st.set_page_config(page_title="ClientGrade", page_icon=":material/grading:", layout="wide")
+
+
+def page_setup() -> PageContext:
+    """Configure the page, log the user in, open the store and draw the shared sidebar; return the context.
+
+    Stops the page with one error sentence when the database cannot be opened (for instance when another
+    program holds the file).
+    """
+    configure_page()
+    shared.keep_widget_state()
+    role = require_role()
+    try:
+        store = get_store()
+    except ClientGradeError as error:
+        st.error(str(error))
+        st.stop()
+    controls = shared.shared_controls(store)
+    return PageContext(store=store, controls=controls, role=role, editable=can_edit())
