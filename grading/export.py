@@ -66,9 +66,11 @@ def safe_csv_bytes(frame: pd.DataFrame) -> bytes:
     Returns
     -------
     bytes
-        The CSV file's content, header first.
+        The CSV file's content, header first, lines ending in CRLF.
     """
-    return neutralize_formulas(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    # CRLF as RFC 4180 has it; with it, Python's CSV writer also quotes a cell holding a lone carriage return,
+    # which a "\n" terminator would leave bare (and a reader would split the row there).
+    return neutralize_formulas(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 def export_tables(store: Store, out_dir: str | Path) -> list[Path]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 
 from grading import paths
 from grading.errors import ClientGradeError
@@ -10,11 +11,19 @@ from grading.importer import CONTRACTS, FILE_KINDS, import_files, validate_files
 from grading.store import Store
 
 
+_DESCRIPTION = (
+    "Check the given CSV files against the import contract and write them all in one transaction. On any problem "
+    "nothing is written, every problem is listed on stderr (file, row, column) and the exit status is 1. Importing "
+    "the same files twice changes nothing."
+)
+
+
 def _columns_epilog() -> str:
-    lines = ["columns (case-insensitive; [optional]; comma or semicolon delimited, UTF-8):"]
+    lines = ["columns (case-insensitive; [optional]; comma or semicolon delimited; UTF-8 with or without BOM):"]
     for contract in CONTRACTS.values():
         names = [name if contract.column(name).required else f"[{name}]" for name in contract.column_names]
-        lines.append(f"  {contract.kind}: {', '.join(names)}")
+        lines.append(textwrap.fill(f"{contract.kind}: {', '.join(names)}", 100, initial_indent="  ",
+                                   subsequent_indent="    "))
     lines.append("The README lists every column's allowed values.")
     return "\n".join(lines)
 
@@ -25,9 +34,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "import",
         parents=[common],
         help="import clients, monthly metrics, assessments and grades from CSV files",
-        description="Check the given CSV files against the import contract and write them all in one transaction. "
-        "On any problem nothing is written, every problem is listed on stderr (file, row, column) and the exit "
-        "status is 1. Importing the same files twice changes nothing.",
+        description=textwrap.fill(_DESCRIPTION, 100),
         epilog=_columns_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

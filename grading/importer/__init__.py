@@ -47,9 +47,8 @@ __all__ = [
 ]
 
 
-def _max_bytes(store: Store, max_upload_mb: float | None) -> int:
-    megabytes = load_settings(store)["max_upload_mb"] if max_upload_mb is None else max_upload_mb
-    return int(float(megabytes) * 1024 * 1024)
+def _max_mb(store: Store, max_upload_mb: float | None) -> float:
+    return float(load_settings(store)["max_upload_mb"] if max_upload_mb is None else max_upload_mb)
 
 
 def _ordered_kinds(kinds: Mapping[str, object], log: IssueLog) -> list[str]:
@@ -107,8 +106,8 @@ def _run(
 def _read_files(
     store: Store, files: Mapping[str, FileSource], max_upload_mb: float | None, log: IssueLog
 ) -> dict[str, Cells | None]:
-    max_bytes = _max_bytes(store, max_upload_mb)
-    return {kind: read_file(CONTRACTS[kind], files[kind], max_bytes, log) for kind in _ordered_kinds(files, log)}
+    max_mb = _max_mb(store, max_upload_mb)
+    return {kind: read_file(CONTRACTS[kind], files[kind], max_mb, log) for kind in _ordered_kinds(files, log)}
 
 
 def validate_files(

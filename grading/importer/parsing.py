@@ -13,9 +13,9 @@ Numbers
     shows both conventions is refused cell by cell. Spaces and apostrophes between groups of three digits are
     accepted as thousands separators (``1 234,50``, ``1'234.50``). ``nan``, ``inf`` and the like are refused.
 Dates
-    ISO ``YYYY-MM-DD`` only (a midnight time such as ``T00:00:00``, as some exports add, is accepted). Forms such
-    as ``03/04/2024`` are refused, because they mean the 3rd of April in one country and the 4th of March in
-    another. Dates that do not exist (``2024-02-30``) are refused. Years run from 1900 to 2199.
+    ISO ``YYYY-MM-DD`` only (month and day may have one digit; a midnight time such as ``T00:00:00``, as some
+    exports add, is accepted). Forms such as ``03/04/2024`` are refused, because they mean the 3rd of April in one
+    country and the 4th of March in another. Dates that do not exist (``2024-02-30``) are refused. Years run from 1900 to 2199.
 Months
     ``YYYY-MM`` or a date in that month; stored as the first of the month.
 Choices
@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from grading.importer.contract import CHOICE, DATE, INTEGER, MONTH, NUMBER, TEXT, Column
 
@@ -35,7 +36,9 @@ FIRST_YEAR = 1900
 LAST_YEAR = 2199
 
 _SIGN = r"[+-]?"
-_GROUP = r"[ \u00a0\u202f'\u2019]"  # space, no-break spaces and apostrophes between thousands
+# Space, no-break spaces and apostrophes between thousands. A plain (not raw) string, so the pattern holds the
+# characters themselves: pandas runs a pattern holding \u escapes in Python, cell by cell, instead of in Arrow.
+_GROUP = "[ \u00a0\u202f'\u2019]"
 _LEAD = r"[1-9]\d{0,2}"  # the first group of a number written with thousands separators
 
 _PLAIN = rf"{_SIGN}\d+|{_SIGN}{_LEAD}(?:{_GROUP}\d{{3}})+"
@@ -122,6 +125,26 @@ def classify_numbers(cells: pd.Series) -> np.ndarray:
     return kinds
 
 
+def _to_float(text: pd.Series) -> np.ndarray:
+    """Convert text cells (missing where not to be read) to floats; unreadable cells become NaN."""
+    try:
+        # Arrow's cast is many times faster than to_numeric, but refuses the whole column on one bad cell.
+        return pa.array(text, from_pandas=True).cast(pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return pd.to_numeric(text, errors="coerce").astype("float64").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _plainly_decimal_point(cells: pd.Series, empty: np.ndarray) -> bool:
+    """Whether every cell is digits with at most a decimal point and nothing in the column is ambiguous.
+
+    This is what most exports write; recognising it with two patterns spares the full classification.
+    """
+    if not (empty | _matches(cells, rf"{_SIGN}\d+(?:\.\d+)?")).all():
+        return False
+    maybe_thousands = _matches(cells, _MAYBE_DOT_THOUSANDS)
+    return not maybe_thousands.any() or bool((_matches(cells, rf"{_SIGN}\d*\.\d+") & ~maybe_thousands).any())
+
+
 def _first_row(mask: np.ndarray, rows: np.ndarray) -> int:
     return int(rows[np.flatnonzero(mask)[0]])
 
@@ -146,8 +169,10 @@ def parse_number(cells: pd.Series, rows: np.ndarray, decimal: str | None = None)
     """
     problems: list[Problem] = []
     empty = (cells == "").to_numpy(dtype=bool)
+    if decimal is None and _plainly_decimal_point(cells, empty):
+        decimal = "."
     if decimal == ".":
-        values = pd.to_numeric(cells.where(~empty, None), errors="coerce").astype("float64").to_numpy()
+        values = _to_float(cells.where(~empty, None))
         not_finite = np.isinf(values)
         unreadable = ~empty & np.isnan(values)
         problems.append(Problem(unreadable, "'{value}' is not a number"))
@@ -193,7 +218,7 @@ def parse_number(cells: pd.Series, rows: np.ndarray, decimal: str | None = None)
         readable = np.isin(kinds, (PLAIN, POINT, COMMA, MAYBE_DOT_THOUSANDS, MAYBE_COMMA_THOUSANDS)) & ~ambiguous
         if decimal is not None:
             readable &= kinds != (COMMA if decimal == "." else POINT)
-        values = pd.to_numeric(text.where(readable, None), errors="coerce").astype("float64").to_numpy()
+        values = _to_float(text.where(readable, None))
         not_finite = (kinds == NOT_FINITE) | np.isinf(values)
         problems.append(Problem(kinds == NOT_A_NUMBER, "'{value}' is not a number"))
     problems.append(Problem(not_finite, "'{value}' is not a finite number"))
@@ -221,28 +246,44 @@ def parse_integer(cells: pd.Series, rows: np.ndarray, decimal: str | None = None
     return ParsedColumn(pd.Series(integers, index=cells.index), parsed.problems)
 
 
-def _calendar(years: pd.Series, months: pd.Series, days: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
-    """Build dates from text parts; return ISO text (missing where impossible), and masks out-of-range, impossible."""
-    year = pd.to_numeric(years, errors="coerce")
-    month = pd.to_numeric(months, errors="coerce")
-    day = pd.to_numeric(days, errors="coerce")
-    found = year.notna().to_numpy()
-    out_of_range = found & ~year.between(FIRST_YEAR, LAST_YEAR).to_numpy()
+def _date_parts(cells: pd.Series, pattern: str, canonical: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return year, month and day of each cell matching ``pattern`` as floats (NaN where it does not match).
+
+    Cells in the ``canonical`` form (``YYYY-MM-DD`` or ``YYYY-MM``, what exports write) are cut by position, which
+    is fast; only the others go through the regular expression's groups.
+    """
+    parts = np.full((3, len(cells)), np.nan)
+    fast = _matches(cells, canonical)
+    if fast.any():
+        chosen = cells.loc[fast]
+        parts[0, fast] = _to_float(chosen.str.slice(0, 4))
+        parts[1, fast] = _to_float(chosen.str.slice(5, 7))
+        if canonical.count("-") == 2:
+            parts[2, fast] = _to_float(chosen.str.slice(8, 10))
+    # Matching first (in Arrow) keeps the slow group extraction to the few cells that can give a date.
+    slow = ~fast & _matches(cells, pattern.removeprefix("^").removesuffix("$"))
+    if slow.any():
+        groups = cells.loc[slow].str.extract(pattern)
+        for position in range(groups.shape[1]):
+            parts[position, slow] = pd.to_numeric(groups[position], errors="coerce").to_numpy(dtype="float64")
+    return parts[0], parts[1], parts[2]
+
+
+def _calendar(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Build dates from their parts; return them (NaT where refused) and masks: year out of range, impossible."""
+    found = ~np.isnan(year)
+    out_of_range = found & ~((year >= FIRST_YEAR) & (year <= LAST_YEAR))
     usable = found & ~out_of_range
-    stamps = pd.to_datetime(
-        pd.DataFrame(
-            {
-                "year": year.where(usable, 2000),
-                "month": month.where(usable & month.between(1, 12), 1),
-                "day": day.where(usable & day.between(1, 31), 1),
-            }
-        ),
-        errors="coerce",
-    )
-    exists = usable & month.between(1, 12).to_numpy() & day.between(1, 31).to_numpy() & stamps.notna().to_numpy()
-    impossible = usable & ~exists
-    iso = stamps.dt.strftime("%Y-%m-%d").where(exists, None)
-    return iso, out_of_range, impossible
+    safe_year = np.where(usable, year, 2000).astype("int64")
+    safe_month = np.where(usable & (month >= 1) & (month <= 12), month, 1).astype("int64")
+    first_of_month = (safe_year - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (safe_month - 1)
+    next_month = first_of_month + 1
+    days_in_month = (next_month.astype("datetime64[D]") - first_of_month.astype("datetime64[D]")).astype("int64")
+    exists = usable & (month >= 1) & (month <= 12) & (day >= 1) & (day <= days_in_month)
+    safe_day = np.where(exists, day, 1).astype("int64")
+    dates = first_of_month.astype("datetime64[D]") + (safe_day - 1)
+    stamps = np.where(exists, dates, np.datetime64("NaT")).astype("datetime64[s]")
+    return pd.Series(stamps), out_of_range, usable & ~exists
 
 
 def parse_date(cells: pd.Series, rows: np.ndarray) -> ParsedColumn:
@@ -251,18 +292,18 @@ def parse_date(cells: pd.Series, rows: np.ndarray) -> ParsedColumn:
     Returns
     -------
     ParsedColumn
-        ISO date text, missing where the cell is empty or refused.
+        ``datetime64[s]`` values, NaT where the cell is empty or refused.
     """
     empty = (cells == "").to_numpy(dtype=bool)
-    parts = cells.str.extract(_DATE)
-    iso, out_of_range, impossible = _calendar(parts[0], parts[1], parts[2])
-    unreadable = ~empty & parts[0].isna().to_numpy()
+    year, month, day = _date_parts(cells, _DATE, r"\d{4}-\d{2}-\d{2}")
+    dates, out_of_range, impossible = _calendar(year, month, day)
+    unreadable = ~empty & np.isnan(year)
     problems = [
         Problem(unreadable, "'{value}' is not a date; write dates as YYYY-MM-DD (e.g. 2024-03-31)"),
         Problem(out_of_range, f"'{{value}}' has a year outside {FIRST_YEAR}-{LAST_YEAR}"),
         Problem(impossible, "'{value}' is not a date that exists"),
     ]
-    return ParsedColumn(iso.set_axis(cells.index), problems)
+    return ParsedColumn(dates.set_axis(cells.index), problems)
 
 
 def parse_month(cells: pd.Series, rows: np.ndarray) -> ParsedColumn:
@@ -271,23 +312,27 @@ def parse_month(cells: pd.Series, rows: np.ndarray) -> ParsedColumn:
     Returns
     -------
     ParsedColumn
-        ISO date text of the month's first day, missing where the cell is empty or refused.
+        ``datetime64[s]`` values of the month's first day, NaT where the cell is empty or refused.
     """
     empty = (cells == "").to_numpy(dtype=bool)
-    month_parts = cells.str.extract(_MONTH)
-    date_parts = cells.str.extract(_DATE)
-    years = month_parts[0].fillna(date_parts[0])
-    months = month_parts[1].fillna(date_parts[1])
-    days = date_parts[2].fillna("1")
-    iso, out_of_range, impossible = _calendar(years, months, days)
-    unreadable = ~empty & years.isna().to_numpy()
-    first_of_month = (iso.str.slice(0, 8) + "01").where(iso.notna(), None)
+    year, month, _ = _date_parts(cells, _MONTH, r"\d{4}-\d{2}")
+    as_date = ~empty & np.isnan(year)
+    day = np.ones(len(cells))
+    if as_date.any():
+        # Not a month: maybe a date in that month; its day must exist too (2024-02-30 is refused, not moved).
+        date_year, date_month, date_day = _date_parts(cells.where(as_date, ""), _DATE, r"\d{4}-\d{2}-\d{2}")
+        year = np.where(as_date, date_year, year)
+        month = np.where(as_date, date_month, month)
+        day = np.where(as_date, date_day, day)
+    dates, out_of_range, impossible = _calendar(year, month, day)
+    first_of_month = dates.to_numpy().astype("datetime64[M]").astype("datetime64[s]")
+    unreadable = ~empty & np.isnan(year)
     problems = [
         Problem(unreadable, "'{value}' is not a month; write months as YYYY-MM (e.g. 2024-03)"),
         Problem(out_of_range, f"'{{value}}' has a year outside {FIRST_YEAR}-{LAST_YEAR}"),
         Problem(impossible, "'{value}' is not a month or date that exists"),
     ]
-    return ParsedColumn(first_of_month.set_axis(cells.index), problems)
+    return ParsedColumn(pd.Series(first_of_month, index=cells.index), problems)
 
 
 def parse_choice(cells: pd.Series, column: Column) -> ParsedColumn:

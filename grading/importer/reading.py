@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from grading.importer.contract import FileContract
 from grading.importer.issues import IssueLog, shorten
@@ -25,7 +26,7 @@ from grading.importer.issues import IssueLog, shorten
 FileSource = str | os.PathLike | tuple[str, bytes]
 
 _FIELD_COUNT = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
-_ROW_IN_MESSAGE = re.compile(r"(?:line|row) (\d+)")
+_ROW_IN_MESSAGE = re.compile(r"(line|row) (\d+)")
 
 
 @dataclass
@@ -69,14 +70,18 @@ def source_name(contract: FileContract, source: FileSource | bytes) -> str:
     return contract.file_name
 
 
-def load_bytes(contract: FileContract, source: FileSource | bytes, max_bytes: int, log: IssueLog) -> bytes | None:
+_MB = 1024 * 1024
+
+
+def load_bytes(contract: FileContract, source: FileSource | bytes, max_mb: float, log: IssueLog) -> bytes | None:
     """Return the content of ``source``, or ``None`` (with a problem logged) when it is missing or too large.
 
     The size is checked before the content is read (for a path, from the file system), so an oversized file costs
     nothing.
     """
     name = source_name(contract, source)
-    limit = f"{max_bytes / 1024 / 1024:g} MB"
+    max_bytes = int(max_mb * _MB)
+    limit = f"{max_mb:g} MB"
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         try:
@@ -84,7 +89,7 @@ def load_bytes(contract: FileContract, source: FileSource | bytes, max_bytes: in
             if not path.is_file():
                 raise IsADirectoryError(f"{path} is not a file")
             if size > max_bytes:
-                log.add(name, None, None, f"the file is {size / 1024 / 1024:.1f} MB, more than the {limit} allowed "
+                log.add(name, None, None, f"the file is {size / _MB:.2f} MB, more than the {limit} allowed "
                         "(setting max_upload_mb); nothing was read")
                 return None
             return path.read_bytes()
@@ -101,7 +106,7 @@ def load_bytes(contract: FileContract, source: FileSource | bytes, max_bytes: in
         log.add(name, None, None, "the upload holds no file content (expected the file's bytes)")
         return None
     if len(content) > max_bytes:
-        log.add(name, None, None, f"the file is {len(content) / 1024 / 1024:.1f} MB, more than the {limit} allowed "
+        log.add(name, None, None, f"the file is {len(content) / _MB:.2f} MB, more than the {limit} allowed "
                 "(setting max_upload_mb); nothing was read")
         return None
     return content
@@ -157,22 +162,27 @@ def parse_csv(name: str, text: str, log: IssueLog) -> pd.DataFrame | None:
             log.add(name, int(line), None, f"this line has {saw} values but the header has {expected}; check the "
                     "delimiter and quotes")
         else:
-            row = _ROW_IN_MESSAGE.search(message)
-            detail = message.split("C error: ")[-1].strip().rstrip(".")
-            log.add(name, int(row.group(1)) if row else None, None, f"the file is not valid CSV ({detail})")
+            place = _ROW_IN_MESSAGE.search(message)
+            # pandas counts lines from 1 but rows (records) from 0, with the header as row 0.
+            row = None if not place else int(place.group(2)) + (place.group(1) == "row")
+            if "EOF inside string" in message:
+                detail = "a quoted value starting in this row is never closed"
+            else:
+                detail = message.split("C error: ")[-1].strip().rstrip(".")
+            log.add(name, row, None, f"the file is not valid CSV: {detail}")
     return None
 
 
-def cells_from_table(contract: FileContract, name: str, table: pd.DataFrame, log: IssueLog,
-                     from_numbers: frozenset[str] = frozenset()) -> Cells | None:
-    """Match a table of text cells (header in row 0) to the contract; ``None`` when a required column is missing.
+def cells_from_table(
+    contract: FileContract, name: str, header: list[str], body: pd.DataFrame, log: IssueLog
+) -> Cells | None:
+    """Match a header and a body of text cells to the contract; ``None`` when a required column is missing.
 
     Header names are compared case-insensitively and stripped; unknown columns become warnings; a column named
-    twice or a missing required column is a problem.
+    twice or a missing required column is a problem. ``body`` has one column per header cell, numbered from 0;
+    its first row is the file's row 2.
     """
-    header = [str(value).strip().lower() for value in table.iloc[0].tolist()] if len(table) else []
-    body = table.iloc[1:].reset_index(drop=True)
-    body.columns = range(body.shape[1])
+    header = [str(title).strip().lower() for title in header]
     warnings: list[str] = []
     positions: dict[str, int] = {}
     ok = True
@@ -207,10 +217,10 @@ def cells_from_table(contract: FileContract, name: str, table: pd.DataFrame, log
         rows = rows[filled]
     if not len(frame):
         warnings.append("the file has no data rows")
-    return Cells(contract, name, frame, rows, present, from_numbers, warnings)
+    return Cells(contract, name, frame, rows, present, warnings=warnings)
 
 
-def read_file(contract: FileContract, source: FileSource | bytes, max_bytes: int, log: IssueLog) -> Cells | None:
+def read_file(contract: FileContract, source: FileSource | bytes, max_mb: float, log: IssueLog) -> Cells | None:
     """Read one import file into :class:`Cells`; ``None`` (problems logged) when it cannot be read at all.
 
     Parameters
@@ -219,13 +229,13 @@ def read_file(contract: FileContract, source: FileSource | bytes, max_bytes: int
         The contract of the file's kind.
     source:
         A path, or a ``(file name, bytes)`` pair.
-    max_bytes:
-        Largest size accepted; a larger file is refused before it is read.
+    max_mb:
+        Largest size accepted, in MB; a larger file is refused before it is read.
     log:
         Where problems go.
     """
     name = source_name(contract, source)
-    content = load_bytes(contract, source, max_bytes, log)
+    content = load_bytes(contract, source, max_mb, log)
     if content is None:
         return None
     text = decode(name, content, log)
@@ -234,19 +244,32 @@ def read_file(contract: FileContract, source: FileSource | bytes, max_bytes: int
     table = parse_csv(name, text, log)
     if table is None:
         return None
-    return cells_from_table(contract, name, table, log)
+    body = table.iloc[1:].reset_index(drop=True)
+    body.columns = range(body.shape[1])
+    return cells_from_table(contract, name, table.iloc[0].tolist(), body, log)
+
+
+def _arrow_text(values: pd.Series, arrow_type: object = None) -> pd.Series:
+    """Cast a column to text with Arrow (fast, no per-row Python); missing values become empty cells."""
+    array = pa.array(values, from_pandas=True)
+    if arrow_type is not None:
+        array = array.cast(arrow_type)
+    return pd.Series(pd.arrays.ArrowStringArray(array.cast(pa.large_string())), index=values.index).fillna("")
 
 
 def _as_text(values: pd.Series) -> tuple[pd.Series, bool]:
-    """Return a frame column as canonical text cells, and whether it held numbers."""
-    if isinstance(values.dtype, pd.PeriodDtype):
+    """Return a frame column as text cells as a file would hold them, and whether it held numbers."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.PeriodDtype) or pd.api.types.is_bool_dtype(dtype):
         return values.astype("str").fillna(""), False
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return values.dt.strftime("%Y-%m-%d").fillna(""), False
-    if pd.api.types.is_bool_dtype(values.dtype):
-        return values.astype("str").fillna(""), False
-    if pd.api.types.is_numeric_dtype(values.dtype):
-        return values.astype("str").fillna(""), True
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        try:
+            return _arrow_text(values, pa.date32()), False
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            # A time of day other than midnight: written out in full, so the date check refuses it visibly.
+            return values.dt.strftime("%Y-%m-%d %H:%M:%S").fillna(""), False
+    if pd.api.types.is_numeric_dtype(dtype):
+        return _arrow_text(values), True
     return values.astype("str").fillna(""), False
 
 
@@ -256,16 +279,15 @@ def cells_from_frame(contract: FileContract, frame: pd.DataFrame, log: IssueLog)
     Numbers become text with a decimal point (and are parsed knowing it), datetimes become ``YYYY-MM-DD``, missing
     values become empty cells; from there the frame goes through the same parsing and checks as a file.
     """
-    header = pd.DataFrame([[str(title) for title in frame.columns]])
-    columns = {}
+    header = [str(title) for title in frame.columns]
+    body = {}
     from_numbers = set()
-    for position, title in enumerate(frame.columns):
+    for position, title in enumerate(header):
         text, numeric = _as_text(frame.iloc[:, position])
-        columns[position] = text.reset_index(drop=True)
+        body[position] = text.reset_index(drop=True)
         if numeric:
-            from_numbers.add(str(title).strip().lower())
-    table = pd.concat([header, pd.DataFrame(columns, columns=range(frame.shape[1]))], ignore_index=True)
-    cells = cells_from_table(contract, contract.file_name, table, log)
+            from_numbers.add(title.strip().lower())
+    cells = cells_from_table(contract, contract.file_name, header, pd.DataFrame(body, columns=range(len(header))), log)
     if cells is not None:
         cells.from_numbers = frozenset(from_numbers)
         cells.warnings = [warning for warning in cells.warnings if warning != "the file has no data rows"]
