@@ -55,14 +55,22 @@ class Transaction:
         self._cursor = cursor
         self._path = path
         self._frame_count = 0
+        self.changed = False
 
     def execute(self, sql: str, params: Params = None) -> None:
-        """Run one statement inside the transaction."""
+        """Run one statement inside the transaction.
+
+        DuckDB answers a write with the number of rows it touched; a statement that touched none (an insert of
+        rows already there, say) leaves :attr:`changed` as it was, so a no-op import does not count as a change.
+        """
         try:
             self._cursor.execute(sql, params)
-            self._cursor.fetchall()
+            result = self._cursor.fetchall()
         except duckdb.Error as error:
             raise _translate(error, self._path) from error
+        touched_nothing = len(result) == 1 and len(result[0]) == 1 and result[0][0] == 0
+        if not touched_nothing:
+            self.changed = True
 
     def query(self, sql: str, params: Params = None) -> pd.DataFrame:
         """Run a query inside the transaction (it sees the transaction's own writes) and return a frame."""
@@ -158,7 +166,7 @@ class Store:
         return rows[0][0] if rows else None
 
     def revision(self) -> int:
-        """Return the store's revision: a counter that every committed write raises (0 before any write).
+        """Return the store's revision: a counter that every committed write that changed a row raises.
 
         The app keys its caches on it, so a write by any session shows on every session's next rerun.
         """
@@ -193,7 +201,7 @@ class Store:
             try:
                 transaction = Transaction(cursor, self.path)
                 yield transaction
-                if self._counts_revisions:
+                if self._counts_revisions and transaction.changed:
                     transaction.execute("UPDATE store_revision SET revision = revision + 1")
             except BaseException:
                 try:

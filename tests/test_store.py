@@ -42,9 +42,12 @@ def test_values_are_passed_as_parameters_not_formatted_into_sql(store):
     assert store.scalar("SELECT name FROM clients WHERE client_id = ?", ["c1"]) == hostile
 
 
-def test_every_committed_write_raises_the_revision(store):
+def test_every_committed_write_raises_the_revision_and_a_write_that_changes_nothing_does_not(store):
     before = store.revision()
     store.execute("INSERT INTO clients (client_id, name) VALUES (?, ?)", ["c1", "Acme"])
+    assert store.revision() == before + 1
+    store.execute("INSERT INTO clients (client_id, name) SELECT 'c1', 'Acme' WHERE false")
+    store.execute("DELETE FROM clients WHERE client_id = ?", ["nobody"])
     assert store.revision() == before + 1
 
 
