@@ -1,0 +1,1 @@
+"""Benchmarks of ClientGrade: ``python -m benchmarks.run`` rewrites BENCHMARKS.md (see README, Benchmarks)."""

@@ -95,6 +95,8 @@ def run(config: Config) -> None:
 
     pages = app_pages()
     repeats, warmup = config.repeats()
+    # A browser session takes seconds; three new sessions after a warm-up give a median within the run's budget.
+    repeats = min(repeats, 3)
     bare_folder = config.scratch / "bare-app"
     bare_folder.mkdir(parents=True, exist_ok=True)
     (bare_folder / "bare_app.py").write_text(BARE_APP, encoding="utf-8")

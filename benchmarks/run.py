@@ -142,7 +142,7 @@ def _repeats_note(quick: bool) -> str:
     return (
         "Runs per figure: 5 after one warm-up up to 50,000 clients; 3 without a warm-up above (a warm-up there "
         "costs as much as a counted run; the modules are imported beforehand instead); training 3 runs without a "
-        "warm-up; first visits and first sessions are one run each by nature."
+        "warm-up; browser sessions 3 after one warm-up; first visits and first sessions are one run each by nature."
     )
 
 
