@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 
 from grading.export import safe_csv_bytes
@@ -20,6 +22,8 @@ def template_frame(kind: str) -> pd.DataFrame:
     return pd.DataFrame({column.name: list(column.examples) for column in contract.columns}, dtype="str")
 
 
+# The templates are fixed by the contract and bytes cannot be changed by a caller: made once per process.
+@functools.lru_cache(maxsize=None)
 def template_csv(kind: str) -> bytes:
     """Return the template file of kind ``kind`` as UTF-8 CSV bytes (what the app offers for download).
 

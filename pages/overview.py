@@ -39,8 +39,13 @@ if portfolio.empty:
         st.page_link("pages/data_settings.py", label="Go to Data & settings", icon=":material/upload:")
     st.stop()
 
-headline = headline_numbers(portfolio)
-earlier = headline_numbers(year_before) if year_before["revenue"].sum() > 0 else None
+headline, earlier = data.computed(
+    ("overview-headline", controls.as_of),
+    lambda: (
+        headline_numbers(portfolio),
+        headline_numbers(year_before) if year_before["revenue"].sum() > 0 else None,
+    ),
+)
 
 
 def change(now: float, then: float | None) -> str | None:
@@ -85,13 +90,17 @@ with st.container(key="overview-headline"):
         f"{money(controls.settings['labor_cost_rate'], controls.currency)} (Data & settings).",
     )
 
-mix = grade_mix(portfolio, controls.grade_source)
+mix = data.computed(("grade-mix", controls.as_of, controls.grade_source), lambda: grade_mix(portfolio,
+                                                                                         controls.grade_source))
 st.subheader("Grade mix")
 story = grade_story(mix, "D")
 if story:
     st.markdown(story)
 with st.container(key="overview-chart"):
-    st.altair_chart(grade_mix_chart(mix, currency=controls.currency, grade_title=grade_title))
+    data.altair_chart(
+        ("grade-mix", controls.as_of, controls.grade_source, controls.currency),
+        lambda: grade_mix_chart(mix, currency=controls.currency, grade_title=grade_title),
+    )
 with st.expander("The grade mix in numbers"):
     st.dataframe(
         mix,

@@ -3,23 +3,85 @@ costs no recomputation, and a write by any session shows on every session's next
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from datetime import date
+from typing import Any, TypeVar
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
 from grading import paths
 from ui.resources import get_store
 
+T = TypeVar("T")
 
-@st.cache_data(max_entries=32, show_spinner="Grading the portfolio...")
+
+# cache_resource, not cache_data: cache_data unpickles a fresh copy on every hit (15 ms for 10,000 clients x 98
+# columns, on every rerun of every page). The kept objects are shared between sessions, so frames are handed out
+# as shallow copies: under pandas copy-on-write no caller's change can reach the kept one.
+@st.cache_resource(max_entries=32, show_spinner="Grading the portfolio...")
 def _portfolio(db_path: str, models_dir: str, revision: int, as_of: date) -> pd.DataFrame:
     from grading.portfolio import grade_portfolio
 
     return grade_portfolio(get_store(), as_of, models_dir=paths.models_dir(models_dir))
 
 
+def _revision_key() -> tuple[str, str, int]:
+    store = get_store()
+    return (str(store.path), str(paths.models_dir()), store.revision())
+
+
+def _shallow(value: Any) -> Any:
+    if isinstance(value, pd.DataFrame | pd.Series):
+        return value.copy(deep=False)
+    if isinstance(value, tuple):
+        return tuple(_shallow(item) for item in value)
+    return value
+
+
 def portfolio(as_of: date) -> pd.DataFrame:
     """Return :func:`grading.portfolio.grade_portfolio` for ``as_of``, cached per store revision."""
-    store = get_store()
-    return _portfolio(str(store.path), str(paths.models_dir()), store.revision(), as_of)
+    return _portfolio(*_revision_key(), as_of).copy(deep=False)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def _computed(key: tuple, _compute: Callable[[], Any]) -> Any:
+    return _compute()
+
+
+def computed(key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+    """Return ``compute()``, computed once per store revision and ``key`` and shared by every session.
+
+    Parameters
+    ----------
+    key : tuple
+        Everything the result depends on besides the stored data: a name for the computation first, then the
+        as-of date, the controls and the filters it reads. Two computations with the same key must agree.
+    compute : callable
+        Makes the value; called only when no value is kept for this revision and key.
+
+    Returns
+    -------
+    object
+        The value; frames (also inside a tuple) are shallow copies, so a caller cannot change the kept one.
+    """
+    return _shallow(_computed((*_revision_key(), *key), compute))
+
+
+def _vega_lite_spec(chart: alt.TopLevelMixin) -> dict:
+    # The spec st.altair_chart makes from a chart (validated, its data already in Arrow), made once and kept.
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+    return _convert_altair_to_vega_lite_spec(chart)
+
+
+def altair_chart(key: tuple[Hashable, ...], build: Callable[[], alt.TopLevelMixin], **kwargs: Any) -> None:
+    """Show the Altair chart ``build()`` returns, building and validating it once per store revision and ``key``.
+
+    ``st.altair_chart`` converts and validates a chart on every rerun (20-45% of a page's rerun); the spec it
+    would make is kept instead, and shown with ``st.vega_lite_chart`` (the same element). ``key`` follows the
+    rules of :func:`computed`; ``kwargs`` go to ``st.vega_lite_chart`` (e.g. ``width``).
+    """
+    spec = computed(("chart", *key), lambda: _vega_lite_spec(build()))
+    st.vega_lite_chart(spec=spec, **kwargs)
