@@ -19,7 +19,6 @@ from grading import access
 REPO = Path(__file__).resolve().parents[1]
 VIEWER_PASSWORD = "look-but-do-not-touch"
 EDITOR_PASSWORD = "change-the-grades-1"
-WIRING = "from ui.auth import require_role\n"
 
 #: The widgets that write to the database, per page, by key (the sidebar's currency is saved as a setting).
 WRITE_WIDGETS = {
@@ -52,19 +51,9 @@ def every_run_goes_through_app_py(monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def gated_app(tmp_path_factory) -> Path:
-    """app.py with the login gate: the real one once it calls require_role(), until then a wired copy of it."""
-    real = REPO / "app.py"
-    source = real.read_text()
-    if "require_role()" in source:
-        return real
-    folder = tmp_path_factory.mktemp("gated-app")
-    (folder / "pages").symlink_to(REPO / "pages")
-    wired = source.replace("import streamlit as st\n", "import streamlit as st\n\n" + WIRING, 1)
-    wired = wired.replace("shared.keep_widget_state()\n", "require_role()\nshared.keep_widget_state()\n", 1)
-    assert wired.count("require_role") == 2, "app.py changed shape: update the wiring in this fixture"
-    (folder / "app.py").write_text(wired)
-    return folder / "app.py"
+def gated_app() -> Path:
+    """app.py, whose pages each start with ui.page.page_setup(), which runs the login gate."""
+    return REPO / "app.py"
 
 
 @pytest.fixture(scope="module")
