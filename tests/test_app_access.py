@@ -36,20 +36,6 @@ PAGES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def every_run_goes_through_app_py(monkeypatch):
-    """Make AppTest run app.py (and so the login gate) on every rerun, as the server does (see test_page_suggested)."""
-    from streamlit.runtime import pages_manager
-    from streamlit.testing.v1 import app_test
-
-    class AfterNavigation(pages_manager.PagesManager):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            pages_manager.PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(app_test, "PagesManager", AfterNavigation)
-
-
 @pytest.fixture(scope="session")
 def gated_app() -> Path:
     """app.py, whose pages each start with ui.page.page_setup(), which runs the login gate."""
