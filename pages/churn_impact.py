@@ -54,9 +54,16 @@ if portfolio.empty:
     st.stop()
 
 # Names are replaced before the simulation sees them, so every table and the CSV carry the aliases.
-shown = simulation_portfolio(for_display(portfolio, controls), window)
-client_labels = dict(zip(shown["client_id"], shown["name"] + " (" + shown[controls.grade_column].fillna("no grade")
-                                                              + ")", strict=True))
+def simulation_view():
+    """The book the simulation sees (names replaced when anonymizing) and the labels of the client picker."""
+    book = simulation_portfolio(for_display(portfolio, controls), window)
+    labels = dict(zip(book["client_id"], book["name"] + " (" + book[controls.grade_column].fillna("no grade") + ")",
+                      strict=True))
+    return book, labels
+
+
+shown, client_labels = data.computed(("churn-book", controls.as_of, controls.anonymize, controls.grade_column),
+                                     simulation_view)
 
 defaults = {
     "churn_grades": ["D"],
@@ -185,12 +192,22 @@ try:
         managed_grades=managed_grades,
         start_month=next_month,
     )
-    impact = simulate_impact(shown, scenario, labor_cost_rate=labor_cost_rate)
-    timeline = simulate_timeline(shown, scenario, labor_cost_rate=labor_cost_rate)
+    # Every choice the scenario is made of, so a rerun that changes none of them (a chart's metric, another
+    # session's rerun) reuses the simulation.
+    scenario_key = (
+        "churn", controls.as_of, controls.anonymize, controls.grade_column, tuple(fire_grades), tuple(fire_clients),
+        tuple(share), use_a_rate, rate, tuple(ramp), pace, notice, horizon, tuple(price_increase.items()),
+        tuple(leave.items()), seat_price if managed else None, tuple(managed_grades), next_month,
+    )
+    impact, timeline = data.computed(scenario_key, lambda: (
+        simulate_impact(shown, scenario, labor_cost_rate=labor_cost_rate),
+        simulate_timeline(shown, scenario, labor_cost_rate=labor_cost_rate),
+    ))
     bands = None
     if has_uncertainty(scenario):
         with st.spinner(f"Drawing the timeline {draws:,} times..."):
-            bands = simulate_bands(shown, scenario, draws=int(draws), rng=int(seed), labor_cost_rate=labor_cost_rate)
+            bands = data.computed((*scenario_key, int(draws), int(seed)), lambda: simulate_bands(
+                shown, scenario, draws=int(draws), rng=int(seed), labor_cost_rate=labor_cost_rate))
 except ClientGradeError as error:
     st.error(str(error))
     st.stop()
@@ -221,7 +238,7 @@ freed_columns[1].metric(
 freed_columns[2].metric("Back to you", hours(impact.hours_back),
                         help="Freed hours not redeployed: time for the best clients, projects and referrals.")
 with st.container(key="churn-hours-chart"):
-    st.altair_chart(hours_freed_chart(timeline))
+    data.altair_chart((*scenario_key, "hours"), lambda: hours_freed_chart(timeline))
 
 st.subheader("Month by month")
 st.session_state.setdefault(f"{KEEP_PREFIX}churn_metric", "gross_profit")
@@ -232,8 +249,11 @@ metric = st.segmented_control(
     key=f"{KEEP_PREFIX}churn_metric",
 ) or "gross_profit"
 with st.container(key="churn-timeline-chart"):
-    st.altair_chart(timeline_chart(timeline, bands, metric, before_per_month=monthly_level(impact, metric),
-                                   currency=currency))
+    data.altair_chart(
+        (*scenario_key, int(draws), int(seed), "timeline", metric, currency),
+        lambda: timeline_chart(timeline, bands, metric, before_per_month=monthly_level(impact, metric),
+                               currency=currency),
+    )
 if bands is None:
     st.caption("No band: every assumption is a single number. Give a range (e.g. the share of hours put back) to "
                "see how uncertain the outcome is.")
@@ -262,7 +282,8 @@ if len(impact.fired):
 
 st.download_button(
     "Download the scenario (CSV)",
-    data=safe_csv_bytes(scenario_report(scenario, impact, timeline, bands, currency=currency)),
+    # Made when the owner clicks, not on every rerun.
+    data=lambda: safe_csv_bytes(scenario_report(scenario, impact, timeline, bands, currency=currency)),
     file_name=f"churn-scenario-{controls.as_of:%Y-%m-%d}.csv",
     mime="text/csv",
     icon=":material/download:",

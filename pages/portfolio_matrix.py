@@ -80,7 +80,14 @@ with st.container(key="matrix-filters"):
     )
     sort_order = filter_columns[3].selectbox("Sort by", list(SORT_ORDERS), key=SORT_KEY)
 
-try:
+view_key = (
+    "matrix", controls.as_of, controls.grade_source, tuple(chosen_grades), tuple(chosen_models),
+    tuple(chosen_flags), sort_order, controls.anonymize,
+)
+
+
+def filtered_view():
+    """The filtered table as shown (names replaced when anonymizing) and its client picker's labels."""
     table = filter_grade_table(
         portfolio,
         grade_source=controls.grade_source,
@@ -89,23 +96,29 @@ try:
         flags=chosen_flags,
         sort_order=sort_order,
     )
+    shown = for_display(table, controls, all_client_ids=portfolio["client_id"])
+    return shown, dict(zip(shown["client_id"], shown["name"]))
+
+
+try:
+    shown, names = data.computed(view_key, filtered_view)
 except ClientGradeError as error:
     st.error(str(error))
     st.stop()
-shown = for_display(table, controls, all_client_ids=portfolio["client_id"])
 
 with st.container(key="matrix-chart"):
     if shown.empty:
         st.info("No client matches these filters. Clear a filter above to see more clients.")
     else:
-        st.altair_chart(
-            portfolio_matrix_chart(
+        data.altair_chart(
+            (*view_key, controls.currency),
+            lambda: portfolio_matrix_chart(
                 shown,
                 grade_boundaries(controls.settings),
                 grade_column=controls.grade_column,
                 grade_title=grade_title,
                 currency=controls.currency,
-            )
+            ),
         )
 
 
@@ -146,7 +159,8 @@ with st.container(key="matrix-table"):
     )
 st.download_button(
     "Download this table (CSV)",
-    data=safe_csv_bytes(shown),
+    # Made when the owner clicks, not on every rerun.
+    data=lambda: safe_csv_bytes(shown),
     file_name=f"grade-table-{controls.as_of:%Y-%m-%d}.csv",
     mime="text/csv",
     icon=":material/download:",
@@ -154,7 +168,6 @@ st.download_button(
 )
 
 # The client card ---------------------------------------------------------------------------------------------
-names = dict(zip(shown["client_id"], shown["name"]))
 # A newly selected row opens its client's card; the card's picker can then move on without the old selection
 # pulling it back on every rerun.
 # Rows are compared by position, so a filter that reorders the table does not reopen a different client.
@@ -176,7 +189,9 @@ client_id = st.selectbox(
 if client_id is None:
     st.stop()
 
-row = client_card.client_row(for_display(portfolio, controls, free_text_columns=()), client_id)
+shown_portfolio = data.computed(("shown-portfolio", controls.as_of, controls.anonymize),
+                                lambda: for_display(portfolio, controls, free_text_columns=()))
+row = client_card.client_row(shown_portfolio, client_id)
 with st.container(border=True, key="client-card"):
     st.subheader(f"{row['name']} ({client_id})")
     grade_columns = st.columns(4)
@@ -207,7 +222,10 @@ with st.container(border=True, key="client-card"):
         if monthly.empty:
             st.info("No monthly figures for this client in the last two years.")
         else:
-            st.altair_chart(client_sparkline_chart(monthly, currency=controls.currency, name=row["name"]))
+            data.altair_chart(
+                ("sparkline", controls.as_of, client_id, controls.anonymize, controls.currency),
+                lambda: client_sparkline_chart(monthly, currency=controls.currency, name=row["name"]),
+            )
     with right:
         st.markdown("**Why this rule grade**")
         st.write(row["reasons"] or "No reasons: the client could not be scored.")

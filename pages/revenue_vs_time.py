@@ -49,12 +49,14 @@ if portfolio.empty:
     st.stop()
 
 all_ids = portfolio["client_id"]
-points = trends.client_points(portfolio, controls.grade_column)
-shown_points = for_display(points, controls, all_client_ids=all_ids)
+points_key = ("revenue-points", controls.as_of, controls.grade_column)
+points = data.computed(points_key, lambda: trends.client_points(portfolio, controls.grade_column))
+shown_points = data.computed((*points_key, controls.anonymize),
+                             lambda: for_display(points, controls, all_client_ids=all_ids))
 
 # -- per client ---------------------------------------------------------------------------------------------
 st.subheader("Per client: revenue against labor hours")
-portfolio_rate = trends.portfolio_hourly_rate(portfolio)
+portfolio_rate = data.computed(("revenue-rate", controls.as_of), lambda: trends.portfolio_hourly_rate(portfolio))
 rates = {
     f"Labor cost ({hourly_rate(controls.settings['labor_cost_rate'], currency)})": controls.settings["labor_cost_rate"],
     f"Your portfolio ({hourly_rate(portfolio_rate, currency)})": portfolio_rate,
@@ -69,7 +71,8 @@ if points["labor_hours"].sum() <= 0:
         "figures with labor hours, or move the 'As of' date in the sidebar to a period with figures."
     )
 with st.container(key="revenue-time-chart"):
-    st.altair_chart(revenue_hours_chart(shown_points, lines, currency=currency, grade_title=grade_title))
+    data.altair_chart((*points_key, controls.anonymize, currency),
+                      lambda: revenue_hours_chart(shown_points, lines, currency=currency, grade_title=grade_title))
 st.caption(
     "A dot above the labor-cost line pays for the time it takes; below it, the client costs you money for every "
     "hour. The effective hourly rate is (revenue - direct costs) / labor hours."
@@ -77,10 +80,12 @@ st.caption(
 
 # -- per grade ----------------------------------------------------------------------------------------------
 st.subheader("Per grade: share of revenue against share of time")
-shares = trends.grade_shares(portfolio, controls.grade_column)
+shares = data.computed(("revenue-shares", controls.as_of, controls.grade_column),
+                       lambda: trends.grade_shares(portfolio, controls.grade_column))
 left, right = st.columns([3, 2])
 with left, st.container(key="revenue-share-chart"):
-    st.altair_chart(share_chart(shares, grade_title=grade_title))
+    data.altair_chart(("revenue-shares", controls.as_of, controls.grade_column),
+                      lambda: share_chart(shares, grade_title=grade_title))
 with right:
     worst = shares[shares["grade"] == "D"].iloc[0]
     st.metric(
@@ -127,8 +132,9 @@ with choice_right:
     months_shown = st.slider("Months shown", min_value=6, max_value=60, step=1, key=f"{KEEP_PREFIX}revenue_months")
 window_end = date(controls.as_of.year, controls.as_of.month, 1)
 first_month = trends.months_before(window_end, months_shown)
-monthly = trends.monthly_by_grade(store, points, first_month, window_end,
-                                  labor_cost_rate=controls.settings["labor_cost_rate"])
+monthly_key = ("revenue-monthly", *points_key, first_month, window_end)
+monthly = data.computed(monthly_key, lambda: trends.monthly_by_grade(
+    store, points, first_month, window_end, labor_cost_rate=controls.settings["labor_cost_rate"]))
 if monthly.empty:
     st.info(
         f"No monthly figures between {first_month:%B %Y} and {window_end:%B %Y}. Import monthly.csv on the "
@@ -136,7 +142,8 @@ if monthly.empty:
     )
 else:
     with st.container(key="revenue-monthly-chart"):
-        st.altair_chart(monthly_chart(monthly, measure, currency=currency, grade_title=grade_title))
+        data.altair_chart((*monthly_key, measure, currency),
+                          lambda: monthly_chart(monthly, measure, currency=currency, grade_title=grade_title))
 
 # -- grade history and migration ----------------------------------------------------------------------------
 st.subheader("Grade history: who moved between two dates")
@@ -151,7 +158,8 @@ with to_column:
 if date_from >= date_to:
     st.warning("Pick a 'From' date before the 'To' date to see how grades moved.")
 else:
-    counts = trends.grade_counts_by_month(store, date_from, date_to)
+    counts = data.computed(("revenue-counts", date_from, date_to),
+                           lambda: trends.grade_counts_by_month(store, date_from, date_to))
     if counts.empty:
         st.info(
             "No manual grades were given by then. Grade clients on the Suggested vs manual page, or import "
@@ -159,31 +167,37 @@ else:
         )
     else:
         with st.container(key="revenue-history-chart"):
-            st.altair_chart(grade_history_chart(counts))
+            data.altair_chart(("revenue-counts", date_from, date_to), lambda: grade_history_chart(counts))
 
-    try:
+    def grade_moves():
+        """The clients' grades at both dates, and what the moves add up to."""
         before = trends.client_points(data.portfolio(date_from), controls.grade_column)
         after = trends.client_points(data.portfolio(date_to), controls.grade_column)
+        moves = trends.grade_migration(before, after)
+        return (moves, trends.migration_summary(moves), trends.migration_sentences(moves),
+                trends.migration_matrix(moves))
+
+    try:
+        migration, summary, sentences, migration_matrix = data.computed(
+            ("revenue-migration", date_from, date_to, controls.grade_column), grade_moves)
     except ClientGradeError as error:
         st.error(str(error))
         st.stop()
-    migration = trends.grade_migration(before, after)
-    summary = trends.migration_summary(migration)
     st.markdown(f"**{controls.grade_source.capitalize()} grades from {date_from:%d %b %Y} to {date_to:%d %b %Y}**")
     cards = st.columns(4)
     cards[0].metric("Moved up", f"{summary['up']:,}", help="Clients whose grade got better (e.g. C to B).")
     cards[1].metric("Moved down", f"{summary['down']:,}", help="Clients whose grade got worse.")
     cards[2].metric("Kept their grade", f"{summary['same']:,}")
     cards[3].metric("Newly graded", f"{summary['graded']:,}", help="Clients without a grade at the first date.")
-    sentences = trends.migration_sentences(migration)
     if sentences:
         st.markdown("\n".join(f"- {sentence}" for sentence in sentences))
     else:
         st.write("No client changed grade between these dates.")
-    st.dataframe(trends.migration_matrix(migration), key="revenue-migration-table")
+    st.dataframe(migration_matrix, key="revenue-migration-table")
     st.caption("Rows: the grade at the first date; columns: the grade at the second; cells: clients.")
 
-    events = trends.grade_events_between(store, date_from, date_to)
+    events = data.computed(("revenue-events", date_from, date_to),
+                           lambda: trends.grade_events_between(store, date_from, date_to))
     if not events.empty:
         with st.expander(f"Manual grades given in this period ({len(events):,})"):
             st.dataframe(
