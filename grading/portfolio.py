@@ -152,7 +152,8 @@ def grade_portfolio(
     graded = pd.concat([features, scored, flagged], axis=1)
 
     manual = manual_grades_as_of(store, as_of)
-    suggested = suggestions_from_model(store, features, models)
+    # The suggestion compares itself with the rule grade: hand it the one just scored rather than scoring twice.
+    suggested = suggestions_from_model(store, features.assign(rule_grade=scored["rule_grade"]), models)
     suggested = suggested[["client_id", "suggested_grade", "suggested_confidence", "suggestion_reasons"]]
     graded = graded.merge(manual, on="client_id", how="left").merge(suggested, on="client_id", how="left")
 

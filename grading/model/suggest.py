@@ -20,7 +20,7 @@ from grading.model.candidates import CANDIDATE_TITLES
 from grading.model.dataset import model_inputs
 from grading.model.metrics import GRADES
 from grading.model.persistence import load_active_model
-from grading.model.reasons import expected_grade, feature_effects, grade_probabilities, suggestion_reasons
+from grading.model.reasons import grade_probabilities, model_feature_effects, suggestion_reasons
 
 if TYPE_CHECKING:
     from grading.store import Store
@@ -144,9 +144,7 @@ def suggest_for_features(store: Store, features: pd.DataFrame, models_dir: str |
     # the app's other sessions share the cores.
     with threadpool_limits(limits=1):
         probabilities = grade_probabilities(model, inputs)
-        effects = feature_effects(
-            lambda frame: expected_grade(grade_probabilities(model, frame)), inputs, card["typical_values"]
-        )
+        effects = model_feature_effects(model, inputs, card["typical_values"])
     suggested = np.asarray(GRADES, dtype=object)[probabilities.argmax(axis=1)]
     confidence = probabilities.max(axis=1)
     reliance = card.get("reliance", {})
