@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from grading.importer.contract import INTEGER, INTEGER_MAX, NUMBER, Column
 from grading.importer.issues import IssueLog
@@ -134,15 +136,17 @@ def check_client_ids(checked: dict[str, CheckedFile], stored_ids: pd.Series, log
     log:
         Where problems go.
     """
-    known = stored_ids.astype("str")
+    known = [pa.array(stored_ids.astype("str"), type=pa.large_string())]
     if "clients" in checked:
-        known = pd.concat([known, checked["clients"].cells.frame["client_id"]], ignore_index=True)
-    known_set = pd.Index(known.unique())
+        known.append(pa.array(checked["clients"].cells.frame["client_id"], type=pa.large_string()))
+    # Arrow's hash lookup works on the strings as they are; pandas' isin would first make Python objects of them.
+    known_set = pc.unique(pa.chunked_array(known, type=pa.large_string()).combine_chunks())
     for kind, file in checked.items():
         if kind == "clients" or "client_id" not in file.cells.frame:
             continue
         ids = file.cells.frame["client_id"]
-        unknown = ((ids != "") & ~ids.isin(known_set)).to_numpy(dtype=bool)
+        found = pc.is_in(pa.array(ids, type=pa.large_string()), value_set=known_set).to_numpy(zero_copy_only=False)
+        unknown = (ids != "").to_numpy(dtype=bool) & ~found
         log.add_mask(file.cells.file_name, "client_id", unknown, file.cells.rows,
                      "'{value}' is not a known client: add it to the clients file, or import its clients file first",
                      ids)
