@@ -49,8 +49,15 @@ if portfolio.empty:
         st.page_link("pages/data_settings.py", label="Go to Data & settings", icon=":material/upload:")
     st.stop()
 
-shown = for_display(portfolio, controls, all_client_ids=portfolio["client_id"])
-names = cards.display_names(shown)
+
+
+def shown_book():
+    """The book as shown (names replaced when anonymizing), each client's shown name, and the client ids."""
+    book = for_display(portfolio, controls, all_client_ids=portfolio["client_id"])
+    return book, cards.display_names(book), book["client_id"].astype(str).tolist()
+
+
+shown, names, client_options = data.computed(("review-book", controls.as_of, controls.anonymize), shown_book)
 
 
 # -- callbacks: they run before the page, so they may move the position and switch the session ---------------
@@ -215,15 +222,20 @@ if chosen == NEW_SESSION:
                     key="review-new-order", horizontal=False)
         st.multiselect(
             "Clients by hand (used with the order 'By hand', in the order you pick them)",
-            options=shown["client_id"].astype(str).tolist(), format_func=names.get, key="review-new-by-hand",
+            options=client_options, format_func=names.get, key="review-new-by-hand",
         )
         try:
-            preview = selection.select_clients(portfolio, selection.ClientSelection(
+            wanted = selection.ClientSelection(
                 grades=st.session_state["review-new-grades"], grade_column=controls.grade_column,
                 flags=st.session_state["review-new-flags"],
                 disagreement_only=st.session_state["review-new-disagreement"],
                 order=st.session_state["review-new-order"], by_hand=st.session_state["review-new-by-hand"],
-            ))
+            )
+            preview = data.computed(
+                ("review-preview", controls.as_of, wanted.grade_column, tuple(wanted.grades), tuple(wanted.flags),
+                 wanted.disagreement_only, wanted.order, tuple(wanted.by_hand)),
+                lambda: selection.select_clients(portfolio, wanted),
+            )
         except ClientGradeError as error:
             st.error(str(error))
             preview = []

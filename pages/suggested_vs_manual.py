@@ -33,7 +33,7 @@ st.caption(
 
 try:
     portfolio = data.portfolio(controls.as_of)
-    state = model_state(store, models_dir)
+    state = data.computed(("model-state", str(models_dir)), lambda: model_state(store, models_dir))
 except ClientGradeError as error:
     st.error(str(error))
     st.stop()
@@ -91,17 +91,22 @@ if card is not None:
         help=f"For comparison; always guessing the most common grade gives {card['dummy_qwk']:.2f}.",
     )
 
-    graded = portfolio.loc[portfolio["manual_grade"].notna() & portfolio["suggested_grade"].notna()]
+    def graded_by_both():
+        """Clients with a manual grade and a suggestion, and how many of them get the same grade from both."""
+        both = portfolio.loc[portfolio["manual_grade"].notna() & portfolio["suggested_grade"].notna()]
+        return both, int((both["manual_grade"] == both["suggested_grade"]).sum())
+
+    graded, agreeing = data.computed(("suggested-graded", controls.as_of), graded_by_both)
     left, right = st.columns([3, 2])
     with left, st.container(key="suggested-chart"):
-        st.altair_chart(
-            confusion_chart(
+        data.altair_chart(
+            ("suggested-confusion", controls.as_of),
+            lambda: confusion_chart(
                 confusion_frame(graded["manual_grade"], graded["suggested_grade"]),
                 title="Your latest grade against today's suggestion",
-            )
+            ),
         )
     with right:
-        agreeing = int((graded["manual_grade"] == graded["suggested_grade"]).sum())
         st.markdown(f"**{agreeing} of {len(graded)}** clients you graded get the same grade from the model today.")
         st.caption(
             "Today's model was trained on these very grades, so it agrees with them more than it will with a new "
@@ -110,9 +115,19 @@ if card is not None:
 
 # The disagreement queue ----------------------------------------------------------------------------------------
 all_ids = portfolio["client_id"]
-queue = for_display(disagreement_queue(portfolio), controls, all_client_ids=all_ids)
-next_up = for_display(grade_these_next(store, portfolio, as_of=controls.as_of, limit=15), controls,
-                      all_client_ids=all_ids)
+
+
+def decision_view():
+    """The disagreement queue, the clients to grade next, the book as shown and the picker's labels."""
+    queue = for_display(disagreement_queue(portfolio), controls, all_client_ids=all_ids)
+    next_up = for_display(grade_these_next(store, portfolio, as_of=controls.as_of, limit=15), controls,
+                          all_client_ids=all_ids)
+    shown = for_display(portfolio, controls)
+    return queue, next_up, shown, decision_labels(shown)
+
+
+queue, next_up, shown_portfolio, labels = data.computed(
+    ("suggested-decide", controls.as_of, controls.anonymize), decision_view)
 
 st.subheader(f"Where the model disagrees with you: {len(queue)} clients")
 if queue.empty:
@@ -150,8 +165,6 @@ else:
 # Grade a client ------------------------------------------------------------------------------------------------
 st.subheader("Accept or override")
 candidates = list(dict.fromkeys([*queue["client_id"], *next_up["client_id"]]))
-shown_portfolio = for_display(portfolio, controls)
-labels = decision_labels(shown_portfolio)
 
 
 def newly_selected(table_key: str, frame) -> str | None:
@@ -261,7 +274,7 @@ else:
 
 # Rater agreement -----------------------------------------------------------------------------------------------
 st.subheader("Do your graders agree?")
-raters = rater_agreement(store)
+raters = data.computed(("rater-agreement",), lambda: rater_agreement(store))
 if raters.empty:
     st.caption("Only one grader so far: when two people grade the same clients, their agreement shows here.")
 else:
@@ -283,11 +296,11 @@ else:
 st.subheader("The model")
 st.write(state.message)
 if card is not None:
-    candidates_table = candidate_frame(card)
+    candidates_table = data.computed(("model-candidates", str(models_dir)), lambda: candidate_frame(card))
     chart_column, facts_column = st.columns([3, 2])
     with chart_column:
         if not candidates_table.empty:
-            st.altair_chart(candidates_chart(candidates_table))
+            data.altair_chart(("model-candidates", str(models_dir)), lambda: candidates_chart(candidates_table))
     with facts_column:
         st.markdown(
             f"**Chosen:** {card.get('model_title', card.get('model'))}  \n"
