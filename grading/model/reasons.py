@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -250,6 +251,8 @@ def model_feature_effects(
     transformed = _transform(preprocessing, inputs)
     transformed_typical = _transform(preprocessing, pd.DataFrame(typical_row, columns=inputs.columns))
     changes = [(positions, transformed_typical[0, positions]) for positions, _ in changes]
+    if isinstance(estimator, LogisticRegression) and len(estimator.classes_) > 2:
+        return _softmax_effects(estimator, transformed, changes, inputs.index)
     names = getattr(estimator, "feature_names_in_", None)
 
     def predict(rows: slice) -> np.ndarray:
@@ -259,6 +262,34 @@ def model_feature_effects(
         return expected_grade(_as_grade_columns(estimator.predict_proba(stacked), estimator.classes_))
 
     return _effects(predict, inputs.index, chunk_rows)
+
+
+def _softmax_effects(
+    estimator: LogisticRegression,
+    transformed: np.ndarray,
+    changes: list[tuple[np.ndarray, np.ndarray]],
+    index: pd.Index,
+) -> pd.DataFrame:
+    """Effects for a multinomial logistic regression, from its coefficients.
+
+    Its probabilities are the softmax of a linear score, so making one figure typical only adds that figure's
+    coefficients times the change to each row's scores: no copies of the rows, and no prediction per copy.
+    """
+    weights = estimator.coef_
+    # Grade of each class (A = 0 ... D = 3), as grade_probabilities places them.
+    grade_of_class = np.arange(len(GRADES), dtype=float)[grade_codes(estimator.classes_)]
+    scores = weights @ transformed.T + estimator.intercept_[:, np.newaxis]  # classes x rows: reductions run along rows
+
+    def expected(class_scores: np.ndarray) -> np.ndarray:
+        exponent = np.exp(class_scores - class_scores.max(axis=0))
+        return (grade_of_class @ exponent) / exponent.sum(axis=0)
+
+    actual = expected(scores)
+    effects = np.empty((transformed.shape[0], len(changes)))
+    for column, (positions, usual) in enumerate(changes):
+        shift = weights[:, positions] @ (usual[:, np.newaxis] - transformed[:, positions].T)
+        effects[:, column] = actual - expected(scores + shift)
+    return pd.DataFrame(effects, index=index, columns=list(REASON_FEATURES))
 
 
 #: Steps that transform each column on its own, so a figure made typical changes only its own columns after them.
@@ -332,10 +363,10 @@ def reliance_shares(effects: pd.DataFrame) -> dict[str, float]:
     return {feature: float(value / total) for feature, value in strength.items()}
 
 
-def _phrase(feature: str, features: pd.DataFrame, typical: Mapping[str, Any]) -> pd.Series:
-    """'days to pay 48 days (typical 21 days)' for every row."""
+def _phrase(feature: str, values: pd.Series, typical: Mapping[str, Any]) -> pd.Series:
+    """'days to pay 48 days (typical 21 days)' for each of ``values`` (the figure's raw values)."""
     label = FEATURE_WORDS[feature][0]
-    shown = format_values(feature, features[feature])
+    shown = format_values(feature, values)
     usual = format_value(feature, typical.get(feature))
     return label + " " + shown + " (typical " + usual + ")"
 
@@ -382,30 +413,31 @@ def suggestion_reasons(
     # Each slot holds, per row, the figure named in it (-1 for none): the strongest push up, the next, ...
     up_slots: list[np.ndarray] = []
     down_slots: list[np.ndarray] = []
+    # Figures that move the grade equally (effective rate and contribution per hour differ by a constant) are
+    # named in the order of REASON_FEATURES, not by which one rounding errors happened to favour.
+    ranked = np.round(values, 9)
     for slots, order, sign in (
-        (up_slots, np.argsort(values, axis=1), -1.0),  # most negative first: pushed towards A
-        (down_slots, np.argsort(-values, axis=1), 1.0),  # most positive first: pushed towards D
+        (up_slots, np.argsort(ranked, axis=1, kind="stable"), -1.0),  # most negative first: pushed towards A
+        (down_slots, np.argsort(-ranked, axis=1, kind="stable"), 1.0),  # most positive first: pushed towards D
     ):
         for rank in range(min(per_side, len(columns))):
             feature_at = order[:, rank]
             strong = sign * values[row_index, feature_at] >= _NOTICEABLE
             slots.append(np.where(strong, feature_at, -1))
-    slots = up_slots + down_slots
-    slot_text = [text(np.full(n_rows, "")) for _ in slots]
-    # Phrases are written only for the figures a row names (a few of them), not for every figure of every row.
+    slots = np.column_stack(up_slots + down_slots) if up_slots else np.full((n_rows, 0), -1)
+    # Phrases are written only for the figures a row names (a few of them), not for every figure of every row:
+    # the named (row, slot) places are grouped by figure, and each figure's phrases are written in one go.
+    named = np.flatnonzero(slots.ravel() >= 0)
+    named_feature = slots.ravel()[named]
+    by_feature = np.argsort(named_feature, kind="stable")
+    starts = np.searchsorted(named_feature[by_feature], np.arange(len(columns) + 1))
+    slot_words = text(np.full(slots.size, ""))
     for position, feature in enumerate(columns):
-        named = np.zeros(n_rows, dtype=bool)
-        for slot in slots:
-            named |= slot == position
-        if not named.any():
-            continue
-        rows = np.flatnonzero(named)
-        phrases = text(_phrase(feature, features.iloc[rows], typical).to_numpy(dtype=object))
-        where_named = np.full(n_rows, -1)
-        where_named[rows] = np.arange(len(rows))
-        for slot, words in zip(slots, slot_text, strict=True):
-            here = slot == position
-            words[here] = phrases[where_named[here]]
+        places = named[by_feature[starts[position] : starts[position + 1]]]
+        if places.size:
+            rows = places // slots.shape[1]
+            slot_words[places] = text(_phrase(feature, features[feature].iloc[rows], typical).to_numpy(dtype=object))
+    slot_text = list(slot_words.reshape(slots.shape).T)
     up = join_phrases(slot_text[: len(up_slots)])
     down = join_phrases(slot_text[len(up_slots) :])
     has_up, has_down = up != "", down != ""
