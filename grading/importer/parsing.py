@@ -138,24 +138,22 @@ def _to_float(text: pd.Series) -> np.ndarray:
 def _plainly_decimal_point(cells: pd.Series, empty: np.ndarray) -> bool:
     """Whether every cell is digits with at most a decimal point and nothing in the column is ambiguous.
 
-    This is what most exports write; recognising it spares the full classification. The cells' shape is read
-    from lengths and positions computed by Arrow for the whole column, which costs less than matching patterns.
-    Signs are rare (every number column's minimum is 0): a column holding one takes the patterns' way.
+    This is what most exports write; recognising it spares the full classification. Arrow checks the whole column
+    (whole numbers by their characters alone, decimals with one pattern) and the point's position, read from
+    lengths, finds what could be a thousands separator. A column with signs (rare: every minimum is 0) or
+    anything else takes the patterns' way.
     """
     text = pa.array(cells)
-    if pc.any(pc.starts_with(text, "-")).as_py() or pc.any(pc.starts_with(text, "+")).as_py():
-        return _plainly_decimal_point_by_patterns(cells, empty)
-    dot = pc.find_substring(text, ".").to_numpy(zero_copy_only=False)
-    # Once the cell is known to be ASCII digits and one point, positions in bytes are positions in characters.
-    length = pc.binary_length(text).to_numpy(zero_copy_only=False)
-    digits = pc.ascii_is_decimal(pc.replace_substring(text, ".", "", max_replacements=1))
-    digits = digits.to_numpy(zero_copy_only=False)
-    # [+-]?\d+(?:\.\d+)?: digits around at most one point, which is neither first nor last.
-    plain = digits & (dot != 0) & (dot != length - 1)
+    if (empty | pc.ascii_is_decimal(text).to_numpy(zero_copy_only=False)).all():
+        return True
+    plain = pc.match_substring_regex(text, r"^\d+(?:\.\d+)?$").to_numpy(zero_copy_only=False)
     if not (empty | plain).all():
-        return False
+        return _plainly_decimal_point_by_patterns(cells, empty)
+    # The cells are ASCII digits and at most one point here, so byte positions are character positions.
+    dot = pc.find_substring(text, ".").to_numpy(zero_copy_only=False)
+    length = pc.binary_length(text).to_numpy(zero_copy_only=False)
     leading_zero = pc.starts_with(text, "0").to_numpy(zero_copy_only=False)
-    # [1-9]\d{0,2}\.\d{3}: what could be a thousands separator as well as a decimal point.
+    # [1-9]\d{0,2}\.\d{3}: a point that could be a thousands separator as well as a decimal point.
     maybe_thousands = plain & (dot >= 1) & (dot <= 3) & (length == dot + 4) & ~leading_zero
     return not maybe_thousands.any() or bool((plain & (dot >= 0) & ~maybe_thousands).any())
 

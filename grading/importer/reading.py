@@ -186,13 +186,14 @@ def parse_csv(name: str, text: str, log: IssueLog) -> pd.DataFrame | None:
 
 
 def cells_from_table(
-    contract: FileContract, name: str, header: list[str], body: pd.DataFrame, log: IssueLog
+    contract: FileContract, name: str, header: list[str], body: pd.DataFrame, log: IssueLog, *, stripped: bool = False
 ) -> Cells | None:
     """Match a header and a body of text cells to the contract; ``None`` when a required column is missing.
 
     Header names are compared case-insensitively and stripped; unknown columns become warnings; a column named
     twice or a missing required column is a problem. ``body`` has one column per header cell, numbered from 0;
-    its first row is the file's row 2.
+    its first row is the file's row 2. ``stripped`` says that no cell has surrounding whitespace (nor is missing),
+    which spares stripping every cell.
     """
     header = [str(title).strip().lower() for title in header]
     warnings: list[str] = []
@@ -217,13 +218,14 @@ def cells_from_table(
     if not ok:
         return None
     present = tuple(column for column in contract.column_names if column in positions)
-    frame = pd.DataFrame(
-        {column: body[positions[column]].astype("str").fillna("").str.strip() for column in present},
-        index=body.index,
-    )
+    frame = pd.DataFrame({column: body[positions[column]] for column in present}, index=body.index)
+    if not stripped:
+        frame = frame.apply(lambda cells: cells.astype("str").fillna("").str.strip())
     rows = np.arange(2, len(body) + 2)
-    if present:
-        filled = (frame != "").any(axis=1).to_numpy()
+    filled = np.zeros(len(frame), dtype=bool)
+    for column in present:
+        filled |= (frame[column] != "").to_numpy(dtype=bool)
+    if present and not filled.all():
         # A row that is empty in every contract column is a spreadsheet's leftover, not data.
         frame = frame.loc[filled].reset_index(drop=True)
         rows = rows[filled]
@@ -252,8 +254,8 @@ def read_file(contract: FileContract, source: FileSource | bytes, max_mb: float,
         return None
     fast = read_plain_csv(content)
     if fast is not None:
-        header, body = fast
-        return cells_from_table(contract, name, header, body, log)
+        header, body, stripped = fast
+        return cells_from_table(contract, name, header, body, log, stripped=stripped)
     text = decode(name, content, log)
     if text is None:
         return None
@@ -268,7 +270,7 @@ def read_file(contract: FileContract, source: FileSource | bytes, max_mb: float,
 _BOM = b"\xef\xbb\xbf"
 
 
-def read_plain_csv(content: bytes) -> tuple[list[str], pd.DataFrame] | None:
+def read_plain_csv(content: bytes) -> tuple[list[str], pd.DataFrame, bool] | None:
     """Split a well-formed UTF-8 CSV file with Arrow's reader; ``None`` when it is anything else.
 
     Arrow reads every cell as text straight into Arrow strings, without a Python object per cell, which is most of
@@ -281,7 +283,8 @@ def read_plain_csv(content: bytes) -> tuple[list[str], pd.DataFrame] | None:
     Returns
     -------
     tuple or None
-        The header's cells and the body (one ``str`` column per header cell, numbered from 0), or ``None``.
+        The header's cells, the body (one ``str`` column per header cell, numbered from 0) and whether no cell
+        can hold surrounding whitespace; or ``None``.
     """
     if content.startswith(_BOM):
         content = content[len(_BOM):]
@@ -302,7 +305,8 @@ def read_plain_csv(content: bytes) -> tuple[list[str], pd.DataFrame] | None:
                 ignore_empty_lines=False,
             ),
             convert_options=pa_csv.ConvertOptions(
-                column_types={name: pa.string() for name in names},
+                # Large strings are what pandas' str columns hold: no conversion on the way.
+                column_types={name: pa.large_string() for name in names},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
                 check_utf8=True,
@@ -310,14 +314,26 @@ def read_plain_csv(content: bytes) -> tuple[list[str], pd.DataFrame] | None:
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
-    if table.num_rows == 0 or any(not pa.types.is_string(column.type) for column in table.columns):
+    if table.num_rows == 0 or any(not pa.types.is_large_string(column.type) for column in table.columns):
         return None
     header_cells = [column[0].as_py() for column in table.columns]
     body = pd.DataFrame(
         {position: column.slice(1).to_pandas() for position, column in enumerate(table.columns)},
         columns=range(table.num_columns),
     )
-    return header_cells, body
+    return header_cells, body, not _may_hold_whitespace(content)
+
+
+# Every byte that can start a whitespace character Arrow strips: the ASCII ones, and the lead bytes of the UTF-8
+# ranges holding the others (U+0085 and U+00A0, U+1680, U+2000 to U+205F, U+3000). Over-inclusive on purpose.
+_WHITESPACE_BYTES = (
+    b" ", b"\t", b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\x1f", b"\xc2", b"\xe1", b"\xe2", b"\xe3",
+)
+
+
+def _may_hold_whitespace(content: bytes) -> bool:
+    # A byte search runs at memory speed; stripping every cell costs a pass over each column and new strings.
+    return any(byte in content for byte in _WHITESPACE_BYTES)
 
 
 def _arrow_text(values: pd.Series, arrow_type: object = None) -> pd.Series:
