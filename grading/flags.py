@@ -15,13 +15,13 @@ date (:func:`grading.features.client_features`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from grading.reasons import join_phrases, money, numbers, pandas_text
+from grading.reasons import join_phrases, money, numbers, pandas_text, text
 from grading.settings import defaults
 
 FLAG_COLUMNS: tuple[str, ...] = ("problem_client", "flight_risk", "concentration", "data_gaps")
@@ -29,6 +29,15 @@ FLAG_COLUMNS: tuple[str, ...] = ("problem_client", "flight_risk", "concentration
 
 def _plural(counts: np.ndarray, one: str, many: str) -> np.ndarray:
     return numbers(counts) + np.where(counts == 1, one, many)
+
+
+def _only_where(flagged: np.ndarray, words: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """``words(rows)`` for the flagged rows, "" elsewhere: words are written only for the clients flagged."""
+    said = text(np.full(len(flagged), ""))
+    rows = np.flatnonzero(flagged)
+    if rows.size:
+        said[rows] = words(rows)
+    return said
 
 
 def flag_clients(features: pd.DataFrame, settings: Mapping[str, Any] | None = None) -> pd.DataFrame:
@@ -84,45 +93,53 @@ def flag_clients(features: pd.DataFrame, settings: Mapping[str, Any] | None = No
 
     with np.errstate(invalid="ignore", divide="ignore"):
         times_median = rate / median_rate
-    problem_words = (
-        f"problem client (margin under {numbers(margin_floor * 100)[0]}% in "
-        + numbers(low_margin_months)
-        + " of the last 3 months)"
-    )
-    risk_reasons = join_phrases(
+    margin_words = f"problem client (margin under {numbers(margin_floor * 100)[0]}% in "
+
+    def risk_words(rows: np.ndarray) -> np.ndarray:
+        reasons = join_phrases(
+            [
+                np.where(
+                    overpays[rows],
+                    "rate " + money(rate[rows], currency) + "/h, " + numbers(times_median[rows], 1) + "x the median",
+                    "",
+                ),
+                np.where(revenue_falling[rows], "revenue down " + numbers(-trend[rows] * 100) + "%", ""),
+            ],
+            sep=", ",
+        )
+        return "flight risk (" + reasons + ")"
+
+    def gap_words(rows: np.ndarray) -> np.ndarray:
+        without_hours, without_revenue = revenue_without_hours[rows], hours_without_revenue[rows]
+        missing, none = missing_months[rows], no_figures[rows]
+        reasons = join_phrases(
+            [
+                np.where(none, "no figures in the window", ""),
+                np.where(
+                    without_hours > 0, _plural(without_hours, " month", " months") + " of revenue without hours", ""
+                ),
+                np.where(
+                    without_revenue > 0,
+                    _plural(without_revenue, " month", " months") + " of hours without revenue",
+                    "",
+                ),
+                np.where((missing > 0) & ~none, _plural(missing, " missing month", " missing months"), ""),
+            ],
+            sep=", ",
+        )
+        return "data gaps (" + reasons + ")"
+
+    flag_words = join_phrases(
         [
-            np.where(
-                overpays, "rate " + money(rate, currency) + "/h, " + numbers(times_median, 1) + "x the median", ""
+            _only_where(
+                problem_client,
+                lambda rows: margin_words + numbers(low_margin_months[rows]) + " of the last 3 months)",
             ),
-            np.where(revenue_falling, "revenue down " + numbers(-trend * 100) + "%", ""),
-        ],
-        sep=", ",
-    )
-    gap_reasons = join_phrases(
-        [
-            np.where(no_figures, "no figures in the window", ""),
-            np.where(
-                revenue_without_hours > 0,
-                _plural(revenue_without_hours, " month", " months") + " of revenue without hours",
-                "",
+            _only_where(flight_risk, risk_words),
+            _only_where(
+                concentration, lambda rows: "concentration (" + numbers(revenue_share[rows] * 100) + "% of revenue)"
             ),
-            np.where(
-                hours_without_revenue > 0,
-                _plural(hours_without_revenue, " month", " months") + " of hours without revenue",
-                "",
-            ),
-            np.where(
-                (missing_months > 0) & ~no_figures, _plural(missing_months, " missing month", " missing months"), ""
-            ),
-        ],
-        sep=", ",
-    )
-    text = join_phrases(
-        [
-            np.where(problem_client, problem_words, ""),
-            np.where(flight_risk, "flight risk (" + risk_reasons + ")", ""),
-            np.where(concentration, "concentration (" + numbers(revenue_share * 100) + "% of revenue)", ""),
-            np.where(data_gaps, "data gaps (" + gap_reasons + ")", ""),
+            _only_where(data_gaps, gap_words),
         ]
     )
     return pd.DataFrame(
@@ -133,7 +150,7 @@ def flag_clients(features: pd.DataFrame, settings: Mapping[str, Any] | None = No
             "data_gaps": data_gaps,
             "revenue_share": revenue_share,
             "low_margin_months": low_margin_months.astype("int64"),
-            "flags": pandas_text(text),
+            "flags": pandas_text(flag_words),
         },
         index=features.index,
     )
