@@ -110,6 +110,19 @@ def write_file(tx: Transaction, file: CheckedFile, *, grade_source: str = "impor
         counts = count_changes(tx, file, frame_name)
         if not counts.new and not counts.replaced:
             return counts
+        if counts.new == len(file.values):
+            # No key of the file is stored (a first import): nothing to compare or replace, and a plain insert
+            # costs DuckDB half of one that looks up every row and is ready for conflicts.
+            tx.execute(
+                f"""
+                INSERT INTO {table} ({names}{', source' if contract.appends else ''})
+                WITH incoming AS ({_incoming(contract, file, frame_name)})
+                SELECT {names}{', ?' if contract.appends else ''} FROM incoming
+                {'ORDER BY source_row' if contract.appends else ''}
+                """,
+                [grade_source] if contract.appends else None,
+            )
+            return counts
         if contract.appends:
             tx.execute(
                 f"""
