@@ -290,12 +290,15 @@ with walk:
             if card.flags:
                 st.warning(f"Flags: {card.flags}")
             st.markdown("\n".join(f"- {reason}" for reason in card.reasons) or "No reasons: no figures yet.")
-            monthly = cards.monthly_revenue_and_hours(store, client_id, controls.as_of)
+            trend_key = ("review-trend", client_id, controls.as_of)
+            monthly = data.computed(trend_key,
+                                    lambda: cards.monthly_revenue_and_hours(store, client_id, controls.as_of))
             with st.container(key="review-client-chart"):
                 if monthly.empty:
                     st.info("No monthly figures for this client in the last two years.")
                 else:
-                    st.altair_chart(client_trend_chart(monthly, controls.currency), width="stretch")
+                    data.altair_chart((*trend_key, controls.currency),
+                                      lambda: client_trend_chart(monthly, controls.currency), width="stretch")
 
     if saved["decision"]:
         detail = review_summary.decision_detail(saved)
