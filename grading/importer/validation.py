@@ -55,8 +55,27 @@ def _check_range(column: Column, values: pd.Series, cells: Cells, log: IssueLog)
                      f"'{{value}}' {too_high_text}", text)
 
 
+def _any_repeated_key(values: pd.DataFrame, key: list[str], usable: np.ndarray) -> bool:
+    """Whether two usable rows share a key, told from one integer per row (False when that cannot be made).
+
+    Each key column is numbered by its distinct values (Arrow's hashing for text), and the numbers are combined
+    into one integer: hashing integers is many times cheaper than hashing rows of text and dates.
+    """
+    combined = np.zeros(int(usable.sum()), dtype=np.int64)
+    room = 1
+    for name in key:
+        codes, distinct = pd.factorize(values[name].loc[usable], use_na_sentinel=False)
+        room *= max(len(distinct), 1)
+        if room >= 2**62:
+            return True  # too many combinations for one integer: let the full check decide
+        combined = combined * len(distinct) + codes
+    return bool(pd.Series(combined).duplicated().any())
+
+
 def _check_duplicates(cells: Cells, values: pd.DataFrame, usable: np.ndarray, log: IssueLog) -> None:
     key = list(cells.contract.key)
+    if not _any_repeated_key(values, key, usable):
+        return
     keys = values[key].copy()
     keys["source_row"] = cells.rows
     keys = keys.loc[usable]
@@ -117,7 +136,7 @@ def check_file(cells: Cells, log: IssueLog) -> CheckedFile:
                 shown = frame[column.name] + f" > {column.at_most} " + frame[column.at_most]
                 log.add_mask(name, column.name, above, rows,
                              f"{column.name} may not exceed {column.at_most} of the same row ({{value}})", shown)
-    values = pd.DataFrame(typed, index=frame.index)
+    values = pd.DataFrame(typed, index=frame.index, copy=False)
     key_known = values[list(contract.key)].notna().all(axis=1).to_numpy()
     _check_duplicates(cells, values, ~bad & key_known, log)
     values["source_row"] = rows
