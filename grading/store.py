@@ -29,6 +29,7 @@ from grading.errors import DatabaseLockedError, StoreError
 
 Params = Sequence[Any] | dict[str, Any] | None
 
+_READS = ("SELECT", "FROM", "WITH", "DESCRIBE", "SHOW", "PRAGMA", "EXPLAIN")
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
 
@@ -72,21 +73,29 @@ class Transaction:
         if not touched_nothing:
             self.changed = True
 
+    def _note_write(self, sql: str) -> None:
+        # A statement that is not a plain read (an INSERT ... RETURNING, say) counts as a change.
+        if not sql.lstrip().upper().startswith(_READS):
+            self.changed = True
+
     def query(self, sql: str, params: Params = None) -> pd.DataFrame:
-        """Run a query inside the transaction (it sees the transaction's own writes) and return a frame."""
+        """Run a statement inside the transaction (it sees the transaction's own writes) and return a frame."""
         try:
             self._cursor.execute(sql, params)
-            return self._cursor.df()
+            frame = self._cursor.df()
         except duckdb.Error as error:
             raise _translate(error, self._path) from error
+        self._note_write(sql)
+        return frame
 
     def scalar(self, sql: str, params: Params = None) -> Any:
-        """Run a query inside the transaction and return the first column of its first row (or ``None``)."""
+        """Run a statement inside the transaction and return the first column of its first row (or ``None``)."""
         try:
             self._cursor.execute(sql, params)
             rows = self._cursor.fetchall()
         except duckdb.Error as error:
             raise _translate(error, self._path) from error
+        self._note_write(sql)
         return rows[0][0] if rows else None
 
     @contextmanager

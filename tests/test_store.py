@@ -48,7 +48,12 @@ def test_every_committed_write_raises_the_revision_and_a_write_that_changes_noth
     assert store.revision() == before + 1
     store.execute("INSERT INTO clients (client_id, name) SELECT 'c1', 'Acme' WHERE false")
     store.execute("DELETE FROM clients WHERE client_id = ?", ["nobody"])
+    with store.transaction() as tx:
+        tx.scalar("SELECT count(*) FROM clients")
     assert store.revision() == before + 1
+    with store.transaction() as tx:
+        tx.scalar("INSERT INTO clients (client_id, name) VALUES ('c2', 'Beta') RETURNING client_id")
+    assert store.revision() == before + 2
 
 
 def test_the_current_grade_is_the_latest_event_and_events_are_kept(store):
