@@ -21,6 +21,7 @@ from grading.model.dataset import model_inputs
 from grading.model.metrics import GRADES
 from grading.model.persistence import load_active_model
 from grading.model.reasons import grade_probabilities, model_feature_effects, suggestion_reasons
+from grading.reasons import pandas_text, text
 
 if TYPE_CHECKING:
     from grading.store import Store
@@ -145,7 +146,7 @@ def suggest_for_features(store: Store, features: pd.DataFrame, models_dir: str |
     with threadpool_limits(limits=1):
         probabilities = grade_probabilities(model, inputs)
         effects = model_feature_effects(model, inputs, card["typical_values"])
-    suggested = np.asarray(GRADES, dtype=object)[probabilities.argmax(axis=1)]
+    suggested = text(GRADES)[probabilities.argmax(axis=1)]
     confidence = probabilities.max(axis=1)
     reliance = card.get("reliance", {})
     reasons = suggestion_reasons(
@@ -159,10 +160,11 @@ def suggest_for_features(store: Store, features: pd.DataFrame, models_dir: str |
     )
     result = pd.DataFrame(
         {
-            "client_id": features["client_id"].to_numpy(),
-            "suggested_grade": pd.Series(suggested, index=features.index, dtype="str"),
+            # The ids stay in pandas' own text array: turning them into Python strings costs one object per row.
+            "client_id": features["client_id"].array,
+            "suggested_grade": pandas_text(suggested),
             "suggested_confidence": confidence,
-            "suggestion_reasons": reasons.astype("str"),
+            "suggestion_reasons": reasons.array,
         },
         index=features.index,
     )
