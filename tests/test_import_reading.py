@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from grading.errors import ImportValidationError
 from grading.importer import import_files, import_frames, validate_files
 from grading.importer import reading
+from grading.store import Store
 
 CLIENTS = "client_id,name,service_model,seats,client_since\nC001,Harbour Dental,managed,25,2019-04-01\n"
 
@@ -224,3 +226,79 @@ def test_no_file_at_all_is_refused(store):
 def test_an_unknown_file_kind_is_refused(store):
     with pytest.raises(ImportValidationError, match="not an import file kind"):
         import_files(store, {"invoices": ("i.csv", b"a,b\n1,2\n")})
+
+
+def _monthly_rows(seed: int = 8, clients: int = 12, months: int = 6) -> list[list[str]]:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for client in range(1, clients + 1):
+        for month in range(1, months + 1):
+            tickets = int(rng.integers(0, 40))
+            rows.append([
+                f"C{client:03d}", f"2024-{month:02d}-01", f"{rng.uniform(100, 9000):.2f}", f"{rng.uniform(0, 60):.2f}",
+                str(tickets), str(int(rng.integers(0, tickets + 1))),
+            ])
+    return rows
+
+
+MONTHLY_HEADER = ["client_id", "month", "revenue", "labor_hours", "tickets", "after_hours_tickets"]
+
+
+def _stored_after_import(store, monthly: str) -> list[tuple]:
+    clients = "client_id,name\n" + "".join(f"C{client:03d},Client {client}\n" for client in range(1, 13))
+    import_files(store, {"clients": ("clients.csv", clients.encode()), "monthly": ("monthly.csv", monthly.encode())})
+    return store.rows("SELECT * FROM monthly_metrics ORDER BY client_id, month")
+
+
+@pytest.mark.parametrize(
+    "variant",
+    ["quoted cells", "spaces around values", "no-break spaces around values", "windows line ends",
+     "a blank line at the end", "a row with a missing last value"],
+)
+def test_a_plain_file_and_the_same_file_written_otherwise_store_the_same_rows(store, tmp_path, variant):
+    rows = _monthly_rows()
+    plain = ",".join(MONTHLY_HEADER) + "\n" + "".join(",".join(row) + "\n" for row in rows)
+    if variant == "quoted cells":
+        other = ",".join(MONTHLY_HEADER) + "\n" + "".join(",".join(f'"{cell}"' for cell in row) + "\n" for row in rows)
+    elif variant == "spaces around values":
+        other = ",".join(MONTHLY_HEADER) + "\n" + "".join(",".join(f" {cell}  " for cell in row) + "\n" for row in rows)
+    elif variant == "no-break spaces around values":
+        nbsp = "\u00a0"
+        other = ",".join(MONTHLY_HEADER) + "\n" + "".join(",".join(nbsp + cell for cell in row) + "\n" for row in rows)
+    elif variant == "windows line ends":
+        other = plain.replace("\n", "\r\n")
+    elif variant == "a blank line at the end":
+        other = plain + "\n"
+    else:
+        # after_hours_tickets left off the last row: pandas reads it as empty, Arrow refuses the row.
+        rows[-1][-1] = ""
+        plain = ",".join(MONTHLY_HEADER) + "\n" + "".join(",".join(row) + "\n" for row in rows)
+        other = plain.rstrip("\n").removesuffix(",") + "\n"
+    expected = _stored_after_import(store, plain)
+    assert len(expected) == len(rows)
+    with Store(tmp_path / "other.duckdb") as other_store:
+        assert _stored_after_import(other_store, other) == expected
+
+
+def test_every_row_with_a_bad_month_is_named_though_months_are_parsed_once_each(store):
+    rows = _monthly_rows()
+    rows[2][1] = rows[7][1] = "2024-13"
+    rows[4][1] = "2024-02-30"
+    monthly = ",".join(MONTHLY_HEADER) + "\n" + "".join(",".join(row) + "\n" for row in rows)
+    with pytest.raises(ImportValidationError) as raised:
+        _stored_after_import(store, monthly)
+    month_issues = [(issue.row, issue.message) for issue in raised.value.issues if issue.column == "month"]
+    assert [row for row, _ in month_issues] == [4, 6, 9]
+    assert "'2024-02-30'" in month_issues[1][1] and "exist" in month_issues[1][1]
+    assert store.rows("SELECT count(*) FROM monthly_metrics") == [(0,)]
+
+
+def test_a_repeated_client_month_is_refused_with_the_row_it_repeats(store):
+    rows = _monthly_rows()
+    rows.append(list(rows[5]))
+    monthly = ",".join(MONTHLY_HEADER) + "\n" + "".join(",".join(row) + "\n" for row in rows)
+    with pytest.raises(ImportValidationError) as raised:
+        _stored_after_import(store, monthly)
+    duplicates = [issue for issue in raised.value.issues if "duplicate" in issue.message]
+    assert [(issue.row, issue.column) for issue in duplicates] == [(len(rows) + 1, "client_id")]
+    assert "row 7" in duplicates[0].message
