@@ -227,22 +227,22 @@ def explain(
         strong, taken = _first_two(strong_order, counted & (filled >= STRENGTH_FROM))
         weak_order = np.argsort(filled - tie_break, axis=1, kind="stable")
         weak, _ = _first_two(weak_order, counted & (filled < WEAKNESS_BELOW) & ~taken)
-        slots = [*strong, *weak]
-        slot_text = [text(np.full(n_clients, "")) for _ in slots]
-        # Words are built only for the criteria a client shows (at most four of them), not all of them.
+        slots = np.column_stack([*strong, *weak])
+        # Words are built only for the criteria a client shows (at most four of them), not all of them: the shown
+        # (client, slot) places are grouped by criterion, and each criterion's phrases are written in one go.
+        shown = np.flatnonzero(slots.ravel() >= 0)
+        shown_criterion = slots.ravel()[shown]
+        by_criterion = np.argsort(shown_criterion, kind="stable")
+        starts = np.searchsorted(shown_criterion[by_criterion], np.arange(len(criteria) + 1))
+        extra = ["caller_id"] if "caller_id" in features.columns else []
+        slot_words = text(np.full(slots.size, ""))
         for column, criterion in enumerate(criteria):
-            shown = np.zeros(n_clients, dtype=bool)
-            for slot in slots:
-                shown |= slot == column
-            if not shown.any():
-                continue
-            needed = [criterion.feature] + (["caller_id"] if "caller_id" in features.columns else [])
-            phrases = criterion_phrases(criterion, features[needed].iloc[np.flatnonzero(shown)], settings)
-            where_shown = np.full(n_clients, -1)
-            where_shown[shown] = np.arange(shown.sum())
-            for slot, words in zip(slots, slot_text, strict=True):
-                here = slot == column
-                words[here] = phrases[where_shown[here]]
+            places = shown[by_criterion[starts[column] : starts[column + 1]]]
+            if places.size:
+                rows = places // slots.shape[1]
+                needed = features[[criterion.feature, *extra]].iloc[rows]
+                slot_words[places] = criterion_phrases(criterion, needed, settings)
+        slot_text = list(slot_words.reshape(slots.shape).T)
         strongest = join_phrases(slot_text[:2])
         weakest = join_phrases(slot_text[2:])
     else:
