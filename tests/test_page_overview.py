@@ -79,3 +79,15 @@ def test_overview_on_an_empty_database_says_how_to_get_data_in(empty_db):
     assert "Data & settings" in texts
     assert "demo" in texts
     assert at.get("page_link"), "the empty state should link to Data & settings"
+
+
+def test_a_setting_saved_by_another_session_shows_in_the_kept_figures_on_the_next_rerun(demo_db):
+    from grading.settings import load_settings, save_settings
+
+    at = open_overview()
+    margin_before = metric_values(at)["Gross margin"]
+    store = get_store()
+    save_settings(store, {"labor_cost_rate": float(load_settings(store)["labor_cost_rate"]) * 3})
+    at.run()
+    assert not at.exception, at.exception
+    assert metric_values(at)["Gross margin"] != margin_before

@@ -69,11 +69,12 @@ def computed(key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
     return _shallow(_computed((*_revision_key(), *key), compute))
 
 
-def _vega_lite_spec(chart: alt.TopLevelMixin) -> dict:
-    # The spec st.altair_chart makes from a chart (validated, its data already in Arrow), made once and kept.
+try:
+    # What st.altair_chart makes of a chart: the validated spec with its data already in Arrow. It is private to
+    # Streamlit (pinned in requirements.txt); should a release drop it, charts are shown the ordinary way.
     from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
-
-    return _convert_altair_to_vega_lite_spec(chart)
+except ImportError:  # pragma: no cover - depends on the Streamlit release
+    _convert_altair_to_vega_lite_spec = None
 
 
 def altair_chart(key: tuple[Hashable, ...], build: Callable[[], alt.TopLevelMixin], **kwargs: Any) -> None:
@@ -83,5 +84,8 @@ def altair_chart(key: tuple[Hashable, ...], build: Callable[[], alt.TopLevelMixi
     would make is kept instead, and shown with ``st.vega_lite_chart`` (the same element). ``key`` follows the
     rules of :func:`computed`; ``kwargs`` go to ``st.vega_lite_chart`` (e.g. ``width``).
     """
-    spec = computed(("chart", *key), lambda: _vega_lite_spec(build()))
+    if _convert_altair_to_vega_lite_spec is None:
+        st.altair_chart(build(), **kwargs)
+        return
+    spec = computed(("chart", *key), lambda: _convert_altair_to_vega_lite_spec(build()))
     st.vega_lite_chart(spec=spec, **kwargs)
