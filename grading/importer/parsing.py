@@ -193,7 +193,8 @@ def parse_number(cells: pd.Series, rows: np.ndarray, decimal: str | None = None)
     if decimal is None and _plainly_decimal_point(cells, empty):
         decimal = "."
     if decimal == ".":
-        values = _to_float(cells.where(~empty, None))
+        # Arrow's cast refuses "", so empty cells become missing first (when there are any: it costs a pass).
+        values = _to_float(cells.where(~empty, None) if empty.any() else cells)
         not_finite = np.isinf(values)
         unreadable = ~empty & np.isnan(values)
         problems.append(Problem(unreadable, "'{value}' is not a number"))
@@ -244,7 +245,7 @@ def parse_number(cells: pd.Series, rows: np.ndarray, decimal: str | None = None)
         problems.append(Problem(kinds == NOT_A_NUMBER, "'{value}' is not a number"))
     problems.append(Problem(not_finite, "'{value}' is not a finite number"))
     values = np.where(np.isfinite(values), values, np.nan)
-    return ParsedColumn(pd.Series(values, index=cells.index, dtype="float64"), problems)
+    return ParsedColumn(pd.Series(values, index=cells.index, dtype="float64", copy=False), problems)
 
 
 def parse_integer(cells: pd.Series, rows: np.ndarray, decimal: str | None = None) -> ParsedColumn:
@@ -260,8 +261,8 @@ def parse_integer(cells: pd.Series, rows: np.ndarray, decimal: str | None = None
     fractional = np.isfinite(numbers) & (numbers != np.floor(numbers))
     parsed.problems.append(Problem(fractional, "'{value}' is not a whole number"))
     # Beyond int64 the conversion below would overflow; such values are refused by the column's range anyway.
-    whole = np.where(np.isfinite(numbers) & ~fractional & (np.abs(numbers) < 2**62), numbers, np.nan)
-    integers = pd.array(whole, dtype="Float64").astype("Int64")
+    whole = np.isfinite(numbers) & ~fractional & (np.abs(numbers) < 2**62)
+    integers = pd.arrays.IntegerArray(np.where(whole, numbers, 0).astype(np.int64), ~whole)
     too_large = np.isfinite(numbers) & ~fractional & (np.abs(numbers) >= 2**62)
     parsed.problems.append(Problem(too_large, "'{value}' is far too large"))
     return ParsedColumn(pd.Series(integers, index=cells.index), parsed.problems)
