@@ -187,8 +187,14 @@ def _plan_from_steps(suffix: str) -> None:
 
 # -- choosing or starting a session --------------------------------------------------------------------------
 
-past = sessions.list_sessions(store)
-labels = {NEW_SESSION: "Start a new session", **sessions.session_labels(past)}
+def past_sessions():
+    """The saved review sessions and their labels for the picker."""
+    listed = sessions.list_sessions(store)
+    return listed, sessions.session_labels(listed)
+
+
+past, past_labels = data.computed(("review-sessions",), past_sessions)
+labels = {NEW_SESSION: "Start a new session", **past_labels}
 if st.session_state.get(SESSION_KEY) not in labels:
     st.session_state[SESSION_KEY] = NEW_SESSION if past.empty else int(past["session_id"].iloc[0])
 chosen = st.selectbox(

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from grading import paths
 from ui.resources import get_store
@@ -27,9 +28,24 @@ def _portfolio(db_path: str, models_dir: str, revision: int, as_of: date) -> pd.
     return grade_portfolio(get_store(), as_of, models_dir=paths.models_dir(models_dir))
 
 
+_RUN_MEMO = "_clientgrade_revision_key"
+
+
 def _revision_key() -> tuple[str, str, int]:
+    # Read once per script run, not once per cached read (a page makes a dozen, and each asks DuckDB): the run's
+    # cursors dict is replaced whenever a run starts, so a memo tied to it lasts exactly one run. Widget callbacks,
+    # where the pages write, run before the page and so before the memo is made; a page that writes in its body
+    # reruns straight after.
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        memo = getattr(ctx, _RUN_MEMO, None)
+        if memo is not None and memo[0] is ctx.cursors:
+            return memo[1]
     store = get_store()
-    return (str(store.path), str(paths.models_dir()), store.revision())
+    key = (str(store.path), str(paths.models_dir()), store.revision())
+    if ctx is not None:
+        setattr(ctx, _RUN_MEMO, (ctx.cursors, key))
+    return key
 
 
 def _shallow(value: Any) -> Any:
