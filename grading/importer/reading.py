@@ -275,10 +275,9 @@ def read_plain_csv(content: bytes) -> tuple[list[str], pd.DataFrame, bool] | Non
 
     Arrow reads every cell as text straight into Arrow strings, without a Python object per cell, which is most of
     the cost of reading a large file with pandas. It is stricter than pandas (a row with fewer values, a blank line
-    between rows, bytes that are not UTF-8 all stop it) and is not given files with quotes (see below), so
-    whatever it refuses goes the careful way
-    (:func:`decode`, :func:`parse_csv`), which accepts what it can and explains the rest with rows: both ways give
-    the same cells for a file both can read.
+    between rows, bytes that are not UTF-8 all stop it) and is not given files holding quotes, so whatever it
+    refuses goes the careful way (:func:`decode`, :func:`parse_csv`), which accepts what it can and explains the
+    rest with rows: both ways give the same cells for a file both can read.
 
     Returns
     -------
@@ -286,19 +285,19 @@ def read_plain_csv(content: bytes) -> tuple[list[str], pd.DataFrame, bool] | Non
         The header's cells, the body (one ``str`` column per header cell, numbered from 0) and whether no cell
         can hold surrounding whitespace; or ``None``.
     """
-    if content.startswith(_BOM):
-        content = content[len(_BOM):]
-    header = _header_line(content)
+    # A view past the byte order mark: slicing the bytes would copy a file of hundreds of MB.
+    text = memoryview(content)[len(_BOM):] if content.startswith(_BOM) else memoryview(content)
+    header = _header_line(bytes(text[:4096]))
     # A blank first line (or an empty file) and NUL bytes get their own messages from the careful way. So do quotes:
     # Arrow takes a quote left open at the end of the file as a value running to the end, where pandas refuses it.
     if not header.strip(b" \t") or b"\x00" in content or b'"' in content:
         return None
     delimiter = sniff_delimiter(header.decode("utf-8", errors="replace"))
-    # Quoted delimiters can only make this count larger than the number of columns, which is harmless.
+    # Arrow numbers the columns it finds; naming as many as the header has makes them all text.
     names = [f"f{position}" for position in range(header.count(delimiter.encode()) + 1)]
     try:
         table = pa_csv.read_csv(
-            pa.py_buffer(content),
+            pa.py_buffer(text),
             read_options=pa_csv.ReadOptions(autogenerate_column_names=True),
             parse_options=pa_csv.ParseOptions(
                 delimiter=delimiter,
@@ -312,7 +311,7 @@ def read_plain_csv(content: bytes) -> tuple[list[str], pd.DataFrame, bool] | Non
                 check_utf8=True,
             ),
         )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+    except pa.ArrowException:
         return None
     if table.num_rows == 0 or any(not pa.types.is_large_string(column.type) for column in table.columns):
         return None
