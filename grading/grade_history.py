@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from grading.errors import ClientGradeError
+from grading.features import as_date
 
 if TYPE_CHECKING:
     from grading.store import Store
@@ -35,16 +36,7 @@ _MAX_NOTE = 2000
 
 
 def _as_date(value: date | datetime | str | None) -> date:
-    if value is None:
-        return date.today()
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError as error:
-        raise ClientGradeError(f"'{value}' is not a date; write it as YYYY-MM-DD.") from error
+    return date.today() if value is None else as_date(value)
 
 
 def record_grade(

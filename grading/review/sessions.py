@@ -24,6 +24,7 @@ import pandas as pd
 
 from grading import grade_history
 from grading.errors import ClientGradeError
+from grading.features import as_date
 from grading.review import ReviewError
 from grading.review.selection import ClientSelection, check_client_ids
 
@@ -111,13 +112,9 @@ class ReviewSession:
 
 
 def _as_date(value: date | datetime | str | None, what: str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
     try:
-        return date.fromisoformat(str(value).strip())
-    except (TypeError, ValueError) as error:
+        return as_date(value)
+    except ClientGradeError as error:
         raise ReviewError(f"{what} must be a date written YYYY-MM-DD; got '{value}'.") from error
 
 
