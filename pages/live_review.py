@@ -15,7 +15,9 @@ from grading.review import card as cards
 from grading.review import lift_plans as lifts
 from grading.review import playbook, selection, sessions
 from grading.review import summary as review_summary
+from grading.text_safety import escape_markdown
 from ui import data
+from ui.auth import READ_ONLY_HELP
 from ui.page import page_setup
 from ui.shared import KEEP_PREFIX, for_display
 
@@ -28,6 +30,7 @@ NEW_SESSION = "new"
 
 page = page_setup()
 controls, store = page.controls, page.store
+write_help = None if page.editable else READ_ONLY_HELP
 
 st.title("Live review")
 st.caption(
@@ -39,7 +42,7 @@ st.caption(
 try:
     portfolio = data.portfolio(controls.as_of)
 except ClientGradeError as error:
-    st.error(str(error))
+    st.error(escape_markdown(str(error)))
     st.stop()
 
 if portfolio.empty:
@@ -64,7 +67,7 @@ shown, names, client_options = data.computed(("review-book", controls.as_of, con
 
 
 def _report(error: ClientGradeError) -> None:
-    st.session_state[ERROR_KEY] = str(error)
+    st.session_state[ERROR_KEY] = escape_markdown(str(error))
 
 
 def _start_session() -> None:
@@ -92,7 +95,7 @@ def _start_session() -> None:
     st.session_state[SESSION_KEY] = created.session_id
     st.session_state[POSITION_KEY] = 0
     st.session_state[POSITION_OWNER_KEY] = created.session_id
-    st.session_state[MESSAGE_KEY] = f"Session '{created.title}' started with {len(created.client_ids)} clients."
+    st.session_state[MESSAGE_KEY] = f"Session '{escape_markdown(created.title)}' started with {len(created.client_ids)} clients."
 
 
 def _resume() -> None:
@@ -126,7 +129,7 @@ def _decide(kind: str, session_id: int, client_id: str, suffix: str, count: int)
     except ClientGradeError as error:
         _report(error)
         return
-    state[MESSAGE_KEY] = f"Saved: {sessions.DECISIONS[kind]} for {names.get(client_id, client_id)}."
+    state[MESSAGE_KEY] = f"Saved: {sessions.DECISIONS[kind]} for {escape_markdown(names.get(client_id, client_id))}."
     _move(1, count)
 
 
@@ -144,7 +147,7 @@ def _save_note(session_id: int, client_id: str, suffix: str) -> None:
     except ClientGradeError as error:
         _report(error)
         return
-    st.session_state[MESSAGE_KEY] = f"Notes saved for {names.get(client_id, client_id)}."
+    st.session_state[MESSAGE_KEY] = f"Notes saved for {escape_markdown(names.get(client_id, client_id))}."
 
 
 def _kept_decision_values(session_id: int, client_id: str) -> dict:
@@ -176,7 +179,7 @@ def _set_grade(session_id: int, client_id: str, suffix: str) -> None:
     except ClientGradeError as error:
         _report(error)
         return
-    st.session_state[MESSAGE_KEY] = f"Manual grade {grade} recorded for {names.get(client_id, client_id)}."
+    st.session_state[MESSAGE_KEY] = f"Manual grade {grade} recorded for {escape_markdown(names.get(client_id, client_id))}."
 
 
 def _plan_from_steps(suffix: str) -> None:
@@ -243,18 +246,18 @@ if chosen == NEW_SESSION:
                 lambda: selection.select_clients(portfolio, wanted),
             )
         except ClientGradeError as error:
-            st.error(str(error))
+            st.error(escape_markdown(str(error)))
             preview = []
-        st.write(f"**{len(preview)} clients** match: " + ", ".join(names.get(cid, cid) for cid in preview[:8])
+        st.write(f"**{len(preview)} clients** match: " + ", ".join(escape_markdown(names.get(cid, cid)) for cid in preview[:8])
                  + (" ..." if len(preview) > 8 else ""))
         st.button("Start the session", key="review-start", type="primary", on_click=_start_session,
-                  disabled=not preview, shortcut="Ctrl+Enter")
+                  disabled=not preview or not page.editable, help=write_help, shortcut="Ctrl+Enter")
     st.stop()
 
 try:
     session = sessions.load_session(store, chosen)
 except ClientGradeError as error:
-    st.error(str(error))
+    st.error(escape_markdown(str(error)))
     st.stop()
 
 count = len(session.client_ids)
@@ -264,10 +267,11 @@ if st.session_state.get(POSITION_OWNER_KEY) != session.session_id:
 position = min(max(int(st.session_state.get(POSITION_KEY, 0)), 0), count - 1)
 decided = int(past.loc[past["session_id"] == session.session_id, "decided"].iloc[0]) if not past.empty else 0
 
-st.subheader(session.title)
+st.subheader(escape_markdown(session.title))
 st.caption(
-    f"Held on {session.held_on:%d %B %Y}. Present: {', '.join(session.attendees) or 'not recorded'}. "
-    f"Clients: {session.selection.describe()}."
+    f"Held on {session.held_on:%d %B %Y}. "
+    f"Present: {escape_markdown(', '.join(session.attendees)) or 'not recorded'}. "
+    f"Clients: {escape_markdown(session.selection.describe())}."
 )
 st.progress(decided / count, text=f"Client {position + 1} of {count} · {decided} decided")
 
@@ -280,12 +284,12 @@ with walk:
     try:
         card = cards.client_card(shown, client_id, controls.currency)
     except ClientGradeError as error:
-        st.warning(str(error))
+        st.warning(escape_markdown(str(error)))
         card = None
     if card is not None:
         with st.container(border=True, key="review-card"):
-            st.header(f"{position + 1}. {card.name}")
-            st.caption(card.about)
+            st.header(f"{position + 1}. {escape_markdown(card.name)}")
+            st.caption(escape_markdown(card.about))
             grade_columns = st.columns(3)
             for column, (label, grade) in zip(grade_columns, card.grades.items(), strict=True):
                 column.metric(f"{label} grade", grade,
@@ -308,7 +312,7 @@ with walk:
 
     if saved["decision"]:
         detail = review_summary.decision_detail(saved)
-        st.info(f"Decided so far: **{detail}**. Choose again to replace it.")
+        st.info(f"Decided so far: **{escape_markdown(detail)}**. Choose again to replace it.")
 
     saved_keys = [step["step"] for step in saved["plan_steps"] if step.get("step") in playbook.STEPS]
     proposed = saved_keys or (lifts.suggested_steps(portfolio, client_id) if card is not None else [])
@@ -360,15 +364,20 @@ with walk:
     with st.container(horizontal=True, key="review-decisions"):
         arguments = (session.session_id, client_id, suffix, count)
         st.button("Keep", key="review-decide-keep", on_click=_decide, args=("keep", *arguments),
-                  shortcut="Alt+Shift+K", icon=":material/check:")
+                  shortcut="Alt+Shift+K", icon=":material/check:",
+                  disabled=not page.editable, help=write_help)
         st.button("Lift one grade", key="review-decide-lift", on_click=_decide, args=("lift", *arguments),
-                  shortcut="Alt+Shift+L", icon=":material/trending_up:")
+                  shortcut="Alt+Shift+L", icon=":material/trending_up:",
+                  disabled=not page.editable, help=write_help)
         st.button("Raise price", key="review-decide-raise_price", on_click=_decide,
-                  args=("raise_price", *arguments), shortcut="Alt+Shift+U", icon=":material/sell:")
+                  args=("raise_price", *arguments), shortcut="Alt+Shift+U", icon=":material/sell:",
+                  disabled=not page.editable, help=write_help)
         st.button("Fire", key="review-decide-fire", on_click=_decide, args=("fire", *arguments),
-                  shortcut="Alt+Shift+F", icon=":material/logout:")
+                  shortcut="Alt+Shift+F", icon=":material/logout:",
+                  disabled=not page.editable, help=write_help)
         st.button("Save notes only", key="review-save-note", on_click=_save_note,
-                  args=(session.session_id, client_id, suffix), icon=":material/edit_note:")
+                  args=(session.session_id, client_id, suffix), icon=":material/edit_note:",
+                  disabled=not page.editable, help=write_help)
     with st.container(horizontal=True, key="review-navigation"):
         st.button("Previous client", key="review-prev", on_click=_move, args=(-1, count),
                   disabled=position == 0, shortcut="Alt+Shift+P", icon=":material/arrow_back:")
@@ -381,7 +390,8 @@ with walk:
         grader_column.text_input("Graded by", value=session.attendees[0] if session.attendees else "",
                                  key=f"review-grader-{suffix}")
         button_column.button("Record grade", key="review-set-grade", on_click=_set_grade,
-                             args=(session.session_id, client_id, suffix))
+                             args=(session.session_id, client_id, suffix), disabled=not page.editable,
+                             help=write_help)
 
 with summary_tab:
     try:
@@ -390,7 +400,7 @@ with summary_tab:
             anonymize=controls.anonymize,
         )
     except ClientGradeError as error:
-        st.error(str(error))
+        st.error(escape_markdown(str(error)))
         st.stop()
     count_columns = st.columns(len(summary.counts))
     for column, row in zip(count_columns, summary.counts.itertuples(index=False), strict=True):

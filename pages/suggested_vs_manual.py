@@ -14,7 +14,9 @@ from grading.matrix_view import decision_labels, disagreement_queue, money_forma
 from grading.model.agreement import confusion_frame, grade_these_next, rater_agreement
 from grading.model.suggest import model_state
 from grading.model.training import train_if_possible
+from grading.text_safety import escape_markdown
 from ui import data
+from ui.auth import READ_ONLY_HELP
 from ui.page import page_setup
 from ui.resources import get_models_dir
 from ui.shared import KEEP_PREFIX, for_display
@@ -22,6 +24,7 @@ from ui.shared import KEEP_PREFIX, for_display
 page = page_setup()
 controls, store = page.controls, page.store
 models_dir = get_models_dir()
+write_help = None if page.editable else READ_ONLY_HELP
 CLIENT_KEY, NOTE_KEY, GRADE_KEY = "suggested_client", "suggested_note", "suggested_grade_choice"
 GRADER_KEY = f"{KEEP_PREFIX}grader"
 
@@ -35,7 +38,7 @@ try:
     portfolio = data.portfolio(controls.as_of)
     state = data.computed(("model-state", str(models_dir)), lambda: model_state(store, models_dir))
 except ClientGradeError as error:
-    st.error(str(error))
+    st.error(escape_markdown(str(error)))
     st.stop()
 
 if portfolio.empty:
@@ -49,11 +52,12 @@ if portfolio.empty:
 for message_kind in ("suggested_done", "suggested_failed", "suggested_trained"):
     if message_kind in st.session_state:
         text = st.session_state.pop(message_kind)
+        # Names and error messages in these texts were escaped when they were written.
         {"suggested_done": st.success, "suggested_failed": st.error, "suggested_trained": st.info}[message_kind](text)
 
 card = state.card
 if state.status == "refused":
-    st.error(f"{state.message} Grades come from the rules until a model is retrained below.")
+    st.error(f"{escape_markdown(state.message)} Grades come from the rules until a model is retrained below.")
 elif card is None:
     needed = grades_still_needed(store)
     st.info(needed or "No model yet, but there are enough grades: train one with Retrain at the bottom of the page.")
@@ -196,9 +200,9 @@ def save_grade(client_id: str, shown_name: str, grade: str | None, source: str, 
     try:
         record_grade(store, client_id, grade, grader=st.session_state.get(GRADER_KEY, ""), note=note, source=source)
     except ClientGradeError as error:
-        st.session_state["suggested_failed"] = str(error)
+        st.session_state["suggested_failed"] = escape_markdown(str(error))
         return
-    st.session_state["suggested_done"] = f"Saved grade {grade} for {shown_name}."
+    st.session_state["suggested_done"] = f"Saved grade {grade} for {escape_markdown(shown_name)}."
     st.session_state[NOTE_KEY] = ""
 
 
@@ -222,7 +226,8 @@ else:
             st.button(
                 f"Accept the suggestion: {suggested}" if suggested else "No suggestion to accept",
                 type="primary",
-                disabled=suggested is None,
+                disabled=suggested is None or not page.editable,
+                help=write_help,
                 on_click=save_grade,
                 args=(client_id, row["name"], suggested, "accepted", f"Accepted the suggested grade {suggested}."),
                 key="suggested_accept",
@@ -236,6 +241,8 @@ else:
                 f"Save grade {choice}" if choice else "Save my grade",
                 on_click=save_grade,
                 args=(client_id, row["name"], choice, "app", "Graded on the Suggested vs manual page."),
+                disabled=not page.editable,
+                help=write_help,
                 key="suggested_override",
                 icon=":material/edit:",
             )
@@ -294,7 +301,7 @@ else:
 
 # The model card ------------------------------------------------------------------------------------------------
 st.subheader("The model")
-st.write(state.message)
+st.write(escape_markdown(state.message))
 if card is not None:
     candidates_table = data.computed(("model-candidates", str(models_dir)), lambda: candidate_frame(card))
     chart_column, facts_column = st.columns([3, 2])
@@ -303,7 +310,7 @@ if card is not None:
             data.altair_chart(("model-candidates", str(models_dir)), lambda: candidates_chart(candidates_table))
     with facts_column:
         st.markdown(
-            f"**Chosen:** {card.get('model_title', card.get('model'))}  \n"
+            f"**Chosen:** {escape_markdown(card.get('model_title', card.get('model')))}  \n"
             f"**Trained:** {str(card.get('trained_at', ''))[:16].replace('T', ' ')}  \n"
             f"**Learned from:** {card.get('n_labels')} grades of {card.get('n_clients')} clients, given "
             f"{card.get('graded_from')} to {card.get('graded_to')}  \n"
@@ -323,17 +330,20 @@ if card is not None:
                 "chosen": st.column_config.CheckboxColumn("In use"),
             },
         )
-        st.markdown("**Figures the model reads:** " + ", ".join(card.get("features", [])))
+        st.markdown("**Figures the model reads:** "
+                    + ", ".join(escape_markdown(feature) for feature in card.get("features", [])))
         st.markdown(
-            "**Versions:** " + ", ".join(f"{name} {version}" for name, version in card.get("versions", {}).items())
+            "**Versions:** " + ", ".join(f"{escape_markdown(name)} {escape_markdown(version)}"
+                                         for name, version in card.get("versions", {}).items())
         )
 
-if st.button("Retrain the model", key="suggested_retrain", icon=":material/model_training:"):
+if st.button("Retrain the model", key="suggested_retrain", icon=":material/model_training:",
+             disabled=not page.editable, help=write_help):
     bar = st.progress(0.0, text="Starting")
     try:
         outcome = train_if_possible(store, models_dir, progress=lambda fraction, text: bar.progress(fraction, text))
     except ClientGradeError as error:
-        st.session_state["suggested_failed"] = str(error)
+        st.session_state["suggested_failed"] = escape_markdown(str(error))
     else:
-        st.session_state["suggested_trained"] = outcome.message
+        st.session_state["suggested_trained"] = escape_markdown(outcome.message)
     st.rerun()

@@ -17,6 +17,7 @@ import streamlit as st
 from grading import settings as settings_registry
 from grading.anonymize import anonymize_frame, client_aliases
 from grading.store import Store
+from ui.auth import READ_ONLY_HELP, can_edit
 
 KEEP_PREFIX = "keep_"
 GRADE_SOURCES = {
@@ -87,7 +88,10 @@ def shared_controls(store: Store) -> SharedControls:
             key=currency_key,
             on_change=_save_currency,
             args=(store,),
-            help="Every amount is shown in this currency (the numbers are not converted).",
+            # Choosing a currency saves it as a setting for everyone, so a viewer may not change it.
+            disabled=not can_edit(),
+            help="Every amount is shown in this currency (the numbers are not converted)."
+            + ("" if can_edit() else f" {READ_ONLY_HELP}"),
         )
         anonymize = st.toggle(
             "Anonymize names",
