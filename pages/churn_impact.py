@@ -19,6 +19,7 @@ from grading.export import safe_csv_bytes
 from grading.formatting import hourly_rate, hours, money
 from grading.matrix_view import money_format
 from grading.simulation import GRADES, simulate_bands, simulate_impact, simulate_timeline
+from grading.text_safety import escape_markdown
 from ui import data
 from ui.page import page_setup
 from ui.shared import KEEP_PREFIX, for_display
@@ -40,7 +41,7 @@ st.caption(
 try:
     portfolio = data.portfolio(controls.as_of)
 except ClientGradeError as error:
-    st.error(str(error))
+    st.error(escape_markdown(str(error)))
     st.stop()
 
 if portfolio.empty:
@@ -209,7 +210,7 @@ try:
             bands = data.computed((*scenario_key, int(draws), int(seed)), lambda: simulate_bands(
                 shown, scenario, draws=int(draws), rng=int(seed), labor_cost_rate=labor_cost_rate))
 except ClientGradeError as error:
-    st.error(str(error))
+    st.error(escape_markdown(str(error)))
     st.stop()
 
 st.subheader("Before and after")

@@ -8,6 +8,7 @@ from grading.charts.overview import grade_mix_chart
 from grading.errors import ClientGradeError
 from grading.formatting import hourly_rate, hours, money, percent
 from grading.matrix_view import grade_mix, grade_story, headline_numbers, money_format
+from grading.text_safety import escape_markdown
 from ui import data
 from ui.page import page_setup
 
@@ -25,7 +26,7 @@ try:
     portfolio = data.portfolio(controls.as_of)
     year_before = data.portfolio(controls.as_of - timedelta(days=365))
 except ClientGradeError as error:
-    st.error(str(error))
+    st.error(escape_markdown(str(error)))
     st.stop()
 
 if portfolio.empty:

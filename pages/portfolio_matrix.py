@@ -17,6 +17,7 @@ from grading.matrix_view import (
     money_format,
     service_models,
 )
+from grading.text_safety import escape_markdown
 from ui import data
 from ui.page import page_setup
 from ui.shared import KEEP_PREFIX, for_display
@@ -40,7 +41,7 @@ st.caption(
 try:
     portfolio = data.portfolio(controls.as_of)
 except ClientGradeError as error:
-    st.error(str(error))
+    st.error(escape_markdown(str(error)))
     st.stop()
 
 if portfolio.empty:
@@ -103,7 +104,7 @@ def filtered_view():
 try:
     shown, names = data.computed(view_key, filtered_view)
 except ClientGradeError as error:
-    st.error(str(error))
+    st.error(escape_markdown(str(error)))
     st.stop()
 
 with st.container(key="matrix-chart"):
@@ -193,7 +194,7 @@ shown_portfolio = data.computed(("shown-portfolio", controls.as_of, controls.ano
                                 lambda: for_display(portfolio, controls, free_text_columns=()))
 row = client_card.client_row(shown_portfolio, client_id)
 with st.container(border=True, key="client-card"):
-    st.subheader(f"{row['name']} ({client_id})")
+    st.subheader(f"{escape_markdown(row['name'])} ({escape_markdown(client_id)})")
     grade_columns = st.columns(4)
     grade_columns[0].metric(
         "Rule grade",
@@ -214,7 +215,7 @@ with st.container(border=True, key="client-card"):
     number_columns[2].metric("Effective hourly rate", hourly_rate(row["effective_hourly_rate"], controls.currency))
     number_columns[3].metric("Gross margin", percent(row["gross_margin"]))
     number_columns[4].metric("Gross profit (window)", money(row["gross_profit"], controls.currency))
-    st.caption(client_card.client_summary(row))
+    st.caption(escape_markdown(client_card.client_summary(row)))
 
     left, right = st.columns([3, 2])
     with left:

@@ -15,6 +15,7 @@ from grading.charts.revenue_time import (
 from grading.errors import ClientGradeError
 from grading.formatting import hourly_rate, percent
 from grading.matrix_view import money_format
+from grading.text_safety import escape_markdown
 from ui import data
 from ui.page import page_setup
 from ui.shared import KEEP_PREFIX, for_display
@@ -34,7 +35,7 @@ st.caption(
 try:
     portfolio = data.portfolio(controls.as_of)
 except ClientGradeError as error:
-    st.error(str(error))
+    st.error(escape_markdown(str(error)))
     st.stop()
 
 if portfolio.empty:
@@ -181,7 +182,7 @@ else:
         migration, summary, sentences, migration_matrix = data.computed(
             ("revenue-migration", date_from, date_to, controls.grade_column), grade_moves)
     except ClientGradeError as error:
-        st.error(str(error))
+        st.error(escape_markdown(str(error)))
         st.stop()
     st.markdown(f"**{controls.grade_source.capitalize()} grades from {date_from:%d %b %Y} to {date_to:%d %b %Y}**")
     cards = st.columns(4)

@@ -196,3 +196,20 @@ def test_anonymize_hides_every_client_name(demo_db, page):
         assert at.get("vega_lite_chart") and len(grade_table(at)) == 60
         assert grade_table(at)["name"].str.startswith("Client ").all()
     assert _names_shown(at, names) == set()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["<img src=x onerror=alert(1)>", "**bold** Ltd", "[link](javascript:alert(1))", "# Heading & Sons_"],
+)
+def test_a_client_card_shows_a_hostile_name_literally(demo_db, name):
+    from grading.importer import import_files
+    from grading.text_safety import escape_markdown
+
+    clients = f'client_id,name,service_model,seats\nevil-1,"{name}",managed,25\n'.encode()
+    import_files(get_store(), {"clients": ("clients.csv", clients)})
+    at = open_page()
+    at.selectbox(key="keep_matrix_client").set_value("evil-1").run()
+    assert not at.exception, at.exception
+    headers = [header.value for header in at.main.subheader]
+    assert f"{escape_markdown(name)} ({escape_markdown('evil-1')})" in headers, headers

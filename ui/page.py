@@ -14,6 +14,7 @@ import streamlit as st
 
 from grading.errors import ClientGradeError
 from grading.store import Store
+from grading.text_safety import escape_markdown
 from ui import shared
 from ui.auth import can_edit, require_role
 from ui.resources import get_store
@@ -46,7 +47,7 @@ def page_setup() -> PageContext:
     try:
         store = get_store()
     except ClientGradeError as error:
-        st.error(str(error))
+        st.error(escape_markdown(str(error)))  # the message quotes the file's path
         st.stop()
     controls = shared.shared_controls(store)
     return PageContext(store=store, controls=controls, role=role, editable=can_edit())
