@@ -1,16 +1,19 @@
-"""Data & settings: import with a validation report, templates and exports, the settings, the model, and a reset
-to the demo portfolio."""
+"""Data & settings: import with a validation report, templates and exports, the settings, the model, backups and
+their restore, and a reset to the demo portfolio."""
 
 import math
 
+import pandas as pd
 import streamlit as st
 
 from grading import maintenance
+from grading.backup import backup_database, default_backup_folder, list_backups, restore_database
 from grading.errors import ClientGradeError
 from grading.importer import FILE_KINDS, contract_for, import_files, validate_files
 from grading.model import persistence, training
 from grading.settings import SETTINGS, load_settings, reset_settings, save_settings
 from grading.templates import template_csv
+from grading.text_safety import escape_markdown
 from ui.auth import READ_ONLY_HELP, can_edit
 from ui.page import page_setup
 from ui.resources import get_models_dir
@@ -18,7 +21,7 @@ from ui.resources import get_models_dir
 page = page_setup()
 controls, store = page.controls, page.store
 models_dir = get_models_dir()
-# Viewers may look at everything here (and check files), but every widget that writes is disabled for them.
+# Viewers may look at everything here, but every widget that writes (or uploads a file) is disabled for them.
 editable = can_edit()
 write_help = None if editable else READ_ONLY_HELP
 # Read afresh rather than from the sidebar's copy: a button callback on this page (reset to defaults) runs
@@ -32,8 +35,8 @@ flash = st.session_state.pop("data_settings_flash", None)
 if flash:
     st.success(flash)
 
-import_tab, files_tab, settings_tab, model_tab, reset_tab = st.tabs(
-    ["Import", "Templates & export", "Settings", "Model", "Reset to demo"]
+import_tab, files_tab, settings_tab, model_tab, backups_tab, reset_tab = st.tabs(
+    ["Import", "Templates & export", "Settings", "Model", "Backups", "Reset to demo"]
 )
 
 # -- import -------------------------------------------------------------------------------------------------
@@ -54,13 +57,16 @@ with import_tab:
                 type=["csv", "txt"],
                 key=f"upload_{kind}",
                 max_upload_size=max(1, math.ceil(max_upload_mb)),
-                help=f"{contract.description} The template is on the next tab.",
+                # An upload is read and checked on the server, so a viewer may not send files at all.
+                disabled=not editable,
+                help=f"{contract.description} The template is on the next tab."
+                + ("" if editable else f" {READ_ONLY_HELP}"),
             )
         if upload is None:
             continue
         if upload.size > max_upload_mb * 1024 * 1024:
             st.error(
-                f"{upload.name} is {upload.size / 1024 / 1024:,.1f} MB, over the {max_upload_mb:g} MB limit; it was "
+                f"{escape_markdown(upload.name)} is {upload.size / 1024 / 1024:,.1f} MB, over the {max_upload_mb:g} MB limit; it was "
                 "not read. Split the file, or raise max_upload_mb in the settings."
             )
             continue
@@ -72,7 +78,7 @@ with import_tab:
             with st.spinner("Checking the files..."):
                 report = validate_files(store, files)
         except ClientGradeError as error:
-            st.error(str(error).splitlines()[0])
+            st.error(escape_markdown(str(error).splitlines()[0]))
     if report is not None:
         with st.container(key="import-report"):
             st.markdown("**Validation report**")
@@ -94,7 +100,7 @@ with import_tab:
                         with st.spinner("Importing..."):
                             written = import_files(store, files)
                     except ClientGradeError as error:
-                        st.error(str(error).splitlines()[0])
+                        st.error(escape_markdown(str(error).splitlines()[0]))
                     else:
                         st.success("Imported. The grades and charts on every page now include these files.")
                         st.dataframe(
@@ -217,7 +223,7 @@ with settings_tab:
             if changes:
                 save_settings(store, changes)
         except ClientGradeError as error:
-            st.error(str(error))
+            st.error(escape_markdown(str(error)))
         else:
             st.session_state["data_settings_flash"] = (
                 f"Saved {len(changes)} setting(s): {', '.join(changes)}." if changes else "Nothing changed."
@@ -248,12 +254,94 @@ with model_tab:
                 store, models_dir, progress=lambda fraction, text: bar.progress(fraction, text=text)
             )
         except ClientGradeError as error:
-            st.error(str(error))
+            st.error(escape_markdown(str(error)))
         else:
             if outcome.trained:
                 st.session_state["data_settings_flash"] = f"Training finished: {outcome.message}"
                 st.rerun()
             st.warning(outcome.message)
+
+# -- backups ------------------------------------------------------------------------------------------------
+def _backup_label(info) -> str:
+    return f"{info.created_at:%d %b %Y %H:%M:%S} · {info.path.name} · {info.size_bytes / 1024 / 1024:,.1f} MB"
+
+
+with backups_tab:
+    st.subheader("Backups")
+    backup_folder = default_backup_folder(store.path)
+    st.write(
+        "A backup is a complete copy of the database (clients, figures, grades, reviews and settings) in a "
+        f"timestamped file in {escape_markdown(backup_folder)}. Restoring one replaces all the data with the "
+        "backup's, checked table by table; the current data is backed up first, so a restore can be undone. "
+        "Model files are not part of a backup."
+    )
+    if st.button("Back up now", key="backup-now", icon=":material/backup:", disabled=not editable,
+                 help=write_help):
+        try:
+            with st.spinner("Backing up the database..."):
+                made = backup_database(store)
+        except ClientGradeError as error:
+            st.error(escape_markdown(str(error)))
+        else:
+            st.success(f"Backed up to {escape_markdown(made.path.name)} "
+                       f"({made.size_bytes / 1024 / 1024:,.1f} MB).")
+    backups = list_backups(backup_folder)
+    if not backups:
+        st.info("No backups yet: press 'Back up now' to make the first one.")
+    else:
+        # A handful of files: a plain table of them, newest first.
+        st.dataframe(
+            pd.DataFrame({
+                "file": [info.path.name for info in backups],
+                "taken": [info.created_at for info in backups],
+                "size_mb": [info.size_bytes / 1024 / 1024 for info in backups],
+            }),
+            hide_index=True,
+            key="backup-list",
+            column_config={
+                "file": st.column_config.TextColumn("File"),
+                "taken": st.column_config.DatetimeColumn("Taken", format="YYYY-MM-DD HH:mm:ss"),
+                "size_mb": st.column_config.NumberColumn("Size (MB)", format="%.1f"),
+            },
+        )
+        labels = {str(info.path): _backup_label(info) for info in backups}
+        chosen_backup = st.selectbox("Backup to restore", options=list(labels), format_func=labels.get,
+                                     key="backup-choice")
+        restoring = st.session_state.get("confirm_restore")
+        if not restoring:
+            if st.button("Restore this backup...", key="backup-restore", icon=":material/settings_backup_restore:",
+                         disabled=not editable, help=write_help):
+                st.session_state["confirm_restore"] = chosen_backup
+                st.rerun()
+        else:
+            with st.container(border=True, key="restore-confirmation"):
+                st.warning(
+                    f"Restoring {escape_markdown(labels.get(restoring, restoring))} replaces all the data now in "
+                    f"the database ({maintenance.describe_counts(maintenance.client_data_counts(store))}) with the "
+                    "backup's. The current data is backed up first."
+                )
+                yes, no = st.columns(2)
+                confirmed = yes.button("Yes, restore this backup", type="primary", key="backup-restore-confirm",
+                                       disabled=not editable, help=write_help)
+                if no.button("Cancel", key="backup-restore-cancel"):
+                    st.session_state.pop("confirm_restore", None)
+                    st.rerun()
+            if confirmed:
+                st.session_state.pop("confirm_restore", None)
+                try:
+                    with st.spinner("Restoring and checking every table..."):
+                        restored = restore_database(store, restoring)
+                except ClientGradeError as error:
+                    st.error(escape_markdown(str(error)))
+                else:
+                    safety = (f" The data from before the restore is saved as "
+                              f"{escape_markdown(restored.safety_backup.path.name)}."
+                              if restored.safety_backup else "")
+                    st.session_state["data_settings_flash"] = (
+                        f"Restored {escape_markdown(restored.restored_from.name)}: "
+                        f"{restored.table_rows.get('clients', 0):,} clients.{safety}"
+                    )
+                    st.rerun()
 
 # -- reset to demo ------------------------------------------------------------------------------------------
 with reset_tab:
@@ -288,7 +376,7 @@ with reset_tab:
                     progress=lambda fraction, text: bar.progress(min(max(float(fraction), 0.0), 1.0), text=text),
                 )
             except ClientGradeError as error:
-                st.error(str(error))
+                st.error(escape_markdown(str(error)))
             else:
                 st.session_state["data_settings_flash"] = (
                     f"The demo portfolio of {result.clients_written} clients is loaded"

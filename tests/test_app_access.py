@@ -27,8 +27,8 @@ WRITE_WIDGETS = {
         "review-start", "review-decide-keep", "review-decide-lift", "review-decide-raise_price", "review-decide-fire",
         "review-save-note", "review-set-grade",
     },
-    "pages/data_settings.py": {"import-button", "save-settings", "reset-settings", "train-model", "reset-demo",
-                               "reset-confirm"},
+    "pages/data_settings.py": {"import-button", "save-settings", "reset-settings", "train-model", "backup-now",
+                               "backup-restore", "backup-restore-confirm", "reset-demo", "reset-confirm"},
 }
 PAGES = [
     "pages/overview.py", "pages/portfolio_matrix.py", "pages/suggested_vs_manual.py", "pages/revenue_vs_time.py",

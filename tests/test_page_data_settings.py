@@ -1,4 +1,5 @@
-"""The Data & settings page, through Streamlit's AppTest: import with a validation report, settings, reset."""
+"""The Data & settings page, through Streamlit's AppTest: import with a validation report, settings, backups and
+restore, reset."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from grading.access import PASSWORD_HASH_ENV, hash_password
+from grading.backup import default_backup_folder, list_backups
 from grading.settings import load_settings, save_settings
 from grading.store import Store
 
@@ -39,7 +41,8 @@ def frame_with(at: AppTest, column: str):
 
 def test_data_page_offers_uploads_templates_settings_model_and_reset(demo_db):
     at = open_page()
-    assert [tab.label for tab in at.tabs] == ["Import", "Templates & export", "Settings", "Model", "Reset to demo"]
+    assert [tab.label for tab in at.tabs] == ["Import", "Templates & export", "Settings", "Model", "Backups",
+                                              "Reset to demo"]
     assert len(at.get("file_uploader")) == 4
     downloads = [button.label for button in at.get("download_button")]
     assert downloads == ["clients.csv", "monthly.csv", "assessments.csv", "grades.csv", "Download everything (zip)"]
@@ -157,19 +160,73 @@ def test_anonymize_hides_quoted_values_and_the_full_export(demo_db):
     assert any("Anonymize names" in item.value for item in at.info)
 
 
-def test_a_viewer_sees_the_page_but_every_button_that_writes_is_disabled(demo_db, monkeypatch):
-    # Viewers exist only where passwords are set; this session is one that has logged in with the viewer's.
+def open_as(role: str, monkeypatch) -> AppTest:
+    # Viewers exist only where passwords are set; this session is one that has logged in with the role's password.
     monkeypatch.setenv(PASSWORD_HASH_ENV["viewer"], hash_password("look only"))
     monkeypatch.setenv(PASSWORD_HASH_ENV["editor"], hash_password("may change"))
     at = AppTest.from_file(APP, default_timeout=300)
     at.session_state["keep_anonymize"] = False
-    at.session_state["clientgrade_role"] = "viewer"
+    at.session_state["clientgrade_role"] = role
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception
-    for key in ("save-settings", "reset-settings", "train-model", "reset-demo"):
+    return at
+
+
+def test_a_viewer_sees_the_page_but_every_button_that_writes_is_disabled(demo_db, monkeypatch):
+    at = open_as("viewer", monkeypatch)
+    for key in ("save-settings", "reset-settings", "train-model", "backup-now", "reset-demo"):
         assert at.button(key=key).disabled, key
+    assert all(upload.proto.disabled for upload in at.get("file_uploader")), "a viewer cannot send files"
+
+
+def test_a_file_still_on_a_viewers_page_is_checked_but_cannot_be_imported(demo_db, monkeypatch):
+    # A viewer cannot pick a file; but a file already in the uploader stays when the session becomes a viewer's
+    # (here: an editor uploads, then the role changes). The page checks it, which writes nothing, and keeps
+    # Import disabled.
+    clients_before = count(demo_db, "clients")
+    at = open_as("editor", monkeypatch)
     at.file_uploader(key="upload_clients").upload("clients.csv", GOOD_CLIENTS, "text/csv")
     at.run()
-    assert any("No problems found" in item.value for item in at.success), "a viewer may still check a file"
+    at.session_state["clientgrade_role"] = "viewer"
+    at.run()
+    assert at.file_uploader(key="upload_clients").proto.disabled
+    assert any("No problems found" in item.value for item in at.success)
     assert at.button(key="import-button").disabled
+    assert count(demo_db, "clients") == clients_before
+
+
+def test_a_backup_shows_in_the_list_and_a_restore_asks_for_confirmation_first(demo_db):
+    at = open_page()
+    assert any("No backups yet" in item.value for item in at.info)
+    at.button(key="backup-now").click()
+    at.run()
+    assert not at.exception
+    made = list_backups(default_backup_folder(demo_db))
+    assert len(made) == 1
+    assert any("Backed up to" in item.value for item in at.success)
+    assert frame_with(at, "size_mb")["file"].tolist() == [made[0].path.name]
+
+    clients_at_backup = count(demo_db, "clients")
+    at.file_uploader(key="upload_clients").upload("clients.csv", GOOD_CLIENTS, "text/csv")
+    at.run()
+    at.button(key="import-button").click()
+    at.run()
+    assert count(demo_db, "clients") == clients_at_backup + 1
+
+    at.selectbox(key="backup-choice").set_value(str(made[0].path))
+    at.button(key="backup-restore").click()
+    at.run()
+    assert any("replaces all the data" in item.value for item in at.warning)
+    assert count(demo_db, "clients") == clients_at_backup + 1, "nothing happens before the confirmation"
+    at.button(key="backup-restore-cancel").click()
+    at.run()
+    assert not [item for item in at.warning if "replaces all the data" in item.value]
+    at.button(key="backup-restore").click()
+    at.run()
+    at.button(key="backup-restore-confirm").click()
+    at.run()
+    assert not at.exception
+    assert count(demo_db, "clients") == clients_at_backup
+    assert any(item.value.startswith("Restored") for item in at.success)
+    assert len(list_backups(default_backup_folder(demo_db))) == 2, "the data before the restore was backed up"
