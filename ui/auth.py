@@ -23,6 +23,7 @@ import streamlit as st
 
 from grading import access
 from grading.errors import ClientGradeError
+from grading.text_safety import escape_markdown
 
 ROLE_KEY = "clientgrade_role"
 _FAILURES_KEY = "clientgrade_login_failures"
@@ -118,7 +119,8 @@ def _sso_gate() -> str:
     role = access.role_for_email(st.user.get("email"), _secrets_section(access.SECRETS_SECTION))
     if role is None:
         st.error(
-            f"The account {st.user.get('email') or '(without an e-mail address)'} has no access to ClientGrade: "
+            f"The account {escape_markdown(st.user.get('email') or '(without an e-mail address)')} has no access to "
+            "ClientGrade: "
             "ask the owner to add it to the editors or viewers."
         )
         st.button("Log out", on_click=st.logout)
@@ -156,7 +158,7 @@ def require_role() -> str:
             return _sso_gate()
         config = _access_config()
     except ClientGradeError as error:
-        st.error(str(error))
+        st.error(escape_markdown(str(error)))
         st.stop()
     if config.is_open:
         return _open_mode()
