@@ -21,7 +21,7 @@ from grading.matrix_view import money_format
 from grading.simulation import GRADES, simulate_bands, simulate_impact, simulate_timeline
 from grading.text_safety import escape_markdown
 from ui import data
-from ui.page import page_setup
+from ui.page import graded_portfolio, page_setup
 from ui.shared import KEEP_PREFIX, for_display
 
 page = page_setup()
@@ -38,11 +38,7 @@ st.caption(
     f"{controls.grade_source}. Gross profit counts labor at {hourly_rate(labor_cost_rate, currency)}."
 )
 
-try:
-    portfolio = data.portfolio(controls.as_of)
-except ClientGradeError as error:
-    st.error(escape_markdown(str(error)))
-    st.stop()
+portfolio = graded_portfolio(controls)
 
 if portfolio.empty:
     with st.container(border=True, key="churn-empty"):

@@ -18,7 +18,7 @@ from grading.review import summary as review_summary
 from grading.text_safety import escape_markdown
 from ui import data
 from ui.auth import READ_ONLY_HELP
-from ui.page import page_setup
+from ui.page import graded_portfolio, page_setup
 from ui.shared import KEEP_PREFIX, for_display
 
 SESSION_KEY = f"{KEEP_PREFIX}review_session"
@@ -39,11 +39,7 @@ st.caption(
     "Turn on 'Anonymize names' in the sidebar before sharing your screen."
 )
 
-try:
-    portfolio = data.portfolio(controls.as_of)
-except ClientGradeError as error:
-    st.error(escape_markdown(str(error)))
-    st.stop()
+portfolio = graded_portfolio(controls)
 
 if portfolio.empty:
     with st.container(border=True, key="review-empty"):

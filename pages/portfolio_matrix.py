@@ -19,7 +19,7 @@ from grading.matrix_view import (
 )
 from grading.text_safety import escape_markdown
 from ui import data
-from ui.page import page_setup
+from ui.page import graded_portfolio, page_setup
 from ui.shared import KEEP_PREFIX, for_display
 
 page = page_setup()
@@ -38,11 +38,7 @@ st.caption(
     f"survey), coloured by its {controls.grade_source} grade. Select a row of the table to open the client's card."
 )
 
-try:
-    portfolio = data.portfolio(controls.as_of)
-except ClientGradeError as error:
-    st.error(escape_markdown(str(error)))
-    st.stop()
+portfolio = graded_portfolio(controls)
 
 if portfolio.empty:
     st.info(

@@ -17,7 +17,7 @@ from grading.formatting import hourly_rate, percent
 from grading.matrix_view import money_format
 from grading.text_safety import escape_markdown
 from ui import data
-from ui.page import page_setup
+from ui.page import graded_portfolio, page_setup
 from ui.shared import KEEP_PREFIX, for_display
 
 page = page_setup()
@@ -32,11 +32,7 @@ st.caption(
     f"{controls.grade_source}. Labor costs {hourly_rate(controls.settings['labor_cost_rate'], currency)}."
 )
 
-try:
-    portfolio = data.portfolio(controls.as_of)
-except ClientGradeError as error:
-    st.error(escape_markdown(str(error)))
-    st.stop()
+portfolio = graded_portfolio(controls)
 
 if portfolio.empty:
     with st.container(border=True, key="revenue-empty"):

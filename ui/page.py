@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
 import streamlit as st
 
 from grading.errors import ClientGradeError
 from grading.store import Store
 from grading.text_safety import escape_markdown
-from ui import shared
+from ui import data, shared
 from ui.auth import can_edit, require_role
 from ui.resources import get_store
 
@@ -51,3 +52,12 @@ def page_setup() -> PageContext:
         st.stop()
     controls = shared.shared_controls(store)
     return PageContext(store=store, controls=controls, role=role, editable=can_edit())
+
+
+def graded_portfolio(controls: shared.SharedControls) -> pd.DataFrame:
+    """Return the graded portfolio as of the sidebar's date, or stop the page with one error sentence."""
+    try:
+        return data.portfolio(controls.as_of)
+    except ClientGradeError as error:
+        st.error(escape_markdown(str(error)))
+        st.stop()
