@@ -26,3 +26,19 @@ def container(page, key: str):
 def error_texts(page) -> list[str]:
     """Return the texts of every exception or error box on the page."""
     return page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').all_inner_texts()
+
+
+def pick_option(page, combobox, option_name: str, attempts: int = 3) -> None:
+    """Open a select or multiselect and click one of its options; a rerun can redraw the list between the two
+    steps, so open it again rather than fail at once."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    for _ in range(attempts):
+        combobox.click()
+        try:
+            page.get_by_role("option", name=option_name, exact=True).click(timeout=20_000)
+            return
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+            wait_for_app(page)
+    raise AssertionError(f"the list never offered {option_name!r}")

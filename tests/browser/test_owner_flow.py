@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from tests.browser.helpers import container, error_texts, open_page, wait_for_app
+from tests.browser.helpers import container, error_texts, open_page, pick_option, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -47,8 +47,7 @@ def test_owner_changes_a_grade_sees_it_on_the_matrix_and_downloads_a_churn_scena
     open_page(page, app_server.url, "churn_impact")
     fire = page.get_by_role("combobox", name="Every client of grade (effective)")
     # D clients are fired by default; add the C clients to the scenario.
-    fire.click()
-    page.get_by_role("option", name="C", exact=True).click()
+    pick_option(page, fire, "C")
     page.keyboard.press("Escape")
     wait_for_app(page)
     container(page, "churn-timeline-chart").locator(".vega-embed canvas, .vega-embed svg").first.wait_for(
