@@ -14,10 +14,23 @@ pytestmark = pytest.mark.browser
 
 
 def downloaded_csv(page, button_name: str) -> list[dict[str, str]]:
-    with page.expect_download(timeout=60_000) as download_info:
-        page.get_by_role("button", name=button_name).click()
-    text = open(download_info.value.path(), encoding="utf-8").read()
-    return list(csv.DictReader(io.StringIO(text)))
+    """Click a download button and return the CSV it gives, as rows.
+
+    The grade table and the churn scenario make their CSV only when clicked (a rerun on the server first), so a
+    click that lands while the page is still rerunning may start nothing: wait, and click again.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    for _ in range(3):
+        wait_for_app(page)
+        try:
+            with page.expect_download(timeout=30_000) as download_info:
+                page.get_by_role("button", name=button_name).click()
+            text = open(download_info.value.path(), encoding="utf-8").read()
+            return list(csv.DictReader(io.StringIO(text)))
+        except PlaywrightTimeoutError:
+            continue
+    raise AssertionError(f"'{button_name}' gave no download")
 
 
 def test_owner_changes_a_grade_sees_it_on_the_matrix_and_downloads_a_churn_scenario(app_server, page, screenshots):
