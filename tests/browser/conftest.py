@@ -9,32 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from benchmarks.serve import CHROMIUM_FLAGS, Server
+
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-output" / "browser"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def chromium_path() -> str:
@@ -45,49 +27,22 @@ def chromium_path() -> str:
     return candidate
 
 
-class StreamlitServer:
-    """A running `streamlit run app.py` on its own database copy."""
+class StreamlitServer(Server):
+    """`streamlit run app.py` on 127.0.0.1 and a free port, on the database and models in ``db_folder``.
+
+    The benchmarks' server (:class:`benchmarks.serve.Server`) with the app's script and environment, so the
+    browser tests and the browser benchmarks start the app the same way.
+    """
 
     def __init__(self, db_folder: Path, log_path: Path):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "CLIENTGRADE_DB": str(db_folder / "portfolio.duckdb"),
-            "CLIENTGRADE_MODELS": str(db_folder / "models"),
-        }
-        self._log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
-                "--server.port", str(self.port), "--server.address", "127.0.0.1",
-                "--server.headless", "true", "--browser.gatherUsageStats", "false",
-                "--server.fileWatcherType", "none",
-            ],
-            cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+        super().__init__(
+            REPO / "app.py",
+            log_path,
+            env={
+                "CLIENTGRADE_DB": str(db_folder / "portfolio.duckdb"),
+                "CLIENTGRADE_MODELS": str(db_folder / "models"),
+            },
         )
-        self._wait_until_healthy(log_path)
-
-    def _wait_until_healthy(self, log_path: Path, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit exited early:\n{log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as reply:
-                    if reply.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError(f"streamlit did not become healthy in {timeout}s:\n{log_path.read_text()}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self._log.close()
 
 
 @pytest.fixture(scope="module")
