@@ -7,6 +7,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from grading.store import Store
+from tests.app_page_bytes import page_bytes
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/churn_impact.py"
@@ -27,21 +28,6 @@ def open_page(*, anonymize: bool = False, **state) -> AppTest:
 
 def cards(at: AppTest) -> dict[str, str]:
     return {metric.label: metric.value for metric in at.metric}
-
-
-def page_bytes(at: AppTest) -> bytes:
-    """Everything the page sent to the browser (texts, tables, widget options and chart data), as bytes."""
-    parts = []
-
-    def walk(node) -> None:
-        proto = getattr(node, "proto", None)
-        if proto is not None:
-            parts.append(proto.SerializeToString())
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-
-    walk(at._tree)
-    return b"\n".join(parts)
 
 
 def test_firing_the_d_clients_changes_the_after_figures(demo_db):

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from grading.store import Store
+from tests.app_page_bytes import page_bytes
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/revenue_vs_time.py"
@@ -22,21 +23,6 @@ def open_page(*, anonymize: bool = False) -> AppTest:
     at.switch_page(PAGE).run()
     assert not at.exception, [item.value for item in at.exception]
     return at
-
-
-def page_bytes(at: AppTest) -> bytes:
-    """Everything the page sent to the browser (texts, tables and chart data), as bytes to search."""
-    parts = []
-
-    def walk(node) -> None:
-        proto = getattr(node, "proto", None)
-        if proto is not None:
-            parts.append(proto.SerializeToString())
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-
-    walk(at._tree)
-    return b"\n".join(parts)
 
 
 def client_names(db_path: Path) -> list[str]:
