@@ -23,7 +23,7 @@ def _profiler():
     return Profiler(interval=0.001)
 
 
-def profile_page(page: str, n_clients: int, reruns: int, cache: Path) -> str:
+def profile_page(page: str, n_clients: int, reruns: int, cache: Path, show_all: bool = False) -> str:
     """Return the text profile of ``reruns`` reruns of ``page`` (after its first run) on a book of ``n_clients``.
 
     AppTest runs the script in a thread of its own, which a profiler started here would not see; the profiler is
@@ -58,7 +58,7 @@ def profile_page(page: str, n_clients: int, reruns: int, cache: Path) -> str:
                     at.run()
     finally:
         script_runner.ScriptRunner._run_script = original
-    return profiler.output_text(unicode=True, color=False, show_all=False)
+    return profiler.output_text(unicode=True, color=False, show_all=show_all)
 
 
 def profile_grade(n_clients: int, cache: Path) -> str:
@@ -102,9 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--reruns", type=int, default=5)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--all", action="store_true", help="for 'page': show Streamlit's own frames too")
     args = parser.parse_args(argv)
     if args.what == "page":
-        print(profile_page(args.page, args.clients, args.reruns, args.cache))
+        print(profile_page(args.page, args.clients, args.reruns, args.cache, show_all=args.all))
     elif args.what == "grade":
         print(profile_grade(args.clients, args.cache))
     else:
