@@ -11,11 +11,12 @@ from grading.backup import backup_database, default_backup_folder, list_backups,
 from grading.errors import ClientGradeError
 from grading.importer import FILE_KINDS, contract_for, import_files, validate_files
 from grading.model import persistence, training
-from grading.settings import SETTINGS, load_settings, reset_settings, save_settings
+from grading.settings import SETTINGS, reset_settings, save_settings
 from grading.templates import template_csv
 from grading.text_safety import escape_markdown
 from ui.auth import READ_ONLY_HELP, can_edit
 from ui.page import page_setup
+from ui.shared import KEEP_PREFIX
 from ui.resources import get_models_dir
 
 page = page_setup()
@@ -24,9 +25,8 @@ models_dir = get_models_dir()
 # Viewers may look at everything here, but every widget that writes (or uploads a file) is disabled for them.
 editable = can_edit()
 write_help = None if editable else READ_ONLY_HELP
-# Read afresh rather than from the sidebar's copy: a button callback on this page (reset to defaults) runs
-# before this line and must show at once.
-current = load_settings(store)
+# The sidebar's copy is read per store revision, after this rerun's callbacks (a reset to defaults) have written.
+current = controls.settings
 max_upload_mb = float(current["max_upload_mb"])
 
 st.title("Data & settings")
@@ -35,128 +35,136 @@ flash = st.session_state.pop("data_settings_flash", None)
 if flash:
     st.success(flash)
 
+# Only the open tab runs (on_change="rerun"): the settings form alone draws 38 widgets, and a rerun of this page
+# should not pay for five tabs nobody is looking at. The key keeps the open tab when the owner comes back.
 import_tab, files_tab, settings_tab, model_tab, backups_tab, reset_tab = st.tabs(
-    ["Import", "Templates & export", "Settings", "Model", "Backups", "Reset to demo"]
+    ["Import", "Templates & export", "Settings", "Model", "Backups", "Reset to demo"],
+    key=f"{KEEP_PREFIX}data_settings_tab",
+    on_change="rerun",
 )
 
 # -- import -------------------------------------------------------------------------------------------------
 with import_tab:
-    st.subheader("Import your data")
-    st.write(
-        "Upload any of the four CSV files (comma or semicolon separated, UTF-8). They are checked first; nothing "
-        "is written until you press Import, and then all files are written together or not at all. Importing the "
-        f"same file twice changes nothing. Files over {max_upload_mb:g} MB are refused (setting max_upload_mb)."
-    )
-    files = {}
-    upload_columns = st.columns(2)
-    for position, kind in enumerate(FILE_KINDS):
-        contract = contract_for(kind)
-        with upload_columns[position % 2]:
-            upload = st.file_uploader(
-                contract.file_name,
-                type=["csv", "txt"],
-                key=f"upload_{kind}",
-                max_upload_size=max(1, math.ceil(max_upload_mb)),
-                # An upload is read and checked on the server, so a viewer may not send files at all.
-                disabled=not editable,
-                help=f"{contract.description} The template is on the next tab."
-                + ("" if editable else f" {READ_ONLY_HELP}"),
-            )
-        if upload is None:
-            continue
-        if upload.size > max_upload_mb * 1024 * 1024:
-            st.error(
-                f"{escape_markdown(upload.name)} is {upload.size / 1024 / 1024:,.1f} MB, over the {max_upload_mb:g} MB limit; it was "
-                "not read. Split the file, or raise max_upload_mb in the settings."
-            )
-            continue
-        files[kind] = (upload.name, upload.getvalue())
-
-    report = None
-    if files:
-        try:
-            with st.spinner("Checking the files..."):
-                report = validate_files(store, files)
-        except ClientGradeError as error:
-            st.error(escape_markdown(str(error).splitlines()[0]))
-    if report is not None:
-        with st.container(key="import-report"):
-            st.markdown("**Validation report**")
-            st.dataframe(
-                maintenance.files_frame(report)[["kind", "file", "rows_read", "warnings"]],
-                hide_index=True,
-                column_config={
-                    "kind": st.column_config.TextColumn("Kind"),
-                    "file": st.column_config.TextColumn("File"),
-                    "rows_read": st.column_config.NumberColumn("Rows read"),
-                    "warnings": st.column_config.TextColumn("Warnings"),
-                },
-            )
-            if report.ok:
-                st.success("No problems found. Press Import to write the files.")
-                if st.button("Import", type="primary", key="import-button", icon=":material/upload:",
-                             disabled=not editable, help=write_help):
-                    try:
-                        with st.spinner("Importing..."):
-                            written = import_files(store, files)
-                    except ClientGradeError as error:
-                        st.error(escape_markdown(str(error).splitlines()[0]))
-                    else:
-                        st.success("Imported. The grades and charts on every page now include these files.")
-                        st.dataframe(
-                            maintenance.files_frame(written)[
-                                ["kind", "file", "rows_read", "rows_new", "rows_replaced", "rows_unchanged"]
-                            ],
-                            hide_index=True,
-                            key="import-summary",
-                        )
-            else:
-                more = f" ({report.issues_not_listed:,} more not listed)" if report.issues_not_listed else ""
-                st.error(
-                    f"{report.issue_count:,} problem(s) found{more}; nothing will be written. Fix them in the file "
-                    "and upload it again."
+    if import_tab.open:
+        st.subheader("Import your data")
+        st.write(
+            "Upload any of the four CSV files (comma or semicolon separated, UTF-8). They are checked first; nothing "
+            "is written until you press Import, and then all files are written together or not at all. Importing the "
+            f"same file twice changes nothing. Files over {max_upload_mb:g} MB are refused (setting max_upload_mb)."
+        )
+        files = {}
+        upload_columns = st.columns(2)
+        for position, kind in enumerate(FILE_KINDS):
+            contract = contract_for(kind)
+            with upload_columns[position % 2]:
+                upload = st.file_uploader(
+                    contract.file_name,
+                    type=["csv", "txt"],
+                    key=f"upload_{kind}",
+                    max_upload_size=max(1, math.ceil(max_upload_mb)),
+                    # An upload is read and checked on the server, so a viewer may not send files at all.
+                    disabled=not editable,
+                    help=f"{contract.description} The template is on the next tab."
+                    + ("" if editable else f" {READ_ONLY_HELP}"),
                 )
+            if upload is None:
+                continue
+            if upload.size > max_upload_mb * 1024 * 1024:
+                st.error(
+                    f"{escape_markdown(upload.name)} is {upload.size / 1024 / 1024:,.1f} MB, over the "
+                    f"{max_upload_mb:g} MB limit; it was not read. Split the file, or raise max_upload_mb in the "
+                    "settings."
+                )
+                continue
+            files[kind] = (upload.name, upload.getvalue())
+
+        report = None
+        if files:
+            try:
+                with st.spinner("Checking the files..."):
+                    report = validate_files(store, files)
+            except ClientGradeError as error:
+                st.error(escape_markdown(str(error).splitlines()[0]))
+        if report is not None:
+            with st.container(key="import-report"):
+                st.markdown("**Validation report**")
                 st.dataframe(
-                    maintenance.issues_frame(report, hide_values=controls.anonymize),
+                    maintenance.files_frame(report)[["kind", "file", "rows_read", "warnings"]],
                     hide_index=True,
-                    key="import-issues",
                     column_config={
+                        "kind": st.column_config.TextColumn("Kind"),
                         "file": st.column_config.TextColumn("File"),
-                        "row": st.column_config.NumberColumn("Row", help="The row as a spreadsheet shows it."),
-                        "column": st.column_config.TextColumn("Column"),
-                        "problem": st.column_config.TextColumn("Problem"),
+                        "rows_read": st.column_config.NumberColumn("Rows read"),
+                        "warnings": st.column_config.TextColumn("Warnings"),
                     },
                 )
+                if report.ok:
+                    st.success("No problems found. Press Import to write the files.")
+                    if st.button("Import", type="primary", key="import-button", icon=":material/upload:",
+                                 disabled=not editable, help=write_help):
+                        try:
+                            with st.spinner("Importing..."):
+                                written = import_files(store, files)
+                        except ClientGradeError as error:
+                            st.error(escape_markdown(str(error).splitlines()[0]))
+                        else:
+                            st.success("Imported. The grades and charts on every page now include these files.")
+                            st.dataframe(
+                                maintenance.files_frame(written)[
+                                    ["kind", "file", "rows_read", "rows_new", "rows_replaced", "rows_unchanged"]
+                                ],
+                                hide_index=True,
+                                key="import-summary",
+                            )
+                else:
+                    more = f" ({report.issues_not_listed:,} more not listed)" if report.issues_not_listed else ""
+                    st.error(
+                        f"{report.issue_count:,} problem(s) found{more}; nothing will be written. Fix them in the file "
+                        "and upload it again."
+                    )
+                    st.dataframe(
+                        maintenance.issues_frame(report, hide_values=controls.anonymize),
+                        hide_index=True,
+                        key="import-issues",
+                        column_config={
+                            "file": st.column_config.TextColumn("File"),
+                            "row": st.column_config.NumberColumn("Row", help="The row as a spreadsheet shows it."),
+                            "column": st.column_config.TextColumn("Column"),
+                            "problem": st.column_config.TextColumn("Problem"),
+                        },
+                    )
 
 # -- templates and exports ----------------------------------------------------------------------------------
 with files_tab:
-    st.subheader("Templates")
-    st.write("Empty files with every column of the import contract and two example rows each.")
-    template_columns = st.columns(len(FILE_KINDS))
-    for column, kind in zip(template_columns, FILE_KINDS, strict=True):
-        file_name = contract_for(kind).file_name
-        column.download_button(
-            file_name,
-            data=template_csv(kind),
-            file_name=file_name,
-            mime="text/csv",
-            icon=":material/download:",
-            key=f"template-{kind}",
-        )
-    st.subheader("Full export")
-    if controls.anonymize:
-        st.info("The full export holds every client's name. Turn off 'Anonymize names' in the sidebar to download it.")
-    else:
-        st.write("Every table of the database as CSV, in one zip file (cells a spreadsheet would run as a formula "
-                 "are neutralized).")
-        st.download_button(
-            "Download everything (zip)",
-            data=lambda: maintenance.export_zip_bytes(store),
-            file_name="clientgrade-export.zip",
-            mime="application/zip",
-            icon=":material/folder_zip:",
-            key="export-zip",
-        )
+    if files_tab.open:
+        st.subheader("Templates")
+        st.write("Empty files with every column of the import contract and two example rows each.")
+        template_columns = st.columns(len(FILE_KINDS))
+        for column, kind in zip(template_columns, FILE_KINDS, strict=True):
+            file_name = contract_for(kind).file_name
+            column.download_button(
+                file_name,
+                data=template_csv(kind),
+                file_name=file_name,
+                mime="text/csv",
+                icon=":material/download:",
+                key=f"template-{kind}",
+            )
+        st.subheader("Full export")
+        if controls.anonymize:
+            st.info("The full export holds every client's name. Turn off 'Anonymize names' in the sidebar to "
+                    "download it.")
+        else:
+            st.write("Every table of the database as CSV, in one zip file (cells a spreadsheet would run as a formula "
+                     "are neutralized).")
+            st.download_button(
+                "Download everything (zip)",
+                data=lambda: maintenance.export_zip_bytes(store),
+                file_name="clientgrade-export.zip",
+                mime="application/zip",
+                icon=":material/folder_zip:",
+                key="export-zip",
+            )
 
 # -- settings -----------------------------------------------------------------------------------------------
 SETTING_KEY = "setting_"
@@ -177,89 +185,91 @@ def _reset_all_settings() -> None:
 
 
 with settings_tab:
-    st.subheader("Settings")
-    st.write("Changes take effect at once on every page. Each setting's help (?) says what it does.")
-    # Each widget shows the stored value; when the stored value changes (a save, a reset, the sidebar's currency,
-    # another session) the widget follows it. Values typed but not yet saved stay, since a form sends them only
-    # on submit.
-    seeded = st.session_state.setdefault("settings_seeded", {})
-    for item in SETTINGS:
-        key = f"{SETTING_KEY}{item.name}"
-        if key not in st.session_state or seeded.get(item.name) != current[item.name]:
-            st.session_state[key] = _widget_value(item, current[item.name])
-            seeded[item.name] = current[item.name]
-    proposed = {}
-    with st.form("settings-form", border=False):
-        for group, items in maintenance.settings_by_group().items():
-            st.markdown(f"**{group.capitalize()}**")
-            columns = st.columns(3)
-            for position, item in enumerate(items):
-                label = item.name.replace("_", " ").capitalize()
-                key = f"{SETTING_KEY}{item.name}"
-                with columns[position % 3]:
-                    if item.kind == "bool":
-                        proposed[item.name] = st.checkbox(label, help=item.help, key=key)
-                    elif item.kind == "choice":
-                        proposed[item.name] = st.selectbox(label, options=list(item.choices), help=item.help,
-                                                           key=key)
-                    elif item.kind == "int":
-                        proposed[item.name] = st.number_input(
-                            label, step=1,
-                            min_value=None if item.minimum is None else int(item.minimum),
-                            max_value=None if item.maximum is None else int(item.maximum),
-                            help=item.help, key=key)
-                    else:
-                        proposed[item.name] = st.number_input(
-                            label,
-                            min_value=None if item.minimum is None else float(item.minimum),
-                            max_value=None if item.maximum is None else float(item.maximum),
-                            help=item.help, key=key)
-        submitted = st.form_submit_button("Save settings", type="primary", key="save-settings",
-                                          disabled=not editable, help=write_help)
-    if submitted:
-        changes = maintenance.changed_settings(current, proposed)
-        try:
-            maintenance.check_settings({**current, **changes})
-            if changes:
-                save_settings(store, changes)
-        except ClientGradeError as error:
-            st.error(escape_markdown(str(error)))
-        else:
-            st.session_state["data_settings_flash"] = (
-                f"Saved {len(changes)} setting(s): {', '.join(changes)}." if changes else "Nothing changed."
-            )
-            st.rerun()
-    st.button("Reset every setting to its default", on_click=_reset_all_settings, key="reset-settings",
-              icon=":material/restart_alt:", disabled=not editable, help=write_help)
+    if settings_tab.open:
+        st.subheader("Settings")
+        st.write("Changes take effect at once on every page. Each setting's help (?) says what it does.")
+        # Each widget shows the stored value; when the stored value changes (a save, a reset, the sidebar's currency,
+        # another session) the widget follows it. Values typed but not yet saved stay, since a form sends them only
+        # on submit.
+        seeded = st.session_state.setdefault("settings_seeded", {})
+        for item in SETTINGS:
+            key = f"{SETTING_KEY}{item.name}"
+            if key not in st.session_state or seeded.get(item.name) != current[item.name]:
+                st.session_state[key] = _widget_value(item, current[item.name])
+                seeded[item.name] = current[item.name]
+        proposed = {}
+        with st.form("settings-form", border=False):
+            for group, items in maintenance.settings_by_group().items():
+                st.markdown(f"**{group.capitalize()}**")
+                columns = st.columns(3)
+                for position, item in enumerate(items):
+                    label = item.name.replace("_", " ").capitalize()
+                    key = f"{SETTING_KEY}{item.name}"
+                    with columns[position % 3]:
+                        if item.kind == "bool":
+                            proposed[item.name] = st.checkbox(label, help=item.help, key=key)
+                        elif item.kind == "choice":
+                            proposed[item.name] = st.selectbox(label, options=list(item.choices), help=item.help,
+                                                               key=key)
+                        elif item.kind == "int":
+                            proposed[item.name] = st.number_input(
+                                label, step=1,
+                                min_value=None if item.minimum is None else int(item.minimum),
+                                max_value=None if item.maximum is None else int(item.maximum),
+                                help=item.help, key=key)
+                        else:
+                            proposed[item.name] = st.number_input(
+                                label,
+                                min_value=None if item.minimum is None else float(item.minimum),
+                                max_value=None if item.maximum is None else float(item.maximum),
+                                help=item.help, key=key)
+            submitted = st.form_submit_button("Save settings", type="primary", key="save-settings",
+                                              disabled=not editable, help=write_help)
+        if submitted:
+            changes = maintenance.changed_settings(current, proposed)
+            try:
+                maintenance.check_settings({**current, **changes})
+                if changes:
+                    save_settings(store, changes)
+            except ClientGradeError as error:
+                st.error(escape_markdown(str(error)))
+            else:
+                st.session_state["data_settings_flash"] = (
+                    f"Saved {len(changes)} setting(s): {', '.join(changes)}." if changes else "Nothing changed."
+                )
+                st.rerun()
+        st.button("Reset every setting to its default", on_click=_reset_all_settings, key="reset-settings",
+                  icon=":material/restart_alt:", disabled=not editable, help=write_help)
 
 # -- model --------------------------------------------------------------------------------------------------
 with model_tab:
-    st.subheader("The model behind the suggested grades")
-    card = persistence.load_model_card(store, models_dir)
-    if card is None:
-        st.info(
-            f"No model yet: grade at least {training.MIN_GRADED_CLIENTS} clients by hand (on Suggested vs manual, "
-            "or import grades.csv), then train one here."
-        )
-    else:
-        st.dataframe(maintenance.model_card_summary(card), hide_index=True, key="model-card",
-                     column_config={"item": "Item", "value": "Value"})
-        with st.expander("The whole model card"):
-            st.json(card, expanded=False)
-    if st.button("Train the model now", key="train-model", icon=":material/model_training:",
-                 disabled=not editable, help=write_help):
-        bar = st.progress(0.0, text="Starting...")
-        try:
-            outcome = training.train_if_possible(
-                store, models_dir, progress=lambda fraction, text: bar.progress(fraction, text=text)
+    if model_tab.open:
+        st.subheader("The model behind the suggested grades")
+        card = persistence.load_model_card(store, models_dir)
+        if card is None:
+            st.info(
+                f"No model yet: grade at least {training.MIN_GRADED_CLIENTS} clients by hand (on Suggested vs manual, "
+                "or import grades.csv), then train one here."
             )
-        except ClientGradeError as error:
-            st.error(escape_markdown(str(error)))
         else:
-            if outcome.trained:
-                st.session_state["data_settings_flash"] = f"Training finished: {outcome.message}"
-                st.rerun()
-            st.warning(outcome.message)
+            st.dataframe(maintenance.model_card_summary(card), hide_index=True, key="model-card",
+                         column_config={"item": "Item", "value": "Value"})
+            with st.expander("The whole model card"):
+                st.json(card, expanded=False)
+        if st.button("Train the model now", key="train-model", icon=":material/model_training:",
+                     disabled=not editable, help=write_help):
+            bar = st.progress(0.0, text="Starting...")
+            try:
+                outcome = training.train_if_possible(
+                    store, models_dir, progress=lambda fraction, text: bar.progress(fraction, text=text)
+                )
+            except ClientGradeError as error:
+                st.error(escape_markdown(str(error)))
+            else:
+                if outcome.trained:
+                    st.session_state["data_settings_flash"] = f"Training finished: {outcome.message}"
+                    st.rerun()
+                st.warning(outcome.message)
 
 # -- backups ------------------------------------------------------------------------------------------------
 def _backup_label(info) -> str:
@@ -267,119 +277,121 @@ def _backup_label(info) -> str:
 
 
 with backups_tab:
-    st.subheader("Backups")
-    backup_folder = default_backup_folder(store.path)
-    st.write(
-        "A backup is a complete copy of the database (clients, figures, grades, reviews and settings) in a "
-        f"timestamped file in {escape_markdown(backup_folder)}. Restoring one replaces all the data with the "
-        "backup's, checked table by table; the current data is backed up first, so a restore can be undone. "
-        "Model files are not part of a backup."
-    )
-    if st.button("Back up now", key="backup-now", icon=":material/backup:", disabled=not editable,
-                 help=write_help):
-        try:
-            with st.spinner("Backing up the database..."):
-                made = backup_database(store)
-        except ClientGradeError as error:
-            st.error(escape_markdown(str(error)))
-        else:
-            st.success(f"Backed up to {escape_markdown(made.path.name)} "
-                       f"({made.size_bytes / 1024 / 1024:,.1f} MB).")
-    backups = list_backups(backup_folder)
-    if not backups:
-        st.info("No backups yet: press 'Back up now' to make the first one.")
-    else:
-        # A handful of files: a plain table of them, newest first.
-        st.dataframe(
-            pd.DataFrame({
-                "file": [info.path.name for info in backups],
-                "taken": [info.created_at for info in backups],
-                "size_mb": [info.size_bytes / 1024 / 1024 for info in backups],
-            }),
-            hide_index=True,
-            key="backup-list",
-            column_config={
-                "file": st.column_config.TextColumn("File"),
-                "taken": st.column_config.DatetimeColumn("Taken", format="YYYY-MM-DD HH:mm:ss"),
-                "size_mb": st.column_config.NumberColumn("Size (MB)", format="%.1f"),
-            },
+    if backups_tab.open:
+        st.subheader("Backups")
+        backup_folder = default_backup_folder(store.path)
+        st.write(
+            "A backup is a complete copy of the database (clients, figures, grades, reviews and settings) in a "
+            f"timestamped file in {escape_markdown(backup_folder)}. Restoring one replaces all the data with the "
+            "backup's, checked table by table; the current data is backed up first, so a restore can be undone. "
+            "Model files are not part of a backup."
         )
-        labels = {str(info.path): _backup_label(info) for info in backups}
-        chosen_backup = st.selectbox("Backup to restore", options=list(labels), format_func=labels.get,
-                                     key="backup-choice")
-        restoring = st.session_state.get("confirm_restore")
-        if not restoring:
-            if st.button("Restore this backup...", key="backup-restore", icon=":material/settings_backup_restore:",
-                         disabled=not editable, help=write_help):
-                st.session_state["confirm_restore"] = chosen_backup
-                st.rerun()
-        else:
-            with st.container(border=True, key="restore-confirmation"):
-                st.warning(
-                    f"Restoring {escape_markdown(labels.get(restoring, restoring))} replaces all the data now in "
-                    f"the database ({maintenance.describe_counts(maintenance.client_data_counts(store))}) with the "
-                    "backup's. The current data is backed up first."
-                )
-                yes, no = st.columns(2)
-                confirmed = yes.button("Yes, restore this backup", type="primary", key="backup-restore-confirm",
-                                       disabled=not editable, help=write_help)
-                if no.button("Cancel", key="backup-restore-cancel"):
-                    st.session_state.pop("confirm_restore", None)
-                    st.rerun()
-            if confirmed:
-                st.session_state.pop("confirm_restore", None)
-                try:
-                    with st.spinner("Restoring and checking every table..."):
-                        restored = restore_database(store, restoring)
-                except ClientGradeError as error:
-                    st.error(escape_markdown(str(error)))
-                else:
-                    safety = (f" The data from before the restore is saved as "
-                              f"{escape_markdown(restored.safety_backup.path.name)}."
-                              if restored.safety_backup else "")
-                    st.session_state["data_settings_flash"] = (
-                        f"Restored {escape_markdown(restored.restored_from.name)}: "
-                        f"{restored.table_rows.get('clients', 0):,} clients.{safety}"
-                    )
-                    st.rerun()
-
-# -- reset to demo ------------------------------------------------------------------------------------------
-with reset_tab:
-    st.subheader("Reset to the demo portfolio")
-    counts = maintenance.client_data_counts(store)
-    st.write(
-        "Deletes every client and everything recorded about them (figures, assessments, manual grades, live "
-        "reviews), writes the demo portfolio of 60 clients and trains a model on it. Your settings are kept; "
-        "saved model files stay in the models folder."
-    )
-    if not st.session_state.get("confirm_reset"):
-        if st.button("Reset to demo data...", key="reset-demo", icon=":material/delete_forever:",
-                     disabled=not editable, help=write_help):
-            st.session_state["confirm_reset"] = True
-            st.rerun()
-    else:
-        with st.container(border=True, key="reset-confirmation"):
-            st.warning(f"This deletes {maintenance.describe_counts(counts)}. It cannot be undone: export first if "
-                       "you may want the data back.")
-            yes, no = st.columns(2)
-            confirmed = yes.button("Yes, delete my data and load the demo", type="primary", key="reset-confirm",
-                                   disabled=not editable)
-            if no.button("Cancel", key="reset-cancel"):
-                st.session_state["confirm_reset"] = False
-                st.rerun()
-        if confirmed:
-            st.session_state["confirm_reset"] = False
-            bar = st.progress(0.0, text="Starting...")
+        if st.button("Back up now", key="backup-now", icon=":material/backup:", disabled=not editable,
+                     help=write_help):
             try:
-                result = maintenance.reset_to_demo(
-                    store, models_dir,
-                    progress=lambda fraction, text: bar.progress(min(max(float(fraction), 0.0), 1.0), text=text),
-                )
+                with st.spinner("Backing up the database..."):
+                    made = backup_database(store)
             except ClientGradeError as error:
                 st.error(escape_markdown(str(error)))
             else:
-                st.session_state["data_settings_flash"] = (
-                    f"The demo portfolio of {result.clients_written} clients is loaded"
-                    + (" and a model is trained on it." if result.model_card else ".")
-                )
+                st.success(f"Backed up to {escape_markdown(made.path.name)} "
+                           f"({made.size_bytes / 1024 / 1024:,.1f} MB).")
+        backups = list_backups(backup_folder)
+        if not backups:
+            st.info("No backups yet: press 'Back up now' to make the first one.")
+        else:
+            # A handful of files: a plain table of them, newest first.
+            st.dataframe(
+                pd.DataFrame({
+                    "file": [info.path.name for info in backups],
+                    "taken": [info.created_at for info in backups],
+                    "size_mb": [info.size_bytes / 1024 / 1024 for info in backups],
+                }),
+                hide_index=True,
+                key="backup-list",
+                column_config={
+                    "file": st.column_config.TextColumn("File"),
+                    "taken": st.column_config.DatetimeColumn("Taken", format="YYYY-MM-DD HH:mm:ss"),
+                    "size_mb": st.column_config.NumberColumn("Size (MB)", format="%.1f"),
+                },
+            )
+            labels = {str(info.path): _backup_label(info) for info in backups}
+            chosen_backup = st.selectbox("Backup to restore", options=list(labels), format_func=labels.get,
+                                         key="backup-choice")
+            restoring = st.session_state.get("confirm_restore")
+            if not restoring:
+                if st.button("Restore this backup...", key="backup-restore", icon=":material/settings_backup_restore:",
+                             disabled=not editable, help=write_help):
+                    st.session_state["confirm_restore"] = chosen_backup
+                    st.rerun()
+            else:
+                with st.container(border=True, key="restore-confirmation"):
+                    st.warning(
+                        f"Restoring {escape_markdown(labels.get(restoring, restoring))} replaces all the data now in "
+                        f"the database ({maintenance.describe_counts(maintenance.client_data_counts(store))}) with the "
+                        "backup's. The current data is backed up first."
+                    )
+                    yes, no = st.columns(2)
+                    confirmed = yes.button("Yes, restore this backup", type="primary", key="backup-restore-confirm",
+                                           disabled=not editable, help=write_help)
+                    if no.button("Cancel", key="backup-restore-cancel"):
+                        st.session_state.pop("confirm_restore", None)
+                        st.rerun()
+                if confirmed:
+                    st.session_state.pop("confirm_restore", None)
+                    try:
+                        with st.spinner("Restoring and checking every table..."):
+                            restored = restore_database(store, restoring)
+                    except ClientGradeError as error:
+                        st.error(escape_markdown(str(error)))
+                    else:
+                        safety = (f" The data from before the restore is saved as "
+                                  f"{escape_markdown(restored.safety_backup.path.name)}."
+                                  if restored.safety_backup else "")
+                        st.session_state["data_settings_flash"] = (
+                            f"Restored {escape_markdown(restored.restored_from.name)}: "
+                            f"{restored.table_rows.get('clients', 0):,} clients.{safety}"
+                        )
+                        st.rerun()
+
+# -- reset to demo ------------------------------------------------------------------------------------------
+with reset_tab:
+    if reset_tab.open:
+        st.subheader("Reset to the demo portfolio")
+        counts = maintenance.client_data_counts(store)
+        st.write(
+            "Deletes every client and everything recorded about them (figures, assessments, manual grades, live "
+            "reviews), writes the demo portfolio of 60 clients and trains a model on it. Your settings are kept; "
+            "saved model files stay in the models folder."
+        )
+        if not st.session_state.get("confirm_reset"):
+            if st.button("Reset to demo data...", key="reset-demo", icon=":material/delete_forever:",
+                         disabled=not editable, help=write_help):
+                st.session_state["confirm_reset"] = True
                 st.rerun()
+        else:
+            with st.container(border=True, key="reset-confirmation"):
+                st.warning(f"This deletes {maintenance.describe_counts(counts)}. It cannot be undone: export first if "
+                           "you may want the data back.")
+                yes, no = st.columns(2)
+                confirmed = yes.button("Yes, delete my data and load the demo", type="primary", key="reset-confirm",
+                                       disabled=not editable)
+                if no.button("Cancel", key="reset-cancel"):
+                    st.session_state["confirm_reset"] = False
+                    st.rerun()
+            if confirmed:
+                st.session_state["confirm_reset"] = False
+                bar = st.progress(0.0, text="Starting...")
+                try:
+                    result = maintenance.reset_to_demo(
+                        store, models_dir,
+                        progress=lambda fraction, text: bar.progress(min(max(float(fraction), 0.0), 1.0), text=text),
+                    )
+                except ClientGradeError as error:
+                    st.error(escape_markdown(str(error)))
+                else:
+                    st.session_state["data_settings_flash"] = (
+                        f"The demo portfolio of {result.clients_written} clients is loaded"
+                        + (" and a model is trained on it." if result.model_card else ".")
+                    )
+                    st.rerun()

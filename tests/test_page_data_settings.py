@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from grading.access import PASSWORD_HASH_ENV, hash_password
@@ -19,13 +20,25 @@ GOOD_CLIENTS = b"client_id,name,service_model,seats,client_since\nn1,Newfield Ba
 BAD_CLIENTS = b"client_id,name,service_model,seats\nb1,Badly Typed Ltd,managed,-4\nb2,Fine Ltd,managed,3\n"
 
 
-def open_page(*, anonymize: bool = False) -> AppTest:
+TAB_KEY = "keep_data_settings_tab"
+
+
+def open_page(*, anonymize: bool = False, tab: str = "Import") -> AppTest:
     at = AppTest.from_file(APP, default_timeout=300)
     # Set through its key before the first run: AppTest loses sidebar widgets after the first run of an app that
     # uses st.navigation, so the sidebar toggle cannot be clicked.
     at.session_state["keep_anonymize"] = anonymize
+    at.session_state[TAB_KEY] = tab
     at.run()
     at.switch_page(PAGE).run()
+    assert not at.exception, [item.value for item in at.exception]
+    return at
+
+
+def open_tab(at: AppTest, tab: str) -> AppTest:
+    """Open another tab, as a click on its label does (only the open tab's content runs)."""
+    at.session_state[TAB_KEY] = tab
+    at.run()
     assert not at.exception, [item.value for item in at.exception]
     return at
 
@@ -44,11 +57,28 @@ def test_data_page_offers_uploads_templates_settings_model_and_reset(demo_db):
     assert [tab.label for tab in at.tabs] == ["Import", "Templates & export", "Settings", "Model", "Backups",
                                               "Reset to demo"]
     assert len(at.get("file_uploader")) == 4
+    open_tab(at, "Templates & export")
     downloads = [button.label for button in at.get("download_button")]
     assert downloads == ["clients.csv", "monthly.csv", "assessments.csv", "grades.csv", "Download everything (zip)"]
+    open_tab(at, "Settings")
     assert at.number_input(key="setting_labor_cost_rate").value == 45.0
     assert at.selectbox(key="setting_currency").value == "EUR"
+    open_tab(at, "Model")
     assert frame_with(at, "item")["item"].size > 0, "the model card summary shows"
+    open_tab(at, "Reset to demo")
+    assert at.button(key="reset-demo")
+
+
+def test_only_the_open_tab_runs_and_it_stays_open_after_a_visit_elsewhere(demo_db):
+    at = open_page(tab="Settings")
+    assert at.number_input(key="setting_labor_cost_rate").value == 45.0
+    assert not at.get("file_uploader"), "the Import tab's uploaders are not drawn while Settings is open"
+    assert not at.get("download_button")
+    at.switch_page("pages/overview.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert at.session_state[TAB_KEY] == "Settings"
+    assert at.number_input(key="setting_labor_cost_rate").value == 45.0
 
 
 def test_bad_csv_shows_the_validation_report_and_writes_nothing(demo_db):
@@ -93,7 +123,7 @@ def test_upload_over_the_size_limit_is_refused_before_it_is_read(demo_db):
 
 
 def test_changing_the_labor_cost_rate_is_stored(demo_db):
-    at = open_page()
+    at = open_page(tab="Settings")
     at.number_input(key="setting_labor_cost_rate").set_value(62.5)
     at.button(key="save-settings").click()
     at.run()
@@ -104,7 +134,7 @@ def test_changing_the_labor_cost_rate_is_stored(demo_db):
 
 
 def test_contradicting_grade_thresholds_are_refused_and_not_stored(demo_db):
-    at = open_page()
+    at = open_page(tab="Settings")
     at.number_input(key="setting_grade_a_min").set_value(20.0)
     at.button(key="save-settings").click()
     at.run()
@@ -116,7 +146,7 @@ def test_contradicting_grade_thresholds_are_refused_and_not_stored(demo_db):
 def test_reset_settings_brings_the_defaults_back(demo_db):
     with Store(demo_db) as store:
         save_settings(store, {"labor_cost_rate": 80.0})
-    at = open_page()
+    at = open_page(tab="Settings")
     assert at.number_input(key="setting_labor_cost_rate").value == 80.0
     at.button(key="reset-settings").click()
     at.run()
@@ -126,7 +156,7 @@ def test_reset_settings_brings_the_defaults_back(demo_db):
 
 
 def test_reset_to_demo_asks_for_confirmation_first(empty_db):
-    at = open_page()
+    at = open_page(tab="Reset to demo")
     at.button(key="reset-demo").click()
     at.run()
     assert any("cannot be undone" in item.value for item in at.warning)
@@ -145,8 +175,9 @@ def test_reset_to_demo_asks_for_confirmation_first(empty_db):
 
 def test_data_page_on_an_empty_database_opens_with_no_model(empty_db):
     at = open_page()
-    assert any("No model yet" in item.value for item in at.info)
     assert len(at.get("file_uploader")) == 4
+    open_tab(at, "Model")
+    assert any("No model yet" in item.value for item in at.info)
 
 
 def test_anonymize_hides_quoted_values_and_the_full_export(demo_db):
@@ -156,6 +187,7 @@ def test_anonymize_hides_quoted_values_and_the_full_export(demo_db):
     at.run()
     issues = frame_with(at, "problem")
     assert "many" not in " ".join(issues["problem"])
+    open_tab(at, "Templates & export")
     assert "Download everything (zip)" not in [button.label for button in at.get("download_button")]
     assert any("Anonymize names" in item.value for item in at.info)
 
@@ -173,10 +205,23 @@ def open_as(role: str, monkeypatch) -> AppTest:
     return at
 
 
-def test_a_viewer_sees_the_page_but_every_button_that_writes_is_disabled(demo_db, monkeypatch):
-    at = open_as("viewer", monkeypatch)
-    for key in ("save-settings", "reset-settings", "train-model", "backup-now", "reset-demo"):
+@pytest.mark.parametrize(
+    ("tab", "keys"),
+    [
+        ("Settings", ("save-settings", "reset-settings")),
+        ("Model", ("train-model",)),
+        ("Backups", ("backup-now",)),
+        ("Reset to demo", ("reset-demo",)),
+    ],
+)
+def test_a_viewer_sees_every_tab_but_every_button_that_writes_is_disabled(demo_db, monkeypatch, tab, keys):
+    at = open_tab(open_as("viewer", monkeypatch), tab)
+    for key in keys:
         assert at.button(key=key).disabled, key
+
+
+def test_a_viewer_cannot_send_files(demo_db, monkeypatch):
+    at = open_as("viewer", monkeypatch)
     assert all(upload.proto.disabled for upload in at.get("file_uploader")), "a viewer cannot send files"
 
 
@@ -197,7 +242,7 @@ def test_a_file_still_on_a_viewers_page_is_checked_but_cannot_be_imported(demo_d
 
 
 def test_a_backup_shows_in_the_list_and_a_restore_asks_for_confirmation_first(demo_db):
-    at = open_page()
+    at = open_page(tab="Backups")
     assert any("No backups yet" in item.value for item in at.info)
     at.button(key="backup-now").click()
     at.run()
@@ -208,11 +253,13 @@ def test_a_backup_shows_in_the_list_and_a_restore_asks_for_confirmation_first(de
     assert frame_with(at, "size_mb")["file"].tolist() == [made[0].path.name]
 
     clients_at_backup = count(demo_db, "clients")
+    open_tab(at, "Import")
     at.file_uploader(key="upload_clients").upload("clients.csv", GOOD_CLIENTS, "text/csv")
     at.run()
     at.button(key="import-button").click()
     at.run()
     assert count(demo_db, "clients") == clients_at_backup + 1
+    open_tab(at, "Backups")
 
     at.selectbox(key="backup-choice").set_value(str(made[0].path))
     at.button(key="backup-restore").click()

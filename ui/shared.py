@@ -17,6 +17,7 @@ import streamlit as st
 from grading import settings as settings_registry
 from grading.anonymize import anonymize_frame, client_aliases
 from grading.store import Store
+from ui import data
 from ui.auth import READ_ONLY_HELP, can_edit
 
 KEEP_PREFIX = "keep_"
@@ -57,7 +58,8 @@ def _save_currency(store: Store) -> None:
 
 def shared_controls(store: Store) -> SharedControls:
     """Draw the shared sidebar controls and return their values (called once per rerun, by ui.page)."""
-    current = settings_registry.load_settings(store)
+    # Kept per store revision: every save of a setting is a write that raises it, so no rerun sees a stale value.
+    current = dict(data.computed(("settings",), lambda: settings_registry.load_settings(store)))
     currency_key = f"{KEEP_PREFIX}currency"
     # Defaults go through session state, not the widgets' value arguments: keep_widget_state() re-assigns these
     # keys on every rerun, and Streamlit warns when a widget has both.
