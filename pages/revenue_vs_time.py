@@ -96,7 +96,8 @@ with right:
         help="What the D clients take, as a share of all technician time over the window. The coaches' "
         "reference case: 25% of revenue for 40% of the time.",
     )
-    st.dataframe(
+    data.dataframe(
+        ("revenue-shares", controls.as_of, controls.grade_column),
         shares[["grade", "clients", "revenue", "revenue_share", "labor_hours", "hours_share",
                 "effective_hourly_rate"]],
         hide_index=True,
@@ -190,15 +191,17 @@ else:
         st.markdown("\n".join(f"- {sentence}" for sentence in sentences))
     else:
         st.write("No client changed grade between these dates.")
-    st.dataframe(migration_matrix, key="revenue-migration-table")
+    data.dataframe(("revenue-migration", date_from, date_to, controls.grade_column), migration_matrix,
+                   key="revenue-migration-table")
     st.caption("Rows: the grade at the first date; columns: the grade at the second; cells: clients.")
 
     events = data.computed(("revenue-events", date_from, date_to),
                            lambda: trends.grade_events_between(store, date_from, date_to))
     if not events.empty:
         with st.expander(f"Manual grades given in this period ({len(events):,})"):
-            st.dataframe(
-                for_display(events, controls, all_client_ids=all_ids, free_text_columns=("note",)),
+            data.dataframe(
+                ("revenue-events", date_from, date_to, controls.anonymize),
+                lambda: for_display(events, controls, all_client_ids=all_ids, free_text_columns=("note",)),
                 hide_index=True,
                 column_config={
                     "client_id": None,

@@ -3,12 +3,15 @@ costs no recomputation, and a write by any session shows on every session's next
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from datetime import date
 from typing import Any, TypeVar
 
 import altair as alt
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -61,9 +64,41 @@ def portfolio(as_of: date) -> pd.DataFrame:
     return _portfolio(*_revision_key(), as_of).copy(deep=False)
 
 
-@st.cache_resource(max_entries=256, show_spinner=False)
-def _computed(key: tuple, _compute: Callable[[], Any]) -> Any:
-    return _compute()
+class _KeptValues:
+    """The values :func:`computed` keeps, the least recently used dropped first; safe across session threads.
+
+    A plain dict rather than ``st.cache_resource``: Streamlit hashes a cached function's arguments on every call
+    (0.2 ms for a short key tuple, a dozen calls per rerun), where a dict looks a tuple up in microseconds.
+    """
+
+    def __init__(self, max_entries: int):
+        self._values: OrderedDict[tuple, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._max_entries = max_entries
+
+    def get(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        # Computed outside the lock, so one slow computation does not hold up every other session's reads; two
+        # sessions asking for the same new value at once both compute it, and agree.
+        value = compute()
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self._max_entries:
+                self._values.popitem(last=False)
+        return value
+
+
+# Kept in a cached resource so that st.cache_resource.clear() (tests, benchmarks) empties it with the others.
+@st.cache_resource(show_spinner=False)
+def _kept_values() -> _KeptValues:
+    return _KeptValues(max_entries=256)
+
+
+def _computed(key: tuple, compute: Callable[[], Any]) -> Any:
+    return _kept_values().get(key, compute)
 
 
 def computed(key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
@@ -105,3 +140,19 @@ def altair_chart(key: tuple[Hashable, ...], build: Callable[[], alt.TopLevelMixi
         return
     spec = computed(("chart", *key), lambda: _convert_altair_to_vega_lite_spec(build()))
     st.vega_lite_chart(spec=spec, **kwargs)
+
+
+def dataframe(
+    cache_key: tuple[Hashable, ...], frame: pd.DataFrame | Callable[[], pd.DataFrame], /, **kwargs: Any
+) -> Any:
+    """Show ``frame`` with ``st.dataframe``, converted to Arrow once per store revision and ``cache_key``.
+
+    ``st.dataframe`` converts a pandas frame to Arrow on every rerun (two thirds of its cost); handed an Arrow
+    table it only serializes it. The conversion is the same ``pyarrow.Table.from_pandas`` Streamlit makes, so the
+    table looks the same, index included. ``cache_key`` follows the rules of :func:`computed` and must name
+    everything the frame's values depend on (filters, anonymizing); ``frame`` may be a function, called only when no
+    table is kept. ``kwargs`` (``key`` included) go to ``st.dataframe``, whose return value (a selection) is
+    returned.
+    """
+    table = computed(("arrow-table", *cache_key), lambda: pa.Table.from_pandas(frame() if callable(frame) else frame))
+    return st.dataframe(table, **kwargs)
