@@ -10,7 +10,7 @@ from grading.formatting import hourly_rate, hours, money, percent
 from grading.matrix_view import grade_mix, grade_story, headline_numbers, money_format
 from grading.text_safety import escape_markdown
 from ui import data
-from ui.page import page_setup
+from ui.page import graded_portfolio, page_setup
 
 page = page_setup()
 controls = page.controls
@@ -22,12 +22,7 @@ st.caption(
     f"{controls.settings['scoring_window_months']} complete months; grades shown: {controls.grade_source}."
 )
 
-try:
-    portfolio = data.portfolio(controls.as_of)
-    year_before = data.portfolio(controls.as_of - timedelta(days=365))
-except ClientGradeError as error:
-    st.error(escape_markdown(str(error)))
-    st.stop()
+portfolio = graded_portfolio(controls)
 
 if portfolio.empty:
     with st.container(border=True, key="overview-empty"):
@@ -40,13 +35,22 @@ if portfolio.empty:
         st.page_link("pages/data_settings.py", label="Go to Data & settings", icon=":material/upload:")
     st.stop()
 
-headline, earlier = data.computed(
-    ("overview-headline", controls.as_of),
-    lambda: (
+
+
+def headline_now_and_a_year_before():
+    """The headline numbers as of the sidebar's date and a year before (None when there were no figures then)."""
+    year_before = data.portfolio(controls.as_of - timedelta(days=365))
+    return (
         headline_numbers(portfolio),
         headline_numbers(year_before) if year_before["revenue"].sum() > 0 else None,
-    ),
-)
+    )
+
+
+try:
+    headline, earlier = data.computed(("overview-headline", controls.as_of), headline_now_and_a_year_before)
+except ClientGradeError as error:
+    st.error(escape_markdown(str(error)))
+    st.stop()
 
 
 def change(now: float, then: float | None) -> str | None:
@@ -91,19 +95,27 @@ with st.container(key="overview-headline"):
         f"{money(controls.settings['labor_cost_rate'], controls.currency)} (Data & settings).",
     )
 
-mix = data.computed(("grade-mix", controls.as_of, controls.grade_source), lambda: grade_mix(portfolio,
-                                                                                         controls.grade_source))
+
+
+def mix_and_its_story():
+    """The grade mix table and the sentence about the D clients that heads it."""
+    mix = grade_mix(portfolio, controls.grade_source)
+    return mix, grade_story(mix, "D")
+
+
+mix_key = ("grade-mix", controls.as_of, controls.grade_source)
+mix, story = data.computed(mix_key, mix_and_its_story)
 st.subheader("Grade mix")
-story = grade_story(mix, "D")
 if story:
     st.markdown(story)
 with st.container(key="overview-chart"):
     data.altair_chart(
-        ("grade-mix", controls.as_of, controls.grade_source, controls.currency),
+        (*mix_key, controls.currency),
         lambda: grade_mix_chart(mix, currency=controls.currency, grade_title=grade_title),
     )
 with st.expander("The grade mix in numbers"):
-    st.dataframe(
+    data.dataframe(
+        mix_key,
         mix,
         hide_index=True,
         column_order=("grade", "clients", "revenue", "revenue_share", "labor_hours", "hours_share"),

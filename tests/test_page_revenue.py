@@ -48,6 +48,15 @@ def test_revenue_page_shares_table_has_a_row_per_grade(demo_db):
     assert shares["revenue_share"].sum() == pytest.approx(1.0)
 
 
+def test_grade_migration_table_has_the_first_dates_grades_as_rows(demo_db):
+    at = open_page()
+    # The one table whose rows and columns are both grades.
+    matrix = next(frame.value for frame in at.dataframe if "A" in frame.value.columns)
+    assert set(matrix.index) <= {"A", "B", "C", "D", "ungraded"}
+    assert len(matrix.index) >= 2
+    assert matrix.to_numpy().sum() > 0, "the cells count clients"
+
+
 def test_revenue_page_on_an_empty_database_says_what_to_do(empty_db):
     at = open_page()
     assert [item.value for item in at.main.subheader] == ["No clients yet"]

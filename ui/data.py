@@ -21,14 +21,64 @@ from ui.resources import get_store
 T = TypeVar("T")
 
 
-# cache_resource, not cache_data: cache_data unpickles a fresh copy on every hit (15 ms for 10,000 clients x 98
-# columns, on every rerun of every page). The kept objects are shared between sessions, so frames are handed out
-# as shallow copies: under pandas copy-on-write no caller's change can reach the kept one.
-@st.cache_resource(max_entries=32, show_spinner="Grading the portfolio...")
-def _portfolio(db_path: str, models_dir: str, revision: int, as_of: date) -> pd.DataFrame:
-    from grading.portfolio import grade_portfolio
+class _KeptValues:
+    """The values :func:`computed` keeps, the least recently used dropped first; safe across session threads.
 
-    return grade_portfolio(get_store(), as_of, models_dir=paths.models_dir(models_dir))
+    A plain dict rather than ``st.cache_resource``: Streamlit hashes a cached function's arguments on every call
+    (0.2 ms for a short key tuple, a dozen calls per rerun), where a dict looks a tuple up in microseconds.
+    """
+
+    def __init__(self, max_entries: int):
+        self._values: OrderedDict[tuple, Any] = OrderedDict()
+        self._computing: dict[tuple, threading.Lock] = {}
+        self._lock = threading.Lock()
+        self._max_entries = max_entries
+
+    def _kept(self, key: tuple) -> tuple[bool, Any]:
+        with self._lock:
+            if key not in self._values:
+                return False, None
+            self._values.move_to_end(key)
+            return True, self._values[key]
+
+    def get(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """Return the value kept for ``key``, else ``compute()`` it (once, however many sessions ask) and keep it."""
+        found, value = self._kept(key)
+        if found:
+            return value
+        with self._lock:
+            key_lock = self._computing.setdefault(key, threading.Lock())
+        # One lock per key being computed: sessions asking for the same new value wait for the first one's result
+        # (a book of 100,000 clients takes seconds to grade), while reads of other keys go on.
+        with key_lock:
+            found, value = self._kept(key)
+            if found:
+                return value
+            try:
+                value = compute()
+                with self._lock:
+                    self._values[key] = value
+                    while len(self._values) > self._max_entries:
+                        self._values.popitem(last=False)
+            finally:
+                with self._lock:
+                    self._computing.pop(key, None)
+        return value
+
+
+# Kept values live in cached resources so that st.cache_resource.clear() (tests, benchmarks) empties them with the
+# rest. Not st.cache_data: it unpickles a fresh copy on every hit (15 ms for 10,000 clients x 98 columns). The
+# kept objects are shared between sessions, so frames are handed out as shallow copies: under pandas copy-on-write
+# no caller's change can reach the kept one.
+@st.cache_resource(show_spinner=False)
+def _kept_values() -> _KeptValues:
+    return _KeptValues(max_entries=256)
+
+
+@st.cache_resource(show_spinner=False)
+def _kept_portfolios() -> _KeptValues:
+    # Fewer: a graded book of 10,000 clients is some 10 MB, and each as-of date an owner picks is one.
+    return _KeptValues(max_entries=32)
 
 
 _RUN_MEMO = "_clientgrade_revision_key"
@@ -61,40 +111,13 @@ def _shallow(value: Any) -> Any:
 
 def portfolio(as_of: date) -> pd.DataFrame:
     """Return :func:`grading.portfolio.grade_portfolio` for ``as_of``, cached per store revision."""
-    return _portfolio(*_revision_key(), as_of).copy(deep=False)
+    from grading.portfolio import grade_portfolio
 
+    def grade() -> pd.DataFrame:
+        with st.spinner("Grading the portfolio..."):
+            return grade_portfolio(get_store(), as_of, models_dir=paths.models_dir())
 
-class _KeptValues:
-    """The values :func:`computed` keeps, the least recently used dropped first; safe across session threads.
-
-    A plain dict rather than ``st.cache_resource``: Streamlit hashes a cached function's arguments on every call
-    (0.2 ms for a short key tuple, a dozen calls per rerun), where a dict looks a tuple up in microseconds.
-    """
-
-    def __init__(self, max_entries: int):
-        self._values: OrderedDict[tuple, Any] = OrderedDict()
-        self._lock = threading.Lock()
-        self._max_entries = max_entries
-
-    def get(self, key: tuple, compute: Callable[[], Any]) -> Any:
-        with self._lock:
-            if key in self._values:
-                self._values.move_to_end(key)
-                return self._values[key]
-        # Computed outside the lock, so one slow computation does not hold up every other session's reads; two
-        # sessions asking for the same new value at once both compute it, and agree.
-        value = compute()
-        with self._lock:
-            self._values[key] = value
-            while len(self._values) > self._max_entries:
-                self._values.popitem(last=False)
-        return value
-
-
-# Kept in a cached resource so that st.cache_resource.clear() (tests, benchmarks) empties it with the others.
-@st.cache_resource(show_spinner=False)
-def _kept_values() -> _KeptValues:
-    return _KeptValues(max_entries=256)
+    return _kept_portfolios().get((*_revision_key(), as_of), grade).copy(deep=False)
 
 
 def _computed(key: tuple, compute: Callable[[], Any]) -> Any:

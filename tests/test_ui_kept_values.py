@@ -1,0 +1,60 @@
+"""ui.data's kept values: computed once per key however many sessions ask, least recently used dropped first,
+and a failed computation not kept."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from ui.data import _KeptValues
+
+
+def test_a_kept_value_is_computed_once_and_then_read():
+    kept = _KeptValues(max_entries=4)
+    calls = []
+    assert kept.get(("a",), lambda: calls.append(1) or "first") == "first"
+    assert kept.get(("a",), lambda: calls.append(1) or "second") == "first"
+    assert calls == [1]
+
+
+def test_the_least_recently_used_value_is_dropped_when_full():
+    kept = _KeptValues(max_entries=2)
+    kept.get(("a",), lambda: 1)
+    kept.get(("b",), lambda: 2)
+    kept.get(("a",), lambda: -1)  # read: "a" is now the most recently used
+    kept.get(("c",), lambda: 3)
+    assert kept.get(("a",), lambda: "recomputed") == 1
+    assert kept.get(("b",), lambda: "recomputed") == "recomputed"
+
+
+def test_sessions_asking_for_the_same_new_value_at_once_compute_it_once():
+    kept = _KeptValues(max_entries=8)
+    calls = []
+    results = []
+
+    def slow():
+        calls.append(threading.get_ident())
+        time.sleep(0.2)
+        return "graded"
+
+    threads = [threading.Thread(target=lambda: results.append(kept.get(("book",), slow))) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == ["graded"] * 6
+    assert len(calls) == 1
+
+
+def test_a_failed_computation_is_not_kept_and_the_next_ask_computes_again():
+    kept = _KeptValues(max_entries=4)
+
+    def fails():
+        raise ValueError("the database is locked")
+
+    with pytest.raises(ValueError):
+        kept.get(("a",), fails)
+    assert kept.get(("a",), lambda: "fine now") == "fine now"
+
