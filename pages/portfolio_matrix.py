@@ -122,7 +122,8 @@ with st.container(key="matrix-chart"):
 money_column = money_format(controls.currency)
 st.subheader(f"Grade table: {len(shown):,} of {len(portfolio):,} clients")
 with st.container(key="matrix-table"):
-    table_event = st.dataframe(
+    table_event = data.dataframe(
+        view_key,
         shown,
         key=TABLE_KEY,
         on_select="rerun",
@@ -215,7 +216,8 @@ with st.container(border=True, key="client-card"):
 
     left, right = st.columns([3, 2])
     with left:
-        monthly = client_card.monthly_series(store, client_id, controls.as_of)
+        monthly = data.computed(("client-monthly", controls.as_of, client_id),
+                                lambda: client_card.monthly_series(store, client_id, controls.as_of))
         if monthly.empty:
             st.info("No monthly figures for this client in the last two years.")
         else:
@@ -234,8 +236,9 @@ with st.container(border=True, key="client-card"):
             st.write(row["suggestion_reasons"] or "The model gave no reasons.")
 
     st.markdown("**Criteria**")
-    st.dataframe(
-        client_card.criteria_breakdown(row, controls.settings),
+    data.dataframe(
+        ("client-criteria", controls.as_of, client_id, controls.anonymize, controls.currency),
+        lambda: client_card.criteria_breakdown(row, controls.settings),
         hide_index=True,
         placeholder="-",
         column_order=("group", "criterion", "measured", "zero_at", "full_at", "score", "points", "counted"),
@@ -252,7 +255,7 @@ with st.container(border=True, key="client-card"):
     )
 
     st.markdown("**Grade history**")
-    history = client_card.client_grade_history(store, client_id)
+    history = data.computed(("client-grades", client_id), lambda: client_card.client_grade_history(store, client_id))
     if history.empty:
         st.caption("Never graded by hand. Grade this client on the Suggested vs manual page.")
     else:

@@ -177,5 +177,14 @@ def dataframe(
     table is kept. ``kwargs`` (``key`` included) go to ``st.dataframe``, whose return value (a selection) is
     returned.
     """
-    table = computed(("arrow-table", *cache_key), lambda: pa.Table.from_pandas(frame() if callable(frame) else frame))
+    table = computed(("arrow-table", *cache_key), lambda: _arrow_table(frame() if callable(frame) else frame))
     return st.dataframe(table, **kwargs)
+
+
+def _arrow_table(frame: pd.DataFrame) -> pa.Table:
+    # A frame's attrs (what grading keeps beside a graded book) are not for display, and pyarrow would try to
+    # write them into the table's metadata as JSON.
+    if frame.attrs:
+        frame = frame.copy(deep=False)
+        frame.attrs = {}
+    return pa.Table.from_pandas(frame)
