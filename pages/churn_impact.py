@@ -145,30 +145,52 @@ with pace_column:
     notice = st.slider("Months of notice", min_value=0, max_value=6, key=f"{KEEP_PREFIX}churn_notice")
     horizon = st.slider("Months to show", min_value=12, max_value=24, key=f"{KEEP_PREFIX}churn_horizon")
 
-with st.expander("Raise prices instead (or as well), per grade"):
-    st.caption("A repriced client pays more from the end of the notice period, or leaves with the chance you give.")
-    price_increase: dict[str, float] = {}
-    leave: dict[str, tuple[float, float]] = {}
-    for column, grade in zip(st.columns(len(GRADES)), GRADES, strict=True):
-        with column:
-            price_increase[grade] = st.slider(f"{grade}: price increase (%)", min_value=0, max_value=50,
-                                              key=f"{KEEP_PREFIX}churn_increase_{grade}")
-            leave[grade] = st.slider(f"{grade}: chance of leaving (%)", min_value=0, max_value=100,
-                                     key=f"{KEEP_PREFIX}churn_leave_{grade}",
-                                     disabled=not price_increase[grade])
 
-with st.expander("Move break/fix clients to managed services"):
-    managed = st.toggle("Move them, at a price per seat and month", key=f"{KEEP_PREFIX}churn_managed")
-    seat_price = st.number_input(f"Managed price per seat and month ({currency})", min_value=1.0, step=5.0,
-                                 key=f"{KEEP_PREFIX}churn_seat_price", disabled=not managed)
-    managed_grades = st.multiselect("Only break/fix clients of these grades (none: all)", options=list(GRADES),
-                                    key=f"{KEEP_PREFIX}churn_managed_grades", disabled=not managed)
 
-with st.expander("Uncertainty"):
-    draws = st.slider("Draws", min_value=100, max_value=5000, step=100, key=f"{KEEP_PREFIX}churn_draws",
-                      help="How many times the timeline is drawn with the ranges above; more draws, smoother bands.")
-    seed = st.number_input("Seed (the same seed gives the same bands)", min_value=0, step=1,
-                           key=f"{KEEP_PREFIX}churn_seed")
+def kept(name: str):
+    """A remembered choice, whether or not its widget is drawn in this rerun."""
+    return st.session_state[f"{KEEP_PREFIX}{name}"]
+
+
+def folded(label: str, name: str):
+    """An expander whose widgets run only while it is open (its choices are remembered while it is closed)."""
+    return st.expander(label, key=f"{KEEP_PREFIX}churn_open_{name}", on_change="rerun")
+
+
+# The three groups below hold most of the page's widgets and are seldom changed: their expanders run their
+# widgets only while open, and the scenario reads the remembered choices either way.
+prices = folded("Raise prices instead (or as well), per grade", "prices")
+with prices:
+    if prices.open:
+        st.caption("A repriced client pays more from the end of the notice period, or leaves with the chance you "
+                   "give.")
+        for column, grade in zip(st.columns(len(GRADES)), GRADES, strict=True):
+            with column:
+                increase = st.slider(f"{grade}: price increase (%)", min_value=0, max_value=50,
+                                     key=f"{KEEP_PREFIX}churn_increase_{grade}")
+                st.slider(f"{grade}: chance of leaving (%)", min_value=0, max_value=100,
+                          key=f"{KEEP_PREFIX}churn_leave_{grade}", disabled=not increase)
+price_increase = {grade: kept(f"churn_increase_{grade}") for grade in GRADES}
+leave = {grade: tuple(kept(f"churn_leave_{grade}")) for grade in GRADES}
+
+to_managed = folded("Move break/fix clients to managed services", "managed")
+with to_managed:
+    if to_managed.open:
+        managed = st.toggle("Move them, at a price per seat and month", key=f"{KEEP_PREFIX}churn_managed")
+        st.number_input(f"Managed price per seat and month ({currency})", min_value=1.0, step=5.0,
+                        key=f"{KEEP_PREFIX}churn_seat_price", disabled=not managed)
+        st.multiselect("Only break/fix clients of these grades (none: all)", options=list(GRADES),
+                       key=f"{KEEP_PREFIX}churn_managed_grades", disabled=not managed)
+managed, seat_price, managed_grades = kept("churn_managed"), kept("churn_seat_price"), kept("churn_managed_grades")
+
+uncertainty = folded("Uncertainty", "uncertainty")
+with uncertainty:
+    if uncertainty.open:
+        st.slider("Draws", min_value=100, max_value=5000, step=100, key=f"{KEEP_PREFIX}churn_draws",
+                  help="How many times the timeline is drawn with the ranges above; more draws, smoother bands.")
+        st.number_input("Seed (the same seed gives the same bands)", min_value=0, step=1,
+                        key=f"{KEEP_PREFIX}churn_seed")
+draws, seed = kept("churn_draws"), kept("churn_seed")
 
 # -- the simulation -----------------------------------------------------------------------------------------
 next_month = date(controls.as_of.year + controls.as_of.month // 12, controls.as_of.month % 12 + 1, 1)
@@ -257,7 +279,8 @@ if bands is None:
 
 if len(impact.fired):
     st.subheader(f"Clients fired, worst first ({len(impact.fired):,})")
-    st.dataframe(
+    data.dataframe(
+        (*scenario_key, "fired"),
         impact.fired,
         hide_index=True,
         key="churn-fired-table",

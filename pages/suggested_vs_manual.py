@@ -130,8 +130,8 @@ def decision_view():
     return queue, next_up, shown, decision_labels(shown)
 
 
-queue, next_up, shown_portfolio, labels = data.computed(
-    ("suggested-decide", controls.as_of, controls.anonymize), decision_view)
+decide_key = ("suggested-decide", controls.as_of, controls.anonymize)
+queue, next_up, shown_portfolio, labels = data.computed(decide_key, decision_view)
 
 st.subheader(f"Where the model disagrees with you: {len(queue)} clients")
 if queue.empty:
@@ -141,7 +141,8 @@ if queue.empty:
         else "The queue fills once a model suggests grades."
     )
 else:
-    st.dataframe(
+    data.dataframe(
+        (*decide_key, "queue"),
         queue,
         key="suggested_queue",
         on_select="rerun",
@@ -261,7 +262,8 @@ st.caption(
 if next_up.empty:
     st.caption("Every client has a recent grade.")
 else:
-    st.dataframe(
+    data.dataframe(
+        (*decide_key, "next"),
         next_up,
         key="suggested_next",
         on_select="rerun",
@@ -286,7 +288,8 @@ if raters.empty:
     st.caption("Only one grader so far: when two people grade the same clients, their agreement shows here.")
 else:
     st.caption("The model can only be as consistent as the grades it learns from.")
-    st.dataframe(
+    data.dataframe(
+        ("rater-agreement",),
         raters,
         hide_index=True,
         column_config={
@@ -318,7 +321,8 @@ if card is not None:
             f"{card.get('cross_validation', {}).get('n_repeats')} repeats, grouped by client"
         )
     with st.expander("Every candidate, the figures it reads, and the versions"):
-        st.dataframe(
+        data.dataframe(
+            ("model-candidates", str(models_dir)),
             candidates_table,
             hide_index=True,
             column_order=("candidate", "qwk", "accuracy", "within_one", "chosen"),

@@ -69,6 +69,23 @@ def test_a_client_fired_by_hand_goes_too(demo_db):
     assert fired["client_id"].tolist() == [first_id]
 
 
+def test_folded_assumptions_run_their_widgets_only_when_open_and_count_either_way(demo_db):
+    at = open_page()
+    assert not [slider for slider in at.slider if slider.key == "keep_churn_increase_D"], "folded: not drawn"
+    before = cards(at)
+    at.session_state["keep_churn_open_prices"] = True
+    at.run()
+    at.slider(key="keep_churn_increase_C").set_value(20)
+    at.run()
+    assert not at.exception
+    repriced = cards(at)
+    assert repriced["Revenue"] != before["Revenue"], "a price increase for the C clients shows at once"
+    at.session_state["keep_churn_open_prices"] = False
+    at.run()
+    assert not [slider for slider in at.slider if slider.key == "keep_churn_increase_C"]
+    assert cards(at)["Revenue"] == repriced["Revenue"], "the increase still counts with the group folded"
+
+
 def test_churn_page_on_an_empty_database_says_what_to_do(empty_db):
     at = open_page()
     assert [item.value for item in at.main.subheader] == ["No clients to simulate"]
