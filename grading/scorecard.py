@@ -235,10 +235,16 @@ def _incomplete(features: pd.DataFrame, scores: np.ndarray, criteria: Sequence[C
     return np.where(listed != "", "incomplete: " + listed, "")
 
 
+#: The columns of :func:`score_clients` that are words for the owner to read; ``explain=False`` leaves them out.
+TEXT_COLUMNS: tuple[str, ...] = ("incomplete", "strongest", "weakest", "small_client_note", "reasons")
+
+
 def score_clients(
     features: pd.DataFrame,
     settings: Mapping[str, Any] | None = None,
     criteria: Sequence[Criterion] = CRITERIA,
+    *,
+    explain: bool = True,
 ) -> pd.DataFrame:
     """Score and grade every client in ``features``, with the reasons.
 
@@ -250,6 +256,9 @@ def score_clients(
         The settings (:func:`grading.settings.load_settings`); names left out take their defaults.
     criteria:
         The criteria to score with (default :data:`CRITERIA`).
+    explain:
+        Write the words (:data:`TEXT_COLUMNS`). Without them only numbers and grades are computed; every row's
+        words depend on that row alone, so ``score_clients(rows)`` writes them later for any rows wanted.
 
     Returns
     -------
@@ -257,8 +266,9 @@ def score_clients(
         On ``features``' index: ``client_id`` (if given), ``rule_score`` (0-100, NaN without any data),
         ``rule_grade`` (A-D, missing without a score), ``grade_before_knockdown``, ``financial_score``,
         ``relationship_score``, ``caller_id_score``, ``small_client_knockdown`` (0/1/2), ``incomplete``,
-        ``strongest``, ``weakest``, ``small_client_note``, ``reasons``, then ``score_<criterion>`` (0-100) and
-        ``points_<criterion>`` (its part of the rule score; NaN where it did not count).
+        ``strongest``, ``weakest``, ``small_client_note``, ``reasons`` (these five only with ``explain``), then
+        ``score_<criterion>`` (0-100) and ``points_<criterion>`` (its part of the rule score; NaN where it did
+        not count).
 
     Raises
     ------
@@ -318,9 +328,6 @@ def score_clients(
     after = np.where(before >= 0, np.minimum(before + knockdown, 3), -1)
     grade_letters = reasons.text([*GRADES, ""])
 
-    explained = reasons.explain(
-        features.reset_index(drop=True), criteria, scores, effective_weights, knockdown, before, after, values
-    )
     columns: dict[str, Any] = {}
     if "client_id" in features.columns:
         columns["client_id"] = features["client_id"].array
@@ -332,9 +339,13 @@ def score_clients(
     for group in GROUPS:
         columns[f"{group}_score"] = group_scores[group]
     columns["small_client_knockdown"] = knockdown.astype("int64")
-    columns["incomplete"] = reasons.pandas_text(_incomplete(features, scores, criteria))
-    for column in explained.columns:
-        columns[column] = explained[column].array
+    if explain:
+        columns["incomplete"] = reasons.pandas_text(_incomplete(features, scores, criteria))
+        explained = reasons.explain(
+            features.reset_index(drop=True), criteria, scores, effective_weights, knockdown, before, after, values
+        )
+        for column in explained.columns:
+            columns[column] = explained[column].array
     for column, criterion in enumerate(criteria):
         columns[f"score_{criterion.name}"] = scores[:, column]
     for column, criterion in enumerate(criteria):
