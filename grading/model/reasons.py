@@ -25,7 +25,7 @@ from sklearn.preprocessing import StandardScaler
 
 from grading.model.dataset import LEARNED_FEATURES, SERVICE_MODEL_INPUTS, raw_to_input
 from grading.model.metrics import GRADES, grade_codes
-from grading.reasons import join_phrases, pandas_text, text
+from grading.reasons import TEXT, join_phrases, pandas_text, text
 
 #: Figures as the owner says them, and how their values read ("share": a fraction shown as %).
 FEATURE_WORDS: dict[str, tuple[str, str]] = {
@@ -60,14 +60,43 @@ REASON_FEATURES: tuple[str, ...] = (*LEARNED_FEATURES, "service_model")
 _NOTICEABLE = 0.05
 
 
-def _whole(numbers: pd.Series) -> pd.Series:
-    """Numbers rounded to whole ones, as text."""
-    return numbers.round().astype("Int64").astype("string")
+def _whole(numbers: np.ndarray) -> np.ndarray:
+    """Numbers rounded to whole ones (half to even), as text; NaN gives a placeholder the caller replaces."""
+    return np.rint(np.nan_to_num(numbers)).astype("int64").astype(TEXT)
 
 
-def _one_decimal(numbers: pd.Series) -> pd.Series:
-    """Numbers with one decimal, as text."""
-    return numbers.round(1).astype("string")
+def _rounded(numbers: np.ndarray, decimals: int) -> np.ndarray:
+    """Numbers rounded to ``decimals`` places, as Python writes the rounded float ("12.0", "0.35")."""
+    return np.round(numbers, decimals).astype(TEXT)
+
+
+def formatted_values(feature: str, values: Any) -> np.ndarray:
+    """Return one figure's values as the owner reads them, as a NumPy text array; see :func:`format_values`."""
+    kind = FEATURE_WORDS.get(feature, (feature, "decimal"))[1]
+    if kind == "text":
+        series = pd.Series(values, dtype="str") if not isinstance(values, pd.Series) else values.astype("str")
+        known = series.notna().to_numpy()
+        names = np.strings.replace(text(series.fillna("").to_numpy(dtype=object)), "_", "/")
+        return np.where(known, names, "unknown")
+    number = pd.to_numeric(pd.Series(values) if not isinstance(values, pd.Series) else values, errors="coerce")
+    number = np.asarray(number, dtype="float64")
+    if kind == "share":
+        shown = _whole(number * 100) + "%"
+    elif kind == "trend":
+        shown = np.where(number >= 0, "+", "") + _whole(number * 100) + "%"
+    elif kind in {"money", "count"}:
+        shown = _whole(number)
+    elif kind == "hours":
+        shown = _rounded(number, 1) + " h"
+    elif kind == "days":
+        shown = _whole(number) + " days"
+    elif kind == "survey":
+        shown = _rounded(number, 1) + " of 5"
+    elif kind == "caller_id":
+        shown = text(np.select([number >= 75, number <= 25], ["happy", "dread"], "neutral"))
+    else:
+        shown = _rounded(number, 2)
+    return np.where(np.isnan(number), "unknown", shown)
 
 
 def format_values(feature: str, values: pd.Series) -> pd.Series:
@@ -84,36 +113,12 @@ def format_values(feature: str, values: pd.Series) -> pd.Series:
     -------
     pandas.Series of str
     """
-    kind = FEATURE_WORDS.get(feature, (feature, "decimal"))[1]
-    if kind == "text":
-        text = values.astype("string").str.replace("_", "/", regex=False)
-        return text.fillna("unknown").astype(object)
-    number = pd.to_numeric(values, errors="coerce").astype("float64")
-    if kind == "share":
-        shown = _whole(number * 100) + "%"
-    elif kind == "trend":
-        percent = _whole(number * 100)
-        shown = pd.Series(np.where(number >= 0, "+", ""), index=number.index).astype("string") + percent + "%"
-    elif kind in {"money", "count"}:
-        shown = _whole(number)
-    elif kind == "hours":
-        shown = _one_decimal(number) + " h"
-    elif kind == "days":
-        shown = _whole(number) + " days"
-    elif kind == "survey":
-        shown = _one_decimal(number) + " of 5"
-    elif kind == "caller_id":
-        shown = pd.Series(
-            np.select([number >= 75, number <= 25], ["happy", "dread"], "neutral"), index=number.index
-        ).astype("string")
-    else:
-        shown = number.round(2).astype("string")
-    return shown.where(number.notna(), "unknown").astype(object)
+    return pd.Series(formatted_values(feature, values).astype(object), index=values.index)
 
 
 def format_value(feature: str, value: Any) -> str:
     """Return one figure's value as the owner reads it; see :func:`format_values`."""
-    return str(format_values(feature, pd.Series([value], dtype=object)).iloc[0])
+    return str(formatted_values(feature, pd.Series([value], dtype=object))[0])
 
 
 def typical_values(features: pd.DataFrame) -> dict[str, Any]:
@@ -363,12 +368,11 @@ def reliance_shares(effects: pd.DataFrame) -> dict[str, float]:
     return {feature: float(value / total) for feature, value in strength.items()}
 
 
-def _phrase(feature: str, values: pd.Series, typical: Mapping[str, Any]) -> pd.Series:
+def _phrase(feature: str, values: Any, typical: Mapping[str, Any]) -> np.ndarray:
     """'days to pay 48 days (typical 21 days)' for each of ``values`` (the figure's raw values)."""
     label = FEATURE_WORDS[feature][0]
-    shown = format_values(feature, values)
     usual = format_value(feature, typical.get(feature))
-    return label + " " + shown + " (typical " + usual + ")"
+    return label + " " + formatted_values(feature, values) + " (typical " + usual + ")"
 
 
 def suggestion_reasons(
@@ -436,7 +440,7 @@ def suggestion_reasons(
         places = named[by_feature[starts[position] : starts[position + 1]]]
         if places.size:
             rows = places // slots.shape[1]
-            slot_words[places] = text(_phrase(feature, features[feature].iloc[rows], typical).to_numpy(dtype=object))
+            slot_words[places] = _phrase(feature, features[feature].iloc[rows], typical)
     slot_text = list(slot_words.reshape(slots.shape).T)
     up = join_phrases(slot_text[: len(up_slots)])
     down = join_phrases(slot_text[len(up_slots) :])
@@ -454,6 +458,11 @@ def suggestion_reasons(
     return pd.Series(pandas_text(sentence), index=effects.index)
 
 
+def _grade_positions(grades: Any) -> np.ndarray:
+    """:func:`grading.model.metrics.grade_codes` for long arrays: a hash lookup in C instead of a map per row."""
+    return np.asarray(pd.Categorical(np.asarray(grades, dtype=object).ravel(), categories=GRADES).codes, dtype=int)
+
+
 def _difference_from_rules(
     values: np.ndarray,
     columns: list[str],
@@ -463,8 +472,8 @@ def _difference_from_rules(
     rule_shares: Mapping[str, float],
 ) -> np.ndarray:
     """For rows where model and rules disagree: the figure the model weighs more (or less) than the rules."""
-    suggested_codes = grade_codes(suggested)
-    rule_codes = grade_codes(rule_grades)
+    suggested_codes = _grade_positions(suggested)
+    rule_codes = _grade_positions(rule_grades)
     differs = np.flatnonzero((suggested_codes >= 0) & (rule_codes >= 0) & (suggested_codes != rule_codes))
     said = text(np.full(values.shape[0], ""))
     if not differs.size:

@@ -7,8 +7,10 @@ untrusted types), every suggestion is empty and the app falls back to the rule g
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,7 +21,7 @@ from grading.errors import ClientGradeError, ModelFileError
 from grading.model.candidates import CANDIDATE_TITLES
 from grading.model.dataset import model_inputs
 from grading.model.metrics import GRADES
-from grading.model.persistence import load_active_model
+from grading.model.persistence import active_registry_row, read_verified_model
 from grading.model.reasons import grade_probabilities, model_feature_effects, suggestion_reasons
 from grading.reasons import pandas_text, text
 
@@ -27,6 +29,35 @@ if TYPE_CHECKING:
     from grading.store import Store
 
 SUGGESTION_COLUMNS: tuple[str, ...] = ("client_id", "suggested_grade", "suggested_confidence", "suggestion_reasons")
+
+
+@dataclass(frozen=True)
+class SuggestingModel:
+    """Which saved model made a set of suggestions: enough to write their reasons later, for any of the rows.
+
+    Attributes
+    ----------
+    path:
+        The model file.
+    content_hash:
+        Its SHA-256 as registered; the file is checked against it again when it is read back.
+    card:
+        Its model card (typical values and reliance, which the reasons quote).
+    """
+
+    path: str
+    content_hash: str
+    card: dict[str, Any]
+
+    def load(self) -> Any:
+        """Return the model itself (kept in memory after the first read; the file's hash is checked each time).
+
+        Raises
+        ------
+        ModelFileError
+            The file has gone, or changed since the suggestions were made.
+        """
+        return read_verified_model(self.path, self.content_hash)
 
 
 @dataclass(frozen=True)
@@ -38,18 +69,23 @@ class ModelState:
     card: dict[str, Any] | None = None
 
 
-def _load(store: Store, models_dir: str | os.PathLike) -> tuple[Any, dict[str, Any] | None, ModelState]:
+def _load(
+    store: Store, models_dir: str | os.PathLike
+) -> tuple[Any, SuggestingModel | None, ModelState]:
     """Load the active model, turning every reason not to use it into a state instead of an exception."""
-    try:
-        loaded = load_active_model(store, models_dir)
-    except ModelFileError as error:
-        return None, None, ModelState("refused", str(error))
-    if loaded is None:
+    row = active_registry_row(store)
+    if row is None:
         return None, None, ModelState(
             "none", "No model has been trained yet: train one (python -m grading train, or Retrain); until then "
             "grades come from the rules."
         )
-    model, card = loaded
+    # A registry row never points outside the models folder.
+    path = str(Path(models_dir) / Path(str(row["file_name"])).name)
+    try:
+        model = read_verified_model(path, str(row["content_hash"]))
+    except ModelFileError as error:
+        return None, None, ModelState("refused", str(error))
+    card = json.loads(row["card_json"])
     title = CANDIDATE_TITLES.get(card.get("model", ""), card.get("model", "a model"))
     qwk = card.get("qwk")
     rule_qwk = card.get("rule_qwk")
@@ -62,7 +98,7 @@ def _load(store: Store, models_dir: str | os.PathLike) -> tuple[Any, dict[str, A
         f"Suggestions come from {title}, trained {str(card.get('trained_at', ''))[:10]} on "
         f"{card.get('n_labels')} manual grades.{quality}"
     )
-    return model, card, ModelState("active", message, card)
+    return model, SuggestingModel(path, str(row["content_hash"]), card), ModelState("active", message, card)
 
 
 def model_state(store: Store, models_dir: str | os.PathLike) -> ModelState:
@@ -116,7 +152,119 @@ def _without_data(features: pd.DataFrame) -> np.ndarray:
     return (no_months & no_survey).to_numpy()
 
 
-def suggest_for_features(store: Store, features: pd.DataFrame, models_dir: str | os.PathLike) -> pd.DataFrame:
+def suggest_grades(
+    store: Store, features: pd.DataFrame, models_dir: str | os.PathLike
+) -> tuple[pd.DataFrame, SuggestingModel | None]:
+    """Suggest a grade for every client in ``features`` with the active model, without the reasons.
+
+    Parameters
+    ----------
+    store : Store
+        The open store (its model registry says which model is active).
+    features : pandas.DataFrame
+        Client features as from :func:`grading.features.client_features`.
+    models_dir : path
+        The models folder.
+
+    Returns
+    -------
+    suggestions : pandas.DataFrame
+        On ``features``' index: ``client_id``, ``suggested_grade`` and ``suggested_confidence``, as
+        :func:`suggest_for_features` gives them.
+    model : SuggestingModel or None
+        The model that made them, for :func:`explain_suggestions`; None when there is no usable model.
+    """
+    suggestions, model, _ = _suggest(store, features, models_dir)
+    return suggestions, model
+
+
+def _suggest(
+    store: Store, features: pd.DataFrame, models_dir: str | os.PathLike
+) -> tuple[pd.DataFrame, SuggestingModel | None, Any]:
+    """:func:`suggest_grades`, and the estimator itself (None when there is no usable model)."""
+    model, source, _ = _load(store, models_dir)
+    if model is None or features.empty:
+        return empty_suggestions(features).drop(columns="suggestion_reasons"), source, model
+    unknown = _without_data(features)
+    # One BLAS/OpenMP thread: predictions on blocks of a few hundred thousand rows gain little from more, and
+    # the app's other sessions share the cores.
+    with threadpool_limits(limits=1):
+        probabilities = grade_probabilities(model, model_inputs(features))
+    result = pd.DataFrame(
+        {
+            # The ids stay in pandas' own text array: turning them into Python strings costs one object per row.
+            "client_id": features["client_id"].array,
+            "suggested_grade": pandas_text(text(GRADES)[probabilities.argmax(axis=1)], missing=unknown),
+            "suggested_confidence": np.where(unknown, np.nan, probabilities.max(axis=1)),
+        },
+        index=features.index,
+    )
+    return result, source, model
+
+
+def explain_suggestions(
+    features: pd.DataFrame,
+    suggested_grades: pd.Series,
+    model: SuggestingModel | None,
+    *,
+    loaded: Any = None,
+    rule_grades: np.ndarray | None = None,
+) -> pd.Series:
+    """Write the reasons of suggestions already made, for any rows of the clients they were made for.
+
+    Each row's reasons depend on that row alone (its figures, the model, and the typical values on the model
+    card), so the reasons of a few rows are the ones the whole portfolio would get.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        The rows' features (``client_id``, ``service_model`` and the feature columns), with ``rule_grade`` if
+        the reasons should say where the model parts from the rules and ``rule_grades`` is not given.
+    suggested_grades : pandas.Series
+        The rows' suggested grades (missing where none was made), on ``features``' index.
+    model : SuggestingModel or None
+        From :func:`suggest_grades`; None gives no reasons.
+    loaded : estimator, optional
+        The model already read from ``model.path``, to spare reading it again.
+    rule_grades : ndarray, optional
+        The rows' rule grades, instead of ``features["rule_grade"]`` or the scorecard.
+
+    Returns
+    -------
+    pandas.Series of str
+        ``suggestion_reasons`` on ``features``' index; missing where no grade was suggested, and for every row
+        when the model file can no longer be read.
+    """
+    missing = pd.Series(pandas_text(text(np.full(len(features), "")), missing=np.ones(len(features), dtype=bool)),
+                        index=features.index)
+    if model is None or features.empty:
+        return missing
+    try:
+        estimator = model.load() if loaded is None else loaded
+    except ModelFileError:
+        return missing
+    suggested = np.asarray(suggested_grades.astype(object).where(suggested_grades.notna(), ""))
+    if rule_grades is None and "rule_grade" in features.columns:
+        rule_grades = np.asarray(features["rule_grade"].astype(object))
+    card = model.card
+    with threadpool_limits(limits=1):
+        effects = model_feature_effects(estimator, model_inputs(features), card["typical_values"])
+    reliance = card.get("reliance", {})
+    reasons = suggestion_reasons(
+        effects,
+        features,
+        card["typical_values"],
+        text(suggested),
+        rule_grades,
+        reliance.get("model", {}),
+        reliance.get("rules", {}),
+    )
+    return reasons.where(suggested_grades.notna().to_numpy(), None)
+
+
+def suggest_for_features(
+    store: Store, features: pd.DataFrame, models_dir: str | os.PathLike, *, explain: bool = True
+) -> pd.DataFrame:
     """Suggest a grade for every client in ``features`` with the active model.
 
     Parameters
@@ -128,6 +276,8 @@ def suggest_for_features(store: Store, features: pd.DataFrame, models_dir: str |
         the feature columns), optionally with ``rule_grade``.
     models_dir : path
         The models folder.
+    explain : bool
+        Write ``suggestion_reasons``; without it that column is left out (see :func:`explain_suggestions`).
 
     Returns
     -------
@@ -137,38 +287,11 @@ def suggest_for_features(store: Store, features: pd.DataFrame, models_dir: str |
         when there is no active model or its file is refused (see :func:`model_state`), and for clients with
         no figures and no survey.
     """
-    model, card, _ = _load(store, models_dir)
-    if model is None or features.empty:
-        return empty_suggestions(features)
-    inputs = model_inputs(features)
-    # One BLAS/OpenMP thread: predictions on blocks of a few hundred thousand rows gain little from more, and
-    # the app's other sessions share the cores.
-    with threadpool_limits(limits=1):
-        probabilities = grade_probabilities(model, inputs)
-        effects = model_feature_effects(model, inputs, card["typical_values"])
-    suggested = text(GRADES)[probabilities.argmax(axis=1)]
-    confidence = probabilities.max(axis=1)
-    reliance = card.get("reliance", {})
-    reasons = suggestion_reasons(
-        effects,
-        features,
-        card["typical_values"],
-        suggested,
-        _rule_grades(store, features),
-        reliance.get("model", {}),
-        reliance.get("rules", {}),
+    suggestions, model, estimator = _suggest(store, features, models_dir)
+    if not explain:
+        return suggestions
+    rule_grades = None if model is None or "rule_grade" in features.columns else _rule_grades(store, features)
+    suggestions["suggestion_reasons"] = explain_suggestions(
+        features, suggestions["suggested_grade"], model, loaded=estimator, rule_grades=rule_grades
     )
-    result = pd.DataFrame(
-        {
-            # The ids stay in pandas' own text array: turning them into Python strings costs one object per row.
-            "client_id": features["client_id"].array,
-            "suggested_grade": pandas_text(suggested),
-            "suggested_confidence": confidence,
-            "suggestion_reasons": reasons.array,
-        },
-        index=features.index,
-    )
-    unknown = _without_data(features)
-    result.loc[unknown, ["suggested_grade", "suggestion_reasons"]] = None
-    result.loc[unknown, "suggested_confidence"] = np.nan
-    return result
+    return suggestions
