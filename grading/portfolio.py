@@ -8,19 +8,24 @@ manual grade the owner had given by that date.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from grading import paths
-from grading.features import DESCRIPTIVE_COLUMNS, FEATURE_COLUMNS, as_date, client_features
-from grading.flags import flag_clients
+from grading.errors import ClientGradeError
+from grading.features import DESCRIPTIVE_COLUMNS, FEATURE_COLUMNS, as_date, calendar_dates, client_features
+from grading.flags import book_median_rate, flag_clients, flag_words
+from grading.scorecard import TEXT_COLUMNS as SCORECARD_TEXT_COLUMNS
 from grading.scorecard import score_clients
 from grading.settings import defaults, load_settings
 
 if TYPE_CHECKING:
+    from grading.model.suggest import SuggestingModel
     from grading.store import Store
 
 #: The columns every caller can count on, first and in this order; the per-criterion scores and points and the
@@ -70,6 +75,14 @@ WHERE graded_on <= ?
 QUALIFY row_number() OVER (PARTITION BY client_id ORDER BY graded_on DESC, event_id DESC) = 1
 """
 
+# The same, one row per client in client_features' order (by client_id), so the columns are placed, not merged.
+_MANUAL_GRADES_OF_EVERY_CLIENT = f"""
+SELECT c.client_id, g.manual_grade, g.manual_graded_on
+FROM clients AS c
+LEFT JOIN ({_MANUAL_GRADES_AS_OF}) AS g ON g.client_id = c.client_id
+ORDER BY c.client_id
+"""
+
 
 def manual_grades_as_of(store: Store, as_of: date) -> pd.DataFrame:
     """Return each client's manual grade as it stood on ``as_of``: its latest grade event on or before that day.
@@ -83,24 +96,92 @@ def manual_grades_as_of(store: Store, as_of: date) -> pd.DataFrame:
         Columns ``client_id``, ``manual_grade``, ``manual_graded_on`` (a date); clients never graded are absent.
     """
     frame = store.query(_MANUAL_GRADES_AS_OF, [as_of])
-    frame["manual_graded_on"] = pd.to_datetime(frame["manual_graded_on"]).dt.date
+    frame["manual_graded_on"] = calendar_dates(frame["manual_graded_on"])
     return frame
 
 
-def suggestions_from_model(store: Store, features: pd.DataFrame, models_dir: Path) -> pd.DataFrame:
-    """Return the model's suggested grades for the clients in ``features``; empty when there is no model module.
+def _manual_grades_beside(store: Store, as_of: date, client_ids: pd.Series) -> pd.DataFrame:
+    """Each client's manual grade as of ``as_of``, row for row beside ``client_ids`` (missing where none)."""
+    frame = store.query(_MANUAL_GRADES_OF_EVERY_CLIENT, [as_of])
+    if len(frame) != len(client_ids) or not (frame["client_id"].array == client_ids.array).all():
+        # A client was added between the two reads: place the grades by id instead.
+        latest = frame.dropna(subset="manual_grade").set_index("client_id")
+        frame = latest.reindex(pd.Index(client_ids.array)).reset_index()
+    # NaN where a client has no grade, as a left merge would leave it.
+    frame["manual_graded_on"] = calendar_dates(frame["manual_graded_on"], missing=np.nan)
+    return frame.set_axis(client_ids.index)
 
-    The one place the portfolio calls the model: ``grading.model.suggest.suggest_for_features``, which returns
-    ``client_id``, ``suggested_grade``, ``suggested_confidence`` and ``suggestion_reasons``.
+
+#: The columns that are words for the owner to read, in :data:`LEADING_COLUMNS` order. ``grade_portfolio(...,
+#: explain=False)`` leaves them out; :func:`explain_portfolio` writes them for the rows wanted.
+TEXT_COLUMNS: tuple[str, ...] = (
+    "incomplete",
+    "strongest",
+    "weakest",
+    "small_client_note",
+    "reasons",
+    "suggestion_reasons",
+    "flags",
+)
+
+# Where a graded frame keeps what its words need beyond its own rows (see GradingContext).
+_CONTEXT = "clientgrade.grading"
+
+
+@dataclass(frozen=True, eq=False)
+class GradingContext:
+    """What a graded portfolio's words need besides its rows' own figures, kept in the frame's ``attrs``.
+
+    pandas carries ``attrs`` into row selections (``loc``, ``iloc``, masks, ``sort_values``, ``head``, copies and
+    pickles), so any rows taken from a graded frame can still be explained; a ``merge`` drops them.
+
+    Attributes
+    ----------
+    settings:
+        The settings the portfolio was graded with (all names).
+    median_rate:
+        The portfolio's median effective hourly rate, which a flight risk's words quote.
+    model:
+        The model that suggested the grades, or None.
+    """
+
+    settings: dict[str, Any]
+    median_rate: float
+    model: SuggestingModel | None
+
+    # Immutable by intent: pandas deep-copies ``attrs`` on every operation, and one shared context is enough.
+    def __copy__(self) -> GradingContext:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> GradingContext:
+        return self
+
+
+def suggestions_from_model(
+    store: Store, features: pd.DataFrame, models_dir: Path
+) -> tuple[pd.DataFrame, SuggestingModel | None]:
+    """Return the model's suggested grades for the clients in ``features``, and the model that made them.
+
+    The one place the portfolio calls the model: ``grading.model.suggest.suggest_grades``, which returns
+    ``client_id``, ``suggested_grade`` and ``suggested_confidence`` on ``features``' index; with no model module,
+    every suggestion is missing.
     """
     try:
-        from grading.model.suggest import suggest_for_features
+        from grading.model.suggest import suggest_grades
     except ModuleNotFoundError as error:
         # Only a missing suggest module means "no suggestions yet"; a broken import inside it must surface.
         if error.name not in {"grading.model", "grading.model.suggest"}:
             raise
-        return pd.DataFrame(columns=["client_id", "suggested_grade", "suggested_confidence", "suggestion_reasons"])
-    return suggest_for_features(store, features, models_dir)
+        empty = pd.DataFrame(
+            {
+                "client_id": features["client_id"].array,
+                "suggested_grade": pd.Series([None] * len(features), dtype="str", index=features.index),
+                "suggested_confidence": np.full(len(features), np.nan),
+            },
+            index=features.index,
+        )
+        return empty, None
+    return suggest_grades(store, features, models_dir)
 
 
 def grade_portfolio(
@@ -109,6 +190,7 @@ def grade_portfolio(
     *,
     models_dir: Path | str | None = None,
     settings: Mapping[str, Any] | None = None,
+    explain: bool = True,
 ) -> pd.DataFrame:
     """Grade every client as of a date: rule, suggested, manual and effective grade, reasons, flags and features.
 
@@ -124,14 +206,18 @@ def grade_portfolio(
     settings:
         The settings to grade with (default: :func:`grading.settings.load_settings` of ``store``); names left
         out take their defaults.
+    explain:
+        Write the words (:data:`TEXT_COLUMNS`) for every client. Without them every number, grade and flag is
+        still there, and :func:`explain_portfolio` writes the words later for the rows someone reads.
 
     Returns
     -------
     pandas.DataFrame
-        One row per client, ordered by ``client_id``, with :data:`LEADING_COLUMNS` first, then
-        ``score_<criterion>`` and ``points_<criterion>``, then the other feature columns.
-        ``effective_grade`` is the manual grade if set, else the suggested one, else the rule grade, and
-        ``effective_grade_source`` says which.
+        One row per client, ordered by ``client_id``, with :data:`LEADING_COLUMNS` first (but
+        :data:`TEXT_COLUMNS` without ``explain``), then ``score_<criterion>`` and ``points_<criterion>``, then
+        the other feature columns. ``effective_grade`` is the manual grade if set, else the suggested one, else
+        the rule grade, and ``effective_grade_source`` says which. Its ``attrs`` hold what
+        :func:`explain_portfolio` needs.
 
     Raises
     ------
@@ -147,33 +233,89 @@ def grade_portfolio(
     features = client_features(
         store, as_of, window_months=int(values["scoring_window_months"]), labor_cost_rate=values["labor_cost_rate"]
     )
-    scored = score_clients(features, values).drop(columns="client_id")
-    flagged = flag_clients(features, values)
-    graded = pd.concat([features, scored, flagged], axis=1)
-
-    manual = manual_grades_as_of(store, as_of)
+    scored = score_clients(features, values, explain=False).drop(columns="client_id")
+    flagged = flag_clients(features, values, explain=False)
     # The suggestion compares itself with the rule grade: hand it the one just scored rather than scoring twice.
-    suggested = suggestions_from_model(store, features.assign(rule_grade=scored["rule_grade"]), models)
-    suggested = suggested[["client_id", "suggested_grade", "suggested_confidence", "suggestion_reasons"]]
-    graded = graded.merge(manual, on="client_id", how="left").merge(suggested, on="client_id", how="left")
+    suggested, model = suggestions_from_model(store, features.assign(rule_grade=scored["rule_grade"]), models)
 
-    graded["suggested_grade"] = graded["suggested_grade"].astype("str")
-    graded["suggested_confidence"] = pd.to_numeric(graded["suggested_confidence"]).astype("float64")
-    graded["suggestion_reasons"] = graded["suggestion_reasons"].astype("str")
-    graded["manual_grade"] = graded["manual_grade"].astype("str")
-    effective = graded["manual_grade"].fillna(graded["suggested_grade"]).fillna(graded["rule_grade"])
-    source = pd.Series(None, index=graded.index, dtype="str")
-    source = source.mask(graded["rule_grade"].notna(), "rule")
-    source = source.mask(graded["suggested_grade"].notna(), "suggested")
-    source = source.mask(graded["manual_grade"].notna(), "manual")
-    graded["effective_grade"] = effective
-    graded["effective_grade_source"] = source
+    # Every piece is on the features' index, in client order: columns are placed side by side, not merged.
+    manual = _manual_grades_beside(store, as_of, features["client_id"])
+    manual_grade = manual["manual_grade"].astype("str")
+    suggested_grade = suggested["suggested_grade"].astype("str")
+    rule_grade = scored["rule_grade"]
+    source = pd.Series(None, index=features.index, dtype="str")
+    source = source.mask(rule_grade.notna(), "rule")
+    source = source.mask(suggested_grade.notna(), "suggested")
+    source = source.mask(manual_grade.notna(), "manual")
+    decided = pd.DataFrame(
+        {
+            "suggested_grade": suggested_grade,
+            "suggested_confidence": pd.to_numeric(suggested["suggested_confidence"]).astype("float64"),
+            "manual_grade": manual_grade,
+            "manual_graded_on": manual["manual_graded_on"],
+            "effective_grade": manual_grade.fillna(suggested_grade).fillna(rule_grade),
+            "effective_grade_source": source,
+        },
+        index=features.index,
+    )
+    graded = pd.concat([features, scored, flagged, decided], axis=1)
 
     criterion_columns = [column for column in scored.columns if column.startswith(("score_", "points_"))]
-    leading = list(LEADING_COLUMNS)
+    leading = [column for column in LEADING_COLUMNS if column not in TEXT_COLUMNS]
     rest = [
         column
         for column in [*DESCRIPTIVE_COLUMNS, *FEATURE_COLUMNS, *flagged.columns]
-        if column not in leading
+        if column not in LEADING_COLUMNS
     ]
-    return graded[leading + criterion_columns + list(dict.fromkeys(rest))].reset_index(drop=True)
+    graded = graded[leading + criterion_columns + list(dict.fromkeys(rest))].reset_index(drop=True)
+    graded.attrs[_CONTEXT] = GradingContext(values, book_median_rate(features), model)
+    return explain_portfolio(graded) if explain else graded
+
+
+def explain_portfolio(graded: pd.DataFrame) -> pd.DataFrame:
+    """Return ``graded`` with the words added: :data:`TEXT_COLUMNS`, as ``grade_portfolio`` writes them.
+
+    Parameters
+    ----------
+    graded:
+        A frame from ``grade_portfolio(..., explain=False)``, or any rows of it (taken with ``loc``, ``iloc``,
+        a mask, ``sort_values``, ``head``...: they keep the frame's ``attrs``). The words of a row depend on its
+        own figures and on what the whole portfolio was graded with, never on the other rows passed, so a page
+        explains only the rows it shows and gets the words the full portfolio would have. No query is made; the
+        model that suggested the grades is read back (from memory after its first use) only for rows that have
+        a suggestion.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``graded``'s rows, on its index, with :data:`LEADING_COLUMNS` first (text columns included, replacing any
+        already there) and its other columns after, in their order.
+
+    Raises
+    ------
+    ClientGradeError
+        ``graded`` did not come from :func:`grade_portfolio` (or lost its ``attrs`` in a merge).
+    """
+    context = graded.attrs.get(_CONTEXT)
+    if not isinstance(context, GradingContext):
+        raise ClientGradeError(
+            "These rows do not carry what their words need: pass rows taken from grade_portfolio's frame "
+            "(a merge drops it; explain first, or take the rows from the graded frame)."
+        )
+    words = score_clients(graded, context.settings)[list(SCORECARD_TEXT_COLUMNS)]
+    words["flags"] = flag_words(graded, context.settings, median_rate=context.median_rate)
+    has_suggestion = graded["suggested_grade"].notna().to_numpy()
+    reasons = pd.Series([None] * len(graded), index=graded.index, dtype="str")
+    if context.model is not None and has_suggestion.any():
+        from grading.model.suggest import explain_suggestions
+
+        suggested_rows = graded.loc[has_suggestion]
+        reasons[has_suggestion] = explain_suggestions(
+            suggested_rows, suggested_rows["suggested_grade"], context.model
+        ).to_numpy()
+    words["suggestion_reasons"] = reasons
+    explained = pd.concat([graded.drop(columns=[c for c in TEXT_COLUMNS if c in graded.columns]), words], axis=1)
+    order = [*LEADING_COLUMNS, *(column for column in graded.columns if column not in LEADING_COLUMNS)]
+    explained = explained[[column for column in order if column in explained.columns]]
+    explained.attrs = graded.attrs
+    return explained
