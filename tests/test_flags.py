@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from grading.features import client_features
-from grading.flags import FLAG_COLUMNS, flag_clients
+from grading.flags import FLAG_COLUMNS, book_median_rate, flag_clients, flag_words
 from grading.settings import defaults
 
 AS_OF = date(2024, 7, 10)
@@ -114,3 +114,18 @@ def test_several_flags_are_listed_together(store):
     add_client(store, "trouble", revenue=[1000.0] * 9 + [500.0] * 3, labor_hours=[10.0] * 9 + [10.0, 0.0, 12.0])
     text = flags_of(store).loc["trouble", "flags"]
     assert text.startswith("problem client") and "; concentration (" in text and "; data gaps (" in text
+
+
+def test_without_words_the_flags_are_the_same_and_flag_words_writes_them_for_one_row_later(store):
+    for client_id in ("steady_1", "steady_2", "steady_3", "steady_4", "steady_5"):
+        add_client(store, client_id)
+    add_client(store, "overpays", labor_hours=1.0)
+    features = client_features(store, AS_OF)
+    full = flag_clients(features)
+    bare = flag_clients(features, explain=False)
+    assert "flags" not in bare.columns
+    pd.testing.assert_frame_equal(bare, full.drop(columns="flags"))
+    one = pd.concat([features, bare], axis=1).loc[features["client_id"] == "overpays"]
+    said = flag_words(one, median_rate=book_median_rate(features))
+    assert list(said) == list(full.loc[one.index, "flags"])
+    assert "x the median" in said[0]

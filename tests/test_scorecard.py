@@ -13,7 +13,14 @@ from hypothesis import given, settings as hypothesis_settings, strategies as st
 from grading.errors import SettingError
 from grading.features import client_features
 from grading.portfolio import grade_portfolio
-from grading.scorecard import CRITERIA, criterion_score, criterion_thresholds, grade_index, score_clients
+from grading.scorecard import (
+    CRITERIA,
+    TEXT_COLUMNS,
+    criterion_score,
+    criterion_thresholds,
+    grade_index,
+    score_clients,
+)
 from grading.settings import defaults, save_settings
 
 AS_OF = date(2024, 7, 1)
@@ -302,3 +309,12 @@ def test_a_lower_target_rate_in_the_settings_raises_the_rate_score(store):
     save_settings(store, {"target_hourly_rate": 80.0})
     after = grade_portfolio(store, AS_OF).set_index("client_id").loc["B", "score_effective_hourly_rate"]
     assert before < 100 and after == 100
+
+
+def test_without_words_the_scores_and_grades_are_the_same_and_no_text_column_is_written(store):
+    write_described_clients(store)
+    features = client_features(store, AS_OF)
+    full = score_clients(features, defaults())
+    bare = score_clients(features, defaults(), explain=False)
+    assert not set(TEXT_COLUMNS) & set(bare.columns)
+    pd.testing.assert_frame_equal(bare, full.drop(columns=list(TEXT_COLUMNS)))
