@@ -73,6 +73,25 @@ class Transaction:
         if not touched_nothing:
             self.changed = True
 
+    def scratch(self, sql: str, params: Params = None) -> int | None:
+        """Run a statement on the transaction's temporary tables; it does not count as a change.
+
+        A staging table that an import fills, checks and drops leaves the database as it was, so it must not raise
+        the store's revision (an identical re-import changes nothing). Only statements on ``TEMP`` tables belong
+        here: a write to a real table through this method would go unnoticed by the app's caches.
+
+        Returns
+        -------
+        int or None
+            The number of rows the statement reports (rows created, say), or ``None`` when it reports none.
+        """
+        try:
+            self._cursor.execute(sql, params)
+            result = self._cursor.fetchall()
+        except duckdb.Error as error:
+            raise _translate(error, self._path) from error
+        return int(result[0][0]) if len(result) == 1 and len(result[0]) == 1 and result[0][0] is not None else None
+
     def _note_write(self, sql: str) -> None:
         # A statement that is not a plain read (an INSERT ... RETURNING, say) counts as a change.
         if not sql.lstrip().upper().startswith(_READS):

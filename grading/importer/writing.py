@@ -36,13 +36,10 @@ def _columns(contract: FileContract, file: CheckedFile) -> list[str]:
     return [name for name in contract.column_names if name in file.values.columns]
 
 
-def _incoming(contract: FileContract, file: CheckedFile, frame_name: str) -> str:
-    """SQL for the checked rows with the table's types, and ``source_row`` to keep the file's order."""
-    casts = [
-        f"CAST({_quoted(name)} AS {contract.column(name).sql_type}) AS {_quoted(name)}"
-        for name in _columns(contract, file)
-    ]
-    return f"SELECT {', '.join(casts)}, source_row FROM {frame_name}"
+def _incoming(contract: FileContract, columns: list[str], relation: str) -> str:
+    """SQL for the checked rows with the table's types, and (for appends) ``source_row`` to keep the file's order."""
+    casts = [f"CAST({_quoted(name)} AS {contract.column(name).sql_type}) AS {_quoted(name)}" for name in columns]
+    return f"SELECT {', '.join(casts)}{', source_row' if contract.appends else ''} FROM {relation}"
 
 
 def _same_key(contract: FileContract, left: str, right: str) -> str:
@@ -59,12 +56,19 @@ def _same_values(contract: FileContract, columns: list[str], left: str, right: s
 def count_changes(tx: Transaction, file: CheckedFile, frame_name: str) -> WriteCounts:
     """Count how many of the file's rows are new, would replace a stored row, or are stored already as they are."""
     contract = file.cells.contract
-    columns = _columns(contract, file)
+    return count_row_changes(tx, contract, _columns(contract, file), frame_name)
+
+
+def count_row_changes(tx: Transaction, contract: FileContract, columns: list[str], relation: str) -> WriteCounts:
+    """Count how many checked rows of ``relation`` are new, would replace a stored row, or are stored as they are.
+
+    ``relation`` is a registered frame or a staging table holding ``columns`` (and ``source_row`` for appends).
+    """
     table = _quoted(contract.table)
     first_key = _quoted(contract.key[0])
     row = tx.query(
         f"""
-        WITH incoming AS ({_incoming(contract, file, frame_name)})
+        WITH incoming AS ({_incoming(contract, columns, relation)})
         SELECT
             count(*) FILTER (WHERE stored.{first_key} IS NULL) AS new,
             count(*) FILTER (WHERE stored.{first_key} IS NOT NULL
@@ -77,7 +81,7 @@ def count_changes(tx: Transaction, file: CheckedFile, frame_name: str) -> WriteC
         """
         if contract.appends
         else f"""
-        WITH incoming AS ({_incoming(contract, file, frame_name)})
+        WITH incoming AS ({_incoming(contract, columns, relation)})
         SELECT
             count(*) FILTER (WHERE stored.{first_key} IS NULL) AS new,
             count(*) FILTER (WHERE stored.{first_key} IS NOT NULL
@@ -103,57 +107,84 @@ def write_file(tx: Transaction, file: CheckedFile, *, grade_source: str = "impor
         ``source`` recorded on appended grade events (``import`` for files, ``demo`` for the demo portfolio).
     """
     contract = file.cells.contract
-    columns = _columns(contract, file)
+    with tx.frame(file.values) as frame_name:
+        return write_rows(tx, contract, _columns(contract, file), frame_name, len(file.values), grade_source=grade_source)
+
+
+def write_rows(
+    tx: Transaction, contract: FileContract, columns: list[str], relation: str, n_rows: int, *, grade_source: str
+) -> WriteCounts:
+    """Write the checked rows of ``relation`` (a registered frame or a staging table) to the contract's table.
+
+    Parameters
+    ----------
+    tx:
+        The import's transaction.
+    contract:
+        The file's contract.
+    columns:
+        The contract columns ``relation`` holds, in contract order (key columns always among them).
+    relation:
+        Name of the frame or table holding the rows (and ``source_row`` for appends).
+    n_rows:
+        How many rows ``relation`` holds.
+    grade_source:
+        ``source`` recorded on appended grade events.
+
+    Returns
+    -------
+    WriteCounts
+        What was new, replaced and left unchanged.
+    """
     table = _quoted(contract.table)
     names = ", ".join(_quoted(name) for name in columns)
-    with tx.frame(file.values) as frame_name:
-        counts = count_changes(tx, file, frame_name)
-        if not counts.new and not counts.replaced:
-            return counts
-        if counts.new == len(file.values):
-            # No key of the file is stored (a first import): nothing to compare or replace, and a plain insert
-            # costs DuckDB half of one that looks up every row and is ready for conflicts.
-            tx.execute(
-                f"""
-                INSERT INTO {table} ({names}{', source' if contract.appends else ''})
-                WITH incoming AS ({_incoming(contract, file, frame_name)})
-                SELECT {names}{', ?' if contract.appends else ''} FROM incoming
-                {'ORDER BY source_row' if contract.appends else ''}
-                """,
-                [grade_source] if contract.appends else None,
-            )
-            return counts
-        if contract.appends:
-            tx.execute(
-                f"""
-                INSERT INTO {table} ({names}, source)
-                WITH incoming AS ({_incoming(contract, file, frame_name)})
-                SELECT {names}, ? FROM incoming
-                WHERE NOT EXISTS (SELECT 1 FROM {table} AS stored WHERE {_same_key(contract, 'stored', 'incoming')})
-                ORDER BY source_row
-                """,
-                [grade_source],
-            )
-            return counts
-        updates = [name for name in columns if name not in contract.key]
-        on_conflict = (
-            "DO UPDATE SET " + ", ".join(f"{_quoted(name)} = excluded.{_quoted(name)}" for name in updates)
-            if updates
-            else "DO NOTHING"
-        )
+    counts = count_row_changes(tx, contract, columns, relation)
+    if not counts.new and not counts.replaced:
+        return counts
+    if counts.new == n_rows:
+        # No key of the file is stored (a first import): nothing to compare or replace, and a plain insert
+        # costs DuckDB half of one that looks up every row and is ready for conflicts.
         tx.execute(
             f"""
-            INSERT INTO {table} ({names})
-            WITH incoming AS ({_incoming(contract, file, frame_name)})
-            SELECT {names} FROM incoming
-            WHERE NOT EXISTS (
-                SELECT 1 FROM {table} AS stored
-                WHERE {_same_key(contract, 'stored', 'incoming')}
-                AND {_same_values(contract, columns, 'stored', 'incoming')}
-            )
-            ON CONFLICT ({', '.join(_quoted(name) for name in contract.key)}) {on_conflict}
-            """
+            INSERT INTO {table} ({names}{', source' if contract.appends else ''})
+            WITH incoming AS ({_incoming(contract, columns, relation)})
+            SELECT {names}{', ?' if contract.appends else ''} FROM incoming
+            {'ORDER BY source_row' if contract.appends else ''}
+            """,
+            [grade_source] if contract.appends else None,
         )
+        return counts
+    if contract.appends:
+        tx.execute(
+            f"""
+            INSERT INTO {table} ({names}, source)
+            WITH incoming AS ({_incoming(contract, columns, relation)})
+            SELECT {names}, ? FROM incoming
+            WHERE NOT EXISTS (SELECT 1 FROM {table} AS stored WHERE {_same_key(contract, 'stored', 'incoming')})
+            ORDER BY source_row
+            """,
+            [grade_source],
+        )
+        return counts
+    updates = [name for name in columns if name not in contract.key]
+    on_conflict = (
+        "DO UPDATE SET " + ", ".join(f"{_quoted(name)} = excluded.{_quoted(name)}" for name in updates)
+        if updates
+        else "DO NOTHING"
+    )
+    tx.execute(
+        f"""
+        INSERT INTO {table} ({names})
+        WITH incoming AS ({_incoming(contract, columns, relation)})
+        SELECT {names} FROM incoming
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {table} AS stored
+            WHERE {_same_key(contract, 'stored', 'incoming')}
+            AND {_same_values(contract, columns, 'stored', 'incoming')}
+        )
+        ON CONFLICT ({', '.join(_quoted(name) for name in contract.key)}) {on_conflict}
+        """
+    )
     return counts
 
 
