@@ -264,6 +264,47 @@ def filter_grade_table(
     return table.reset_index(drop=True)
 
 
+#: Rows of the grade table sent to the browser at once: a table of tens of thousands of rows is slow to send on
+#: every rerun and to scroll; the owner pages through it, and the CSV download holds every row.
+TABLE_PAGE_ROWS = 1_000
+
+
+@dataclass(frozen=True)
+class TablePage:
+    """One page of the grade table: its rows, its number (from 1), how many pages there are, and the row span."""
+
+    rows: pd.DataFrame
+    number: int
+    count: int
+    first_row: int
+    last_row: int
+    total_rows: int
+
+
+def table_page_count(n_rows: int, rows_per_page: int = TABLE_PAGE_ROWS) -> int:
+    """Return how many pages a table of ``n_rows`` takes (at least one, for the empty table)."""
+    return max(1, -(-n_rows // rows_per_page))
+
+
+def table_page(table: pd.DataFrame, number: int, rows_per_page: int = TABLE_PAGE_ROWS) -> TablePage:
+    """Return page ``number`` (counted from 1) of ``table``, moved back to the last page when beyond it.
+
+    ``first_row`` and ``last_row`` count from 1 as the owner reads them (both 0 for an empty table).
+    """
+    count = table_page_count(len(table), rows_per_page)
+    number = min(max(int(number), 1), count)
+    start = (number - 1) * rows_per_page
+    rows = table.iloc[start:start + rows_per_page]
+    return TablePage(
+        rows=rows,
+        number=number,
+        count=count,
+        first_row=start + 1 if len(rows) else 0,
+        last_row=start + len(rows),
+        total_rows=len(table),
+    )
+
+
 def service_models(portfolio: pd.DataFrame) -> list[str]:
     """Return the service models present in the portfolio, sorted (for the service-model filter)."""
     if "service_model" not in portfolio.columns:

@@ -11,11 +11,14 @@ from grading.formatting import hourly_rate, hours, money, percent
 from grading.matrix_view import (
     FLAGS,
     SORT_ORDERS,
+    TABLE_PAGE_ROWS,
     filter_grade_table,
     flag_names,
     grade_boundaries,
     money_format,
     service_models,
+    table_page,
+    table_page_count,
 )
 from grading.text_safety import escape_markdown
 from ui import data
@@ -31,6 +34,7 @@ FLAG_KEY = f"{KEEP_PREFIX}matrix_flags"
 SORT_KEY = f"{KEEP_PREFIX}matrix_sort"
 CLIENT_KEY = f"{KEEP_PREFIX}matrix_client"
 TABLE_KEY = "matrix_table"
+PAGE_KEY = f"{KEEP_PREFIX}matrix_table_page"
 
 st.title("Portfolio matrix")
 st.caption(
@@ -56,8 +60,8 @@ def keep_only(key: str, options: list[str]) -> None:
 
 
 grade_options = [*GRADES, UNGRADED_LABEL]
-model_options = service_models(portfolio)
-flag_options = flag_names(portfolio)
+model_options, flag_options = data.computed(("matrix-options", controls.as_of),
+                                            lambda: (service_models(portfolio), flag_names(portfolio)))
 for key, options in ((GRADE_KEY, grade_options), (MODEL_KEY, model_options), (FLAG_KEY, flag_options)):
     keep_only(key, options)
 
@@ -84,7 +88,7 @@ view_key = (
 
 
 def filtered_view():
-    """The filtered table as shown (names replaced when anonymizing) and its client picker's labels."""
+    """The filtered table as shown (names replaced when anonymizing)."""
     table = filter_grade_table(
         portfolio,
         grade_source=controls.grade_source,
@@ -93,12 +97,11 @@ def filtered_view():
         flags=chosen_flags,
         sort_order=sort_order,
     )
-    shown = for_display(table, controls, all_client_ids=portfolio["client_id"])
-    return shown, dict(zip(shown["client_id"], shown["name"]))
+    return for_display(table, controls, all_client_ids=portfolio["client_id"])
 
 
 try:
-    shown, names = data.computed(view_key, filtered_view)
+    shown = data.computed(view_key, filtered_view)
 except ClientGradeError as error:
     st.error(escape_markdown(str(error)))
     st.stop()
@@ -121,10 +124,31 @@ with st.container(key="matrix-chart"):
 
 money_column = money_format(controls.currency)
 st.subheader(f"Grade table: {len(shown):,} of {len(portfolio):,} clients")
+page_count = table_page_count(len(shown))
+page_number = 1
+if page_count > 1:
+    # A remembered page may be past the end once a filter shortens the table.
+    st.session_state[PAGE_KEY] = min(max(int(st.session_state.get(PAGE_KEY, 1)), 1), page_count)
+    page_number = st.number_input(
+        f"Table page (of {page_count:,})", min_value=1, max_value=page_count, step=1, key=PAGE_KEY,
+        help=f"The table shows {TABLE_PAGE_ROWS:,} clients at a time; the download holds them all.",
+    )
+
+
+def page_of_the_table():
+    """The rows on the chosen page of the table, and the client picker's labels for them."""
+    chosen = table_page(shown, page_number)
+    return chosen, dict(zip(chosen.rows["client_id"], chosen.rows["name"]))
+
+
+table, names = data.computed((*view_key, "page", page_number), page_of_the_table)
+if table.count > 1:
+    st.caption(f"Clients {table.first_row:,} to {table.last_row:,} of {table.total_rows:,}, in the order chosen "
+               "above; the client card below lists this page's clients.")
 with st.container(key="matrix-table"):
     table_event = data.dataframe(
-        view_key,
-        shown,
+        (*view_key, "page", table.number),
+        table.rows,
         key=TABLE_KEY,
         on_select="rerun",
         selection_mode="single-row",
@@ -158,7 +182,7 @@ with st.container(key="matrix-table"):
 st.download_button(
     "Download this table (CSV)",
     # Made when the owner clicks, not on every rerun.
-    data=lambda: safe_csv_bytes(shown),
+    data=lambda: safe_csv_bytes(shown),  # every row that passes the filters, not only the page shown
     file_name=f"grade-table-{controls.as_of:%Y-%m-%d}.csv",
     mime="text/csv",
     icon=":material/download:",
@@ -172,8 +196,8 @@ st.download_button(
 selected_rows = list(table_event.selection.rows)
 if selected_rows != st.session_state.get("matrix_selected_rows"):
     st.session_state["matrix_selected_rows"] = selected_rows
-    if selected_rows and selected_rows[0] < len(shown):
-        st.session_state[CLIENT_KEY] = shown["client_id"].iat[selected_rows[0]]
+    if selected_rows and selected_rows[0] < len(table.rows):
+        st.session_state[CLIENT_KEY] = table.rows["client_id"].iat[selected_rows[0]]
 if st.session_state.get(CLIENT_KEY) not in names:
     st.session_state[CLIENT_KEY] = None
 client_id = st.selectbox(

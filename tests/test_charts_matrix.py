@@ -304,3 +304,23 @@ def test_decision_labels_name_the_client_and_its_three_grades(portfolio):
     labels = matrix_view.decision_labels(portfolio)
     assert labels["C2"] == "Client name 2 (yours: B, suggested: C, rule: B)"
     assert labels["C6"] == "Client name 6 (yours: C, suggested: none, rule: C)"
+
+
+@pytest.mark.parametrize(
+    ("rows", "asked", "number", "count", "span"),
+    [
+        (2_500, 1, 1, 3, (1, 1_000)),
+        (2_500, 3, 3, 3, (2_001, 2_500)),
+        (2_500, 9, 3, 3, (2_001, 2_500)),  # a page kept from a longer table: the last page
+        (2_500, 0, 1, 3, (1, 1_000)),
+        (1_000, 1, 1, 1, (1, 1_000)),
+        (0, 1, 1, 1, (0, 0)),
+    ],
+)
+def test_the_grade_table_is_sent_a_page_of_a_thousand_rows_at_a_time(rows, asked, number, count, span):
+    table = pd.DataFrame({"client_id": [f"c{i}" for i in range(rows)]})
+    page = matrix_view.table_page(table, asked)
+    assert (page.number, page.count, (page.first_row, page.last_row), page.total_rows) == (number, count, span, rows)
+    assert len(page.rows) == page.last_row - page.first_row + (1 if rows else 0)
+    if rows:
+        assert page.rows["client_id"].iat[0] == f"c{span[0] - 1}"

@@ -213,3 +213,31 @@ def test_a_client_card_shows_a_hostile_name_literally(demo_db, name):
     assert not at.exception, at.exception
     headers = [header.value for header in at.main.subheader]
     assert f"{escape_markdown(name)} ({escape_markdown('evil-1')})" in headers, headers
+
+
+@pytest.fixture
+def book_of_1150(tmp_path, monkeypatch):
+    """A database with more clients than one page of the grade table holds (no model: rules only)."""
+    from grading.demo import write_demo_portfolio
+    from grading.store import Store
+
+    database = tmp_path / "portfolio.duckdb"
+    with Store(database) as store:
+        write_demo_portfolio(store, 1_150)
+    monkeypatch.setenv("CLIENTGRADE_DB", str(database))
+    monkeypatch.setenv("CLIENTGRADE_MODELS", str(tmp_path / "models"))
+    return database
+
+
+def test_a_long_grade_table_is_shown_a_page_at_a_time_and_a_row_opens_its_card(book_of_1150):
+    at = open_page()
+    assert len(grade_table(at)) == 1_000
+    page_box = at.number_input(key="keep_matrix_table_page")
+    assert (page_box.value, page_box.max) == (1, 2)
+    page_box.set_value(2).run()
+    assert not at.exception
+    second = grade_table(at)
+    assert len(second) == 150
+    assert any("1,001 to 1,150 of 1,150" in caption.value for caption in at.caption)
+    select_row(at, 3)
+    assert at.selectbox(key="keep_matrix_client").value == second["client_id"].iat[3]
