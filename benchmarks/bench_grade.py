@@ -1,4 +1,9 @@
-"""``grade`` (features, scorecard, flags, suggestion) against a bare DuckDB aggregate over the same monthly table."""
+"""``grade`` (features, scorecard, flags, suggestion) against a bare DuckDB aggregate over the same monthly table.
+
+The timed grading is what the app keeps per store revision: every number, grade and flag, with the reason texts
+left to :func:`grading.portfolio.explain_portfolio` for the rows a page shows. What the texts cost is shown on two
+rows of its own, for the whole book (what the CLI and the exports write) and for one page of rows.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,15 @@ from benchmarks.config import Config
 from benchmarks.measure import time_median
 from benchmarks.report import Row, Target
 from benchmarks.scale import prepare_book
-from grading.portfolio import grade_portfolio
+from grading.portfolio import explain_portfolio, grade_portfolio
 from grading.store import Store
 
 GROUP = "Grade"
 #: The issue sets the target at 100,000 clients; smaller books are shown against the same ratio for information.
 TARGET_CLIENTS = 100_000
 TARGET = Target(max_ratio=5, max_value=2.0)
+#: How many rows a page shows at once, for the row that times explaining one page.
+PAGE_ROWS = 50
 
 # The least a grading can do: one pass over the scoring window's months, summed per client, into a frame.
 BARE_AGGREGATE = """
@@ -43,16 +50,22 @@ def run(config: Config) -> None:
         has_model = (book.folder / "model.done").exists()
         with Store(book.database) as store:
             graded = time_median(
-                lambda _: grade_portfolio(store, book.as_of, models_dir=book.models), repeats=repeats, warmup=warmup
+                lambda _: grade_portfolio(store, book.as_of, models_dir=book.models, explain=False),
+                repeats=repeats,
+                warmup=warmup,
             )
             bounds = list(window(book.as_of))
             floor = time_median(lambda _: store.query(BARE_AGGREGATE, bounds), repeats=repeats, warmup=max(warmup, 1))
+            book_graded = grade_portfolio(store, book.as_of, models_dir=book.models, explain=False)
+        every_text = time_median(lambda _: explain_portfolio(book_graded), repeats=repeats, warmup=max(warmup, 1))
+        # A page's rows are spread over the book, as a filter or a sort picks them.
+        page = book_graded.iloc[:: max(1, len(book_graded) // PAGE_ROWS)].head(PAGE_ROWS)
+        page_text = time_median(lambda _: explain_portfolio(page), repeats=5, warmup=1)
+        suggestion = "suggestion" if has_model else "no model yet"
         config.emit(
             Row(
                 group=GROUP,
-                what="grade_portfolio (features, scorecard, flags, suggestion)"
-                if has_model
-                else "grade_portfolio (features, scorecard, flags; no model yet)",
+                what=f"grade_portfolio (features, scorecard, flags, {suggestion}; reason texts on demand)",
                 size=config.size_label(n_clients),
                 value=graded.median,
                 repeats=graded.repeats,
@@ -60,5 +73,23 @@ def run(config: Config) -> None:
                 floor_value=floor.median,
                 target=TARGET if n_clients == TARGET_CLIENTS else None,
                 note="" if has_model else "the model package could not train yet, so no suggestion was timed",
+            )
+        )
+        config.emit(
+            Row(
+                group=GROUP,
+                what="reason texts of every client (explain_portfolio over the whole book, as the CLI writes them)",
+                size=config.size_label(n_clients),
+                value=every_text.median,
+                repeats=every_text.repeats,
+            )
+        )
+        config.emit(
+            Row(
+                group=GROUP,
+                what=f"reason texts of one page of {PAGE_ROWS} clients (explain_portfolio)",
+                size=config.size_label(n_clients),
+                value=page_text.median,
+                repeats=page_text.repeats,
             )
         )

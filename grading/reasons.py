@@ -102,9 +102,8 @@ def money(values: Any, currency: str) -> np.ndarray:
     return np.where(np.isfinite(array), formatted, "n/a")
 
 
-def _value_text(criterion: Criterion, features: pd.DataFrame, currency: str) -> np.ndarray:
-    """The criterion's feature for every client, formatted the way its words expect."""
-    values = features[criterion.feature].to_numpy(dtype="float64")
+def _value_text(criterion: Criterion, values: np.ndarray, caller_id: pd.Series | None, currency: str) -> np.ndarray:
+    """The criterion's feature values, formatted the way its words expect (``caller_id``: the raters' words)."""
     kind = criterion.value_format
     if kind == "money":
         return money(values, currency)
@@ -113,9 +112,9 @@ def _value_text(criterion: Criterion, features: pd.DataFrame, currency: str) -> 
     if kind == "one_decimal":
         return numbers(values, 1)
     if kind == "caller_id":
-        if "caller_id" in features.columns:
+        if caller_id is not None:
             # The features say 'mixed' where raters disagreed; an average of 50 is not the same as 'neutral'.
-            return text(features["caller_id"].astype(object).where(features["caller_id"].notna(), "n/a"))
+            return text(caller_id.astype(object).where(caller_id.notna(), "n/a"))
         return text(np.select([values >= 100, values <= 0, values == 50], ["happy", "dread", "neutral"], "mixed"))
     return numbers(values)
 
@@ -137,10 +136,17 @@ def criterion_phrases(criterion: Criterion, features: pd.DataFrame, settings: Ma
     numpy.ndarray
         Text (NumPy ``StringDType``), row ``i`` for ``features``' row ``i``.
     """
+    caller_id = features["caller_id"] if "caller_id" in features.columns else None
+    return _phrases(criterion, features[criterion.feature].to_numpy(dtype="float64"), caller_id, settings)
+
+
+def _phrases(
+    criterion: Criterion, values: np.ndarray, caller_id: pd.Series | None, settings: Mapping[str, Any]
+) -> np.ndarray:
+    """:func:`criterion_phrases` from the feature's values (and the raters' caller-ID words, if known)."""
     currency = settings["currency"]
     prefix, _, suffix = criterion.words.partition("{value}")
-    values = features[criterion.feature].to_numpy(dtype="float64")
-    phrase = prefix + _value_text(criterion, features, currency) + suffix
+    phrase = prefix + _value_text(criterion, values, caller_id, currency) + suffix
     if criterion.words_when_zero:
         phrase = np.where(np.round(values, 1) == 0, criterion.words_when_zero, phrase)
     if criterion.name == "effective_hourly_rate":
@@ -234,14 +240,15 @@ def explain(
         shown_criterion = slots.ravel()[shown]
         by_criterion = np.argsort(shown_criterion, kind="stable")
         starts = np.searchsorted(shown_criterion[by_criterion], np.arange(len(criteria) + 1))
-        extra = ["caller_id"] if "caller_id" in features.columns else []
+        caller_id = features["caller_id"] if "caller_id" in features.columns else None
         slot_words = text(np.full(slots.size, ""))
         for column, criterion in enumerate(criteria):
             places = shown[by_criterion[starts[column] : starts[column + 1]]]
             if places.size:
                 rows = places // slots.shape[1]
-                needed = features[[criterion.feature, *extra]].iloc[rows]
-                slot_words[places] = criterion_phrases(criterion, needed, settings)
+                values = features[criterion.feature].to_numpy(dtype="float64")[rows]
+                callers = None if caller_id is None else caller_id.iloc[rows]
+                slot_words[places] = _phrases(criterion, values, callers, settings)
         slot_text = list(slot_words.reshape(slots.shape).T)
         strongest = join_phrases(slot_text[:2])
         weakest = join_phrases(slot_text[2:])

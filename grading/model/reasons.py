@@ -13,6 +13,7 @@ differently", quoted where the suggestion and the rule grade disagree.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -24,7 +25,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from grading.model.dataset import LEARNED_FEATURES, SERVICE_MODEL_INPUTS, raw_to_input
-from grading.model.metrics import GRADES, grade_codes
+from grading.model.metrics import GRADES
 from grading.reasons import TEXT, join_phrases, pandas_text, text
 
 #: Figures as the owner says them, and how their values read ("share": a fraction shown as %).
@@ -118,6 +119,15 @@ def format_values(feature: str, values: pd.Series) -> pd.Series:
 
 def format_value(feature: str, value: Any) -> str:
     """Return one figure's value as the owner reads it; see :func:`format_values`."""
+    try:
+        return _format_one(feature, value)
+    except TypeError:  # a value that cannot be a dictionary key (a list, an array) is simply not remembered
+        return str(formatted_values(feature, pd.Series([value], dtype=object))[0])
+
+
+@functools.lru_cache(maxsize=512)
+def _format_one(feature: str, value: Any) -> str:
+    # Typical values are quoted in every reason: the same few dozen, written once each.
     return str(formatted_values(feature, pd.Series([value], dtype=object))[0])
 
 
@@ -167,8 +177,14 @@ def grade_probabilities(model, inputs: pd.DataFrame) -> np.ndarray:
 
 def _as_grade_columns(raw: np.ndarray, classes: Any) -> np.ndarray:
     full = np.zeros((raw.shape[0], len(GRADES)))
-    full[:, grade_codes(classes)] = raw
+    full[:, _class_positions(classes)] = raw
     return full
+
+
+def _class_positions(classes: Any) -> np.ndarray:
+    """:func:`grading.model.metrics.grade_codes` of a model's few classes, without building a Series."""
+    positions = {grade: position for position, grade in enumerate(GRADES)}
+    return np.array([positions.get(str(grade), -1) for grade in np.asarray(classes).ravel()], dtype=int)
 
 
 def feature_effects(
@@ -250,11 +266,13 @@ def model_feature_effects(
         return feature_effects(lambda frame: expected_grade(grade_probabilities(model, frame)), inputs, typical)
     preprocessing, estimator = split
     changes = typical_input_changes(inputs.columns, typical)
-    typical_row = inputs.iloc[:1].to_numpy(dtype="float64")
+    values = inputs.to_numpy(dtype="float64")
+    typical_row = values[:1].copy()
     for positions, usual in changes:
         typical_row[0, positions] = usual
-    transformed = _transform(preprocessing, inputs)
-    transformed_typical = _transform(preprocessing, pd.DataFrame(typical_row, columns=inputs.columns))
+    # The typical row rides along with the rows: one pass through the preprocessing instead of two.
+    both = _transform(preprocessing, pd.DataFrame(np.vstack([values, typical_row]), columns=inputs.columns))
+    transformed, transformed_typical = both[:-1], both[-1:]
     changes = [(positions, transformed_typical[0, positions]) for positions, _ in changes]
     if isinstance(estimator, LogisticRegression) and len(estimator.classes_) > 2:
         return _softmax_effects(estimator, transformed, changes, inputs.index)
@@ -282,7 +300,7 @@ def _softmax_effects(
     """
     weights = estimator.coef_
     # Grade of each class (A = 0 ... D = 3), as grade_probabilities places them.
-    grade_of_class = np.arange(len(GRADES), dtype=float)[grade_codes(estimator.classes_)]
+    grade_of_class = np.arange(len(GRADES), dtype=float)[_class_positions(estimator.classes_)]
     scores = weights @ transformed.T + estimator.intercept_[:, np.newaxis]  # classes x rows: reductions run along rows
 
     def expected(class_scores: np.ndarray) -> np.ndarray:
@@ -338,6 +356,7 @@ def typical_input_changes(columns: pd.Index, typical: Mapping[str, Any]) -> list
     The same values :func:`set_typical_input` writes (the logarithm for amounts, 0/1 for the service model).
     """
     changes = []
+    where = {name: position for position, name in enumerate(columns)}
     for feature in REASON_FEATURES:
         value = typical.get(feature)
         if feature == "service_model":
@@ -346,7 +365,7 @@ def typical_input_changes(columns: pd.Index, typical: Mapping[str, Any]) -> list
         else:
             names = [feature]
             usual = [np.nan if value is None else float(raw_to_input(feature, value))]
-        changes.append((columns.get_indexer(names), np.asarray(usual, dtype="float64")))
+        changes.append((np.array([where.get(name, -1) for name in names]), np.asarray(usual, dtype="float64")))
     return changes
 
 

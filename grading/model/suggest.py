@@ -7,6 +7,7 @@ untrusted types), every suggestion is empty and the app falls back to the rule g
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass
@@ -145,6 +146,17 @@ def _rule_grades(store: Store, features: pd.DataFrame) -> np.ndarray | None:
         return None
 
 
+def _one_thread(n_rows: int) -> contextlib.AbstractContextManager:
+    """One BLAS/OpenMP thread for a big block of rows: predictions on a few hundred thousand rows gain little
+    from more, and the app's other sessions share the cores. A page's few rows skip it: setting the limit costs
+    more than predicting them."""
+    return threadpool_limits(limits=1) if n_rows >= _LIMIT_THREADS_FROM else contextlib.nullcontext()
+
+
+#: From how many rows predictions run on one thread.
+_LIMIT_THREADS_FROM = 5_000
+
+
 def _without_data(features: pd.DataFrame) -> np.ndarray:
     """Clients with no figures in the window and no survey: a suggestion for them would be a guess."""
     no_months = features.get("months_with_data", pd.Series(1.0, index=features.index)).fillna(0) <= 0
@@ -186,9 +198,7 @@ def _suggest(
     if model is None or features.empty:
         return empty_suggestions(features).drop(columns="suggestion_reasons"), source, model
     unknown = _without_data(features)
-    # One BLAS/OpenMP thread: predictions on blocks of a few hundred thousand rows gain little from more, and
-    # the app's other sessions share the cores.
-    with threadpool_limits(limits=1):
+    with _one_thread(len(features)):
         probabilities = grade_probabilities(model, model_inputs(features))
     result = pd.DataFrame(
         {
@@ -247,7 +257,7 @@ def explain_suggestions(
     if rule_grades is None and "rule_grade" in features.columns:
         rule_grades = np.asarray(features["rule_grade"].astype(object))
     card = model.card
-    with threadpool_limits(limits=1):
+    with _one_thread(len(features)):
         effects = model_feature_effects(estimator, model_inputs(features), card["typical_values"])
     reliance = card.get("reliance", {})
     reasons = suggestion_reasons(
