@@ -271,188 +271,199 @@ st.caption(
 )
 st.progress(decided / count, text=f"Client {position + 1} of {count} · {decided} decided")
 
-walk, summary_tab, plans_tab = st.tabs(["Walk the clients", "Summary", "Lift plans"])
+# Only the open tab runs: the summary re-simulates the decisions and the lift plans re-score every client, which
+# a click on the walk (several per client) need not wait for. The key keeps the open tab across pages.
+walk, summary_tab, plans_tab = st.tabs(
+    ["Walk the clients", "Summary", "Lift plans"], key=f"{KEEP_PREFIX}review_tab", on_change="rerun"
+)
 
 with walk:
-    client_id = session.client_ids[position]
-    suffix = f"{session.session_id}-{client_id}"
-    saved = sessions.client_state(store, session.session_id, client_id)
-    try:
-        card = cards.client_card(shown, client_id, controls.currency)
-    except ClientGradeError as error:
-        st.warning(escape_markdown(str(error)))
-        card = None
-    if card is not None:
-        with st.container(border=True, key="review-card"):
-            st.header(f"{position + 1}. {escape_markdown(card.name)}")
-            st.caption(escape_markdown(card.about))
-            grade_columns = st.columns(3)
-            for column, (label, grade) in zip(grade_columns, card.grades.items(), strict=True):
-                column.metric(f"{label} grade", grade,
-                              help=card.model_confidence if label == "Model" and card.model_confidence else None)
-            figure_columns = st.columns(len(card.figures))
-            for column, (label, figure) in zip(figure_columns, card.figures.items(), strict=True):
-                column.metric(label, figure)
-            if card.flags:
-                st.warning(f"Flags: {card.flags}")
-            st.markdown("\n".join(f"- {reason}" for reason in card.reasons) or "No reasons: no figures yet.")
-            trend_key = ("review-trend", client_id, controls.as_of)
-            monthly = data.computed(trend_key,
-                                    lambda: cards.monthly_revenue_and_hours(store, client_id, controls.as_of))
-            with st.container(key="review-client-chart"):
-                if monthly.empty:
-                    st.info("No monthly figures for this client in the last two years.")
-                else:
-                    data.altair_chart((*trend_key, controls.currency),
-                                      lambda: client_trend_chart(monthly, controls.currency), width="stretch")
-
-    if saved["decision"]:
-        detail = review_summary.decision_detail(saved)
-        st.info(f"Decided so far: **{escape_markdown(detail)}**. Choose again to replace it.")
-
-    saved_keys = [step["step"] for step in saved["plan_steps"] if step.get("step") in playbook.STEPS]
-    proposed = saved_keys or (lifts.suggested_steps(portfolio, client_id) if card is not None else [])
-    # Each client's inputs start from what was saved for it; afterwards they keep what is typed.
-    for key, initial in {
-        f"review-caller-{suffix}": saved["caller_id_again"],
-        f"review-steps-{suffix}": proposed,
-        f"review-plan-{suffix}": playbook.plan_text(saved["plan_steps"] or playbook.plan_steps(proposed)),
-        f"review-price-{suffix}": float(saved["price_increase_pct"] or 10.0),
-        f"review-notice-{suffix}": int(saved["notice_months"] if saved["notice_months"] is not None else 3),
-        f"review-handover-{suffix}": saved["handover_note"],
-        f"review-owner-{suffix}": saved["owner"],
-        f"review-due-{suffix}": saved["due_on"],
-        f"review-note-{suffix}": saved["note"],
-    }.items():
-        st.session_state.setdefault(key, initial)
-
-    st.radio(
-        "Caller-ID test, asked again: how do you feel when their name shows on your phone?",
-        options=list(sessions.CALLER_ID_ANSWERS), format_func=sessions.CALLER_ID_ANSWERS.get, horizontal=True,
-        key=f"review-caller-{suffix}",
-    )
-    lift_column, price_column, fire_column = st.columns(3)
-    with lift_column:
-        st.markdown("**Lift one grade**")
-        steps = st.multiselect(
-            "Plan steps from the playbook", options=list(playbook.STEPS),
-            format_func=lambda key: playbook.STEPS[key].title, key=f"review-steps-{suffix}",
-            on_change=_plan_from_steps, args=(suffix,),
-        )
-        st.text_area("The plan (edit freely, one step a line)", key=f"review-plan-{suffix}", height=150)
+    if walk.open:
+        client_id = session.client_ids[position]
+        suffix = f"{session.session_id}-{client_id}"
+        saved = sessions.client_state(store, session.session_id, client_id)
+        try:
+            card = cards.client_card(shown, client_id, controls.currency)
+        except ClientGradeError as error:
+            st.warning(escape_markdown(str(error)))
+            card = None
         if card is not None:
-            score, grade = lifts.grade_if_plan_works(portfolio, client_id, steps, controls.settings)
-            st.caption(f"If this plan works, the scorecard gives **{grade or '-'}** (score {score:.0f}).")
-    with price_column:
-        st.markdown("**Raise the price**")
-        st.number_input("Price increase (%)", min_value=1.0, max_value=200.0, step=1.0, key=f"review-price-{suffix}")
-    with fire_column:
-        st.markdown("**Fire**")
-        st.number_input("Notice period (months)", min_value=0, max_value=24, step=1, key=f"review-notice-{suffix}")
-        st.text_area("Handover note", key=f"review-handover-{suffix}",
-                     placeholder="Passwords, documentation, open tickets, who takes over.")
-    owner_column, due_column = st.columns(2)
-    owner_column.text_input("Who carries it out", key=f"review-owner-{suffix}")
-    due_column.date_input("By when", key=f"review-due-{suffix}")
-    st.text_area("Notes on this client", key=f"review-note-{suffix}",
-                 help="Shown as typed; avoid client names while sharing your screen.")
+            with st.container(border=True, key="review-card"):
+                st.header(f"{position + 1}. {escape_markdown(card.name)}")
+                st.caption(escape_markdown(card.about))
+                grade_columns = st.columns(3)
+                for column, (label, grade) in zip(grade_columns, card.grades.items(), strict=True):
+                    column.metric(f"{label} grade", grade,
+                                  help=card.model_confidence if label == "Model" and card.model_confidence else None)
+                figure_columns = st.columns(len(card.figures))
+                for column, (label, figure) in zip(figure_columns, card.figures.items(), strict=True):
+                    column.metric(label, figure)
+                if card.flags:
+                    st.warning(f"Flags: {card.flags}")
+                st.markdown("\n".join(f"- {reason}" for reason in card.reasons) or "No reasons: no figures yet.")
+                trend_key = ("review-trend", client_id, controls.as_of)
+                monthly = data.computed(trend_key,
+                                        lambda: cards.monthly_revenue_and_hours(store, client_id, controls.as_of))
+                with st.container(key="review-client-chart"):
+                    if monthly.empty:
+                        st.info("No monthly figures for this client in the last two years.")
+                    else:
+                        data.altair_chart((*trend_key, controls.currency),
+                                          lambda: client_trend_chart(monthly, controls.currency), width="stretch")
 
-    with st.container(horizontal=True, key="review-decisions"):
-        arguments = (session.session_id, client_id, suffix, count)
-        st.button("Keep", key="review-decide-keep", on_click=_decide, args=("keep", *arguments),
-                  shortcut="Alt+Shift+K", icon=":material/check:",
-                  disabled=not page.editable, help=write_help)
-        st.button("Lift one grade", key="review-decide-lift", on_click=_decide, args=("lift", *arguments),
-                  shortcut="Alt+Shift+L", icon=":material/trending_up:",
-                  disabled=not page.editable, help=write_help)
-        st.button("Raise price", key="review-decide-raise_price", on_click=_decide,
-                  args=("raise_price", *arguments), shortcut="Alt+Shift+U", icon=":material/sell:",
-                  disabled=not page.editable, help=write_help)
-        st.button("Fire", key="review-decide-fire", on_click=_decide, args=("fire", *arguments),
-                  shortcut="Alt+Shift+F", icon=":material/logout:",
-                  disabled=not page.editable, help=write_help)
-        st.button("Save notes only", key="review-save-note", on_click=_save_note,
-                  args=(session.session_id, client_id, suffix), icon=":material/edit_note:",
-                  disabled=not page.editable, help=write_help)
-    with st.container(horizontal=True, key="review-navigation"):
-        st.button("Previous client", key="review-prev", on_click=_move, args=(-1, count),
-                  disabled=position == 0, shortcut="Alt+Shift+P", icon=":material/arrow_back:")
-        st.button("Next client", key="review-next", on_click=_move, args=(1, count),
-                  disabled=position >= count - 1, shortcut="Alt+Shift+N", icon=":material/arrow_forward:")
+        if saved["decision"]:
+            detail = review_summary.decision_detail(saved)
+            st.info(f"Decided so far: **{escape_markdown(detail)}**. Choose again to replace it.")
 
-    with st.expander("Set a new manual grade now"):
-        grade_column, grader_column, button_column = st.columns([1, 2, 1], vertical_alignment="bottom")
-        grade_column.selectbox("New grade", options=list(selection.GRADES), index=None, key=f"review-grade-{suffix}")
-        grader_column.text_input("Graded by", value=session.attendees[0] if session.attendees else "",
-                                 key=f"review-grader-{suffix}")
-        button_column.button("Record grade", key="review-set-grade", on_click=_set_grade,
-                             args=(session.session_id, client_id, suffix), disabled=not page.editable,
-                             help=write_help)
+        saved_keys = [step["step"] for step in saved["plan_steps"] if step.get("step") in playbook.STEPS]
+        proposed = saved_keys or (lifts.suggested_steps(portfolio, client_id) if card is not None else [])
+        # Each client's inputs start from what was saved for it; afterwards they keep what is typed.
+        for key, initial in {
+            f"review-caller-{suffix}": saved["caller_id_again"],
+            f"review-steps-{suffix}": proposed,
+            f"review-plan-{suffix}": playbook.plan_text(saved["plan_steps"] or playbook.plan_steps(proposed)),
+            f"review-price-{suffix}": float(saved["price_increase_pct"] or 10.0),
+            f"review-notice-{suffix}": int(saved["notice_months"] if saved["notice_months"] is not None else 3),
+            f"review-handover-{suffix}": saved["handover_note"],
+            f"review-owner-{suffix}": saved["owner"],
+            f"review-due-{suffix}": saved["due_on"],
+            f"review-note-{suffix}": saved["note"],
+        }.items():
+            st.session_state.setdefault(key, initial)
+
+        st.radio(
+            "Caller-ID test, asked again: how do you feel when their name shows on your phone?",
+            options=list(sessions.CALLER_ID_ANSWERS), format_func=sessions.CALLER_ID_ANSWERS.get, horizontal=True,
+            key=f"review-caller-{suffix}",
+        )
+        lift_column, price_column, fire_column = st.columns(3)
+        with lift_column:
+            st.markdown("**Lift one grade**")
+            steps = st.multiselect(
+                "Plan steps from the playbook", options=list(playbook.STEPS),
+                format_func=lambda key: playbook.STEPS[key].title, key=f"review-steps-{suffix}",
+                on_change=_plan_from_steps, args=(suffix,),
+            )
+            st.text_area("The plan (edit freely, one step a line)", key=f"review-plan-{suffix}", height=150)
+            if card is not None:
+                score, grade = lifts.grade_if_plan_works(portfolio, client_id, steps, controls.settings)
+                st.caption(f"If this plan works, the scorecard gives **{grade or '-'}** (score {score:.0f}).")
+        with price_column:
+            st.markdown("**Raise the price**")
+            st.number_input("Price increase (%)", min_value=1.0, max_value=200.0, step=1.0,
+                            key=f"review-price-{suffix}")
+        with fire_column:
+            st.markdown("**Fire**")
+            st.number_input("Notice period (months)", min_value=0, max_value=24, step=1, key=f"review-notice-{suffix}")
+            st.text_area("Handover note", key=f"review-handover-{suffix}",
+                         placeholder="Passwords, documentation, open tickets, who takes over.")
+        owner_column, due_column = st.columns(2)
+        owner_column.text_input("Who carries it out", key=f"review-owner-{suffix}")
+        due_column.date_input("By when", key=f"review-due-{suffix}")
+        st.text_area("Notes on this client", key=f"review-note-{suffix}",
+                     help="Shown as typed; avoid client names while sharing your screen.")
+
+        with st.container(horizontal=True, key="review-decisions"):
+            arguments = (session.session_id, client_id, suffix, count)
+            st.button("Keep", key="review-decide-keep", on_click=_decide, args=("keep", *arguments),
+                      shortcut="Alt+Shift+K", icon=":material/check:",
+                      disabled=not page.editable, help=write_help)
+            st.button("Lift one grade", key="review-decide-lift", on_click=_decide, args=("lift", *arguments),
+                      shortcut="Alt+Shift+L", icon=":material/trending_up:",
+                      disabled=not page.editable, help=write_help)
+            st.button("Raise price", key="review-decide-raise_price", on_click=_decide,
+                      args=("raise_price", *arguments), shortcut="Alt+Shift+U", icon=":material/sell:",
+                      disabled=not page.editable, help=write_help)
+            st.button("Fire", key="review-decide-fire", on_click=_decide, args=("fire", *arguments),
+                      shortcut="Alt+Shift+F", icon=":material/logout:",
+                      disabled=not page.editable, help=write_help)
+            st.button("Save notes only", key="review-save-note", on_click=_save_note,
+                      args=(session.session_id, client_id, suffix), icon=":material/edit_note:",
+                      disabled=not page.editable, help=write_help)
+        with st.container(horizontal=True, key="review-navigation"):
+            st.button("Previous client", key="review-prev", on_click=_move, args=(-1, count),
+                      disabled=position == 0, shortcut="Alt+Shift+P", icon=":material/arrow_back:")
+            st.button("Next client", key="review-next", on_click=_move, args=(1, count),
+                      disabled=position >= count - 1, shortcut="Alt+Shift+N", icon=":material/arrow_forward:")
+
+        with st.expander("Set a new manual grade now"):
+            grade_column, grader_column, button_column = st.columns([1, 2, 1], vertical_alignment="bottom")
+            grade_column.selectbox("New grade", options=list(selection.GRADES), index=None,
+                                   key=f"review-grade-{suffix}")
+            grader_column.text_input("Graded by", value=session.attendees[0] if session.attendees else "",
+                                     key=f"review-grader-{suffix}")
+            button_column.button("Record grade", key="review-set-grade", on_click=_set_grade,
+                                 args=(session.session_id, client_id, suffix), disabled=not page.editable,
+                                 help=write_help)
 
 with summary_tab:
-    try:
-        summary = review_summary.build_summary(
-            store, session.session_id, portfolio, settings=controls.settings, grade_source=controls.grade_source,
-            anonymize=controls.anonymize,
+    if summary_tab.open:
+        try:
+            summary = review_summary.build_summary(
+                store, session.session_id, portfolio, settings=controls.settings, grade_source=controls.grade_source,
+                anonymize=controls.anonymize,
+            )
+        except ClientGradeError as error:
+            st.error(escape_markdown(str(error)))
+            st.stop()
+        count_columns = st.columns(len(summary.counts))
+        for column, row in zip(count_columns, summary.counts.itertuples(index=False), strict=True):
+            column.metric(row.label, row.clients)
+        with st.container(key="review-summary-chart"):
+            st.altair_chart(decisions_chart(summary.clients), width="stretch")
+        st.dataframe(
+            summary.clients, hide_index=True, key="review-summary-table",
+            column_order=["position", "name", "grade", "detail", "owner", "due_on", "caller_id_again", "new_grade",
+                          "note"],
+            column_config={"position": "#", "name": "Client", "grade": f"Grade ({controls.grade_source})",
+                           "detail": "Decision", "owner": "Owner", "due_on": "Due", "caller_id_again": "Caller-ID",
+                           "new_grade": "New grade", "note": "Note"},
         )
-    except ClientGradeError as error:
-        st.error(escape_markdown(str(error)))
-        st.stop()
-    count_columns = st.columns(len(summary.counts))
-    for column, row in zip(count_columns, summary.counts.itertuples(index=False), strict=True):
-        column.metric(row.label, row.clients)
-    with st.container(key="review-summary-chart"):
-        st.altair_chart(decisions_chart(summary.clients), width="stretch")
-    st.dataframe(
-        summary.clients, hide_index=True, key="review-summary-table",
-        column_order=["position", "name", "grade", "detail", "owner", "due_on", "caller_id_again", "new_grade",
-                      "note"],
-        column_config={"position": "#", "name": "Client", "grade": f"Grade ({controls.grade_source})",
-                       "detail": "Decision", "owner": "Owner", "due_on": "Due", "caller_id_again": "Caller-ID",
-                       "new_grade": "New grade", "note": "Note"},
-    )
-    st.subheader("Projected impact of the firing and price decisions")
-    if summary.impact is None:
-        st.info("No client is to be fired or repriced yet: decide 'Fire' or 'Raise price' to see the impact.")
-    else:
-        st.table(review_summary.impact_table(summary.impact, controls.currency).set_index("figure"))
-        st.caption(f"{len(summary.fired)} client(s) fired, {len(summary.repriced)} repriced, over the scoring "
-                   f"window; the freed hours count as time back for the owner.")
-    st.subheader("Lift plans decided")
-    if summary.lift_plans.empty:
-        st.info("No lift decided yet.")
-    else:
-        st.dataframe(summary.lift_plans, hide_index=True,
-                     column_config={"name": "Client", "grade": "Grade", "plan": "Plan", "owner": "Owner",
-                                    "due_on": "Due", "grade_if_plan_works": "Grade if the plan works"})
-    st.subheader("Grade changes made in this session")
-    if summary.grade_changes.empty:
-        st.info("No manual grade was changed in this session.")
-    else:
-        st.dataframe(summary.grade_changes, hide_index=True)
-    stem = f"review-{session.session_id}-{session.held_on.isoformat()}"
-    with st.container(horizontal=True, key="review-downloads"):
-        st.download_button("Download the summary (Markdown)", review_summary.to_markdown(summary, controls.currency),
-                           file_name=f"{stem}.md", mime="text/markdown", key="review-download-md",
-                           on_click="ignore", icon=":material/download:")
-        st.download_button("Download the decisions (CSV)", review_summary.to_csv(summary), file_name=f"{stem}.csv",
-                           mime="text/csv", key="review-download-csv", on_click="ignore",
-                           icon=":material/download:")
-    st.caption("No PDF export: print the Markdown, or open it in any editor that exports PDF.")
+        st.subheader("Projected impact of the firing and price decisions")
+        if summary.impact is None:
+            st.info("No client is to be fired or repriced yet: decide 'Fire' or 'Raise price' to see the impact.")
+        else:
+            st.table(review_summary.impact_table(summary.impact, controls.currency).set_index("figure"))
+            st.caption(f"{len(summary.fired)} client(s) fired, {len(summary.repriced)} repriced, over the scoring "
+                       f"window; the freed hours count as time back for the owner.")
+        st.subheader("Lift plans decided")
+        if summary.lift_plans.empty:
+            st.info("No lift decided yet.")
+        else:
+            st.dataframe(summary.lift_plans, hide_index=True,
+                         column_config={"name": "Client", "grade": "Grade", "plan": "Plan", "owner": "Owner",
+                                        "due_on": "Due", "grade_if_plan_works": "Grade if the plan works"})
+        st.subheader("Grade changes made in this session")
+        if summary.grade_changes.empty:
+            st.info("No manual grade was changed in this session.")
+        else:
+            st.dataframe(summary.grade_changes, hide_index=True)
+        stem = f"review-{session.session_id}-{session.held_on.isoformat()}"
+        with st.container(horizontal=True, key="review-downloads"):
+            st.download_button("Download the summary (Markdown)",
+                               review_summary.to_markdown(summary, controls.currency),
+                               file_name=f"{stem}.md", mime="text/markdown", key="review-download-md",
+                               on_click="ignore", icon=":material/download:")
+            st.download_button("Download the decisions (CSV)", review_summary.to_csv(summary), file_name=f"{stem}.csv",
+                               mime="text/csv", key="review-download-csv", on_click="ignore",
+                               icon=":material/download:")
+        st.caption("No PDF export: print the Markdown, or open it in any editor that exports PDF.")
 
 with plans_tab:
-    st.caption("For each B, C and D client of this session: the weakest criteria, the playbook steps that address "
-               "them, and the rule grade if the plan worked (those criteria at full points, everything else as is).")
-    plans = lifts.lift_plans(shown, controls.settings, grade_column=controls.grade_column,
-                             client_ids=session.client_ids)
-    if plans.empty:
-        st.info("No B, C or D client in this session.")
-    else:
-        st.dataframe(
-            plans, hide_index=True, key="review-lift-plans",
-            column_order=["name", "grade", "target_grade", "weakest", "plan", "rule_grade", "grade_if_plan_works",
-                          "reaches_target"],
-            column_config={"name": "Client", "grade": "Grade", "target_grade": "Target", "weakest": "Weakest",
-                           "plan": "Playbook steps", "rule_grade": "Rule grade now",
-                           "grade_if_plan_works": "Rule grade if it works", "reaches_target": "Reaches target"},
-        )
+    if plans_tab.open:
+        st.caption("For each B, C and D client of this session: the weakest criteria, the playbook steps that "
+                   "address them, and the rule grade if the plan worked (those criteria at full points, everything "
+                   "else as is).")
+        plans = lifts.lift_plans(shown, controls.settings, grade_column=controls.grade_column,
+                                 client_ids=session.client_ids)
+        if plans.empty:
+            st.info("No B, C or D client in this session.")
+        else:
+            st.dataframe(
+                plans, hide_index=True, key="review-lift-plans",
+                column_order=["name", "grade", "target_grade", "weakest", "plan", "rule_grade", "grade_if_plan_works",
+                              "reaches_target"],
+                column_config={"name": "Client", "grade": "Grade", "target_grade": "Target", "weakest": "Weakest",
+                               "plan": "Playbook steps", "rule_grade": "Rule grade now",
+                               "grade_if_plan_works": "Rule grade if it works", "reaches_target": "Reaches target"},
+            )

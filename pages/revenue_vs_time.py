@@ -61,8 +61,11 @@ rates = {
         "target_hourly_rate"
     ],
 }
-lines = trends.rate_lines(rates, points["labor_hours"].max())
-if points["labor_hours"].sum() <= 0:
+lines, has_hours = data.computed(
+    (*points_key, "rate-lines", tuple(rates.items())),
+    lambda: (trends.rate_lines(rates, points["labor_hours"].max()), points["labor_hours"].sum() > 0),
+)
+if not has_hours:
     st.info(
         f"No labor hours are recorded in the last {window} months, so there is no rate to draw. Import monthly "
         "figures with labor hours, or move the 'As of' date in the sidebar to a period with figures."
@@ -77,14 +80,20 @@ st.caption(
 
 # -- per grade ----------------------------------------------------------------------------------------------
 st.subheader("Per grade: share of revenue against share of time")
-shares = data.computed(("revenue-shares", controls.as_of, controls.grade_column),
-                       lambda: trends.grade_shares(portfolio, controls.grade_column))
+
+
+def shares_and_the_d_row():
+    """Each grade's share of revenue and of time, and the D clients' row of it."""
+    shares = trends.grade_shares(portfolio, controls.grade_column)
+    return shares, shares[shares["grade"] == "D"].iloc[0]
+
+
+shares, worst = data.computed(("revenue-shares", controls.as_of, controls.grade_column), shares_and_the_d_row)
 left, right = st.columns([3, 2])
 with left, st.container(key="revenue-share-chart"):
     data.altair_chart(("revenue-shares", controls.as_of, controls.grade_column),
                       lambda: share_chart(shares, grade_title=grade_title))
 with right:
-    worst = shares[shares["grade"] == "D"].iloc[0]
     st.metric(
         "D clients: share of revenue",
         percent(worst["revenue_share"]),
@@ -98,8 +107,8 @@ with right:
     )
     data.dataframe(
         ("revenue-shares", controls.as_of, controls.grade_column),
-        shares[["grade", "clients", "revenue", "revenue_share", "labor_hours", "hours_share",
-                "effective_hourly_rate"]],
+        lambda: shares[["grade", "clients", "revenue", "revenue_share", "labor_hours", "hours_share",
+                        "effective_hourly_rate"]],
         hide_index=True,
         column_config={
             "grade": st.column_config.TextColumn(grade_title),

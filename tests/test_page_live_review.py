@@ -123,6 +123,14 @@ def decide(at: AppTest, decision: str, **inputs) -> AppTest:
     return at
 
 
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Open one of the session's tabs, as a click on it does (only the open tab runs)."""
+    at.session_state["keep_review_tab"] = label
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def walk_three_clients(at: AppTest) -> AppTest:
     decide(at, "fire", notice=2, handover="Hand over the passwords", caller="dread")
     decide(at, "raise_price", price=12.0, owner="Ben", note="Pays late but pays")
@@ -147,7 +155,8 @@ def test_deciding_moves_to_the_next_client_and_counts_progress(book_db):
     at = walk_three_clients(start_session(open_page()))
     assert at.header[0].value.startswith("4. ")
     assert any("Saved: Lift one grade" in element.value for element in at.success)
-    summary_counts = {metric.label: metric.value for metric in at.metric}
+    assert not at.get("download_button"), "the summary does not run while the walk is open"
+    summary_counts = {metric.label: metric.value for metric in open_tab(at, "Summary").metric}
     assert summary_counts["Fire"] == "1"
     assert summary_counts["Raise price"] == "1"
     assert summary_counts["Lift one grade"] == "1"
@@ -168,7 +177,7 @@ def test_a_session_resumes_at_its_first_undecided_client_in_a_new_browser_sessio
 
 
 def test_the_summary_downloads_hold_the_decisions(book_db, downloads):
-    at = walk_three_clients(start_session(open_page()))
+    at = open_tab(walk_three_clients(start_session(open_page())), "Summary")
     markdown = download_text(at, downloads, "review-download-md")
     assert "# Review: Quarterly review" in markdown
     assert "Fire, 2 months' notice" in markdown
@@ -185,9 +194,11 @@ def test_anonymized_exports_hold_no_client_name(book_db, downloads):
     walk_three_clients(start_session(open_page()))
     at = open_page(anonymize=True)
     assert at.header[0].value.startswith("4. Client ")
+    page_text = rendered_text(at)
+    open_tab(at, "Summary")
     markdown = download_text(at, downloads, "review-download-md")
     csv_text = download_text(at, downloads, "review-download-csv")
-    page_text = rendered_text(at)
+    page_text += rendered_text(at) + rendered_text(open_tab(at, "Lift plans"))
     for name in book_db["name"]:
         assert name not in markdown
         assert name not in csv_text
