@@ -155,34 +155,35 @@ first_months AS (
     WHERE c.client_since IS NULL OR CAST(date_trunc('month', c.client_since) AS DATE) > w.window_start
     GROUP BY w.point_index
 ),
--- Several people may rate a client on the same day: their scores are averaged, and a split caller-ID test
--- shows as 'mixed' rather than one rater's word. Each day is summed up first, then the latest day is taken whole
--- (arg_max of the day's row: no window over every assessment).
-assessment_days AS (
-    SELECT w.point_index, a.assessed_on,
-           avg(a.pays_on_time) AS pays_on_time,
-           avg(a.values_service) AS values_service,
-           avg(a.trusted_advisor) AS trusted_advisor,
-           avg(a.follows_process) AS follows_process,
-           avg(a.open_to_recommendations) AS open_to_recommendations,
-           avg(CASE a.caller_id WHEN 'happy' THEN 100.0 WHEN 'neutral' THEN 50.0 WHEN 'dread' THEN 0.0 END)
-               AS caller_id_value,
-           -- One distinct answer when the least and the greatest agree (a DISTINCT count costs a second pass).
-           CASE WHEN min(a.caller_id) = max(a.caller_id) THEN min(a.caller_id)
-                WHEN min(a.caller_id) <> max(a.caller_id) THEN 'mixed' END AS caller_id,
-           count(*) AS assessors
+assessed AS (
+    SELECT w.point_index, a.*,
+           max(a.assessed_on) OVER (PARTITION BY w.point_index) AS latest_assessed_on
     FROM windows AS w
     JOIN assessments AS a ON a.client_id = w.client_id AND a.assessed_on <= w.as_of
-    GROUP BY w.point_index, a.assessed_on
 ),
+-- Several people may rate a client on the same day: their scores are averaged, and a split caller-ID test
+-- shows as 'mixed' rather than one rater's word.
 latest_assessment AS (
-    SELECT point_index, arg_max(d, d.assessed_on) AS day
-    FROM assessment_days AS d
+    SELECT point_index,
+           max(assessed_on) AS assessed_on,
+           avg(pays_on_time) AS pays_on_time,
+           avg(values_service) AS values_service,
+           avg(trusted_advisor) AS trusted_advisor,
+           avg(follows_process) AS follows_process,
+           avg(open_to_recommendations) AS open_to_recommendations,
+           avg(CASE caller_id WHEN 'happy' THEN 100.0 WHEN 'neutral' THEN 50.0 WHEN 'dread' THEN 0.0 END)
+               AS caller_id_value,
+           -- One distinct answer when the least and the greatest agree (a DISTINCT count costs a second pass).
+           CASE WHEN min(caller_id) = max(caller_id) THEN min(caller_id)
+                WHEN min(caller_id) <> max(caller_id) THEN 'mixed' END AS caller_id,
+           count(*) AS assessors
+    FROM assessed
+    WHERE assessed_on = latest_assessed_on
     GROUP BY point_index
 ),
 joined AS (
     SELECT w.point_index, w.client_id, c.name, c.service_model, c.client_since, w.as_of,
-           w.window_start, w.window_end, la.day.assessed_on AS assessed_on, la.day.caller_id AS caller_id,
+           w.window_start, w.window_end, la.assessed_on, la.caller_id,
            c.seats,
            coalesce(t.months_with_data, 0) AS months_with_data,
            coalesce(t.revenue, 0.0) AS revenue,
@@ -201,10 +202,8 @@ joined AS (
            CASE WHEN c.client_since IS NOT NULL OR f.first_month IS NOT NULL THEN
                greatest(w.window_start, least(CAST(date_trunc('month', c.client_since) AS DATE), f.first_month))
            END AS expected_from,
-           la.day.pays_on_time AS pays_on_time, la.day.values_service AS values_service,
-           la.day.trusted_advisor AS trusted_advisor, la.day.follows_process AS follows_process,
-           la.day.open_to_recommendations AS open_to_recommendations, la.day.caller_id_value AS caller_id_value,
-           coalesce(la.day.assessors, 0) AS assessors
+           la.pays_on_time, la.values_service, la.trusted_advisor, la.follows_process,
+           la.open_to_recommendations, la.caller_id_value, coalesce(la.assessors, 0) AS assessors
     FROM windows AS w
     LEFT JOIN clients AS c ON c.client_id = w.client_id
     LEFT JOIN totals AS t ON t.point_index = w.point_index
