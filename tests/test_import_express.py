@@ -170,7 +170,7 @@ def test_clients_and_their_monthly_file_are_taken_together_the_express_way(store
         ((b"2024-02-01", b"2024-02-30"), "a date that does not exist"),
         ((b"7,7\n", b"7,8\n"), "more after-hours tickets than tickets"),
         ((b"C2,2024-01,", b"C1,2024-01,"), "a repeated key"),
-        ((b"\nC2", b"\n\nC2"), "a blank line"),
+        ((b"tickets\n", b"tickets,note\n"), "a row shorter than the header"),
     ],
 )
 def test_the_express_way_declines_what_it_cannot_vouch_for_and_writes_nothing(store, change, why):
@@ -182,6 +182,23 @@ def test_the_express_way_declines_what_it_cannot_vouch_for_and_writes_nothing(st
     assert _snapshot(store) == before
     assert store.revision() == revision
     assert "express_monthly" not in store.rows("SELECT table_name FROM duckdb_tables()")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        MONTHLY.replace(b"\nC2", b"\n\nC2"),  # a blank line between rows
+        MONTHLY.replace(b"\nC2", b"\n \nC2"),  # a line holding a space
+        MONTHLY.replace(b"\n", b"\r"),  # old Mac line ends
+        MONTHLY.replace(b"tickets\n", b"tickets,note\n").replace(b"2\n", b'2,"a\nC2,2024-03,1,1,,0,0"\n', 1),
+        MONTHLY.replace(b"tickets\n", b"tickets,note\n").replace(b"\n", b",\x00\n"),
+        MONTHLY.replace(b"\n", b",\n"),  # a trailing delimiter on every line
+        MONTHLY.replace(b"C1,", b"C\xff,", 1),  # not UTF-8
+    ],
+    ids=["blank line", "space line", "carriage returns", "quoted line break", "NUL", "trailing delimiter", "latin-1"],
+)
+def test_odd_lines_give_the_same_tables_and_report_both_ways(content):
+    assert _outcome({"monthly": content}, careful=False) == _outcome({"monthly": content}, careful=True)
 
 
 def test_an_identical_express_re_import_changes_nothing_not_even_the_revision(store):
