@@ -20,8 +20,7 @@ from grading import paths
 from grading.errors import ClientGradeError
 from grading.features import DESCRIPTIVE_COLUMNS, FEATURE_COLUMNS, as_date, calendar_dates, client_features
 from grading.flags import book_median_rate, flag_clients, flag_words
-from grading.scorecard import TEXT_COLUMNS as SCORECARD_TEXT_COLUMNS
-from grading.scorecard import score_clients
+from grading.scorecard import score_clients, score_words
 from grading.settings import defaults, load_settings
 
 if TYPE_CHECKING:
@@ -133,7 +132,7 @@ class GradingContext:
     """What a graded portfolio's words need besides its rows' own figures, kept in the frame's ``attrs``.
 
     pandas carries ``attrs`` into row selections (``loc``, ``iloc``, masks, ``sort_values``, ``head``, copies and
-    pickles), so any rows taken from a graded frame can still be explained; a ``merge`` drops them.
+    pickles), so any rows taken from a graded frame can still be explained; a ``merge`` with another frame drops them.
 
     Attributes
     ----------
@@ -302,19 +301,22 @@ def explain_portfolio(graded: pd.DataFrame) -> pd.DataFrame:
             "These rows do not carry what their words need: pass rows taken from grade_portfolio's frame "
             "(a merge drops it; explain first, or take the rows from the graded frame)."
         )
-    words = score_clients(graded, context.settings)[list(SCORECARD_TEXT_COLUMNS)]
+    words = score_words(graded, context.settings)
     words["flags"] = flag_words(graded, context.settings, median_rate=context.median_rate)
     has_suggestion = graded["suggested_grade"].notna().to_numpy()
-    reasons = pd.Series([None] * len(graded), index=graded.index, dtype="str")
     if context.model is not None and has_suggestion.any():
         from grading.model.suggest import explain_suggestions
 
-        suggested_rows = graded.loc[has_suggestion]
-        reasons[has_suggestion] = explain_suggestions(
-            suggested_rows, suggested_rows["suggested_grade"], context.model
-        ).to_numpy()
-    words["suggestion_reasons"] = reasons
-    explained = pd.concat([graded.drop(columns=[c for c in TEXT_COLUMNS if c in graded.columns]), words], axis=1)
+        suggested_rows = graded if has_suggestion.all() else graded.loc[has_suggestion]
+        said = explain_suggestions(suggested_rows, suggested_rows["suggested_grade"], context.model).array
+        # Back to every row, by position: missing where no grade was suggested.
+        positions = np.full(len(graded), -1)
+        positions[has_suggestion] = np.arange(len(said))
+        words["suggestion_reasons"] = said.take(positions, allow_fill=True)
+    else:
+        words["suggestion_reasons"] = pd.Series([None] * len(graded), index=graded.index, dtype="str")
+    present = [column for column in TEXT_COLUMNS if column in graded.columns]
+    explained = pd.concat([graded.drop(columns=present) if present else graded, words], axis=1)
     order = [*LEADING_COLUMNS, *(column for column in graded.columns if column not in LEADING_COLUMNS)]
     explained = explained[[column for column in order if column in explained.columns]]
     explained.attrs = graded.attrs

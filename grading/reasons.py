@@ -55,10 +55,16 @@ def join_phrases(pieces: Sequence[Any], sep: str = "; ") -> np.ndarray:
     numpy.ndarray
         One text per row (NumPy ``StringDType``); ``""`` where every piece was empty.
     """
-    result = text(pieces[0])
+    result = text(pieces[0]).copy()
+    said = result != ""
     for piece in pieces[1:]:
         piece = text(piece)
-        result = np.where((result != "") & (piece != ""), result + sep, result) + piece
+        # Only the rows this piece adds to are touched: most phrases are empty for most clients.
+        rows = np.flatnonzero(piece != "")
+        if rows.size:
+            ahead = np.where(said[rows], result[rows] + sep, result[rows])
+            result[rows] = ahead + piece[rows]
+            said[rows] = True
     return result
 
 
@@ -247,7 +253,7 @@ def explain(
             if places.size:
                 rows = places // slots.shape[1]
                 values = features[criterion.feature].to_numpy(dtype="float64")[rows]
-                callers = None if caller_id is None else caller_id.iloc[rows]
+                callers = None if caller_id is None or criterion.value_format != "caller_id" else caller_id.iloc[rows]
                 slot_words[places] = _phrases(criterion, values, callers, settings)
         slot_text = list(slot_words.reshape(slots.shape).T)
         strongest = join_phrases(slot_text[:2])

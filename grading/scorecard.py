@@ -277,6 +277,28 @@ def score_clients(
     SettingError
         The grade or small-client thresholds contradict each other.
     """
+    return _scored(features, settings, criteria, numbers=True, words=explain)
+
+
+def score_words(
+    features: pd.DataFrame, settings: Mapping[str, Any] | None = None, criteria: Sequence[Criterion] = CRITERIA
+) -> pd.DataFrame:
+    """Return only the words of :func:`score_clients` (:data:`TEXT_COLUMNS`) for the clients in ``features``.
+
+    The same texts ``score_clients(features, settings)`` writes, without building its numeric columns: what a page
+    needs for the few rows it shows. Parameters and errors as for :func:`score_clients`.
+    """
+    return _scored(features, settings, criteria, numbers=False, words=True)
+
+
+def _scored(
+    features: pd.DataFrame,
+    settings: Mapping[str, Any] | None,
+    criteria: Sequence[Criterion],
+    *,
+    numbers: bool,
+    words: bool,
+) -> pd.DataFrame:
     values = _complete_settings(settings)
     needed = {criterion.feature for criterion in criteria} | {"avg_monthly_revenue", "months_with_data"}
     absent = sorted(needed - set(features.columns))
@@ -329,23 +351,28 @@ def score_clients(
     grade_letters = reasons.text([*GRADES, ""])
 
     columns: dict[str, Any] = {}
-    if "client_id" in features.columns:
-        columns["client_id"] = features["client_id"].array
-    columns["rule_score"] = rule_score
-    columns["rule_grade"] = reasons.pandas_text(grade_letters[np.where(after >= 0, after, 4)], missing=after < 0)
-    columns["grade_before_knockdown"] = reasons.pandas_text(
-        grade_letters[np.where(before >= 0, before, 4)], missing=before < 0
-    )
-    for group in GROUPS:
-        columns[f"{group}_score"] = group_scores[group]
-    columns["small_client_knockdown"] = knockdown.astype("int64")
-    if explain:
+    if numbers:
+        if "client_id" in features.columns:
+            columns["client_id"] = features["client_id"].array
+        columns["rule_score"] = rule_score
+        columns["rule_grade"] = reasons.pandas_text(
+            grade_letters[np.where(after >= 0, after, 4)], missing=after < 0
+        )
+        columns["grade_before_knockdown"] = reasons.pandas_text(
+            grade_letters[np.where(before >= 0, before, 4)], missing=before < 0
+        )
+        for group in GROUPS:
+            columns[f"{group}_score"] = group_scores[group]
+        columns["small_client_knockdown"] = knockdown.astype("int64")
+    if words:
         columns["incomplete"] = reasons.pandas_text(_incomplete(features, scores, criteria))
         explained = reasons.explain(
             features.reset_index(drop=True), criteria, scores, effective_weights, knockdown, before, after, values
         )
         for column in explained.columns:
             columns[column] = explained[column].array
+    if not numbers:
+        return pd.DataFrame(columns, index=features.index)
     for column, criterion in enumerate(criteria):
         columns[f"score_{criterion.name}"] = scores[:, column]
     for column, criterion in enumerate(criteria):
