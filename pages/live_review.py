@@ -39,7 +39,7 @@ st.caption(
     "Turn on 'Anonymize names' in the sidebar before sharing your screen."
 )
 
-portfolio = graded_portfolio(controls)
+portfolio = graded_portfolio(controls, words=True)  # the client card reads the reasons
 
 if portfolio.empty:
     with st.container(border=True, key="review-empty"):

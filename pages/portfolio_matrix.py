@@ -42,7 +42,7 @@ st.caption(
     f"survey), coloured by its {controls.grade_source} grade. Select a row of the table to open the client's card."
 )
 
-portfolio = graded_portfolio(controls)
+portfolio = graded_portfolio(controls, words=True)  # the table shows the flags, the card the reasons
 
 if portfolio.empty:
     st.info(

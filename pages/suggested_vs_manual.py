@@ -35,7 +35,7 @@ st.caption(
 )
 
 try:
-    portfolio = data.portfolio(controls.as_of)
+    portfolio = data.portfolio(controls.as_of, words=True)  # the queue and the card show the reasons
     state = data.computed(("model-state", str(models_dir)), lambda: model_state(store, models_dir))
 except ClientGradeError as error:
     st.error(escape_markdown(str(error)))

@@ -109,15 +109,29 @@ def _shallow(value: Any) -> Any:
     return value
 
 
-def portfolio(as_of: date) -> pd.DataFrame:
-    """Return :func:`grading.portfolio.grade_portfolio` for ``as_of``, cached per store revision."""
-    from grading.portfolio import grade_portfolio
+def portfolio(as_of: date, *, words: bool = False) -> pd.DataFrame:
+    """Return :func:`grading.portfolio.grade_portfolio` for ``as_of``, cached per store revision.
+
+    Without ``words`` the frame holds every number, grade and flag but not the sentences (reasons, flags text):
+    writing those for every client costs as much again as grading, so only the pages that show them
+    (``words=True``) pay for them, once per revision.
+    """
+    from grading.portfolio import explain_portfolio, grade_portfolio
 
     def grade() -> pd.DataFrame:
         with st.spinner("Grading the portfolio..."):
-            return grade_portfolio(get_store(), as_of, models_dir=paths.models_dir())
+            return grade_portfolio(get_store(), as_of, models_dir=paths.models_dir(), explain=False)
 
-    return _kept_portfolios().get((*_revision_key(), as_of), grade).copy(deep=False)
+    def explain() -> pd.DataFrame:
+        graded = _kept_portfolios().get((*_revision_key(), as_of, False), grade)
+        with st.spinner("Writing the reasons behind the grades..."):
+            return explain_portfolio(graded)
+
+    handed_out = _kept_portfolios().get((*_revision_key(), as_of, words), explain if words else grade).copy(deep=False)
+    # The kept frame's attrs hold what explain_portfolio needs (the model among it); pages never explain, and
+    # Streamlit would try to write attrs into every table and chart it converts.
+    handed_out.attrs = {}
+    return handed_out
 
 
 def _computed(key: tuple, compute: Callable[[], Any]) -> Any:
@@ -177,14 +191,5 @@ def dataframe(
     table is kept. ``kwargs`` (``key`` included) go to ``st.dataframe``, whose return value (a selection) is
     returned.
     """
-    table = computed(("arrow-table", *cache_key), lambda: _arrow_table(frame() if callable(frame) else frame))
+    table = computed(("arrow-table", *cache_key), lambda: pa.Table.from_pandas(frame() if callable(frame) else frame))
     return st.dataframe(table, **kwargs)
-
-
-def _arrow_table(frame: pd.DataFrame) -> pa.Table:
-    # A frame's attrs (what grading keeps beside a graded book) are not for display, and pyarrow would try to
-    # write them into the table's metadata as JSON.
-    if frame.attrs:
-        frame = frame.copy(deep=False)
-        frame.attrs = {}
-    return pa.Table.from_pandas(frame)

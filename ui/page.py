@@ -54,10 +54,13 @@ def page_setup() -> PageContext:
     return PageContext(store=store, controls=controls, role=role, editable=can_edit())
 
 
-def graded_portfolio(controls: shared.SharedControls) -> pd.DataFrame:
-    """Return the graded portfolio as of the sidebar's date, or stop the page with one error sentence."""
+def graded_portfolio(controls: shared.SharedControls, *, words: bool = False) -> pd.DataFrame:
+    """Return the graded portfolio as of the sidebar's date, or stop the page with one error sentence.
+
+    ``words=True`` adds the reasons and the flags' text, for the pages that show them (see :func:`ui.data.portfolio`).
+    """
     try:
-        return data.portfolio(controls.as_of)
+        return data.portfolio(controls.as_of, words=words)
     except ClientGradeError as error:
         st.error(escape_markdown(str(error)))
         st.stop()
