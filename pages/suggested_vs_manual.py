@@ -122,16 +122,20 @@ all_ids = portfolio["client_id"]
 
 
 def decision_view():
-    """The disagreement queue, the clients to grade next, the book as shown and the picker's labels."""
+    """The disagreement queue, the clients to grade next and the picker's labels."""
     queue = for_display(disagreement_queue(portfolio), controls, all_client_ids=all_ids)
     next_up = for_display(grade_these_next(store, portfolio, as_of=controls.as_of, limit=15), controls,
                           all_client_ids=all_ids)
-    shown = for_display(portfolio, controls)
-    return queue, next_up, shown, decision_labels(shown)
+    return queue, next_up, decision_labels(for_display(portfolio, controls))
+
+
+def shown_row(client_id: str):
+    """One client's row of the book as shown (name replaced when anonymizing)."""
+    return client_row(for_display(portfolio, controls), client_id)
 
 
 decide_key = ("suggested-decide", controls.as_of, controls.anonymize)
-queue, next_up, shown_portfolio, labels = data.computed(decide_key, decision_view)
+queue, next_up, labels = data.computed(decide_key, decision_view)
 
 st.subheader(f"Where the model disagrees with you: {len(queue)} clients")
 if queue.empty:
@@ -212,7 +216,7 @@ if not candidates:
 else:
     with st.container(border=True, key="suggested-decide"):
         client_id = st.selectbox("Client", candidates, key=CLIENT_KEY, format_func=labels.get)
-        row = client_row(shown_portfolio, client_id)
+        row = data.computed((*decide_key, "row", client_id), lambda: shown_row(client_id))
         suggested = row["suggested_grade"] if isinstance(row["suggested_grade"], str) else None
         reason_column, action_column = st.columns([3, 2])
         with reason_column:
