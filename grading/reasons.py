@@ -59,12 +59,14 @@ def join_phrases(pieces: Sequence[Any], sep: str = "; ") -> np.ndarray:
     said = result != ""
     for piece in pieces[1:]:
         piece = text(piece)
-        # Only the rows this piece adds to are touched: most phrases are empty for most clients.
-        rows = np.flatnonzero(piece != "")
-        if rows.size:
-            ahead = np.where(said[rows], result[rows] + sep, result[rows])
-            result[rows] = ahead + piece[rows]
-            said[rows] = True
+        has = piece != ""
+        rows = np.flatnonzero(has)
+        if 2 * rows.size > len(result):
+            result = np.where(said & has, result + sep, result) + piece
+        elif rows.size:
+            # A sparse piece (a flag, a gap) touches only its rows: gathering them is cheaper than adding to all.
+            result[rows] = np.where(said[rows], result[rows] + sep, result[rows]) + piece[rows]
+        said |= has
     return result
 
 
