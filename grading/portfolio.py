@@ -3,6 +3,10 @@
 This is what ``python -m grading grade`` writes and what the app's pages show, so they always agree: the features
 as of a date, the scorecard and its reasons, the flags, the model's suggestion where a model is saved, and the
 manual grade the owner had given by that date.
+
+The words (reasons, suggestion reasons, flags, notes) cost more than all the numbers together, and a page shows
+a few dozen rows: ``grade_portfolio(..., explain=False)`` computes every number, grade and flag without them, and
+:func:`explain_portfolio` writes them for the rows that are read, identical to what the full grading writes.
 """
 
 from __future__ import annotations

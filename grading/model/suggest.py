@@ -141,7 +141,8 @@ def _rule_grades(store: Store, features: pd.DataFrame) -> np.ndarray | None:
     from grading.settings import load_settings
 
     try:
-        return np.asarray(score_clients(features, load_settings(store))["rule_grade"].astype(object))
+        scored = score_clients(features, load_settings(store), explain=False)
+        return np.asarray(scored["rule_grade"].astype(object))
     except ClientGradeError:
         return None
 
