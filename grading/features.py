@@ -308,8 +308,10 @@ def _finish(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.drop(columns="point_index")
     for column in ("client_since", "as_of", "window_start", "window_end", "assessed_on"):
         frame[column] = calendar_dates(frame[column])
+    # Most columns arrive as float64 already; only the counts and integer sums need turning into numbers.
     for column in FEATURE_COLUMNS:
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+        if frame[column].dtype != "float64":
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
     return frame[list(DESCRIPTIVE_COLUMNS) + list(FEATURE_COLUMNS)]
 
 
