@@ -281,8 +281,9 @@ def explain_portfolio(graded: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     graded:
-        A frame from ``grade_portfolio(..., explain=False)``, or any rows of it (taken with ``loc``, ``iloc``,
-        a mask, ``sort_values``, ``head``...: they keep the frame's ``attrs``). The words of a row depend on its
+        A frame from ``grade_portfolio(..., explain=False)``, or any rows of it with all its columns (taken with
+        ``loc``, ``iloc``, a mask, ``sort_values``, ``head``...: they keep the frame's ``attrs``); columns added
+        to it stay, after the leading ones. The words of a row depend on its
         own figures and on what the whole portfolio was graded with, never on the other rows passed, so a page
         explains only the rows it shows and gets the words the full portfolio would have. No query is made; the
         model that suggested the grades is read back (from memory after its first use) only for rows that have
