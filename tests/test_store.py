@@ -56,6 +56,18 @@ def test_every_committed_write_raises_the_revision_and_a_write_that_changes_noth
     assert store.revision() == before + 2
 
 
+def test_work_on_a_temporary_table_does_not_count_as_a_change_and_reports_its_rows(store):
+    revision = store.revision()
+    with store.transaction() as tx:
+        assert tx.scratch("CREATE TEMP TABLE staging AS SELECT * FROM range(3) AS t(n)") == 3
+        assert tx.scalar("SELECT sum(n) FROM staging") == 3
+        assert tx.scratch("DROP TABLE staging") is None
+    assert store.revision() == revision
+    with pytest.raises(StoreError, match="refused"):
+        with store.transaction() as tx:
+            tx.scratch("SELECT * FROM no_such_table")
+
+
 def test_the_current_grade_is_the_latest_event_and_events_are_kept(store):
     with store.transaction() as tx:
         tx.execute("INSERT INTO clients (client_id, name) VALUES ('c1', 'Acme')")

@@ -1,6 +1,7 @@
 """Writing checked files to the database: one transaction for the whole import, all files or nothing.
 
-Each file is written with one ``INSERT ... SELECT`` over the checked frame (no per-row Python):
+Each file is written with one ``INSERT ... SELECT`` over the checked rows, a registered frame (the careful way) or
+a staging table (the express way, :mod:`grading.importer.express`), with no per-row Python:
 
 - clients, monthly metrics and assessments: a row whose key is stored already replaces the stored row's values in
   the columns the file has (a column the file leaves out keeps what is stored; an empty cell clears it); rows that
@@ -108,7 +109,9 @@ def write_file(tx: Transaction, file: CheckedFile, *, grade_source: str = "impor
     """
     contract = file.cells.contract
     with tx.frame(file.values) as frame_name:
-        return write_rows(tx, contract, _columns(contract, file), frame_name, len(file.values), grade_source=grade_source)
+        return write_rows(
+            tx, contract, _columns(contract, file), frame_name, len(file.values), grade_source=grade_source
+        )
 
 
 def write_rows(
