@@ -109,6 +109,10 @@ def test_selecting_a_row_opens_the_clients_card(demo_db):
     metrics = {metric.label: metric.value for metric in at.metric}
     assert metrics["Rule grade"] == table["rule_grade"].iat[3]
     assert metrics["Revenue per month"].startswith("€")
+    # The reasons are written on demand for the pages that show them: the card has real sentences.
+    written = [element.value for element in at.markdown]
+    reasons = written[written.index("**Why this rule grade**") + 1]
+    assert len(reasons) > 20 and not reasons.startswith("No reasons")
     criteria = next(frame.value for frame in at.dataframe if "criterion" in frame.value.columns)
     assert len(criteria) == 13
     assert len(at.get("vega_lite_chart")) == 2, "the card's sparkline is missing"
