@@ -61,7 +61,8 @@ def run(config: Config) -> None:
     book = prepare_book(n_clients, months=config.months, cache=config.cache, progress=config.say)
     with Store(book.database) as store:
         window_months = 12
-        portfolio = simulation_portfolio(grade_portfolio(store, book.as_of, models_dir=book.models), window_months)
+        graded = grade_portfolio(store, book.as_of, models_dir=book.models, explain=False)
+        portfolio = simulation_portfolio(graded, window_months)
     what_if = scenario()
     repeats, warmup = config.repeats(n_clients)
     size = config.size_label(len(portfolio))

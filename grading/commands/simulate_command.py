@@ -143,7 +143,9 @@ def run(args: argparse.Namespace) -> int:
 
     with Store(db_path) as store:
         settings = load_settings(store)
-        portfolio = grade_portfolio(store, args.as_of, models_dir=paths.models_dir(args.models), settings=settings)
+        # The simulation reads figures and grades only: no reason texts.
+        portfolio = grade_portfolio(store, args.as_of, models_dir=paths.models_dir(args.models), settings=settings,
+                                    explain=False)
     if "months_in_window" not in portfolio.columns:
         # The portfolio's amounts are totals over the scoring window, the same length for every client.
         portfolio = portfolio.assign(months_in_window=int(settings["scoring_window_months"]))

@@ -175,7 +175,7 @@ def build_training_set(store: Store, settings: Mapping[str, Any], events: pd.Dat
         window_months=int(settings["scoring_window_months"]),
         labor_cost_rate=float(settings["labor_cost_rate"]),
     )
-    scored = score_clients(features, settings)
+    scored = score_clients(features, settings, explain=False)
     return TrainingSet(
         events=events,
         features=features,

@@ -159,7 +159,7 @@ def _rule_score_badness(settings: Mapping[str, Any]) -> Callable[[pd.DataFrame],
     from grading.scorecard import score_clients
 
     def badness(features: pd.DataFrame) -> np.ndarray:
-        return -score_clients(features, settings)["rule_score"].to_numpy(dtype="float64")
+        return -score_clients(features, settings, explain=False)["rule_score"].to_numpy(dtype="float64")
 
     return badness
 

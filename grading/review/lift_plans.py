@@ -172,7 +172,7 @@ def lift_plans(
     proposed = _steps_per_client(clients, weak[["client_id", "criterion"]])
     addressed = proposed[["client_id", "step"]].merge(step_criteria()[["step", "criterion"]], on="step")
     addressed = addressed.merge(weak[["client_id", "criterion"]], on=["client_id", "criterion"])
-    rescored = score_clients(improve_criteria(clients, addressed, settings), settings)
+    rescored = score_clients(improve_criteria(clients, addressed, settings), settings, explain=False)
 
     weak_lists = weak.groupby("client_id", sort=False)["criterion"].agg(list)
     weak_words = weak.assign(label=weak["criterion"].map(CRITERION_LABELS)).groupby("client_id")["label"].agg(", ".join)
@@ -246,7 +246,7 @@ def grades_if_plans_work(
     pairs = plans.assign(client_id=plans["client_id"].astype(str))[["client_id", "step"]]
     addressed = pairs.merge(step_criteria()[["step", "criterion"]], on="step")
     addressed = addressed.merge(weakest_criteria(rows, weakest)[["client_id", "criterion"]], on=["client_id", "criterion"])
-    rescored = score_clients(improve_criteria(rows, addressed, settings), settings)
+    rescored = score_clients(improve_criteria(rows, addressed, settings), settings, explain=False)
     result = pd.DataFrame(
         {
             "client_id": rows["client_id"].to_numpy(),
