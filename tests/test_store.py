@@ -56,6 +56,50 @@ def test_every_committed_write_raises_the_revision_and_a_write_that_changes_noth
     assert store.revision() == before + 2
 
 
+def test_a_write_through_another_store_on_the_same_file_shows_in_the_revision(tmp_path):
+    # The revision is remembered per file, not read from DuckDB on every call: every Store of the process on that
+    # file must still see every write.
+    path = tmp_path / "portfolio.duckdb"
+    with Store(path) as app_store, Store(path) as other:
+        before = app_store.revision()
+        assert app_store.revision() == before
+        other.execute("INSERT INTO settings (name, value_json, updated_at) VALUES ('currency', '\"USD\"', now())")
+        assert app_store.revision() == before + 1
+        assert other.revision() == before + 1
+
+
+def test_a_file_another_program_wrote_while_it_was_closed_shows_its_new_revision_when_opened_again(tmp_path):
+    path = tmp_path / "portfolio.duckdb"
+    with Store(path) as first:
+        seen = first.revision()
+    # Another program (the command line, say) can only write while no Store here holds the file.
+    subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import duckdb
+            con = duckdb.connect({str(path)!r})
+            con.execute("UPDATE store_revision SET revision = revision + 40")
+            con.close()
+        """)],
+        check=True,
+    )
+    with Store(path) as again:
+        assert again.revision() == seen + 40
+
+
+def test_a_revision_read_before_a_commit_is_not_remembered_after_it():
+    from grading.store import _KnownRevisions
+
+    known = _KnownRevisions()
+
+    def read_while_a_commit_lands():
+        known.forget("file")  # the commit lands between the read and the remembering
+        return 7
+
+    assert known.read("file", read_while_a_commit_lands) == 7
+    assert known.read("file", lambda: 8) == 8, "the stale 7 was not kept"
+    assert known.read("file", lambda: 9) == 8, "an undisturbed read is kept"
+
+
 def test_work_on_a_temporary_table_does_not_count_as_a_change_and_reports_its_rows(store):
     revision = store.revision()
     with store.transaction() as tx:
