@@ -238,7 +238,8 @@ st.caption(f"Over the {window} months of the scoring window, once every change i
            "today.")
 with st.container(key="churn-cards"):
     columns = st.columns(3)
-    for position, card in enumerate(impact_cards(impact, currency)):
+    for position, card in enumerate(data.computed((*scenario_key, "cards", currency),
+                                                  lambda: impact_cards(impact, currency))):
         columns[position % 3].metric(
             card.label, card.value, delta=card.delta, delta_color=card.delta_color, help=card.help, border=True
         )

@@ -324,26 +324,30 @@ if card is not None:
             f"**Cross-validation:** {card.get('cross_validation', {}).get('n_splits')} folds, "
             f"{card.get('cross_validation', {}).get('n_repeats')} repeats, grouped by client"
         )
-    with st.expander("Every candidate, the figures it reads, and the versions"):
-        data.dataframe(
-            ("model-candidates", str(models_dir)),
-            candidates_table,
-            hide_index=True,
-            column_order=("candidate", "qwk", "accuracy", "within_one", "chosen"),
-            column_config={
-                "candidate": st.column_config.TextColumn("Candidate"),
-                "qwk": st.column_config.NumberColumn("QWK", format="%.2f"),
-                "accuracy": st.column_config.NumberColumn("Accuracy", format="percent", step=0.01),
-                "within_one": st.column_config.NumberColumn("Within one", format="percent", step=0.01),
-                "chosen": st.column_config.CheckboxColumn("In use"),
-            },
-        )
-        st.markdown("**Figures the model reads:** "
-                    + ", ".join(escape_markdown(feature) for feature in card.get("features", [])))
-        st.markdown(
-            "**Versions:** " + ", ".join(f"{escape_markdown(name)} {escape_markdown(version)}"
-                                         for name, version in card.get("versions", {}).items())
-        )
+    details = st.expander("Every candidate, the figures it reads, and the versions",
+                          key=f"{KEEP_PREFIX}suggested_model_details", on_change="rerun")
+    with details:
+        # Runs only while open: a rerun of this page (a grade saved) need not redraw the model's fine print.
+        if details.open:
+            data.dataframe(
+                ("model-candidates", str(models_dir)),
+                candidates_table,
+                hide_index=True,
+                column_order=("candidate", "qwk", "accuracy", "within_one", "chosen"),
+                column_config={
+                    "candidate": st.column_config.TextColumn("Candidate"),
+                    "qwk": st.column_config.NumberColumn("QWK", format="%.2f"),
+                    "accuracy": st.column_config.NumberColumn("Accuracy", format="percent", step=0.01),
+                    "within_one": st.column_config.NumberColumn("Within one", format="percent", step=0.01),
+                    "chosen": st.column_config.CheckboxColumn("In use"),
+                },
+            )
+            st.markdown("**Figures the model reads:** "
+                        + ", ".join(escape_markdown(feature) for feature in card.get("features", [])))
+            st.markdown(
+                "**Versions:** " + ", ".join(f"{escape_markdown(name)} {escape_markdown(version)}"
+                                             for name, version in card.get("versions", {}).items())
+            )
 
 if st.button("Retrain the model", key="suggested_retrain", icon=":material/model_training:",
              disabled=not page.editable, help=write_help):

@@ -104,6 +104,10 @@ def test_selecting_a_client_to_grade_next_puts_it_in_the_picker(demo_db):
 
 def test_model_card_names_the_model_its_data_and_versions(demo_db):
     at = open_page()
+    assert not [frame for frame in at.dataframe if "candidate" in frame.value.columns], "folded: not drawn"
+    at.session_state["keep_suggested_model_details"] = True  # as a click on the expander does
+    at.run()
+    assert not at.exception
     # Values from the model card are escaped for Markdown; read them as they show.
     text = re.sub(r"\\(.)", r"\1", " ".join(element.value for element in at.markdown))
     assert "**Chosen:**" in text
