@@ -86,6 +86,18 @@ for name, value in defaults.items():
 picked = st.session_state[f"{KEEP_PREFIX}churn_clients"]
 st.session_state[f"{KEEP_PREFIX}churn_clients"] = [client for client in picked if client in client_labels]
 
+
+
+def kept(name: str):
+    """A remembered choice, whether or not its widget is drawn in this rerun."""
+    return st.session_state[f"{KEEP_PREFIX}{name}"]
+
+
+def folded(label: str, name: str):
+    """An expander whose widgets run only while it is open (its choices are remembered while it is closed)."""
+    return st.expander(label, key=f"{KEEP_PREFIX}churn_open_{name}", on_change="rerun")
+
+
 # -- whom to fire -------------------------------------------------------------------------------------------
 st.subheader("Whom to fire")
 by_grade, by_hand = st.columns(2)
@@ -97,13 +109,21 @@ with by_grade:
         help="Fire every client with one of these grades. The grade shown in the sidebar decides.",
     )
 with by_hand:
-    fire_clients = st.multiselect(
-        "And these clients",
-        options=list(client_labels),
-        format_func=client_labels.get,
-        key=f"{KEEP_PREFIX}churn_clients",
-        placeholder="Pick clients by name",
-    )
+    # Every client of the book is a long list to send on each rerun: the picker runs only while it is open.
+    picker = folded("And these clients, picked by name", "by_hand")
+    with picker:
+        if picker.open:
+            st.multiselect(
+                "Clients",
+                options=list(client_labels),
+                format_func=client_labels.get,
+                key=f"{KEEP_PREFIX}churn_clients",
+                placeholder="Type a client's name",
+            )
+    fire_clients = kept("churn_clients")
+    if fire_clients and not picker.open:
+        shown_names = ", ".join(escape_markdown(client_labels[client]) for client in fire_clients[:5])
+        st.caption(f"Picked: {shown_names}" + (f" and {len(fire_clients) - 5} more" if len(fire_clients) > 5 else ""))
 
 # -- assumptions --------------------------------------------------------------------------------------------
 st.subheader("Assumptions")
@@ -146,15 +166,6 @@ with pace_column:
     horizon = st.slider("Months to show", min_value=12, max_value=24, key=f"{KEEP_PREFIX}churn_horizon")
 
 
-
-def kept(name: str):
-    """A remembered choice, whether or not its widget is drawn in this rerun."""
-    return st.session_state[f"{KEEP_PREFIX}{name}"]
-
-
-def folded(label: str, name: str):
-    """An expander whose widgets run only while it is open (its choices are remembered while it is closed)."""
-    return st.expander(label, key=f"{KEEP_PREFIX}churn_open_{name}", on_change="rerun")
 
 
 # The three groups below hold most of the page's widgets and are seldom changed: their expanders run their

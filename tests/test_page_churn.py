@@ -67,6 +67,17 @@ def test_a_client_fired_by_hand_goes_too(demo_db):
     at = open_page(keep_churn_grades=[], keep_churn_clients=[first_id])
     fired = next(frame.value for frame in at.dataframe if "exit_month" in frame.value.columns)
     assert fired["client_id"].tolist() == [first_id]
+    assert any(caption.value.startswith("Picked: ") for caption in at.caption), "the folded picker says who"
+
+
+def test_the_picker_by_name_opens_and_picks_a_client(demo_db):
+    with Store(demo_db) as store:
+        last_id = store.scalar("SELECT max(client_id) FROM clients")
+    at = open_page(keep_churn_grades=[], keep_churn_open_by_hand=True)
+    at.multiselect(key="keep_churn_clients").set_value([last_id]).run()
+    assert not at.exception
+    fired = next(frame.value for frame in at.dataframe if "exit_month" in frame.value.columns)
+    assert fired["client_id"].tolist() == [last_id]
 
 
 def test_folded_assumptions_run_their_widgets_only_when_open_and_count_either_way(demo_db):
