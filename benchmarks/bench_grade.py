@@ -75,21 +75,12 @@ def run(config: Config) -> None:
                 note="" if has_model else "the model package could not train yet, so no suggestion was timed",
             )
         )
-        config.emit(
-            Row(
-                group=GROUP,
-                what="reason texts of every client (explain_portfolio over the whole book, as the CLI writes them)",
-                size=config.size_label(n_clients),
-                value=every_text.median,
-                repeats=every_text.repeats,
+        for what, figure in (
+            ("reason texts of every client (explain_portfolio over the whole book, as the CLI writes them)",
+             every_text),
+            (f"reason texts of one page of {PAGE_ROWS} clients (explain_portfolio)", page_text),
+        ):
+            config.emit(
+                Row(group=GROUP, what=what, size=config.size_label(n_clients), value=figure.median,
+                    repeats=figure.repeats)
             )
-        )
-        config.emit(
-            Row(
-                group=GROUP,
-                what=f"reason texts of one page of {PAGE_ROWS} clients (explain_portfolio)",
-                size=config.size_label(n_clients),
-                value=page_text.median,
-                repeats=page_text.repeats,
-            )
-        )

@@ -63,46 +63,28 @@ def run(config: Config) -> None:
             parsed = time_median(
                 lambda _: bare.execute(PARSED_READ, [str(monthly)]), repeats=repeats, warmup=max(warmup, 1)
             )
-        config.emit(
-            Row(
-                group=GROUP,
-                what="import monthly.csv (read, validate, write)",
-                size=f"{config.size_label(n_clients)} ({rows:,} rows)",
-                value=imported.median,
-                repeats=imported.repeats,
-                floor_what="DuckDB read_csv, bare",
-                floor_value=floor.median,
-                target=TARGET,
-            )
-        )
-        config.emit(
-            Row(
-                group=GROUP,
-                what="reference: read_csv with every column parsed, into memory (no checks, no key, not saved)",
-                size=f"{config.size_label(n_clients)} ({rows:,} rows)",
-                value=parsed.median,
-                repeats=parsed.repeats,
-                floor_what="DuckDB read_csv, bare",
-                floor_value=floor.median,
-                target=None,
-            )
-        )
         loaded = time_median(
             lambda store: _keyed_load(store, monthly, rows), repeats=repeats, warmup=warmup, setup=fresh_store,
             teardown=lambda store: store.close(),
         )
-        config.emit(
-            Row(
-                group=GROUP,
-                what="reference: load monthly.csv into the keyed table, no checks (INSERT from read_csv, commit)",
-                size=f"{config.size_label(n_clients)} ({rows:,} rows)",
-                value=loaded.median,
-                repeats=loaded.repeats,
-                floor_what="DuckDB read_csv, bare",
-                floor_value=floor.median,
-                target=None,
+        for what, figure, target in (
+            ("import monthly.csv (read, validate, write)", imported, TARGET),
+            ("reference: read_csv with every column parsed, into memory (no checks, no key, not saved)", parsed,
+             None),
+            ("reference: load monthly.csv into the keyed table, no checks (INSERT from read_csv, commit)", loaded, None),
+        ):
+            config.emit(
+                Row(
+                    group=GROUP,
+                    what=what,
+                    size=f"{config.size_label(n_clients)} ({rows:,} rows)",
+                    value=figure.median,
+                    repeats=figure.repeats,
+                    floor_what="DuckDB read_csv, bare",
+                    floor_value=floor.median,
+                    target=target,
+                )
             )
-        )
         shutil.rmtree(scratch, ignore_errors=True)
 
 
