@@ -69,9 +69,10 @@ def run(config: Config) -> None:
         )
         for what, figure, target in (
             ("import monthly.csv (read, validate, write)", imported, TARGET),
-            ("reference: read_csv with every column parsed, into memory (no checks, no key, not saved)", parsed,
-             None),
-            ("reference: load monthly.csv into the keyed table, no checks (INSERT from read_csv, commit)", loaded, None),
+            ("reference: read_csv with every column parsed, into memory (no checks, no key, not saved)",
+             parsed, None),
+            ("reference: load monthly.csv into the keyed table, no checks (INSERT from read_csv, commit)",
+             loaded, None),
         ):
             config.emit(
                 Row(
