@@ -22,9 +22,9 @@ T = TypeVar("T")
 
 
 class _KeptValues:
-    """The values :func:`computed` keeps, the least recently used dropped first; safe across session threads.
+    """Values kept for the pages (:func:`computed`, :func:`portfolio`), the least recently used dropped first.
 
-    A plain dict rather than ``st.cache_resource``: Streamlit hashes a cached function's arguments on every call
+    Safe across session threads. A plain dict rather than ``st.cache_resource``: Streamlit hashes a cached function's arguments on every call
     (0.2 ms for a short key tuple, a dozen calls per rerun), where a dict looks a tuple up in microseconds.
     """
 
@@ -85,10 +85,10 @@ _RUN_MEMO = "_clientgrade_revision_key"
 
 
 def _revision_key() -> tuple[str, str, int]:
-    # Read once per script run, not once per cached read (a page makes a dozen, and each asks DuckDB): the run's
-    # cursors dict is replaced whenever a run starts, so a memo tied to it lasts exactly one run. Widget callbacks,
-    # where the pages write, run before the page and so before the memo is made; a page that writes in its body
-    # reruns straight after.
+    # Read once per script run, not once per cached read (a page makes a dozen): every read of one run then uses
+    # the same revision, even when another session writes in the middle of it. The run's cursors dict is replaced
+    # whenever a run starts, so a memo tied to it lasts exactly one run. Widget callbacks, where the pages write,
+    # run before the page and so before the memo is made; a page that writes in its body reruns straight after.
     ctx = get_script_run_ctx()
     if ctx is not None:
         memo = getattr(ctx, _RUN_MEMO, None)
