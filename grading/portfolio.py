@@ -78,15 +78,6 @@ WHERE graded_on <= ?
 QUALIFY row_number() OVER (PARTITION BY client_id ORDER BY graded_on DESC, event_id DESC) = 1
 """
 
-# The same, one row per client in client_features' order (by client_id), so the columns are placed, not merged.
-_MANUAL_GRADES_OF_EVERY_CLIENT = f"""
-SELECT c.client_id, g.manual_grade, g.manual_graded_on
-FROM clients AS c
-LEFT JOIN ({_MANUAL_GRADES_AS_OF}) AS g ON g.client_id = c.client_id
-ORDER BY c.client_id
-"""
-
-
 def manual_grades_as_of(store: Store, as_of: date) -> pd.DataFrame:
     """Return each client's manual grade as it stood on ``as_of``: its latest grade event on or before that day.
 
@@ -105,11 +96,8 @@ def manual_grades_as_of(store: Store, as_of: date) -> pd.DataFrame:
 
 def _manual_grades_beside(store: Store, as_of: date, client_ids: pd.Series) -> pd.DataFrame:
     """Each client's manual grade as of ``as_of``, row for row beside ``client_ids`` (missing where none)."""
-    frame = store.query(_MANUAL_GRADES_OF_EVERY_CLIENT, [as_of])
-    if len(frame) != len(client_ids) or not (frame["client_id"].array == client_ids.array).all():
-        # A client was added between the two reads: place the grades by id instead.
-        latest = frame.dropna(subset="manual_grade").set_index("client_id")
-        frame = latest.reindex(pd.Index(client_ids.array)).reset_index()
+    latest = store.query(_MANUAL_GRADES_AS_OF, [as_of]).set_index("client_id")
+    frame = latest.reindex(pd.Index(client_ids.array, name="client_id")).reset_index()
     # NaN where a client has no grade, as a left merge would leave it.
     frame["manual_graded_on"] = calendar_dates(frame["manual_graded_on"], missing=np.nan)
     return frame.set_axis(client_ids.index)
