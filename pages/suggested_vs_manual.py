@@ -17,7 +17,7 @@ from grading.model.training import train_if_possible
 from grading.text_safety import escape_markdown
 from ui import data
 from ui.auth import READ_ONLY_HELP
-from ui.page import page_setup
+from ui.page import graded_portfolio, page_setup
 from ui.resources import get_models_dir
 from ui.shared import KEEP_PREFIX, for_display
 
@@ -34,8 +34,8 @@ st.caption(
     "trust it, where it disagrees with you, and you accept or override its suggestions."
 )
 
+portfolio = graded_portfolio(controls, words=True)  # the queue and the card show the reasons
 try:
-    portfolio = data.portfolio(controls.as_of, words=True)  # the queue and the card show the reasons
     state = data.computed(("model-state", str(models_dir)), lambda: model_state(store, models_dir))
 except ClientGradeError as error:
     st.error(escape_markdown(str(error)))
