@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,7 @@ class _KnownRevisions:
         # value it read once the commit has forgotten it.
         self._generations: dict[str, int] = {}
 
-    def read(self, key: str, read_from_database: Any) -> int:
+    def read(self, key: str, read_from_database: Callable[[], int]) -> int:
         with self._lock:
             known = self._values.get(key)
             generation = self._generations.get(key, 0)
