@@ -87,7 +87,6 @@ picked = st.session_state[f"{KEEP_PREFIX}churn_clients"]
 st.session_state[f"{KEEP_PREFIX}churn_clients"] = [client for client in picked if client in client_labels]
 
 
-
 def kept(name: str):
     """A remembered choice, whether or not its widget is drawn in this rerun."""
     return st.session_state[f"{KEEP_PREFIX}{name}"]
@@ -164,8 +163,6 @@ with pace_column:
     )
     notice = st.slider("Months of notice", min_value=0, max_value=6, key=f"{KEEP_PREFIX}churn_notice")
     horizon = st.slider("Months to show", min_value=12, max_value=24, key=f"{KEEP_PREFIX}churn_horizon")
-
-
 
 
 # The three groups below hold most of the page's widgets and are seldom changed: their expanders run their

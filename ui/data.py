@@ -24,8 +24,9 @@ T = TypeVar("T")
 class _KeptValues:
     """Values kept for the pages (:func:`computed`, :func:`portfolio`), the least recently used dropped first.
 
-    Safe across session threads. A plain dict rather than ``st.cache_resource``: Streamlit hashes a cached function's arguments on every call
-    (0.2 ms for a short key tuple, a dozen calls per rerun), where a dict looks a tuple up in microseconds.
+    Safe across session threads. A plain dict rather than ``st.cache_resource``: Streamlit hashes a cached
+    function's arguments on every call (0.2 ms for a short key tuple, a dozen calls per rerun), where a dict looks
+    a tuple up in microseconds.
     """
 
     def __init__(self, max_entries: int):
