@@ -3,11 +3,7 @@ who can, the open-mode notice, and a database held by another process shown as o
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -15,6 +11,7 @@ from streamlit.proto.TextInput_pb2 import TextInput
 from streamlit.testing.v1 import AppTest
 
 from grading import access
+from tests.held_database import held_by_another_process
 
 REPO = Path(__file__).resolve().parents[1]
 VIEWER_PASSWORD = "look-but-do-not-touch"
@@ -188,23 +185,9 @@ def test_open_mode_on_a_network_address_refuses_to_start(gated_app, demo_db):
 
 
 def test_a_database_held_by_another_process_shows_one_error_sentence(gated_app, empty_db):
-    holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
-            import time
-            from grading.store import Store
-            store = Store({str(empty_db)!r})
-            print("holding", flush=True)
-            time.sleep(600)
-        """)],
-        cwd=REPO, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
-    try:
-        assert holder.stdout.readline().strip() == "holding"
+    with held_by_another_process(empty_db):
         at = AppTest.from_file(str(gated_app), default_timeout=120)
         at.run()
-    finally:
-        holder.kill()
-        holder.wait()
     assert not at.exception, [item.value for item in at.exception]
     assert len(at.error) == 1
     message = re.sub(r"\\(.)", r"\1", at.error[0].value)  # the same whether or not the page escaped Markdown

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from grading import cli
 from grading.store import Store
+from tests.held_database import held_by_another_process
 
 REPO = Path(__file__).resolve().parents[1]
 # Commands that never open the database.
@@ -38,22 +38,8 @@ def held_database(tmp_path_factory):
     folder = tmp_path_factory.mktemp("held")
     path = folder / "portfolio.duckdb"
     Store(path).close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
-            import time
-            from grading.store import Store
-            store = Store({str(path)!r})
-            print("holding", flush=True)
-            time.sleep(600)
-        """)],
-        cwd=REPO, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
-    try:
-        assert holder.stdout.readline().strip() == "holding"
+    with held_by_another_process(path):
         yield path
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 @pytest.mark.parametrize("command", [name for name in cli.COMMANDS if name not in NO_DATABASE])

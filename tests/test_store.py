@@ -11,6 +11,7 @@ import pytest
 from grading import schema
 from grading.errors import DatabaseLockedError, StoreError
 from grading.store import Store
+from tests.held_database import held_by_another_process
 
 
 def test_a_new_store_has_every_table_at_the_latest_schema_version(store):
@@ -152,22 +153,8 @@ def test_a_migration_carries_existing_rows_forward_and_a_failed_one_rolls_back(t
 def test_a_file_held_by_another_process_gives_one_clear_sentence(tmp_path):
     path = tmp_path / "held.duckdb"
     Store(path).close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
-            import sys, time, duckdb
-            con = duckdb.connect({str(path)!r})
-            print("ready", flush=True)
-            time.sleep(30)
-        """)],
-        stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "ready"
-        with pytest.raises(DatabaseLockedError) as caught:
-            Store(path)
-        message = str(caught.value)
-        assert str(path) in message and "in use by another program" in message
-        assert "Traceback" not in message
-    finally:
-        holder.kill()
-        holder.wait()
+    with held_by_another_process(path), pytest.raises(DatabaseLockedError) as caught:
+        Store(path)
+    message = str(caught.value)
+    assert str(path) in message and "in use by another program" in message
+    assert "Traceback" not in message
