@@ -18,6 +18,7 @@ import pandas as pd
 
 from grading.formatting import hourly_rate, hours, money, percent
 from grading.simulation import ManagedMove, Range, Redeployment, Repricing, Scenario, ScenarioError
+from grading.simulation.defaults import CHURN_DEFAULTS, uncertain
 from grading.simulation.static import Impact
 
 #: The cards, in the order an owner should read them: label, metric, kind of number, whether a fall is good.
@@ -86,23 +87,18 @@ def simulation_portfolio(portfolio: pd.DataFrame, window_months: int) -> pd.Data
     return portfolio.assign(months_in_window=int(window_months))
 
 
-def _uncertain(low: float, high: float, scale: float = 1.0) -> float | Range:
-    """A number where the owner gave one value, a Range where the slider spans two."""
-    low, high = float(low) * scale, float(high) * scale
-    return low if math.isclose(low, high) else Range(low, high)
-
-
 def scenario_from_choices(
     *,
     fire_grades: Sequence[str] = (),
     fire_clients: Sequence[str] = (),
-    grade_source: str = "effective",
-    redeploy_share_pct: tuple[float, float] = (0.0, 0.0),
-    redeploy_rate: float | None = None,
-    ramp_months: tuple[float, float] = (0.0, 0.0),
-    pace: int = 0,
-    notice_months: int = 0,
-    horizon_months: int = 12,
+    grade_source: str = CHURN_DEFAULTS.grade_source,
+    redeploy_share_pct: tuple[float, float] = CHURN_DEFAULTS.redeploy_share_pct,
+    redeploy_rate: float | None = CHURN_DEFAULTS.redeploy_rate,
+    ramp_months: tuple[float, float] = CHURN_DEFAULTS.ramp_months,
+    labor_cost_goes: bool = CHURN_DEFAULTS.labor_cost_goes,
+    pace: int = CHURN_DEFAULTS.pace or 0,
+    notice_months: int = CHURN_DEFAULTS.notice_months,
+    horizon_months: int = CHURN_DEFAULTS.horizon_months,
     price_increase_pct: Mapping[str, float] | None = None,
     leave_pct: Mapping[str, tuple[float, float]] | None = None,
     managed_price_per_seat: float | None = None,
@@ -121,6 +117,9 @@ def scenario_from_choices(
         Revenue per redeployed hour; ``None`` uses the A clients' effective hourly rate.
     ramp_months:
         Low and high months until freed hours are fully redeployed.
+    labor_cost_goes:
+        Whether the labor cost of the freed hours not redeployed goes (someone is let go); by default those hours
+        are the owner's time and still paid for.
     pace:
         Clients given notice per month, worst first; 0 gives everyone notice at once.
     notice_months, horizon_months:
@@ -147,7 +146,7 @@ def scenario_from_choices(
     """
     increases = {grade: float(pct) / 100 for grade, pct in (price_increase_pct or {}).items() if pct and pct > 0}
     chances = {
-        grade: _uncertain(*bounds, scale=0.01)
+        grade: uncertain(*bounds, scale=0.01)
         for grade, bounds in (leave_pct or {}).items()
         if grade in increases and max(bounds) > 0
     }
@@ -162,9 +161,10 @@ def scenario_from_choices(
         fire_clients=tuple(fire_clients),
         grade_source=grade_source,
         redeployment=Redeployment(
-            share=_uncertain(*redeploy_share_pct, scale=0.01),
+            share=uncertain(*redeploy_share_pct, scale=0.01),
             rate=None if redeploy_rate is None else float(redeploy_rate),
-            ramp_months=_uncertain(*ramp_months),
+            ramp_months=uncertain(*ramp_months),
+            labor_cost_goes=bool(labor_cost_goes),
         ),
         repricing=repricing,
         managed_move=managed,
@@ -279,6 +279,7 @@ def _scenario_rows(scenario: Scenario, impact: Impact, currency: str) -> list[di
         "redeployed_share": text(redeployment.share),
         "redeploy_rate_per_hour": f"{impact.redeploy_rate:.2f} ({impact.redeploy_rate_source})",
         "ramp_up_months": text(redeployment.ramp_months),
+        "labor_cost_of_hours_back_goes": "yes" if redeployment.labor_cost_goes else "no (your time, still paid)",
         "pace_clients_per_month": text(scenario.pace) if scenario.pace else "all at once",
         "notice_months": str(scenario.notice_months),
         "horizon_months": str(scenario.horizon_months),

@@ -35,11 +35,41 @@ def hourly_rate(value: float | None, currency: str = "EUR") -> str:
 
 
 def percent(value: float | None, *, decimals: int = 0, signed: bool = False) -> str:
-    """Format a fraction as a percentage, e.g. ``percent(0.253)`` gives ``"25%"``; ``signed`` adds a ``+``."""
+    """Format a fraction as a percentage: the one percentage formatter of the app.
+
+    ``percent(0.253)`` gives ``"25%"``; ``signed`` adds a ``+`` to a rise. A value that rounds to zero is written
+    without a sign (``"0%"``, never ``"-0%"``); a missing value gives ``"n/a"``. Rounding is half away from zero,
+    as people round, so 0.565 is ``"57%"`` wherever it is shown (``round`` would give 56).
+    """
     if _missing(value):
         return "n/a"
-    text = f"{value * 100:.{decimals}f}%"
-    return f"+{text}" if signed and value > 0 else text
+    shown = _rounded(float(value) * 100, decimals)
+    if shown == 0:
+        shown = 0.0  # drops the sign of -0.0
+    text = f"{shown:.{decimals}f}%"
+    return f"+{text}" if signed and shown > 0 else text
+
+
+def percent_points(value: float | None, *, decimals: int = 1) -> str:
+    """Format a change of a share in percentage points, always signed, e.g. ``"+4.5 pp"`` (fraction in)."""
+    if _missing(value):
+        return "n/a"
+    shown = _rounded(float(value) * 100, decimals)
+    return f"{'+' if shown > 0 else ''}{(shown if shown else 0.0):.{decimals}f} pp"
+
+
+def _rounded(value: float, decimals: int) -> float:
+    """``value`` rounded to ``decimals`` places, halves away from zero (Python's ``round`` goes to even)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    quantum = Decimal(1).scaleb(-decimals)
+    return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+def count(number: int, singular: str, plural: str | None = None) -> str:
+    """Write a count with its noun in the right number: ``"1 client"``, ``"3 clients"``, ``"1,200 hours"``."""
+    noun = singular if number == 1 else (plural or f"{singular}s")
+    return f"{number:,} {noun}"
 
 
 def hours(value: float | None) -> str:

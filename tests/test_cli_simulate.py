@@ -157,7 +157,10 @@ def test_firing_the_d_clients_prints_the_static_impact_as_json(book_db, capsys):
     assert result["labor_hours_after"] == pytest.approx(12 * 35.0)
     assert result["effective_hourly_rate_after"] == pytest.approx((4_500.0 - 200.0) / 35.0)
     assert result["gross_profit_before"] == pytest.approx(12 * (5_500.0 - 200.0 - 60.0 * 45.0))
-    assert result["gross_profit_after"] == pytest.approx(12 * (4_500.0 - 200.0 - 35.0 * 45.0))
+    # The freed 25 hours a month are the owner's time, still paid for: gross profit loses the D clients' 1,000.
+    assert result["gross_profit_after"] == pytest.approx(12 * (4_500.0 - 200.0 - 60.0 * 45.0))
+    assert result["break_even_hours_per_month"] == pytest.approx(1_000.0 / result["break_even_rate"])
+    assert result["story"].startswith("Firing the 2 D clients loses 18% of revenue")
     assert result["clients_fired"] == ["d2", "d1"]
     assert "timeline" not in result
 
@@ -201,6 +204,7 @@ def test_the_text_format_reads_as_a_report(book_db, capsys):
 
     assert status == 0
     text = capsys.readouterr().out
-    assert text.splitlines()[1].startswith("gross_profit")
+    assert text.splitlines()[0].startswith("Firing the one D client loses")
+    assert text.splitlines()[3].startswith("gross_profit")
     assert "Clients fired (1, worst first): d2" in text
     assert "Hours freed 108.0" in text

@@ -94,7 +94,9 @@ def test_firing_everybody_leaves_zeros_not_a_division_error():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         impact = simulate_impact(
-            REFERENCE, Scenario(fire_grades=("A", "B", "C", "D")), labor_cost_rate=45.0
+            REFERENCE,
+            Scenario(fire_grades=("A", "B", "C", "D"), redeployment=Redeployment(labor_cost_goes=True)),
+            labor_cost_rate=45.0,
         )
         result = impact.to_dict()
 
@@ -147,7 +149,9 @@ def test_gross_profit_not_revenue_is_the_headline_when_firing_thin_margin_client
             ("d1", "D", 60_000.0, 10_000.0, 1_000.0),
         ]
     )
-    impact = simulate_impact(frame, Scenario(fire_grades=("D",)), labor_cost_rate=45.0)
+    impact = simulate_impact(
+        frame, Scenario(fire_grades=("D",), redeployment=Redeployment(labor_cost_goes=True)), labor_cost_rate=45.0
+    )
 
     assert impact.metrics.index[0] == "gross_profit"
     assert impact.change_pct("revenue") == -25.0
@@ -157,9 +161,29 @@ def test_gross_profit_not_revenue_is_the_headline_when_firing_thin_margin_client
     assert -10.0 < impact.change_pct("gross_profit") < 0.0
 
 
+def test_hours_back_to_the_owner_still_cost_labor_unless_the_owner_says_the_cost_goes():
+    frame = portfolio([("a1", "A", 120_000.0, 12_000.0, 1_200.0), ("d1", "D", 60_000.0, 10_000.0, 1_000.0)])
+
+    kept = simulate_impact(frame, Scenario(fire_grades=("D",)), labor_cost_rate=45.0)
+    let_go = simulate_impact(
+        frame, Scenario(fire_grades=("D",), redeployment=Redeployment(labor_cost_goes=True)), labor_cost_rate=45.0
+    )
+
+    # The technicians stay on the payroll: the D client's 50,000 of revenue less direct costs is lost, the 1,000
+    # hours x 45 are not saved.
+    assert kept.hours_back == 1_000.0
+    assert kept.after("gross_profit") == kept.before("gross_profit") - 50_000.0
+    assert kept.after("labor_hours") == 1_200.0
+    assert not kept.to_dict()["labor_cost_goes"]
+    # Someone is let go: the hours' labor cost is saved as well.
+    assert let_go.after("gross_profit") == let_go.before("gross_profit") - 5_000.0
+
+
 def test_gross_margin_and_contribution_per_hour_follow_their_definitions():
     frame = portfolio([("a1", "A", 10_000.0, 1_000.0, 100.0), ("d1", "D", 2_000.0, 500.0, 50.0)])
-    impact = simulate_impact(frame, Scenario(fire_grades=("D",)), labor_cost_rate=40.0)
+    impact = simulate_impact(
+        frame, Scenario(fire_grades=("D",), redeployment=Redeployment(labor_cost_goes=True)), labor_cost_rate=40.0
+    )
 
     # After: 10,000 - 1,000 - 100 h x 40 = 5,000 gross profit.
     assert impact.after("gross_profit") == 5_000.0

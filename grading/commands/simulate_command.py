@@ -10,6 +10,7 @@ from typing import Any
 
 from grading import paths
 from grading.errors import ClientGradeError
+from grading.simulation.defaults import CHURN_DEFAULTS
 from grading.simulation.scenario import (
     GRADE_SOURCES,
     GRADES,
@@ -43,29 +44,41 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "--fire", action="extend", nargs="+", default=[], metavar="CLIENT_ID", help="fire this client by id"
     )
     parser.add_argument(
-        "--grade-source", choices=GRADE_SOURCES, default="effective", help="which grade decides (default: effective)"
+        "--grade-source",
+        choices=GRADE_SOURCES,
+        default=CHURN_DEFAULTS.grade_source,
+        help=f"which grade decides (default: {CHURN_DEFAULTS.grade_source})",
     )
     parser.add_argument("--format", choices=("json", "text"), default="json", help="output format (default: json)")
     parser.add_argument(
         "--redeploy-share",
         type=_number_or_range,
-        default=0.0,
+        default=CHURN_DEFAULTS.redeployment().share,
         metavar="X",
-        help="fraction of freed hours put back to paid work, 0-1, or a range LOW:HIGH (default 0)",
+        help="fraction of freed hours resold (put back to paid work), 0-1, or a range LOW:HIGH (default "
+        f"{CHURN_DEFAULTS.redeployment().share:g}: nothing resold, as the Churn impact page opens)",
     )
     parser.add_argument(
         "--redeploy-rate",
         type=float,
-        default=None,
+        default=CHURN_DEFAULTS.redeploy_rate,
         metavar="R",
-        help="revenue per redeployed hour (default: the A clients' effective hourly rate)",
+        help="revenue per resold hour (default: the A clients' effective hourly rate)",
+    )
+    parser.add_argument(
+        "--labor-cost-goes",
+        action="store_true",
+        default=CHURN_DEFAULTS.labor_cost_goes,
+        help="the labor cost of the freed hours not resold goes too (someone is let go); by default those hours "
+        "are your time, still paid for, and save no cost",
     )
     parser.add_argument(
         "--ramp-months",
         type=_number_or_range,
-        default=0.0,
+        default=CHURN_DEFAULTS.redeployment().ramp_months,
         metavar="N",
-        help="months until freed hours are fully redeployed, or a range LOW:HIGH (default 0)",
+        help="months until freed hours are fully resold, or a range LOW:HIGH "
+        f"(default {CHURN_DEFAULTS.redeployment().ramp_months:g})",
     )
     parser.add_argument(
         "--price-increase",
@@ -95,17 +108,19 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser.add_argument(
         "--pace",
         type=int,
-        default=None,
+        default=CHURN_DEFAULTS.pace,
         metavar="N",
         help="give notice to N clients a month, worst first (default: all at once)",
     )
-    parser.add_argument("--notice-months", type=int, default=0, metavar="N", help="months of notice (default 0)")
+    parser.add_argument("--notice-months", type=int, default=CHURN_DEFAULTS.notice_months, metavar="N",
+                        help=f"months of notice (default {CHURN_DEFAULTS.notice_months})")
     parser.add_argument(
         "--months",
         type=int,
-        default=12,
+        default=CHURN_DEFAULTS.horizon_months,
         metavar="H",
-        help=f"timeline horizon, {MIN_HORIZON_MONTHS}-{MAX_HORIZON_MONTHS} months (default 12)",
+        help=f"timeline horizon, {MIN_HORIZON_MONTHS}-{MAX_HORIZON_MONTHS} months "
+        f"(default {CHURN_DEFAULTS.horizon_months})",
     )
     parser.add_argument(
         "--start-month",
@@ -137,8 +152,9 @@ def run(args: argparse.Namespace) -> int:
 
     from grading.portfolio import grade_portfolio
     from grading.settings import load_settings
-    from grading.simulation import simulate_bands, simulate_impact, simulate_timeline
+    from grading.simulation import simulate_bands, simulate_timeline
     from grading.simulation.static import records
+    from grading.simulation.story import churn_story
     from grading.store import Store
 
     with Store(db_path) as store:
@@ -150,8 +166,18 @@ def run(args: argparse.Namespace) -> int:
         # The portfolio's amounts are totals over the scoring window, the same length for every client.
         portfolio = portfolio.assign(months_in_window=int(settings["scoring_window_months"]))
     rate = settings["labor_cost_rate"]
-    impact = simulate_impact(portfolio, scenario, labor_cost_rate=rate)
-    result: dict[str, Any] = {"as_of": args.as_of.isoformat() if args.as_of else None, **impact.to_dict()}
+    currency = settings.get("currency", "")
+    story = churn_story(portfolio, scenario, labor_cost_rate=rate,
+                        window_months=int(settings["scoring_window_months"]), currency=currency)
+    impact = story.scenario
+    result: dict[str, Any] = {
+        "as_of": args.as_of.isoformat() if args.as_of else None,
+        **impact.to_dict(),
+        "story": story.sentence,
+        "break_even_hours_per_month": story.break_even.hours_per_month,
+        "break_even_rate": story.break_even.rate,
+        "freed_hours_per_month": story.break_even.freed_hours_per_month,
+    }
     timeline = bands = None
     if args.timeline:
         timeline = simulate_timeline(portfolio, scenario, labor_cost_rate=rate)
@@ -166,7 +192,7 @@ def run(args: argparse.Namespace) -> int:
         json.dump(result, sys.stdout, indent=2, allow_nan=False)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(_as_text(impact, timeline, bands, settings.get("currency", "")))
+        sys.stdout.write(story.sentence + "\n\n" + _as_text(impact, timeline, bands, currency))
     return 0
 
 
@@ -192,7 +218,8 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
         fire_grades=tuple(args.fire_grade),
         fire_clients=tuple(args.fire),
         grade_source=args.grade_source,
-        redeployment=Redeployment(share=args.redeploy_share, rate=args.redeploy_rate, ramp_months=args.ramp_months),
+        redeployment=Redeployment(share=args.redeploy_share, rate=args.redeploy_rate, ramp_months=args.ramp_months,
+                                  labor_cost_goes=bool(args.labor_cost_goes)),
         repricing=repricing,
         managed_move=None if args.move_to_managed is None else ManagedMove(args.move_to_managed),
         pace=args.pace,
@@ -253,7 +280,8 @@ def _as_text(impact, timeline, bands, currency: str) -> str:
     lines.append(f"Clients fired ({len(fired)}, worst first): {', '.join(fired) if fired else 'none'}")
     lines.append(
         f"Hours freed {impact.hours_freed:,.1f}; redeployed {impact.hours_redeployed:,.1f} earning "
-        f"{impact.redeployed_revenue:,.2f} {currency}; back for the owner {impact.hours_back:,.1f}."
+        f"{impact.redeployed_revenue:,.2f} {currency}; back for the owner {impact.hours_back:,.1f}"
+        + (" (their labor cost goes)." if impact.labor_cost_goes else " (still paid for: your time, no saving).")
     )
     if timeline is not None:
         lines += ["", timeline.to_string(index=False, float_format=lambda value: f"{value:,.2f}")]

@@ -78,11 +78,16 @@ class Redeployment:
     ramp_months:
         Months until freed hours are fully redeployed; each departure's hours ramp up in a straight line.
         0 redeploys them in the month they are freed.
+    labor_cost_goes:
+        Whether the labor cost of the freed hours that are not redeployed goes too (someone is let go, a contract
+        ends). By default it does not: those hours are "back to you", the owner's time, still paid for, so they
+        are no saving in gross profit.
     """
 
     share: Uncertain = 0.0
     rate: float | None = None
     ramp_months: Uncertain = 0.0
+    labor_cost_goes: bool = False
 
     def __post_init__(self) -> None:
         _check_fraction(self.share, "The redeployed share of freed hours")
@@ -91,6 +96,8 @@ class Redeployment:
         low, high = _checked_bounds(self.ramp_months, "The ramp-up")
         if low < 0:
             raise ScenarioError(f"The ramp-up must be 0 months or more; got {self.ramp_months}.")
+        if not isinstance(self.labor_cost_goes, bool):
+            raise ScenarioError(f"Whether the labor cost goes must be True or False; got {self.labor_cost_goes!r}.")
 
 
 @dataclass(frozen=True)

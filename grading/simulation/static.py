@@ -58,6 +58,10 @@ class Impact:
     hours_freed, hours_redeployed, redeployed_revenue, hours_back:
         Hours per window no longer spent on clients that go; the part put back to paid work at the full share;
         what it earns; and the rest, time back for the owner.
+    labor_cost_goes:
+        Whether the hours back for the owner stop costing labor (someone is let go). When False (the default) they
+        are still paid for: gross profit after counts them at the labor cost rate, and ``labor_hours`` after
+        counts only hours worked for clients.
     redeploy_rate, redeploy_rate_source:
         Revenue per redeployed hour and where it comes from (``chosen``, ``A clients``, ``whole portfolio``,
         ``none``).
@@ -76,6 +80,7 @@ class Impact:
     hours_redeployed: float
     redeployed_revenue: float
     hours_back: float
+    labor_cost_goes: bool
     redeploy_rate: float
     redeploy_rate_source: str
     clients_repriced: int
@@ -121,6 +126,7 @@ class Impact:
                 "hours_redeployed": _plain(self.hours_redeployed),
                 "redeployed_revenue": _plain(self.redeployed_revenue),
                 "hours_back": _plain(self.hours_back),
+                "labor_cost_goes": self.labor_cost_goes,
                 "redeploy_rate": _plain(self.redeploy_rate),
                 "redeploy_rate_source": self.redeploy_rate_source,
                 "clients_repriced": self.clients_repriced,
@@ -170,8 +176,10 @@ def impact_of(plan: Plan) -> Impact:
     hours_redeployed = middle(plan.scenario.redeployment.share) * hours_freed
     redeployed_revenue = hours_redeployed * plan.redeploy_rate
 
+    hours_back = hours_freed - hours_redeployed
     revenue_after = stays * plan.revenue_kept
-    before = _totals(plan.revenue_now, plan.direct_costs_now, plan.labor_hours_now, np.ones(len(stays)), 0.0, 0.0, plan)
+    before = _totals(plan.revenue_now, plan.direct_costs_now, plan.labor_hours_now, np.ones(len(stays)), 0.0, 0.0,
+                     0.0, plan)
     after = _totals(
         revenue_after,
         stays * plan.direct_costs_kept,
@@ -179,6 +187,7 @@ def impact_of(plan: Plan) -> Impact:
         stays,
         redeployed_revenue,
         hours_redeployed,
+        paid_idle_hours(plan, hours_back),
         plan,
     )
     metrics = pd.DataFrame({"before": before, "after": after}, index=list(METRICS))
@@ -194,7 +203,8 @@ def impact_of(plan: Plan) -> Impact:
         hours_freed=hours_freed,
         hours_redeployed=hours_redeployed,
         redeployed_revenue=redeployed_revenue,
-        hours_back=hours_freed - hours_redeployed,
+        hours_back=hours_back,
+        labor_cost_goes=plan.scenario.redeployment.labor_cost_goes,
         redeploy_rate=plan.redeploy_rate,
         redeploy_rate_source=plan.redeploy_rate_source,
         clients_repriced=int(plan.repriced.sum()),
@@ -220,6 +230,14 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{key: _plain(value) for key, value in row.items()} for row in frame.to_dict(orient="records")]
 
 
+def paid_idle_hours(plan: Plan, hours_back):
+    """Return the hours back for the owner that are still paid for: all of them unless the labor cost goes.
+
+    Works on a number or an array of hours (the timeline's months).
+    """
+    return hours_back * 0.0 if plan.scenario.redeployment.labor_cost_goes else hours_back
+
+
 def _totals(
     revenue: np.ndarray,
     direct_costs: np.ndarray,
@@ -227,12 +245,14 @@ def _totals(
     clients: np.ndarray,
     extra_revenue: float,
     extra_hours: float,
+    idle_hours: float,
     plan: Plan,
 ) -> list[float]:
     total_revenue = float(revenue.sum()) + extra_revenue
     total_costs = float(direct_costs.sum())
     total_hours = float(labor_hours.sum()) + extra_hours
-    gross_profit = total_revenue - total_costs - total_hours * plan.labor_cost_rate
+    # Hours back for the owner are not worked for a client but still cost labor unless the owner lets it go.
+    gross_profit = total_revenue - total_costs - (total_hours + idle_hours) * plan.labor_cost_rate
     largest = float(revenue.max()) if len(revenue) else 0.0
     values = {
         "gross_profit": gross_profit,

@@ -18,7 +18,7 @@ import pandas as pd
 from grading.simulation import redeploy
 from grading.simulation.plan import Plan, make_plan
 from grading.simulation.scenario import Scenario, middle
-from grading.simulation.static import default_labor_cost_rate
+from grading.simulation.static import default_labor_cost_rate, paid_idle_hours
 
 TIMELINE_COLUMNS = (
     "revenue",
@@ -56,7 +56,8 @@ def simulate_timeline(
     pandas.DataFrame
         One row per month: ``month`` (1..horizon), ``calendar_month`` (first day of the month, only when the
         scenario has a start month), then ``revenue``, ``direct_costs``, ``labor_hours`` (redeployed work
-        included), ``gross_profit``, ``effective_hourly_rate`` (NaN in a month without hours), ``clients``,
+        included), ``gross_profit`` (the hours back for the owner still cost labor unless
+        ``labor_cost_goes``), ``effective_hourly_rate`` (NaN in a month without hours), ``clients``,
         ``hours_freed`` (hours a month no longer spent on clients gone by then), ``hours_redeployed``,
         ``redeployed_revenue`` and ``hours_back`` (freed and not redeployed: time back for the owner).
 
@@ -155,7 +156,8 @@ def monthly_paths(plan: Plan, stay: np.ndarray, share: np.ndarray, ramp_months: 
     redeployed_revenue = hours_redeployed * plan.redeploy_rate
     revenue = revenue + redeployed_revenue
     labor_hours = labor_hours + hours_redeployed
-    gross_profit = revenue - direct_costs - labor_hours * plan.labor_cost_rate
+    hours_back = hours_freed - hours_redeployed
+    gross_profit = revenue - direct_costs - (labor_hours + paid_idle_hours(plan, hours_back)) * plan.labor_cost_rate
     with np.errstate(divide="ignore", invalid="ignore"):
         effective_hourly_rate = np.where(labor_hours > 0, (revenue - direct_costs) / labor_hours, np.nan)
     return {
@@ -168,5 +170,5 @@ def monthly_paths(plan: Plan, stay: np.ndarray, share: np.ndarray, ramp_months: 
         "hours_freed": hours_freed,
         "hours_redeployed": hours_redeployed,
         "redeployed_revenue": redeployed_revenue,
-        "hours_back": hours_freed - hours_redeployed,
+        "hours_back": hours_back,
     }
