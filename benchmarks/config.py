@@ -32,6 +32,8 @@ class Config:
         Where generated books are kept between runs.
     scratch:
         Where each run puts its copies of databases and its served scripts.
+    cli_sizes:
+        Client counts for the whole commands timed as processes (books of 12 months).
     groups:
         Which benchmark groups to run (all by default).
     """
@@ -45,6 +47,7 @@ class Config:
     cache: Path
     scratch: Path
     months: int = 36
+    cli_sizes: list[int] = field(default_factory=lambda: [100_000])
     groups: tuple[str, ...] = ()
     emit: Callable[[Row], None] = field(default=print)
     say: Callable[[str], None] = field(default=print)

@@ -17,7 +17,7 @@ import time
 import traceback
 from pathlib import Path
 
-from benchmarks import bench_browser, bench_grade, bench_import, bench_pages, bench_simulation, bench_training
+from benchmarks import bench_browser, bench_cli, bench_grade, bench_import, bench_pages, bench_simulation, bench_training
 from benchmarks.config import Config
 from benchmarks.report import Row, RunInfo, console_line, machine, render
 from benchmarks.scale import DEFAULT_CACHE, REPO
@@ -29,6 +29,7 @@ GROUPS = {
     "simulation": bench_simulation,
     "pages": bench_pages,
     "browser": bench_browser,
+    "cli": bench_cli,
 }
 DEFAULT_SIZES = [1_000, 10_000, 100_000]
 #: Pages are benchmarked at the sizes the issue names; larger books are for the engines.
@@ -66,6 +67,11 @@ def parser() -> argparse.ArgumentParser:
                         help="clients in the simulation's book (default 1000)")
     parser.add_argument("--draws", type=int, default=10_000, help="Monte Carlo draws (default 10000)")
     parser.add_argument("--months", type=int, default=36, help="months of metrics per book (default 36)")
+    parser.add_argument("--cli-sizes", type=_counts, default=[100_000],
+                        help="client counts for the whole commands timed as processes, 12 months (default 100000)")
+    parser.add_argument("--million", action="store_true",
+                        help="also time import, grade and simulate as processes on 1,000,000 clients x 12 months "
+                        "(about N minutes; needs about M GB of disk in the cache)")
     parser.add_argument("--quick", action="store_true", help="one run per figure, no warm-up: a first look")
     parser.add_argument("--only", type=_groups, default=(), help=f"run only these groups: {','.join(GROUPS)}")
     parser.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md", help="the report to write")
@@ -106,6 +112,7 @@ def run(argv: list[str] | None = None) -> tuple[list[Row], RunInfo]:
             cache=args.cache,
             scratch=Path(scratch),
             months=args.months,
+            cli_sizes=sorted(set(args.cli_sizes) | ({bench_cli.MILLION} if args.million else set())),
             groups=args.only or tuple(GROUPS),
             emit=emit,
             say=say,

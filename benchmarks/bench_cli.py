@@ -1,0 +1,225 @@
+"""Whole commands as processes, as a user meets them, each beside a bare DuckDB process doing the least alike work.
+
+A user waits on ``python -m grading ...`` from the moment it starts until it exits: interpreter start, imports,
+the work and the writing of the output all count. Each command is timed as a child process and so is its floor,
+a bare ``python`` process that imports DuckDB alone and does the least equivalent work in SQL:
+
+- ``import`` of the four files into a new database, against ``read_csv`` of the same files into tables of a new
+  database file;
+- ``grade --format csv --out F`` (with every reason text) and ``grade --format json --out F``, against one
+  aggregate per client over the scoring window's months, fetched into the process;
+- ``simulate --fire-grade D``, against the same aggregate;
+- ``export --out DIR``, against DuckDB's own ``COPY`` of every table to CSV files.
+
+The books are 12 months of metrics (the scoring window; the issue's sizes), generated once into the benchmark
+cache. The peak resident memory of each command is taken from its own ``wait4`` usage figures.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.bench_grade import BARE_AGGREGATE, window
+from benchmarks.config import Config
+from benchmarks.measure import MIB, Timing
+from benchmarks.report import Row, Target
+from benchmarks.scale import FILE_KINDS, REPO, Book, prepare_book
+
+GROUP = "Command (process)"
+MEMORY_GROUP = "Command memory"
+MONTHS = 12
+#: The issue's sizes: the targets hold at 100,000 clients; a million is run with ``--million``.
+TARGET_CLIENTS = (100_000, 1_000_000)
+#: What each command must reach against its floor, at the sizes above.
+TARGETS = {
+    "import": Target(max_ratio=2),
+    "grade_csv": Target(max_ratio=5),
+    "grade_json": Target(max_ratio=5),
+    "simulate": Target(max_ratio=5),
+    "export": Target(max_ratio=3),
+}
+MILLION = 1_000_000
+MILLION_TARGETS = {"import": Target(max_ratio=5), "grade_csv": Target(max_ratio=5), "simulate": Target(max_ratio=5)}
+MEMORY_TARGET = Target(max_value=4096)
+#: Which commands run at a million clients (the issue's list).
+MILLION_COMMANDS = ("import", "grade_csv", "simulate")
+TIMEOUT_SECONDS = 3600
+
+_FLOOR_IMPORT = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+for kind, path in zip(sys.argv[2::2], sys.argv[3::2]):
+    con.execute(f"CREATE TABLE {kind} AS SELECT * FROM read_csv(?)", [path])
+con.close()
+"""
+
+_FLOOR_AGGREGATE = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+rows = con.execute(sys.argv[2], [sys.argv[3], sys.argv[4]]).fetchall()
+assert rows
+con.close()
+"""
+
+_FLOOR_COPY = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+for (table,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall():
+    con.execute(f"COPY \\"{table}\\" TO '{sys.argv[2]}/{table}.csv' (HEADER)")
+con.close()
+"""
+
+
+@dataclass(frozen=True)
+class ProcessRun:
+    """One child process's wall-clock seconds and peak resident memory (bytes)."""
+
+    seconds: float
+    peak_bytes: int
+
+
+def run_process(argv: Sequence[str], *, env: dict[str, str] | None = None) -> ProcessRun:
+    """Run ``argv`` from the repository, wait for it and return its wall time and its own peak memory.
+
+    The peak comes from ``os.wait4`` of this very child (``ru_maxrss``), not from the summed children of this
+    process. Its standard output is discarded (a command writing to stdout still writes it all).
+
+    Raises
+    ------
+    RuntimeError
+        The process exited with a non-zero status (its stderr's end is in the message).
+    """
+    started = time.perf_counter()
+    with open(os.devnull, "wb") as sink, subprocess.Popen(
+        list(argv), cwd=REPO, env={**os.environ, **(env or {})}, stdout=sink, stderr=subprocess.PIPE
+    ) as child:
+        # Drain stderr while the child runs (progress lines of a long import would otherwise fill the pipe).
+        err = child.stderr.read()
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, argv))} exited {child.returncode}: {err.decode()[-800:]}")
+    return ProcessRun(elapsed, usage.ru_maxrss * 1024)
+
+
+def time_process(
+    make_argv, *, repeats: int, warmup: int, setup=None
+) -> tuple[Timing, int]:
+    """Time a process ``repeats`` times after ``warmup`` runs; return the timing and the largest peak memory.
+
+    ``make_argv(prepared)`` builds the command line from what ``setup()`` returned (untimed, before each run).
+    """
+    runs, peak = [], 0
+    for index in range(warmup + repeats):
+        prepared = setup() if setup is not None else None
+        done = run_process(make_argv(prepared))
+        if index >= warmup:
+            runs.append(done.seconds)
+            peak = max(peak, done.peak_bytes)
+    return Timing(tuple(runs)), peak
+
+
+def _fresh(path: Path) -> Path:
+    for leftover in (path, path.with_name(path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    return path
+
+
+def _fresh_folder(path: Path) -> Path:
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+def commands(book: Book, scratch: Path) -> dict[str, dict]:
+    """Return, per command: its label, its command line, its floor's label and command line, and a setup."""
+    py = sys.executable
+    database = scratch / "portfolio.duckdb"
+    models = scratch / "models"
+    shutil.copyfile(book.database, _fresh(database))
+    new_database = scratch / "imported.duckdb"
+    as_of = book.as_of.isoformat()
+    start, end = (day.isoformat() for day in window(book.as_of))
+    common = ["--db", str(database), "--models", str(models)]
+    files = [item for kind in FILE_KINDS for item in (f"--{kind}", str(book.csv(kind)))]
+    aggregate_floor = ("DuckDB aggregate per client over the window, bare process",
+                       lambda _: [py, "-c", _FLOOR_AGGREGATE, str(database), BARE_AGGREGATE, start, end])
+    return {
+        "import": dict(
+            what="import the four CSV files into a new database (python -m grading import)",
+            argv=lambda _: [py, "-m", "grading", "import", "--db", str(new_database), "--models", str(models), *files],
+            setup=lambda: _fresh(new_database),
+            floor=("DuckDB read_csv of the same files into tables of a new database, bare process",
+                   lambda _: [py, "-c", _FLOOR_IMPORT, str(_fresh(scratch / "floor.duckdb")),
+                              *[item for kind in FILE_KINDS for item in (kind, str(book.csv(kind)))]]),
+        ),
+        "grade_csv": dict(
+            what="grade --format csv --out F, every reason text (python -m grading grade)",
+            argv=lambda _: [py, "-m", "grading", "grade", *common, "--as-of", as_of, "--format", "csv",
+                            "--out", str(scratch / "graded.csv")],
+            floor=aggregate_floor,
+        ),
+        "grade_json": dict(
+            what="grade --format json --out F, every reason text (python -m grading grade)",
+            argv=lambda _: [py, "-m", "grading", "grade", *common, "--as-of", as_of, "--format", "json",
+                            "--out", str(scratch / "graded.json")],
+            floor=aggregate_floor,
+        ),
+        "simulate": dict(
+            what="simulate --fire-grade D, JSON on stdout (python -m grading simulate)",
+            argv=lambda _: [py, "-m", "grading", "simulate", *common, "--as-of", as_of, "--fire-grade", "D"],
+            floor=aggregate_floor,
+        ),
+        "export": dict(
+            what="export --out DIR, every table as CSV (python -m grading export)",
+            argv=lambda _: [py, "-m", "grading", "export", *common, "--out",
+                            str(_fresh_folder(scratch / "export"))],
+            floor=("DuckDB COPY of every table to CSV, bare process",
+                   lambda _: [py, "-c", _FLOOR_COPY, str(database), str(_fresh_folder(scratch / "copied"))]),
+        ),
+    }
+
+
+def run(config: Config) -> None:
+    """Time every command and its floor at each size the run asks for, and emit a row per command."""
+    for n_clients in config.cli_sizes:
+        book = prepare_book(n_clients, months=MONTHS, cache=config.cache, train=False, progress=config.say)
+        scratch = _fresh_folder(config.scratch / f"cli-{n_clients}")
+        million = n_clients >= MILLION
+        repeats, warmup = (1, 0) if config.quick or million else (3, 1)
+        chosen = MILLION_COMMANDS if million else tuple(TARGETS)
+        rows = book.rows("monthly")
+        size = f"{config.size_label(n_clients)} x {MONTHS} months ({rows:,} monthly rows)"
+        for name, spec in commands(book, scratch).items():
+            if name not in chosen:
+                continue
+            config.say(f"{name} at {n_clients:,} clients, {repeats} runs")
+            note = ""
+            try:
+                figure, peak = time_process(spec["argv"], repeats=repeats, warmup=warmup, setup=spec.get("setup"))
+                value, peak_mib, counted = figure.median, peak / MIB, figure.repeats
+            except RuntimeError as error:
+                # A command that fails is a finding, not a reason to lose the other figures.
+                value, peak_mib, counted, note = float("nan"), float("nan"), 0, f"the command failed: {error}"
+            floor_what, floor_argv = spec["floor"]
+            floor, floor_peak = time_process(floor_argv, repeats=repeats, warmup=warmup)
+            targets = MILLION_TARGETS if million else TARGETS
+            config.emit(
+                Row(GROUP, spec["what"], size, value, repeats=counted, floor_what=floor_what,
+                    floor_value=floor.median, target=targets.get(name) if n_clients in TARGET_CLIENTS else None,
+                    note=note.replace("\n", " "))
+            )
+            config.emit(
+                Row(MEMORY_GROUP, f"peak resident memory of: {spec['what']}", size, peak_mib, unit="MiB",
+                    repeats=counted, floor_what="the floor's process", floor_value=floor_peak / MIB,
+                    target=MEMORY_TARGET if million else None)
+            )
+        shutil.rmtree(scratch, ignore_errors=True)
