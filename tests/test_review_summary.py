@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pandas as pd
@@ -131,3 +132,24 @@ def test_markdown_cells_cannot_break_the_table(reviewed):
     sessions.save_note(store, session.session_id, ids[4], "a | b\nc")
     markdown = to_markdown(build_summary(store, session.session_id, portfolio))
     assert "a \\| b c" in markdown
+
+
+TRACKER = "![px](http://tracker/img.png)"
+SCRIPT = "<img src=x onerror=alert(1)>"
+
+
+def test_the_markdown_download_shows_typed_text_literally(store, tmp_path):
+    # Issue 15, finding 5: a title or a note holding an image, HTML or a link went into the file as Markdown.
+    write_review_book(store)
+    portfolio = grade_portfolio(store, AS_OF, models_dir=tmp_path / "none")
+    ids = portfolio.loc[portfolio["rule_grade"].isin(["C", "D"]), "client_id"].tolist()[:3]
+    session = sessions.create_session(store, f"Review {TRACKER}", AS_OF, SCRIPT, ids)
+    sessions.record_decision(store, session.session_id, ids[0], "fire", notice_months=1,
+                             handover_note=f"see www.evil.example {SCRIPT}")
+    sessions.record_decision(store, session.session_id, ids[1], "lift",
+                             plan_steps=plan_steps(["review_meeting"]), owner=TRACKER, due_on="2030-01-31",
+                             note=f"[click](http://evil.example) {SCRIPT}")
+    markdown = to_markdown(build_summary(store, session.session_id, portfolio))
+    for live in (r"(?<!\\)!(?<!\\)\[", r"(?<!\\)<", r"\]\(", "http://", "www\\."):
+        assert not re.search(live, markdown), live
+    assert "\\!\\[px\\]" in markdown and "\\<img src\\=x" in markdown

@@ -28,7 +28,7 @@ from grading.anonymize import client_aliases
 from grading.export import safe_csv_bytes
 from grading.formatting import hourly_rate, hours, money, percent
 from grading.review.lift_plans import grades_if_plans_work
-from grading.review.playbook import STEPS
+from grading.review.playbook import STEPS, plan_steps
 from grading.review.sessions import (
     CALLER_ID_ANSWERS,
     DECISIONS,
@@ -38,6 +38,7 @@ from grading.review.sessions import (
     load_session,
 )
 from grading.settings import defaults
+from grading.text_safety import escape_markdown
 from grading.simulation import Redeployment, Scenario
 from grading.simulation.plan import make_plan
 from grading.simulation.static import Impact, impact_of
@@ -375,29 +376,49 @@ def impact_table(impact: Impact, currency: str = "EUR") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _missing(value: Any) -> bool:
+    return value is None or (not isinstance(value, str | list) and pd.isna(value))
+
+
 def _cell(value: Any) -> str:
-    """A value as a Markdown table cell: pipes escaped, line breaks flattened, missing as a dash."""
-    if value is None or (not isinstance(value, str | list) and pd.isna(value)):
+    """A value ClientGrade wrote (a figure, a date, a decision) as a Markdown table cell: pipes escaped, line breaks
+    flattened, missing as a dash."""
+    if _missing(value):
         return "-"
     text = str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ").strip()
     return text or "-"
 
 
+def _text(value: Any) -> str:
+    """Text someone typed (a title, a name, a note) as Markdown that every viewer shows literally: no image, link,
+    HTML or heading can come of it (:func:`grading.text_safety.escape_markdown`); missing as a dash."""
+    if _missing(value):
+        return "-"
+    return escape_markdown(str(value).strip()) or "-"
+
+
+# The playbook's own steps, written by ClientGrade; any other step was typed.
+_PLAYBOOK_TEXTS = frozenset(item["text"] for item in plan_steps(list(STEPS)))
+# The columns of the tables that hold typed text; the others hold what ClientGrade wrote.
+_TYPED_COLUMNS = frozenset({"name", "owner", "note", "handover_note", "grader"})
+
+
 def _table(frame: pd.DataFrame, headers: Mapping[str, str]) -> list[str]:
     lines = ["| " + " | ".join(headers.values()) + " |", "|" + "---|" * len(headers)]
+    shown = [_text if column in _TYPED_COLUMNS else _cell for column in headers]
     for row in frame[list(headers)].itertuples(index=False):
-        lines.append("| " + " | ".join(_cell(value) for value in row) + " |")
+        lines.append("| " + " | ".join(show(value) for show, value in zip(shown, row, strict=True)) + " |")
     return lines
 
 
 def to_markdown(summary: ReviewSummary, currency: str = "EUR") -> str:
     """Return the summary as a Markdown document (what the "Download Markdown" button hands out)."""
     session = summary.session
-    present = ", ".join(session.attendees) or "-"
+    present = ", ".join(session.attendees) or None
     lines = [
-        f"# Review: {_cell(session.title)}",
+        f"# Review: {_text(session.title)}",
         "",
-        f"Held on {session.held_on.isoformat()}. Present: {_cell(present)}. "
+        f"Held on {session.held_on.isoformat()}. Present: {_text(present)}. "
         f"{len(session.client_ids)} clients ({session.selection.describe()}).",
         "",
         "## Decisions by kind",
@@ -439,11 +460,12 @@ def to_markdown(summary: ReviewSummary, currency: str = "EUR") -> str:
     if summary.lift_plans.empty:
         lines.append("No lift decided.")
     for row in summary.lift_plans.itertuples(index=False):
-        lines.append(f"### {_cell(row.name)} (grade {_cell(row.grade)}; if the plan works: "
+        lines.append(f"### {_text(row.name)} (grade {_cell(row.grade)}; if the plan works: "
                      f"{_cell(row.grade_if_plan_works)})")
         lines.append("")
-        lines += [f"- {_cell(step)}" for step in str(row.plan).split(" | ") if step]
-        lines += [f"- Owner: {_cell(row.owner)}; due: {_cell(row.due_on)}", ""]
+        lines += [f"- {_cell(step) if step in _PLAYBOOK_TEXTS else _text(step)}"
+                  for step in str(row.plan).split(" | ") if step]
+        lines += [f"- Owner: {_text(row.owner)}; due: {_cell(row.due_on)}", ""]
     lines += ["", "## Grade changes made in this session", ""]
     if summary.grade_changes.empty:
         lines.append("No grade was changed.")
