@@ -21,7 +21,9 @@ from typing import TextIO
 from grading.errors import ClientGradeError
 from grading.text_safety import terminal_safe
 
-COMMANDS = ("init", "import", "grade", "train", "simulate", "export", "backup", "restore", "hash_password")
+COMMANDS = (
+    "init", "import", "grade", "train", "simulate", "export", "backup", "restore", "hash_password", "demo_exports",
+)
 
 
 def _common_options() -> argparse.ArgumentParser:

@@ -1,0 +1,214 @@
+"""An independent reference for the import of raw exports: SOURCES.md's monthly metrics, computed in pandas.
+
+Written from the definitions in SOURCES.md ("How each monthly metric is derived"), not from the importer's SQL, so
+that a test comparing the two is a differential test. It takes the raw kinds as frames in canonical fields, already
+typed (dates as ``datetime64``, with or without a time zone; numbers as floats), and returns one row per client and
+calendar month in the configured time zone.
+
+Conventions where SOURCES.md is silent, kept explicit so a comparison can state them:
+
+- a client-month exists when any kind has a row for it;
+- in such a month, a sum or count over a kind that was given but has no rows there is 0; over a kind that was not
+  given at all, it is missing (NaN);
+- ``days_to_pay`` is missing in a month without a paid invoice;
+- voided invoices count for nothing (not revenue, not paid, not disputed);
+- a time stamp inside business hours is on a working day at or after the start and before the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+METRICS = (
+    "revenue",
+    "direct_costs",
+    "labor_hours",
+    "tickets",
+    "emergency_tickets",
+    "after_hours_tickets",
+    "days_to_pay",
+    "disputed_invoices",
+)
+
+
+def _folded(values: object) -> frozenset[str]:
+    return frozenset(str(value).strip().casefold() for value in values)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the derivation needs to know (SOURCES.md, "Settings that the derivation needs")."""
+
+    timezone: str = "UTC"
+    business_start: dt.time = dt.time(8, 0)
+    business_end: dt.time = dt.time(18, 0)
+    working_days: frozenset[int] = frozenset(range(5))  # Monday = 0
+    emergency_priorities: frozenset[str] = field(
+        default_factory=lambda: _folded(["Priority 1 - Emergency Response", "Critical", "P1", "Urgent"])
+    )
+    after_hours_work_types: frozenset[str] = field(default_factory=lambda: _folded(["After Hours"]))
+    voided_statuses: frozenset[str] = field(default_factory=lambda: _folded(["VOIDED"]))
+    disputed_statuses: frozenset[str] = frozenset()
+
+
+def local_times(values: pd.Series, timezone: str) -> pd.Series:
+    """Return date-times as naive local times: aware ones converted to ``timezone``, naive ones kept as they are."""
+    values = pd.Series(values)
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert(timezone).dt.tz_localize(None)
+    return pd.to_datetime(values)
+
+
+def _month(values: pd.Series, timezone: str) -> pd.Series:
+    return local_times(values, timezone).dt.to_period("M").dt.to_timestamp()
+
+
+def outside_business_hours(values: pd.Series, settings: Settings) -> pd.Series:
+    """Return True for each local time stamp that is not on a working day within business hours."""
+    local = local_times(values, settings.timezone)
+    minutes = local.dt.hour * 60 + local.dt.minute + local.dt.second / 60.0
+    start = settings.business_start.hour * 60 + settings.business_start.minute
+    end = settings.business_end.hour * 60 + settings.business_end.minute
+    inside = local.dt.day_of_week.isin(settings.working_days) & (minutes >= start) & (minutes < end)
+    return ~inside & local.notna()
+
+
+def _in(values: pd.Series | None, allowed: frozenset[str], index: pd.Index) -> pd.Series:
+    if values is None:
+        return pd.Series(False, index=index)
+    return values.astype("str").str.strip().str.casefold().isin(allowed) & values.notna()
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series | None:
+    return frame[name] if name in frame.columns else None
+
+
+def resolve_clients(time_entries: pd.DataFrame, tickets: pd.DataFrame | None) -> pd.Series:
+    """Return each time entry's client: its own, else its ticket's (SOURCES.md: ``client`` or ``ticket``)."""
+    client = _column(time_entries, "client")
+    client = pd.Series(pd.NA, index=time_entries.index, dtype="object") if client is None else client.astype(object)
+    if tickets is not None and "ticket" in time_entries.columns:
+        by_ticket = tickets.drop_duplicates("ticket").set_index("ticket")["client"]
+        client = client.where(client.notna(), time_entries["ticket"].map(by_ticket))
+    return client
+
+
+def paid_dates(invoices: pd.DataFrame, payments: pd.DataFrame | None) -> pd.Series:
+    """Return each invoice's paid date: ``paid_date``, else the date of the payment completing its total."""
+    paid = _column(invoices, "paid_date")
+    paid = pd.Series(pd.NaT, index=invoices.index, dtype="datetime64[ns]") if paid is None else pd.to_datetime(paid)
+    if payments is None or payments.empty:
+        return paid
+    ordered = payments.sort_values(["invoice", "date"], kind="stable")
+    running = ordered.groupby("invoice")["amount"].cumsum()
+    total = ordered["invoice"].map(invoices.drop_duplicates("invoice").set_index("invoice")["total"])
+    # A cent of rounding in the payments must not leave an invoice unpaid.
+    completing = ordered[running >= total - 0.005]
+    completed_on = completing.groupby("invoice")["date"].first()
+    return paid.where(paid.notna(), invoices["invoice"].map(completed_on))
+
+
+def derive_monthly(
+    *,
+    time_entries: pd.DataFrame | None = None,
+    tickets: pd.DataFrame | None = None,
+    invoices: pd.DataFrame | None = None,
+    payments: pd.DataFrame | None = None,
+    costs: pd.DataFrame | None = None,
+    settings: Settings = Settings(),
+) -> pd.DataFrame:
+    """Return the monthly metrics per client and month, by SOURCES.md's definitions.
+
+    Parameters
+    ----------
+    time_entries, tickets, invoices, payments, costs:
+        The raw kinds in canonical fields (``None`` when not given). Invoices may carry ``voided`` (bool) besides
+        ``status``; payments find their client through their invoice.
+    settings:
+        Time zone, business hours and the value lists.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``client``, ``month`` (first day, ``datetime64``) and :data:`METRICS`, sorted by client and month.
+    """
+    parts: dict[str, pd.Series] = {}
+    keys: list[pd.MultiIndex] = []
+    given = {name: frame is not None for name, frame in
+             (("time", time_entries), ("tickets", tickets), ("invoices", invoices), ("costs", costs))}
+
+    if time_entries is not None:
+        entries = time_entries.assign(client=resolve_clients(time_entries, tickets))
+        entries = entries.assign(month=_month(entries["date"], settings.timezone))
+        grouped = entries.groupby(["client", "month"])
+        parts["labor_hours"] = grouped["hours"].sum()
+        keys.append(parts["labor_hours"].index)
+
+    if tickets is not None:
+        frame = tickets.assign(month=_month(tickets["opened"], settings.timezone))
+        frame["emergency"] = _in(_column(frame, "priority"), settings.emergency_priorities, frame.index)
+        late = outside_business_hours(frame["opened"], settings)
+        if time_entries is not None and "ticket" in time_entries.columns:
+            entries = time_entries[time_entries["ticket"].notna()]
+            marks = pd.Series(False, index=entries.index)
+            if "start" in entries.columns:
+                marks |= outside_business_hours(entries["start"], settings)
+            if "after_hours_hours" in entries.columns:
+                marks |= entries["after_hours_hours"].fillna(0) > 0
+            marks |= _in(_column(entries, "work_type"), settings.after_hours_work_types, entries.index)
+            late |= frame["ticket"].isin(entries.loc[marks, "ticket"])
+        frame["after_hours"] = late
+        grouped = frame.groupby(["client", "month"])
+        parts["tickets"] = grouped.size()
+        parts["emergency_tickets"] = grouped["emergency"].sum()
+        parts["after_hours_tickets"] = grouped["after_hours"].sum()
+        keys.append(parts["tickets"].index)
+
+    if invoices is not None:
+        frame = invoices.copy()
+        voided = _in(_column(frame, "status"), settings.voided_statuses, frame.index)
+        if "voided" in frame.columns:
+            voided |= frame["voided"].fillna(False).astype(bool)
+        frame["month"] = _month(frame["date"], settings.timezone)
+        frame = frame[~voided]
+        tax = frame["tax"].fillna(0) if "tax" in frame.columns else 0.0
+        frame["net"] = frame["total"] - tax
+        paid = paid_dates(frame, payments)
+        frame["days"] = (pd.to_datetime(paid).dt.normalize() - pd.to_datetime(frame["date"]).dt.normalize()).dt.days
+        credited = frame["credited"].fillna(0) > 0 if "credited" in frame.columns else False
+        frame["disputed"] = _in(_column(frame, "status"), settings.disputed_statuses, frame.index) | credited
+        grouped = frame.groupby(["client", "month"])
+        parts["revenue"] = grouped["net"].sum()
+        parts["days_to_pay"] = grouped["days"].mean()
+        parts["disputed_invoices"] = grouped["disputed"].sum()
+        keys.append(parts["revenue"].index)
+
+    if costs is not None:
+        frame = costs.assign(month=_month(costs["date"], settings.timezone))
+        parts["direct_costs"] = frame.groupby(["client", "month"])["amount"].sum()
+        keys.append(parts["direct_costs"].index)
+
+    index = keys[0]
+    for more in keys[1:]:
+        index = index.union(more)
+    result = pd.DataFrame(index=index)
+    sources = {
+        "revenue": "invoices", "direct_costs": "costs", "labor_hours": "time", "tickets": "tickets",
+        "emergency_tickets": "tickets", "after_hours_tickets": "tickets", "days_to_pay": "invoices",
+        "disputed_invoices": "invoices",
+    }
+    for metric in METRICS:
+        if metric in parts:
+            values = parts[metric].reindex(index)
+            result[metric] = values if metric == "days_to_pay" else values.fillna(0)
+        else:
+            result[metric] = np.nan if not given[sources[metric]] else 0
+    result = result.reset_index().sort_values(["client", "month"], ignore_index=True)
+    for metric in ("tickets", "emergency_tickets", "after_hours_tickets", "disputed_invoices"):
+        if given[sources[metric]]:
+            result[metric] = result[metric].astype(np.int64)
+    return result
