@@ -19,7 +19,11 @@ nobody can change anything in the app (the CLI still can).
 
 A typed password is compared with each configured hash in constant time (:func:`hmac.compare_digest` on the
 derived keys), and both hashes are always tried, so neither the time taken nor the answer tells which role a
-wrong password came close to.
+wrong password came close to. A stored hash asking for a scrypt cost outside sane bounds (too cheap to protect the
+password, or so dear that every login would exhaust memory) is refused when the configuration is read.
+
+Wrong passwords are counted once for the whole process (:data:`LOGIN_THROTTLE`), not per browser tab: past a few,
+every later try waits longer before it is checked, whichever tab or reload it comes from.
 """
 
 from __future__ import annotations
@@ -29,8 +33,10 @@ import hashlib
 import hmac
 import os
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from grading.errors import ClientGradeError
 
@@ -53,7 +59,13 @@ _SCHEME = "scrypt"
 _N, _R, _P = 2**14, 8, 1
 _SALT_BYTES = 16
 _KEY_BYTES = 32
-_MAX_N = 2**20  # refuse absurd costs in a hand-edited hash instead of exhausting memory
+# The costs a stored hash may ask for. scrypt needs 128 * n * r bytes per try: below 16 MB (what hash_password
+# makes) a stolen hash is cheap to attack, above 64 MB every login would eat the server's memory (and past the cap
+# below, fail with "memory limit exceeded"). p multiplies the time; more than 4 would make each login crawl.
+_MIN_MEMORY = 128 * _N * _R
+_MAX_MEMORY = 4 * _MIN_MEMORY
+_MAX_P = 4
+_MAXMEM = 2 * _MAX_MEMORY  # hashlib's own cap, above every accepted cost
 
 
 class AccessConfigError(ClientGradeError):
@@ -65,7 +77,7 @@ def _b64(data: bytes) -> str:
 
 
 def _derive(password: str, salt: bytes, n: int, r: int, p: int, length: int) -> bytes:
-    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=length, maxmem=256 * 1024**2)
+    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=length, maxmem=_MAXMEM)
 
 
 def hash_password(password: str, *, salt: bytes | None = None) -> str:
@@ -116,8 +128,14 @@ def _parse(stored: str, where: str) -> _ParsedHash:
         key = base64.b64decode(parts[5], validate=True)
     except ValueError as error:
         raise AccessConfigError(problem) from error
-    if not (2 <= n <= _MAX_N and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= p <= 16 and salt and len(key) >= 16):
+    if not (n >= 2 and n & (n - 1) == 0 and r >= 1 and p >= 1 and salt and len(key) >= 16):
         raise AccessConfigError(problem)
+    if not (_MIN_MEMORY <= 128 * n * r <= _MAX_MEMORY and p <= _MAX_P):
+        raise AccessConfigError(
+            f"The password hash in {where} asks for a scrypt cost ClientGrade does not accept (n={n}, r={r}, p={p}: "
+            f"{128 * n * r / 1024**2:g} MB per try, where {_MIN_MEMORY // 1024**2} to {_MAX_MEMORY // 1024**2} MB "
+            f"and p up to {_MAX_P} are accepted); make a new one with 'python -m grading hash-password'."
+        )
     return _ParsedHash(salt, key, n, r, p)
 
 
@@ -245,3 +263,71 @@ def role_for_email(email: str | None, secrets_section: Mapping[str, object] | No
     if address in viewers:
         return VIEWER
     return None
+
+
+#: The account the password form logs in to. Passwords are shared per role and the form asks for no name, so a
+#: wrong password cannot be told apart by role: every wrong password counts against the one login.
+PASSWORD_LOGIN = "password"
+
+
+@dataclass
+class LoginThrottle:
+    """Wrong passwords make every later try wait, in every session of the process (reloads and new tabs included).
+
+    The first ``free_failures`` wrong passwords cost nothing; after that each one doubles the wait before the next
+    try is even checked (``base_delay``, then twice that, ...), up to ``max_delay``. The count is forgotten
+    ``forget_after`` seconds after the last wrong password. A try during the wait is refused without being checked,
+    so it costs the server no scrypt work and teaches the guesser nothing. There is no hard lock-out: the owner can
+    always get in after at most ``max_delay``.
+
+    Attributes
+    ----------
+    free_failures, base_delay, max_delay, forget_after:
+        The schedule, in wrong passwords and seconds.
+    clock:
+        Returns the time in seconds (``time.monotonic``; a test passes its own).
+    """
+
+    free_failures: int = 3
+    base_delay: float = 2.0
+    max_delay: float = 60.0
+    forget_after: float = 15 * 60.0
+    clock: Callable[[], float] = time.monotonic
+    _failures: dict[str, tuple[int, float]] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def _current(self, account: str, now: float) -> tuple[int, float]:
+        count, last = self._failures.get(account, (0, now))
+        if count and now - last > self.forget_after:
+            self._failures.pop(account, None)
+            return 0, now
+        return count, last
+
+    def _delay(self, count: int) -> float:
+        if count <= self.free_failures:
+            return 0.0
+        return min(self.base_delay * 2 ** (count - self.free_failures - 1), self.max_delay)
+
+    def wait_seconds(self, account: str = PASSWORD_LOGIN) -> float:
+        """Return how many seconds remain before ``account`` may try a password again (0 when it may now)."""
+        with self._lock:
+            now = self.clock()
+            count, last = self._current(account, now)
+            return max(0.0, last + self._delay(count) - now) if count else 0.0
+
+    def record_failure(self, account: str = PASSWORD_LOGIN) -> float:
+        """Count a wrong password for ``account``; return the seconds until the next try is checked."""
+        with self._lock:
+            now = self.clock()
+            count, _last = self._current(account, now)
+            self._failures[account] = (count + 1, now)
+            return self._delay(count + 1)
+
+    def reset(self) -> None:
+        """Forget every wrong password (a test's fresh start)."""
+        with self._lock:
+            self._failures.clear()
+
+
+#: The process's one throttle: every session of a running app shares it.
+LOGIN_THROTTLE = LoginThrottle()

@@ -15,6 +15,14 @@ def isolated_paths(tmp_path, monkeypatch):
     return tmp_path
 
 
+@pytest.fixture(autouse=True)
+def fresh_login_throttle():
+    """Forget wrong passwords typed by earlier tests: the app counts them for the whole process."""
+    from grading.access import LOGIN_THROTTLE
+
+    LOGIN_THROTTLE.reset()
+
+
 @pytest.fixture
 def store(tmp_path):
     """An empty store (current schema, no clients) in a file under ``tmp_path``."""

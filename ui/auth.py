@@ -15,7 +15,7 @@ Three modes, chosen by the configuration (see :mod:`grading.access` and SECURITY
 
 from __future__ import annotations
 
-import time
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,7 +26,6 @@ from grading.errors import ClientGradeError
 from grading.text_safety import escape_markdown
 
 ROLE_KEY = "clientgrade_role"
-_FAILURES_KEY = "clientgrade_login_failures"
 READ_ONLY_HELP = "You are logged in as a viewer: you can look at everything but change nothing."
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -97,16 +96,18 @@ def _password_gate(config: access.AccessConfig) -> str:
         password = st.text_input("Password", type="password", autocomplete="current-password")
         submitted = st.form_submit_button("Log in", type="primary", icon=":material/login:")
     if submitted:
+        # Wrong passwords are counted for the whole server, not this tab: a reload or a new tab waits just as long.
+        wait = access.LOGIN_THROTTLE.wait_seconds()
+        if wait > 0:
+            st.error(f"Too many wrong passwords: the next one can be checked in {math.ceil(wait)} seconds.")
+            st.stop()
         role = access.role_for_password(password or "", config)
         if role is not None:
             st.session_state[ROLE_KEY] = role
-            st.session_state.pop(_FAILURES_KEY, None)
             st.rerun()
-        failures = st.session_state.get(_FAILURES_KEY, 0) + 1
-        st.session_state[_FAILURES_KEY] = failures
-        # A growing pause slows guessing in this session; the scrypt cost slows every guess everywhere.
-        time.sleep(min(0.5 * failures, 5.0))
-        st.error("Wrong password. Try again, or ask the owner for the viewer or editor password.")
+        wait = access.LOGIN_THROTTLE.record_failure()
+        later = f" The next password can be checked in {math.ceil(wait)} seconds." if wait else ""
+        st.error(f"Wrong password. Try again, or ask the owner for the viewer or editor password.{later}")
     st.stop()
 
 
