@@ -249,7 +249,9 @@ ORDER BY point_index
 
 _ALL_CLIENTS_AT_ONE_DATE = (
     "(SELECT row_number() OVER (ORDER BY client_id) - 1 AS point_index, client_id, CAST($as_of AS DATE) AS as_of "
-    "FROM clients)"
+    # An archived client keeps its history but is graded no more from the day it was archived.
+    "FROM clients WHERE client_id NOT IN "
+    "(SELECT client_id FROM archived_clients WHERE archived_on <= CAST($as_of AS DATE)))"
 )
 
 

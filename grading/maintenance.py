@@ -37,6 +37,9 @@ CLIENT_DATA_TABLES: tuple[str, ...] = (
     "grade_events",
     "assessments",
     "monthly_metrics",
+    "archived_clients",
+    "demo_clients",
+    "client_aliases",
     "clients",
 )
 #: What each table holds, in the owner's words (for the confirmation message).
@@ -48,6 +51,9 @@ TABLE_WORDS = {
     "review_sessions": "live review sessions",
     "review_items": "review items",
     "review_decisions": "review decisions",
+    "archived_clients": "archived clients",
+    "demo_clients": "demo clients",
+    "client_aliases": "client aliases",
 }
 
 Progress = Callable[[float, str], None]
@@ -106,7 +112,7 @@ def describe_counts(counts: dict[str, int]) -> str:
     Returns ``"no client data"`` when every count is zero.
     """
     parts = [f"{count:,} {TABLE_WORDS.get(table, table)}" for table, count in counts.items()
-             if count and table != "review_items"]
+             if count and table not in {"review_items", "client_aliases", "demo_clients"}]
     return ", ".join(parts) if parts else "no client data"
 
 

@@ -164,9 +164,37 @@ _REVIEW_TABLES = (
     """,
 )
 
+# The life of a client in a book (grading.anonymize, grading.book_admin): its alias, numbered once in order of
+# first appearance and never renumbered; whether it came with the demo; whether it has been archived (kept in the
+# history, left out of grading from that day on). Aliases of an existing book are numbered in id order, which is
+# how they were derived before, so the aliases people have seen stay the same.
+_CLIENT_LIFE_TABLES = (
+    """
+    CREATE TABLE client_aliases (
+        client_id     VARCHAR PRIMARY KEY,
+        alias_number  INTEGER NOT NULL UNIQUE CHECK (alias_number >= 1)
+    )
+    """,
+    "INSERT INTO client_aliases SELECT client_id, row_number() OVER (ORDER BY client_id) FROM clients",
+    "CREATE TABLE demo_clients (client_id VARCHAR PRIMARY KEY)",
+    # A book made before this step: a client whose manual grades all came with the demo is a demo client.
+    """
+    INSERT INTO demo_clients
+    SELECT client_id FROM grade_events GROUP BY client_id HAVING bool_and(source = 'demo')
+    """,
+    """
+    CREATE TABLE archived_clients (
+        client_id    VARCHAR PRIMARY KEY,
+        archived_on  DATE NOT NULL,
+        note         VARCHAR NOT NULL DEFAULT ''
+    )
+    """,
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core tables", _CORE_TABLES),
     Migration(2, "review sessions", _REVIEW_TABLES),
+    Migration(3, "client aliases, demo clients and archive", _CLIENT_LIFE_TABLES),
 )
 
 

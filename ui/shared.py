@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from grading import settings as settings_registry
-from grading.anonymize import anonymize_frame, client_aliases
+from grading.anonymize import anonymize_frame, stored_aliases
 from grading.store import Store
 from ui import data
 from ui.auth import READ_ONLY_HELP, can_edit
@@ -111,10 +111,20 @@ def shared_controls(store: Store) -> SharedControls:
     return controls
 
 
+def alias_numbers() -> dict[str, int]:
+    """Return the book's stored alias numbers by client id, read once per store revision."""
+    from ui.resources import get_store
+
+    return data.computed(("alias-numbers",), lambda: stored_aliases(get_store()))
+
+
 def for_display(frame: pd.DataFrame, controls: SharedControls, *, all_client_ids: pd.Series | None = None,
                 free_text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Return ``frame`` ready to show: names replaced by aliases (and free text blanked) when anonymizing."""
+    """Return ``frame`` ready to show: names replaced by aliases (and free text blanked) when anonymizing.
+
+    The aliases are the book's stored ones (:mod:`grading.anonymize`); ``all_client_ids`` is no longer needed
+    and kept for the callers that pass it.
+    """
     if not controls.anonymize or "client_id" not in frame.columns:
         return frame
-    ids = all_client_ids if all_client_ids is not None else frame["client_id"]
-    return anonymize_frame(frame, client_aliases(ids), name_columns=("name", *free_text_columns))
+    return anonymize_frame(frame, alias_numbers(), name_columns=("name", *free_text_columns), hide_ids=False)

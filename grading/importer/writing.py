@@ -142,6 +142,8 @@ def write_rows(
     table = _quoted(contract.table)
     names = ", ".join(_quoted(name) for name in columns)
     counts = count_row_changes(tx, contract, columns, relation)
+    if contract.table == "clients":
+        _note_clients(tx, f"SELECT client_id FROM ({_incoming(contract, columns, relation)})", grade_source)
     if not counts.new and not counts.replaced:
         return counts
     if counts.new == n_rows:
@@ -189,6 +191,17 @@ def write_rows(
         """
     )
     return counts
+
+
+def _note_clients(tx: Transaction, client_ids_sql: str, source: str) -> None:
+    """Give new clients their alias (in file order) and note which came with the demo, in the import's transaction.
+
+    A demo client that the owner imports under the same id is the owner's from then on.
+    """
+    from grading import anonymize, book_admin
+
+    anonymize.assign_aliases(tx, client_ids_sql)
+    book_admin.note_origin(tx, client_ids_sql, from_demo=source == "demo")
 
 
 def write_files(store: Store, files: list[CheckedFile], *, grade_source: str = "import") -> dict[str, WriteCounts]:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from grading.anonymize import client_aliases
+from grading.anonymize import client_aliases, stored_aliases
 from grading.export import safe_csv_bytes
 from grading.formatting import hourly_rate, hours, money, percent
 from grading.review.lift_plans import grades_if_plans_work
@@ -265,7 +265,7 @@ def build_summary(
     session = load_session(store, session_id)
     ids = pd.Series(session.client_ids, dtype="object")
     book = portfolio.assign(client_id=portfolio["client_id"].astype(str)).set_index("client_id")
-    aliases = client_aliases(portfolio["client_id"]) if anonymize else {}
+    aliases = client_aliases(stored_aliases(store)) if anonymize else {}
     names = ids.map(aliases).fillna("Client ?") if anonymize else ids.map(book["name"]).fillna(ids)
 
     decided = current_decisions(store, session_id).set_index("client_id").reindex(ids)
