@@ -5,6 +5,10 @@ A backup is a complete DuckDB database (schema, rows and sequence positions) tha
 and it can be opened directly (``--db`` / ``CLIENTGRADE_DB``) as well as restored. It is written under a temporary
 name and only then given its timestamped name, so a backup that is interrupted never shows in the list.
 
+Nothing is left in a shared temporary folder: the half-written backup and the working copy a restore brings up to
+date are hidden files in the backup folder, named after the database, and a process killed while writing one
+leaves it only until the next backup, restore or app start, which removes it (:func:`remove_leftovers`).
+
 A restore runs through the open store in one transaction: every table is emptied and refilled from the backup,
 the copy is checked table by table against the backup (row count and a hash of every row) before it commits, and
 anything that goes wrong rolls it back, leaving the database as it was. Because it goes through the store, the app
@@ -15,9 +19,12 @@ of the current state is taken first, so a restore can itself be undone.
 from __future__ import annotations
 
 import os
+import re
 import shutil
-import tempfile
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +36,11 @@ from grading.store import Store
 BACKUP_FOLDER_NAME = "backups"
 BACKUP_SUFFIX = ".duckdb"
 _PARTIAL_SUFFIX = ".partial"
+# Hidden files this process is writing right now (another session's backup must not be taken for a leftover).
+_IN_FLIGHT: set[Path] = set()
+_IN_FLIGHT_LOCK = threading.Lock()
+# A half-written backup from before the names carried the database's stem: a dot, 32 hex digits, .partial.
+_UNNAMED_PARTIAL = re.compile(r"^\.[0-9a-f]{32}\.partial(\.wal)?$")
 _STAMP = "%Y%m%d-%H%M%S"
 # Tables that describe the database itself rather than its contents. The revision counter must only ever rise
 # (the app caches frames per revision), and the schema history belongs to the file, not to the data.
@@ -169,10 +181,10 @@ def backup_database(
     target_folder = Path(folder) if folder is not None else default_backup_folder(store.path)
     target_folder.mkdir(parents=True, exist_ok=True)
     when = (now or datetime.now()).replace(microsecond=0)
-    partial = target_folder / f".{uuid.uuid4().hex}{_PARTIAL_SUFFIX}"
+    remove_leftovers(store.path, target_folder)
     alias = _attach_alias()
     source = store.scalar("SELECT current_database()")
-    try:
+    with _hidden_file(target_folder, store.path, "backup") as partial:
         store.rows(f"ATTACH ? AS {_quoted(alias)}", [str(partial)])
         try:
             # One statement, so one snapshot: rows committed by other sessions during the copy are either all
@@ -182,11 +194,66 @@ def backup_database(
             store.rows(f"DETACH {_quoted(alias)}")
         _read_backup(partial)
         target = _publish(partial, target_folder, store.path, when)
-    finally:
-        for leftover in (partial, partial.with_name(partial.name + ".wal")):
-            leftover.unlink(missing_ok=True)
     _version, rows = _read_backup(target)
     return BackupInfo(target, when, target.stat().st_size, rows)
+
+
+def _stem(db_path: str | os.PathLike) -> str:
+    path = Path(db_path)
+    return path.stem if path.suffix else path.name
+
+
+@contextmanager
+def _hidden_file(folder: Path, db_path: str | os.PathLike, purpose: str) -> Iterator[Path]:
+    """A hidden scratch file in ``folder`` named after the database, removed (with its WAL) when done.
+
+    A process killed before the end leaves it behind; :func:`remove_leftovers` recognises it by its name.
+    """
+    path = folder / f".{_stem(db_path)}-{purpose}-{uuid.uuid4().hex}{_PARTIAL_SUFFIX}"
+    with _IN_FLIGHT_LOCK:
+        _IN_FLIGHT.add(path)
+    try:
+        yield path
+    finally:
+        for leftover in (path, path.with_name(path.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        with _IN_FLIGHT_LOCK:
+            _IN_FLIGHT.discard(path)
+
+
+def remove_leftovers(db_path: str | os.PathLike, folder: str | os.PathLike | None = None) -> list[Path]:
+    """Remove the half-written backups and restore copies a killed process left beside ``db_path``'s backups.
+
+    Only files of this database (its hidden ``.partial`` files, and those of earlier versions, which were not
+    named after the database) are removed, never one this process is writing. Another process cannot be writing
+    one: DuckDB lets only the process holding the database open it, and that is the caller.
+
+    Parameters
+    ----------
+    db_path:
+        The database file.
+    folder:
+        The backup folder (default: ``backups/`` beside the database).
+
+    Returns
+    -------
+    list of Path
+        The files removed.
+    """
+    base = Path(folder) if folder is not None else default_backup_folder(db_path)
+    if str(db_path) == ":memory:" or not base.is_dir():
+        return []
+    prefix = f".{_stem(db_path)}-"
+    removed = []
+    with _IN_FLIGHT_LOCK:
+        busy = {path.name for path in _IN_FLIGHT} | {path.name + ".wal" for path in _IN_FLIGHT}
+        for path in base.iterdir():
+            name = path.name
+            ours = name.startswith(prefix) and name.endswith((_PARTIAL_SUFFIX, _PARTIAL_SUFFIX + ".wal"))
+            if (ours or _UNNAMED_PARTIAL.match(name)) and name not in busy and path.is_file():
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
 
 
 def list_backups(folder: str | os.PathLike) -> list[BackupInfo]:
@@ -271,19 +338,31 @@ def restore_database(store: Store, backup_path: str | os.PathLike, *, safety_bac
     StoreError
         The database refused the write; nothing was changed.
     """
+    from grading import schema
+
     source = Path(backup_path)
     if not source.is_file():
         raise BackupError(f"There is no backup file {source}.")
     if source.resolve() == Path(store.path).resolve():
         raise BackupError(f"{source} is the database itself; choose a backup file to restore from.")
-    _read_backup(source)
-    with tempfile.TemporaryDirectory(prefix="clientgrade-restore-") as scratch:
-        working = Path(scratch) / "backup.duckdb"
+    version, _rows = _read_backup(source)
+    known = max(step.version for step in schema.MIGRATIONS)
+    if version > known:
+        raise BackupError(
+            f"{source} was written by a newer ClientGrade (schema version {version}, newer than this ClientGrade "
+            f"knows: {known}); update ClientGrade to restore it. Nothing was restored."
+        )
+    folder = default_backup_folder(store.path)
+    folder.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(store.path, folder)
+    # The working copy stays beside the backups (same disk, same permissions), not in a shared temporary folder.
+    with _hidden_file(folder, store.path, "restore") as working:
         shutil.copyfile(source, working)
         try:
             Store(working).close()  # brings an older backup up to the current schema, in the copy only
         except StoreError as error:
-            raise BackupError(f"{source} cannot be restored: {error}") from error
+            # Name the user's file, never the working copy.
+            raise BackupError(f"{source} cannot be restored: {str(error).replace(str(working), str(source))}") from error
         safety = backup_database(store) if safety_backup else None
         table_rows = _copy_in(store, working, source)
     return RestoreReport(source, table_rows, safety)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from grading import bootstrap, paths
+from grading import backup, bootstrap, paths
 from grading.store import Store
 
 
@@ -15,6 +15,9 @@ def _open_store(db_path: str, models_dir: str) -> Store:
     """Open (and on first start create and fill) the database at ``db_path``; one per process and file."""
     is_new_file = not Path(db_path).exists()
     store = Store(db_path)
+    # A backup or restore killed in the middle left a hidden scratch file beside the backups: the app's start is
+    # the next moment this process alone holds the database, so nothing else can be writing one.
+    backup.remove_leftovers(db_path)
     if is_new_file and bootstrap.is_empty(store):
         bootstrap.fill_with_demo(store, Path(models_dir))
     return store
