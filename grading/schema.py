@@ -191,10 +191,28 @@ _CLIENT_LIFE_TABLES = (
     """,
 )
 
+# The book's grades as last worked out (grading.stored_grades): derived data, kept so that the comparison of many
+# books (grading.compare) reads every book's effective grades in one query instead of grading each book again.
+# ``revision`` is the store revision the grades belong to; rows of an older revision are stale and ignored.
+_STORED_GRADES_TABLES = (
+    """
+    CREATE TABLE graded_clients (
+        as_of                   DATE NOT NULL,
+        client_id               VARCHAR NOT NULL,
+        effective_grade         VARCHAR CHECK (effective_grade IN ('A', 'B', 'C', 'D')),
+        effective_grade_source  VARCHAR,
+        revision                BIGINT NOT NULL,
+        graded_at               TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        PRIMARY KEY (as_of, client_id)
+    )
+    """,
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core tables", _CORE_TABLES),
     Migration(2, "review sessions", _REVIEW_TABLES),
     Migration(3, "client aliases, demo clients and archive", _CLIENT_LIFE_TABLES),
+    Migration(4, "stored grades", _STORED_GRADES_TABLES),
 )
 
 

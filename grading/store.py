@@ -89,6 +89,11 @@ def _translate(error: duckdb.Error, path: Path) -> StoreError:
     return StoreError(f"The database {path} refused the operation: {first_line}")
 
 
+def quote_identifier(name: str) -> str:
+    """Return ``name`` as a quoted SQL identifier (a table, schema or attached database name)."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
 class Transaction:
     """A write transaction on one cursor; obtained from :meth:`Store.transaction`, never built directly."""
 
@@ -301,6 +306,75 @@ class Store:
         """Run one write statement in a transaction of its own."""
         with self.transaction() as tx:
             tx.execute(sql, params)
+
+    # -- other databases read alongside (the comparison of books) ------------------------------------------
+
+    def attach(self, path: str | Path, alias: str) -> None:
+        """Attach the DuckDB file at ``path`` read-only under the name ``alias`` (``alias.table`` in SQL).
+
+        Raises
+        ------
+        DatabaseLockedError
+            Another process holds the file for writing, or this process has it open already (DuckDB lets one
+            process open a file once).
+        StoreError
+            The file is not a DuckDB database.
+        """
+        with self._write_lock, self._connection.cursor() as cursor:
+            try:
+                cursor.execute(f"ATTACH ? AS {quote_identifier(alias)} (READ_ONLY)", [str(path)])
+                cursor.fetchall()
+            except duckdb.ResourceInUseException as error:
+                raise DatabaseLockedError(
+                    f"The database file {path} is open in this program already (another session of the app is "
+                    "using it), so it cannot be read alongside."
+                ) from error
+            except duckdb.Error as error:
+                raise _translate(error, Path(path)) from error
+
+    def detach(self, alias: str) -> None:
+        """Detach the database attached as ``alias``; nothing happens when none is."""
+        with self._write_lock, self._connection.cursor() as cursor:
+            try:
+                cursor.execute(f"DETACH DATABASE IF EXISTS {quote_identifier(alias)}")
+                cursor.fetchall()
+            except duckdb.Error as error:
+                raise _translate(error, self.path) from error
+
+    def create_parquet_views(self, schema: str, files: dict[str, str]) -> None:
+        """Create ``schema`` with one view per table over a Parquet file (``{"clients": ".../clients.parquet"}``).
+
+        The files are read when a query uses the views, so only the columns and row groups a query needs are
+        read (over ``s3://`` or ``https://`` too, once the ``httpfs`` extension is loaded). DuckDB cannot take a
+        ``?`` parameter in a view's definition, so each location is written as a SQL string literal, its quotes
+        doubled: the one place a value is put into SQL text, and it is a file location, never run as code.
+        """
+        statements = [f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(schema)}"]
+        for table, location in files.items():
+            literal = "'" + str(location).replace("'", "''") + "'"
+            statements.append(
+                f"CREATE OR REPLACE VIEW {quote_identifier(schema)}.{quote_identifier(table)} AS "
+                f"SELECT * FROM read_parquet({literal})"
+            )
+        with self._write_lock, self._connection.cursor() as cursor:
+            try:
+                for statement in statements:
+                    cursor.execute(statement)
+                    cursor.fetchall()
+            except duckdb.Error as error:
+                raise _translate(error, self.path) from error
+
+    def copy_to_parquet(self, table: str, target: str | Path) -> None:
+        """Write the whole table ``table`` to the Parquet file ``target`` with DuckDB's ``COPY``."""
+        with self._connection.cursor() as cursor:
+            try:
+                cursor.execute(
+                    f"COPY (SELECT * FROM {quote_identifier(table)} ORDER BY ALL) TO ? (FORMAT parquet)",
+                    [str(target)],
+                )
+                cursor.fetchall()
+            except duckdb.Error as error:
+                raise _translate(error, self.path) from error
 
     # -- lifetime ------------------------------------------------------------------------------------------
 

@@ -1,11 +1,12 @@
-"""``python -m grading export --out DIR``: every table as a CSV file, safe to open in a spreadsheet."""
+"""``python -m grading export --out DIR [--parquet]``: every table as a CSV file (safe to open in a spreadsheet) or
+as a Parquet file (for the comparison of books at scale)."""
 
 from __future__ import annotations
 
 import argparse
 
 from grading import paths
-from grading.export import export_tables
+from grading.export import export_parquet, export_tables
 from grading.store import Store
 
 
@@ -19,13 +20,19 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
         "cells that a spreadsheet would run as a formula get a leading single quote; numbers stay numbers.",
     )
     parser.add_argument("--out", metavar="DIR", required=True, help="folder to write to (created if missing)")
+    parser.add_argument(
+        "--parquet",
+        action="store_true",
+        help="write <table>.parquet files instead (DuckDB COPY); a folder of these per book is what "
+        "'compare --parquet' reads",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Export every table to ``args.out``; print the files written. Returns the exit status."""
+    """Export every table to ``args.out`` (CSV, or Parquet with ``--parquet``); print the files written."""
     with Store(paths.database_path(args.db)) as store:
-        written = export_tables(store, args.out)
+        written = export_parquet(store, args.out) if args.parquet else export_tables(store, args.out)
     for path in written:
         print(path)
     return 0

@@ -1,0 +1,439 @@
+"""Peer comparison of many books: one row per book, computed in one DuckDB query over all of them.
+
+The books are read side by side in one connection (:meth:`grading.store.Store.attach`, read-only), and one query
+(:data:`_COMPARISON_SQL`, one branch per book joined by ``UNION ALL``) answers for every book at once: clients,
+revenue, labor hours, effective hourly rate, gross margin, the D clients' share of revenue and of hours, the grade
+mix and the concentration of revenue, and, with five books or more, each book's percentile among them. Each book
+is read with its own settings (scoring window, labor cost rate, concentration threshold, currency).
+
+The same query runs over Parquet exports of the books (``python -m grading export --parquet``): each export
+folder becomes a schema of views over its Parquet files (:meth:`~grading.store.Store.create_parquet_views`), named
+like the attached books, so the query text is the same. That is how it reads books from object storage.
+
+What "effective grade" means here
+---------------------------------
+The grades are the books' own effective grades (manual, else the model's suggestion, else the scorecard), exactly
+as ``python -m grading grade`` gives them for the date, read from each book's stored grades
+(:mod:`grading.stored_grades`). Stored grades belong to one revision of their book; a book whose stored grades
+are missing or older than its data is graded again first (one book at a time, only those), unless it cannot be
+opened for that. Over Parquet exports nothing can be graded again: an export whose stored grades do not match
+its data for the date shows no grade figures, and a note says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from grading.books import Book
+from grading.errors import ClientGradeError, StoreError
+from grading.features import as_date
+from grading.settings import defaults
+from grading.store import Store, quote_identifier
+
+#: The tables the comparison reads from each book (and so the Parquet files an export must hold).
+TABLES = ("clients", "monthly_metrics", "settings", "store_revision", "graded_clients")
+
+#: Figures on which each book gets a percentile (0-100) when five books or more are compared.
+PERCENTILE_COLUMNS = ("revenue", "effective_hourly_rate", "gross_margin", "d_revenue_share", "d_hours_share")
+MIN_BOOKS_FOR_PERCENTILES = 5
+_GRADE_COUNT_COLUMNS = ("grades_a", "grades_b", "grades_c", "grades_d", "ungraded")
+
+#: The comparison's columns, in order.
+COLUMNS = (
+    "book",
+    "clients",
+    "revenue",
+    "direct_costs",
+    "labor_hours",
+    "gross_profit",
+    "effective_hourly_rate",
+    "gross_margin",
+    "grades_a",
+    "grades_b",
+    "grades_c",
+    "grades_d",
+    "ungraded",
+    "d_revenue_share",
+    "d_hours_share",
+    "largest_client_share",
+    "concentrated_clients",
+    "graded",
+    "currency",
+    "window_start",
+    "window_end",
+    *(f"{column}_percentile" for column in PERCENTILE_COLUMNS),
+)
+
+# One book's facts: the window and the settings it is read with, and whether its stored grades are current.
+# {c} is the book's schema or attached database, a quoted identifier made here; values come as $parameters.
+_FACTS_BRANCH = """
+SELECT {index} AS book_index, f.window_start, f.window_end, f.labor_cost_rate, f.concentration_share, f.currency,
+       f.revision,
+       NOT EXISTS (SELECT 1 FROM {c}.clients)
+       OR EXISTS (SELECT 1 FROM {c}.graded_clients AS g WHERE g.as_of = $as_of AND g.revision = f.revision)
+           AS graded
+FROM (
+    SELECT s.window_end,
+           CAST(s.window_end - to_months(s.window_months) AS DATE) AS window_start,
+           s.labor_cost_rate, s.concentration_share, s.currency, s.revision
+    FROM (
+        SELECT CAST(date_trunc('month', CAST($as_of AS DATE)) AS DATE) AS window_end,
+               coalesce((SELECT CAST(value_json AS INTEGER) FROM {c}.settings WHERE name = 'scoring_window_months'),
+                        $window_months) AS window_months,
+               coalesce((SELECT CAST(value_json AS DOUBLE) FROM {c}.settings WHERE name = 'labor_cost_rate'),
+                        $labor_cost_rate) AS labor_cost_rate,
+               coalesce((SELECT CAST(value_json AS DOUBLE) FROM {c}.settings WHERE name = 'concentration_pct'),
+                        $concentration_pct) / 100.0 AS concentration_share,
+               coalesce((SELECT trim(value_json, '"') FROM {c}.settings WHERE name = 'currency'), $currency)
+                   AS currency,
+               (SELECT max(revision) FROM {c}.store_revision) AS revision
+    ) AS s
+) AS f
+"""
+
+# One book's clients, with their figures over the scoring window (as grading.features sums them) and their stored
+# effective grade for the date.
+_CLIENTS_BRANCH = """
+SELECT {index} AS book_index, c.client_id,
+       coalesce(sum(m.revenue), 0) AS revenue,
+       coalesce(sum(coalesce(m.direct_costs, 0)), 0) AS direct_costs,
+       coalesce(sum(m.labor_hours), 0) AS labor_hours,
+       any_value(g.effective_grade) AS effective_grade
+FROM {c}.clients AS c
+JOIN facts AS f ON f.book_index = {index}
+LEFT JOIN {c}.monthly_metrics AS m
+  ON m.client_id = c.client_id AND m.month >= f.window_start AND m.month < f.window_end
+LEFT JOIN {c}.graded_clients AS g
+  ON g.client_id = c.client_id AND g.as_of = $as_of AND g.revision = f.revision
+GROUP BY c.client_id
+"""
+
+_PERCENTILE = """
+CASE WHEN {column} IS NOT NULL AND count({column}) OVER () >= $min_books
+     THEN round(100 * percent_rank() OVER (PARTITION BY {column} IS NULL ORDER BY {column}), 1) END
+     AS {column}_percentile"""
+
+_COMPARISON_SQL = """
+WITH facts AS (
+{facts}
+),
+per_client AS (
+{clients}
+),
+shares AS (
+    SELECT p.*, f.concentration_share,
+           p.revenue - p.direct_costs - p.labor_hours * f.labor_cost_rate AS gross_profit,
+           p.revenue / nullif(sum(p.revenue) OVER (PARTITION BY p.book_index), 0) AS revenue_share
+    FROM per_client AS p
+    JOIN facts AS f USING (book_index)
+),
+totals AS (
+    SELECT book_index,
+           count(*) AS clients,
+           sum(revenue) AS revenue,
+           sum(direct_costs) AS direct_costs,
+           sum(labor_hours) AS labor_hours,
+           sum(gross_profit) AS gross_profit,
+           count_if(effective_grade = 'A') AS grades_a,
+           count_if(effective_grade = 'B') AS grades_b,
+           count_if(effective_grade = 'C') AS grades_c,
+           count_if(effective_grade = 'D') AS grades_d,
+           count_if(effective_grade IS NULL) AS ungraded,
+           sum(CASE WHEN effective_grade = 'D' THEN revenue ELSE 0 END) AS d_revenue,
+           sum(CASE WHEN effective_grade = 'D' THEN labor_hours ELSE 0 END) AS d_hours,
+           coalesce(max(revenue_share), 0) AS largest_client_share,
+           count_if(revenue_share > concentration_share) AS concentrated_clients
+    FROM shares
+    GROUP BY book_index
+),
+books AS (
+    SELECT f.book_index,
+           coalesce(t.clients, 0) AS clients,
+           coalesce(t.revenue, 0) AS revenue,
+           coalesce(t.direct_costs, 0) AS direct_costs,
+           coalesce(t.labor_hours, 0) AS labor_hours,
+           coalesce(t.gross_profit, 0) AS gross_profit,
+           (t.revenue - t.direct_costs) / nullif(t.labor_hours, 0) AS effective_hourly_rate,
+           t.gross_profit / nullif(t.revenue, 0) AS gross_margin,
+           CASE WHEN f.graded THEN coalesce(t.grades_a, 0) END AS grades_a,
+           CASE WHEN f.graded THEN coalesce(t.grades_b, 0) END AS grades_b,
+           CASE WHEN f.graded THEN coalesce(t.grades_c, 0) END AS grades_c,
+           CASE WHEN f.graded THEN coalesce(t.grades_d, 0) END AS grades_d,
+           CASE WHEN f.graded THEN coalesce(t.ungraded, 0) END AS ungraded,
+           CASE WHEN f.graded THEN t.d_revenue / nullif(t.revenue, 0) END AS d_revenue_share,
+           CASE WHEN f.graded THEN t.d_hours / nullif(t.labor_hours, 0) END AS d_hours_share,
+           coalesce(t.largest_client_share, 0) AS largest_client_share,
+           coalesce(t.concentrated_clients, 0) AS concentrated_clients,
+           f.graded, f.currency, f.window_start, f.window_end
+    FROM facts AS f
+    LEFT JOIN totals AS t USING (book_index)
+)
+SELECT *, {percentiles}
+FROM books
+ORDER BY book_index
+"""
+
+# Which books' stored grades are current for the date: the question asked before the comparison, in one query too.
+_GRADED_SQL = """
+WITH facts AS (
+{facts}
+)
+SELECT book_index, graded FROM facts ORDER BY book_index
+"""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The comparison of books.
+
+    Attributes
+    ----------
+    table:
+        One row per book compared, in the order given, with :data:`COLUMNS` (see the module notes). Shares are
+        fractions (0-1); percentiles 0-100, missing with fewer than five books.
+    notes:
+        One sentence per book left out or shown without grades, and per book graded again, for the user to read.
+    as_of:
+        The date compared.
+    """
+
+    table: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    as_of: date | None = None
+
+
+def _parameters(as_of: date) -> dict[str, object]:
+    values = defaults()
+    return {
+        "as_of": as_of,
+        "window_months": int(values["scoring_window_months"]),
+        "labor_cost_rate": float(values["labor_cost_rate"]),
+        "concentration_pct": float(values["concentration_pct"]),
+        "currency": str(values["currency"]),
+    }
+
+
+def _branches(template: str, sources: Sequence[str]) -> str:
+    return "\nUNION ALL\n".join(template.format(index=index, c=source) for index, source in enumerate(sources))
+
+
+def comparison_sql(sources: Sequence[str]) -> str:
+    """Return the comparison query over ``sources``: quoted names of attached books or schemas of Parquet views."""
+    percentiles = ",".join(_PERCENTILE.format(column=column) for column in PERCENTILE_COLUMNS)
+    return _COMPARISON_SQL.format(
+        facts=_branches(_FACTS_BRANCH, sources),
+        clients=_branches(_CLIENTS_BRANCH, sources),
+        percentiles=percentiles,
+    )
+
+
+def _run_comparison(host: Store, names: Sequence[str], sources: Sequence[str], as_of: date) -> pd.DataFrame:
+    if not sources:
+        return pd.DataFrame(columns=list(COLUMNS))
+    frame = host.query(comparison_sql(sources), _parameters(as_of) | {"min_books": MIN_BOOKS_FOR_PERCENTILES})
+    frame.insert(0, "book", [names[index] for index in frame.pop("book_index")])
+    for column in ("window_start", "window_end"):
+        frame[column] = pd.to_datetime(frame[column]).dt.date
+    # Counts are whole numbers, missing (not NaN) where a book has no current grades.
+    for column in ("clients", "concentrated_clients", *_GRADE_COUNT_COLUMNS):
+        frame[column] = frame[column].astype("Int64")
+    frame["graded"] = frame["graded"].astype(bool)
+    return frame[list(COLUMNS)].reset_index(drop=True)
+
+
+def _graded_flags(host: Store, sources: Sequence[str], as_of: date) -> list[bool]:
+    facts = _branches(_FACTS_BRANCH, sources)
+    frame = host.query(_GRADED_SQL.format(facts=facts), _parameters(as_of))
+    return [bool(value) for value in frame["graded"]]
+
+
+class _AttachedBooks:
+    """Books attached read-only to a host store under generated names; those that cannot be are noted."""
+
+    def __init__(self, host: Store, own: Book | None):
+        self.host = host
+        self.own = own
+        self.attached: dict[Path, str] = {}
+        self._count = 0
+
+    def is_own(self, book: Book) -> bool:
+        return self.own is not None and book.path.resolve() == self.own.path.resolve()
+
+    def source_of(self, book: Book) -> str:
+        if self.is_own(book):
+            # The host's own file is read through its own catalog (DuckDB opens a file once per process).
+            return quote_identifier(self.host.scalar("SELECT current_database()"))
+        return quote_identifier(self.attached[book.path])
+
+    def attach(self, book: Book, notes: list[str]) -> bool:
+        if self.is_own(book):
+            return True
+        self._count += 1
+        alias = f"book_{self._count}"
+        try:
+            self.host.attach(book.path, alias)
+        except StoreError as error:
+            notes.append(f"Book '{book.name}' was left out: {error}")
+            return False
+        self.attached[book.path] = alias
+        return True
+
+    def detach(self, book: Book) -> None:
+        alias = self.attached.pop(book.path, None)
+        if alias is not None:
+            self.host.detach(alias)
+
+    def detach_all(self) -> None:
+        for path in list(self.attached):
+            self.host.detach(self.attached.pop(path))
+
+
+def _lacks_stored_grades(host: Store, alias: str) -> bool:
+    """Whether an attached book was written by a ClientGrade without stored grades (it needs opening to migrate)."""
+    return not host.scalar(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = 'graded_clients'", [alias]
+    )
+
+
+def _regrade(book: Book, as_of: date, own: Store | None, notes: list[str]) -> bool:
+    from grading.stored_grades import grade_and_save
+
+    try:
+        if own is not None:
+            grade_and_save(own, as_of, book.models_dir)
+        else:
+            with Store(book.path) as store:
+                grade_and_save(store, as_of, book.models_dir)
+    except ClientGradeError as error:
+        notes.append(f"Book '{book.name}' could not be graded as of {as_of.isoformat()}: {error}")
+        return False
+    notes.append(f"Book '{book.name}' was graded as of {as_of.isoformat()} (its stored grades were out of date).")
+    return True
+
+
+def compare_books(
+    books: Sequence[Book],
+    as_of: date | str | None = None,
+    *,
+    own_store: Store | None = None,
+    own_book: Book | None = None,
+    regrade: bool = True,
+) -> Comparison:
+    """Compare ``books`` side by side as of ``as_of``, in one query over the books attached read-only.
+
+    Parameters
+    ----------
+    books:
+        The books (:func:`grading.books.list_books`).
+    as_of:
+        The date (default today): figures over each book's scoring window before it, grades as of it.
+    own_store, own_book:
+        A store this process has open already (the app's current book) and the book it is. DuckDB opens a file
+        once per process, so that book is read through ``own_store`` itself and the others are attached to it.
+        Without them, an in-memory store hosts the comparison.
+    regrade:
+        Grade again, one at a time, the books whose stored grades are missing or out of date for ``as_of``
+        (:mod:`grading.stored_grades`), before the comparison. Without it such books show no grade figures.
+
+    Returns
+    -------
+    Comparison
+        The table and the notes: a book held for writing by another program is left out with a note.
+    """
+    day = date.today() if as_of is None else as_date(as_of)
+    notes: list[str] = []
+    host = own_store if own_store is not None else Store(":memory:", migrate=False)
+    attached = _AttachedBooks(host, own_book if own_store is not None else None)
+    try:
+        readable = [book for book in books if attached.attach(book, notes)]
+        if regrade and readable:
+            old = {
+                book.path
+                for book in readable
+                if book.path in attached.attached and _lacks_stored_grades(host, attached.attached[book.path])
+            }
+            checkable = [book for book in readable if book.path not in old]
+            current = _graded_flags(host, [attached.source_of(book) for book in checkable], day) if checkable else []
+            stale = [book for book, graded in zip(checkable, current, strict=True) if not graded]
+            stale += [book for book in readable if book.path in old]
+            for book in stale:
+                attached.detach(book)
+                own = own_store if attached.is_own(book) else None
+                _regrade(book, day, own, notes)
+                if own is None and not attached.attach(book, notes):
+                    readable = [kept for kept in readable if kept.path != book.path]
+        sources = [attached.source_of(book) for book in readable]
+        table = _run_comparison(host, [book.name for book in readable], sources, day)
+    finally:
+        attached.detach_all()
+        if own_store is None:
+            host.close()
+    notes.extend(_ungraded_notes(table, day))
+    return Comparison(table, notes, day)
+
+
+def _ungraded_notes(table: pd.DataFrame, day: date) -> list[str]:
+    return [
+        f"Book '{name}' has no grades stored for {day.isoformat()} that match its data, so its grade figures are "
+        f"left blank: compare the books themselves as of that date (python -m grading compare --books <folder> "
+        f"--as-of {day.isoformat()} grades and stores them), then export the book again."
+        for name in table.loc[~table["graded"].astype(bool), "book"]
+    ]
+
+
+def _export_folders(host: Store, root: str) -> list[str]:
+    """The export folders under ``root``: those holding ``clients.parquet`` (listed by DuckDB, so s3:// works)."""
+    pattern = root.rstrip("/") + "/*/clients.parquet"
+    files = sorted(host.query("SELECT file FROM glob(?)", [pattern])["file"])
+    return [file.rsplit("/", 1)[0] for file in files]
+
+
+def compare_exports(root: str | Path, as_of: date | str | None = None) -> Comparison:
+    """Compare the Parquet exports of books under ``root`` (one folder per book), with the same query.
+
+    Parameters
+    ----------
+    root:
+        A folder (or an ``s3://`` / ``https://`` prefix, with ``httpfs`` loaded and credentials set: see the
+        README) holding one folder per book, each made by ``python -m grading export --parquet --out``. The folder's
+        name is the book's name.
+    as_of:
+        As for :func:`compare_books`; exports are not graded again (see the module notes).
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    ClientGradeError
+        No export folder was found under ``root``, or an export lacks one of :data:`TABLES`.
+    """
+    day = date.today() if as_of is None else as_date(as_of)
+    with Store(":memory:", migrate=False) as host:
+        folders = _export_folders(host, str(root))
+        if not folders:
+            raise ClientGradeError(
+                f"No book exports under {root}: each book is a folder holding clients.parquet and the other tables "
+                "(python -m grading export --parquet --out <folder>/<book>)."
+            )
+        names, sources = [], []
+        for index, folder in enumerate(folders):
+            schema = f"book_{index + 1}"
+            present = set(host.query("SELECT file FROM glob(?)", [folder + "/*.parquet"])["file"])
+            missing = [table for table in TABLES if f"{folder}/{table}.parquet" not in present]
+            if missing:
+                raise ClientGradeError(
+                    f"The export {folder} lacks {', '.join(t + '.parquet' for t in missing)}; export the book "
+                    "again with this version of ClientGrade."
+                )
+            host.create_parquet_views(schema, {table: f"{folder}/{table}.parquet" for table in TABLES})
+            names.append(folder.rsplit("/", 1)[-1])
+            sources.append(quote_identifier(schema))
+        table = _run_comparison(host, names, sources, day)
+    return Comparison(table, _ungraded_notes(table, day), day)
