@@ -21,7 +21,7 @@ from grading.settings import save_settings
 from grading.store import Store
 from tests.held_database import held_by_another_process
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 AS_OF = date.today()
 
 
