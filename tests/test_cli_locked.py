@@ -14,8 +14,9 @@ from grading.store import Store
 from tests.held_database import held_by_another_process
 
 REPO = Path(__file__).resolve().parents[1]
-# Commands that never open the database.
-NO_DATABASE = {"hash_password", "demo_exports"}
+# Commands that never open the --db database (compare reads the books of a folder, and leaves out a held one with a
+# note: tests/unit/test_compare.py).
+NO_DATABASE = {"hash_password", "demo_exports", "compare"}
 
 
 def _arguments(command: str, folder: Path) -> list[str]:
