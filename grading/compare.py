@@ -36,7 +36,7 @@ from grading.settings import defaults
 from grading.store import Store, quote_identifier
 
 #: The tables the comparison reads from each book (and so the Parquet files an export must hold).
-TABLES = ("clients", "monthly_metrics", "settings", "store_revision", "graded_clients")
+TABLES = ("clients", "archived_clients", "monthly_metrics", "settings", "store_revision", "graded_clients")
 
 #: Figures on which each book gets a percentile (0-100) when five books or more are compared.
 PERCENTILE_COLUMNS = ("revenue", "effective_hourly_rate", "gross_margin", "d_revenue_share", "d_hours_share")
@@ -74,7 +74,7 @@ COLUMNS = (
 _FACTS_BRANCH = """
 SELECT {index} AS book_index, f.window_start, f.window_end, f.labor_cost_rate, f.concentration_share, f.currency,
        f.revision,
-       NOT EXISTS (SELECT 1 FROM {c}.clients)
+       NOT EXISTS (SELECT 1 FROM {c}.clients AS c WHERE {not_archived})
        OR EXISTS (SELECT 1 FROM {c}.graded_clients AS g WHERE g.as_of = $as_of AND g.revision = f.revision)
            AS graded
 FROM (
@@ -96,8 +96,8 @@ FROM (
 ) AS f
 """
 
-# One book's clients, with their figures over the scoring window (as grading.features sums them) and their stored
-# effective grade for the date.
+# One book's clients graded on the date (an archived client is graded no more from its day, as in grading.features),
+# with their figures over the scoring window (as grading.features sums them) and their stored effective grade.
 _CLIENTS_BRANCH = """
 SELECT {index} AS book_index, c.client_id,
        coalesce(sum(m.revenue), 0) AS revenue,
@@ -110,6 +110,7 @@ LEFT JOIN {c}.monthly_metrics AS m
   ON m.client_id = c.client_id AND m.month >= f.window_start AND m.month < f.window_end
 LEFT JOIN {c}.graded_clients AS g
   ON g.client_id = c.client_id AND g.as_of = $as_of AND g.revision = f.revision
+WHERE {not_archived}
 GROUP BY c.client_id
 """
 
@@ -218,8 +219,16 @@ def _parameters(as_of: date) -> dict[str, object]:
     }
 
 
+_NOT_ARCHIVED = (
+    "c.client_id NOT IN (SELECT client_id FROM {c}.archived_clients WHERE archived_on <= CAST($as_of AS DATE))"
+)
+
+
 def _branches(template: str, sources: Sequence[str]) -> str:
-    return "\nUNION ALL\n".join(template.format(index=index, c=source) for index, source in enumerate(sources))
+    return "\nUNION ALL\n".join(
+        template.format(index=index, c=source, not_archived=_NOT_ARCHIVED.format(c=source))
+        for index, source in enumerate(sources)
+    )
 
 
 def comparison_sql(sources: Sequence[str]) -> str:

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from grading import books
+from grading.book_admin import archive_client
 from grading.compare import COLUMNS, compare_books, compare_exports
 from grading.export import export_parquet
 from grading.portfolio import grade_portfolio
@@ -32,7 +33,10 @@ def three_books(demo_database_template, tmp_path):
     folder.mkdir()
     shutil.copy(demo_database_template / "portfolio.duckdb", folder / "alpha.duckdb")
     shutil.copytree(demo_database_template / "models", folder / "alpha.models")
-    books.create_book("beta", folder, start="demo", demo_clients=25, seed=7, train=False)
+    beta = books.create_book("beta", folder, start="demo", demo_clients=25, seed=7, train=False)
+    with Store(beta.path) as store:
+        # An archived client is graded no more, in the comparison as on the pages.
+        archive_client(store, store.scalar("SELECT min(client_id) FROM clients"), on=date(2020, 1, 1))
     gamma = books.create_book("gamma", folder, start="demo", demo_clients=15, seed=9, train=False)
     with Store(gamma.path) as store:
         save_settings(store, {"labor_cost_rate": 60.0, "scoring_window_months": 6, "currency": "USD"})
@@ -83,6 +87,7 @@ def test_the_comparison_equals_each_book_graded_on_its_own(three_books):
     # The demo book's effective grades include the model's suggestions, and the comparison counts them.
     assert "suggested" in expected.loc[expected["book"] == "alpha", "sources"].iloc[0]
     assert comparison.table["graded"].all()
+    assert comparison.table.set_index("book").loc["beta", "clients"] == 24
     # Each book is read with its own settings.
     gamma = comparison.table.set_index("book").loc["gamma"]
     assert gamma["currency"] == "USD"
