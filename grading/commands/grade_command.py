@@ -9,6 +9,7 @@ from datetime import date
 import pandas as pd
 
 from grading import paths
+from grading.commands.model_notice import warn_if_model_refused
 from grading.errors import ClientGradeError
 from grading.export import safe_csv_bytes
 from grading.features import as_date
@@ -56,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
     if not db_path.exists():
         raise ClientGradeError(f"There is no database at {db_path}. Create one with: python -m grading init")
     with Store(db_path) as store:
-        graded = grade_portfolio(store, as_of, models_dir=paths.models_dir(args.models))
+        models_dir = paths.models_dir(args.models)
+        graded = grade_portfolio(store, as_of, models_dir=models_dir)
+        warn_if_model_refused(store, models_dir)
     payload = _json_bytes(graded) if args.format == "json" else safe_csv_bytes(graded)
     if args.out:
         with open(args.out, "wb") as handle:

@@ -150,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
     if str(db_path) != ":memory:" and not db_path.exists():
         raise ClientGradeError(f"There is no database at {db_path}; create one with `python -m grading init`.")
 
+    from grading.commands.model_notice import warn_if_model_refused
     from grading.portfolio import grade_portfolio
     from grading.settings import load_settings
     from grading.simulation import simulate_bands, simulate_timeline
@@ -160,8 +161,17 @@ def run(args: argparse.Namespace) -> int:
     with Store(db_path) as store:
         settings = load_settings(store)
         # The simulation reads figures and grades only: no reason texts.
-        portfolio = grade_portfolio(store, args.as_of, models_dir=paths.models_dir(args.models), settings=settings,
-                                    explain=False)
+        models_dir = paths.models_dir(args.models)
+        portfolio = grade_portfolio(store, args.as_of, models_dir=models_dir, settings=settings, explain=False)
+        state = warn_if_model_refused(store, models_dir)
+    if args.grade_source == "suggested" and portfolio["suggested_grade"].isna().all() and len(portfolio):
+        # Without suggestions no client has a suggested grade, and the simulation would report that firing
+        # changes nothing.
+        reason = state.message if state.status != "active" else "the model suggested no grade for any client."
+        raise ClientGradeError(
+            f"--grade-source suggested needs the model's suggested grades, and there are none: {reason} "
+            "Simulate on --grade-source effective (which falls back to the rule grade) or rule instead."
+        )
     if "months_in_window" not in portfolio.columns:
         # The portfolio's amounts are totals over the scoring window, the same length for every client.
         portfolio = portfolio.assign(months_in_window=int(settings["scoring_window_months"]))
