@@ -23,7 +23,7 @@ from grading.text_safety import terminal_safe
 
 COMMANDS = (
     "init", "import", "grade", "train", "simulate", "export", "backup", "restore", "hash_password", "demo_exports",
-    "compare",
+    "compare", "serve",
 )
 
 

@@ -177,6 +177,27 @@ class Transaction:
             self._cursor.unregister(name)
 
 
+def check_can_open(path: str | Path) -> None:
+    """Check that another process does not hold the database at ``path``, without creating or changing it.
+
+    A file that does not exist yet passes (the app creates it on first start).
+
+    Raises
+    ------
+    DatabaseLockedError
+        Another process holds the file.
+    StoreError
+        The file is not a DuckDB database.
+    """
+    path = Path(path)
+    if str(path) == ":memory:" or not path.exists():
+        return
+    try:
+        duckdb.connect(str(path), read_only=True).close()
+    except duckdb.Error as error:
+        raise _translate(error, path) from error
+
+
 class Store:
     """The ClientGrade database: one DuckDB file (or ``:memory:``), migrated to the current schema on open.
 

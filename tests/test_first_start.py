@@ -51,6 +51,7 @@ def test_init_demo_refuses_a_database_that_already_holds_clients(tmp_path):
 
 def test_the_app_on_a_new_file_creates_the_demo_portfolio_and_shows_its_headline_numbers(tmp_path, monkeypatch):
     db_path = tmp_path / "first-start" / "portfolio.duckdb"
+    db_path.parent.mkdir()  # the folder exists, the file not yet: a first start
     monkeypatch.setenv("CLIENTGRADE_DB", str(db_path))
     monkeypatch.setenv("CLIENTGRADE_MODELS", str(tmp_path / "first-start" / "models"))
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=600)

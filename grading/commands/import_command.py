@@ -65,11 +65,33 @@ def run(args: argparse.Namespace) -> int:
     files = {kind: getattr(args, kind) for kind in FILE_KINDS if getattr(args, kind, None)}
     if not files:
         raise ClientGradeError("give at least one file: --clients, --monthly, --assessments or --grades")
-    with Store(paths.database_path(args.db)) as store:
-        if args.check:
-            report = validate_files(store, files)
-            print(report.summary())
-            return 0 if report.ok else 1
-        report = import_files(store, files)
+    db_path = paths.database_path(args.db)
+    new_file = str(db_path) != ":memory:" and not db_path.exists()
+    new_folder = str(db_path) != ":memory:" and not db_path.parent.exists()
+    written = False
+    try:
+        with Store(db_path) as store:
+            if args.check:
+                report = validate_files(store, files)
+                print(report.summary())
+                return 0 if report.ok else 1
+            report = import_files(store, files)
+            written = True
+    finally:
+        if new_file and not written:
+            # A refused import (or a check) into a new --db must not leave an empty database behind, which the next
+            # command would take for a real, empty book.
+            remove_new_database(db_path, remove_folder=new_folder)
     print(report.summary())
     return 0
+
+
+def remove_new_database(db_path, *, remove_folder: bool) -> None:
+    """Delete a database file this command created (and its write-ahead log, and its folder if new and empty)."""
+    for leftover in (db_path, db_path.with_name(db_path.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    if remove_folder:
+        try:
+            db_path.parent.rmdir()
+        except OSError:  # not empty: something else lives there now
+            pass

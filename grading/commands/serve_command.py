@@ -1,0 +1,57 @@
+"""``python -m grading serve``: start the app, after checking that its database can be opened.
+
+``streamlit run app.py`` starts a server whatever the state of the database: a second app on a file another
+process holds says "You can now view your Streamlit app" and fails only in the browser. ``serve`` checks first and
+exits at once with the sentence the browser would show; ``scripts/run`` starts the app this way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from grading import paths
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+
+def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add the ``serve`` command's parser."""
+    parser = subparsers.add_parser(
+        "serve",
+        parents=[common],
+        help="start the app (streamlit run app.py) after checking that its database can be opened",
+        description="Check that the database (--db, else $CLIENTGRADE_DB, else data/portfolio.duckdb) can be "
+        "opened, then start the app on it. Exits at once, with one sentence, when another program holds the file "
+        "or CLIENTGRADE_DB names a folder that does not exist. Arguments after -- go to `streamlit run`.",
+    )
+    parser.add_argument("--check-only", action="store_true", help="check the database and exit without serving")
+    parser.add_argument("streamlit_args", nargs=argparse.REMAINDER, help="arguments for streamlit run (after --)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the database, then replace this process with ``streamlit run app.py``. Returns 0 for --check-only.
+
+    Raises
+    ------
+    ClientGradeError
+        The database cannot be opened (held by another program, or in a folder that does not exist).
+    """
+    from grading.store import check_can_open
+
+    db_path = paths.database_path(getattr(args, "db", None))
+    check_can_open(db_path)
+    if args.check_only:
+        print(f"The database {db_path} can be opened.")
+        return 0
+    environment = {**os.environ, paths.DB_ENV: str(db_path)}
+    if getattr(args, "models", None):
+        environment[paths.MODELS_ENV] = str(args.models)
+    extra = [item for item in args.streamlit_args if item != "--"]
+    command = [sys.executable, "-m", "streamlit", "run", str(APP), *extra]
+    sys.stdout.flush()
+    os.execvpe(command[0], command, environment)
+    return 0  # pragma: no cover - execvpe does not return
