@@ -22,8 +22,8 @@ from grading.errors import ClientGradeError
 from grading.text_safety import terminal_safe
 
 COMMANDS = (
-    "init", "import", "grade", "train", "simulate", "export", "backup", "restore", "hash_password", "demo_exports",
-    "compare", "serve",
+    "init", "import", "import_raw", "grade", "train", "simulate", "export", "backup", "restore", "hash_password",
+    "demo_exports", "compare", "serve",
 )
 
 

@@ -208,11 +208,25 @@ _STORED_GRADES_TABLES = (
     """,
 )
 
+# Raw imports (grading.sources): the owner's answer for a client name that matched no client, or two. The key is
+# the name as matching compares it, so "ACME Ltd." and "Acme Ltd" share one answer.
+_CLIENT_NAME_CHOICES = (
+    """
+    CREATE TABLE client_name_choices (
+        name_key   VARCHAR PRIMARY KEY,
+        name       VARCHAR NOT NULL,
+        client_id  VARCHAR NOT NULL,
+        chosen_at  TIMESTAMP NOT NULL DEFAULT current_timestamp
+    )
+    """,
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core tables", _CORE_TABLES),
     Migration(2, "review sessions", _REVIEW_TABLES),
     Migration(3, "client aliases, demo clients and archive", _CLIENT_LIFE_TABLES),
     Migration(4, "stored grades", _STORED_GRADES_TABLES),
+    Migration(5, "client name choices", _CLIENT_NAME_CHOICES),
 )
 
 

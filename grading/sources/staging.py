@@ -1,0 +1,414 @@
+"""From a staged raw file to a typed table of canonical fields, with every unreadable cell reported.
+
+For each file: the mapping is chosen (:func:`choose_mapping`: the file's own ``NAME:PATH`` preset, else the mapping
+file's table for its kind, else ``--preset``, else the preset recognised from the headers), the file's date order and
+decimal separator are told from its cells (or taken from the mapping and the settings), and one ``CREATE TABLE ...
+AS SELECT`` turns the text cells into typed canonical fields (:mod:`grading.sources.values`). The value conventions
+(which priorities mean emergency, which statuses mean voided ...) are applied here too, so the derivation sees
+plain booleans and never a file's own labels.
+
+Every problem is logged with file, row and column: a cell that cannot be read, a required value missing, negative
+hours, a date order the file cannot tell. Nothing is guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from grading.importer.issues import IssueLog
+from grading.sources.files import RawTable
+from grading.sources.kinds import DATE, DATETIME, FLAG, HOURS, NUMBER, RAW_KINDS, TEXT
+from grading.sources.mapping import FileMapping, MappingFile, normalised_header
+from grading.sources.presets import GENERIC, PRESETS, missing_fields, recognise, resolve
+from grading.sources.values import (
+    DAY_FIRST,
+    MONTH_FIRST,
+    comma_decimal_sql,
+    date_order_evidence_sql,
+    day_sql,
+    dot_decimal_sql,
+    flag_sql,
+    has_time_sql,
+    hours_sql,
+    in_list_sql,
+    moment_sql,
+    number_sql,
+    text_sql,
+    time_of_day_sql,
+)
+from grading.sources.workspace import Workspace
+
+# How many example rows a problem found in many rows lists before counting the rest.
+EXAMPLES = 20
+
+
+@dataclass
+class StagedFile:
+    """One file of an import, read and typed.
+
+    Attributes
+    ----------
+    raw:
+        The staged text cells.
+    kind:
+        The kind it was given as.
+    file_id:
+        Its number within the import (rows of several files of one kind are told apart by it).
+    preset, reason:
+        The preset it is read with, and why that one.
+    mapping:
+        Its mapping, resolved against its headers.
+    typed:
+        The workspace table of its typed canonical fields (set by :func:`type_file`).
+    date_order, decimal:
+        The conventions it was read with, and how they were told.
+    """
+
+    raw: RawTable
+    kind: str
+    file_id: int
+    preset: str
+    reason: str
+    mapping: FileMapping
+    typed: str = ""
+    date_order: str | None = None
+    decimal: str = "."
+    conventions: list[str] = field(default_factory=list)
+
+
+def _match_headers(raw: RawTable, mapping: FileMapping, source: str, log: IssueLog) -> FileMapping | None:
+    """The mapping with its headers spelled as the file spells them; a header the file lacks is logged."""
+    by_key = {normalised_header(header): header for header in raw.headers}
+    columns = {}
+    ok = True
+    for canonical, header in mapping.columns.items():
+        found = by_key.get(normalised_header(header))
+        if found is None:
+            shown = ", ".join(raw.headers[:12]) + (" ..." if len(raw.headers) > 12 else "")
+            log.add(raw.name, None, header, f"{source} names column '{header}' for {canonical}, but the file has no "
+                    f"such column (its columns: {shown})")
+            ok = False
+        else:
+            columns[canonical] = found
+    return mapping.with_columns(columns) if ok else None
+
+
+def choose_mapping(
+    raw: RawTable,
+    kind: str,
+    preset_name: str | None,
+    named_in_file: bool,
+    mapping_file: MappingFile | None,
+    explicit: FileMapping | None,
+    log: IssueLog,
+) -> tuple[str, str, FileMapping] | None:
+    """Choose how to read one file; log why not when no way fits.
+
+    Parameters
+    ----------
+    raw:
+        The staged file.
+    kind:
+        The kind it was given as.
+    preset_name:
+        A preset named for this file (``NAME:PATH``) or for the whole import (``--preset``), or ``None``.
+    named_in_file:
+        Whether ``preset_name`` came with the file itself (it then wins over the mapping file).
+    mapping_file:
+        The import's mapping file, if any.
+    explicit:
+        A mapping built for this very file (the mapping screen); it wins over everything.
+
+    Returns
+    -------
+    (preset name, reason, FileMapping) or None
+    """
+    kind_label = RAW_KINDS[kind].label
+    if explicit is not None:
+        chosen = (GENERIC, "mapped by hand", explicit, "the mapping")
+    elif preset_name is not None and named_in_file and preset_name != GENERIC:
+        chosen = _preset_choice(raw, kind, preset_name, f"named with the file ({preset_name}:{raw.name})", log)
+    elif mapping_file is not None and kind in mapping_file.kinds:
+        chosen = (GENERIC, f"the mapping file {mapping_file.name}, table [{kind}]", mapping_file.kinds[kind],
+                  f"the mapping file's [{kind}]")
+    elif preset_name is not None and preset_name != GENERIC:
+        chosen = _preset_choice(raw, kind, preset_name, f"named with --preset {preset_name}", log)
+    else:
+        recognition = recognise(kind, raw.headers)
+        if recognition.preset is None or recognition.mapping is None:
+            if recognition.other_kind is not None:
+                label, other = recognition.other_kind
+                log.add(raw.name, None, None, f"this looks like {label} {RAW_KINDS[other].label}, not {kind_label}: "
+                        f"give it as --{other.replace('_', '-')}")
+            else:
+                log.add(raw.name, None, None, f"{recognition.reason}; name a preset (--preset or NAME:PATH) or give a "
+                        "mapping file")
+            return None
+        if preset_name == GENERIC and recognition.preset.name != GENERIC:
+            log.add(raw.name, None, None, f"the generic preset reads canonical field names as headers; this file "
+                    f"has none of {', '.join(missing_fields(FileMapping(kind=kind)))}: give a mapping file")
+            return None
+        chosen = (recognition.preset.name, f"recognised: {recognition.reason}", recognition.mapping, "the preset")
+    if chosen is None:
+        return None
+    name, reason, mapping, source = chosen
+    mapping = _match_headers(raw, mapping, source, log)
+    if mapping is None:
+        return None
+    missing = missing_fields(mapping)
+    if missing:
+        log.add(raw.name, None, None, f"{source} finds no column for {', '.join(missing)}, which {kind_label} "
+                f"need; headers: {', '.join(raw.headers[:12])}")
+        return None
+    return name, reason, mapping
+
+
+def _preset_choice(raw: RawTable, kind: str, name: str, why: str, log: IssueLog):
+    preset = PRESETS[name]
+    if kind not in preset.kinds:
+        kinds = ", ".join(RAW_KINDS[k].label for k in preset.kinds)
+        log.add(raw.name, None, None, f"the {preset.label} preset has no {RAW_KINDS[kind].label} (it reads {kinds})")
+        return None
+    mapping, missing = resolve(preset, kind, raw.headers)
+    if missing:
+        recognition = recognise(kind, raw.headers)
+        hint = ""
+        if recognition.preset is not None and recognition.preset.name != name:
+            hint = f"; it looks like {recognition.preset.label} instead"
+        elif recognition.other_kind is not None:
+            label, other = recognition.other_kind
+            hint = f"; it looks like {label} {RAW_KINDS[other].label} instead"
+        log.add(raw.name, None, None, f"the {preset.label} preset finds no column for {', '.join(missing)} in this "
+                f"file{hint}")
+        return None
+    return name, why, mapping, f"the {preset.label} preset"
+
+
+def _date_fields(mapping: FileMapping) -> list[str]:
+    kind = RAW_KINDS[mapping.kind]
+    return [name for name in mapping.columns if kind.field(name).type in (DATE, DATETIME)]
+
+
+def _number_fields(mapping: FileMapping) -> list[str]:
+    kind = RAW_KINDS[mapping.kind]
+    return [name for name in mapping.columns if kind.field(name).type in (NUMBER, HOURS)]
+
+
+def tell_conventions(workspace: Workspace, staged: StagedFile, date_order: str | None, log: IssueLog) -> bool:
+    """Tell the file's date order and decimal separator from its cells; log a file that cannot tell. Returns ok."""
+    raw, mapping = staged.raw, staged.mapping
+    ok = True
+    headers = sorted({mapping.columns[name] for name in _number_fields(mapping)})
+    if mapping.decimal:
+        staged.decimal = mapping.decimal
+        staged.conventions.append(f"decimal '{mapping.decimal}' (mapping)")
+    elif headers:
+        comma = dot = 0
+        for header in headers:
+            text = text_sql(raw.column(header))
+            found = workspace.rows(
+                f"SELECT count(*) FILTER (WHERE {comma_decimal_sql(text)}), "
+                f"count(*) FILTER (WHERE {dot_decimal_sql(text)}) FROM {raw.table} WHERE {raw.kept_rows}"
+            )[0]
+            comma, dot = comma + found[0], dot + found[1]
+        if comma and dot:
+            log.add(raw.name, None, None, f"numbers are written both with a decimal comma ({comma} cells) and a "
+                    "decimal point ({dot} cells); set decimal in a mapping file")
+            ok = False
+        staged.decimal = "," if comma else "."
+        staged.conventions.append(f"decimal '{staged.decimal}'" + (" (told by the cells)" if comma or dot else ""))
+    if mapping.date_format:
+        staged.conventions.append(f"dates as {mapping.date_format} (mapping)")
+        return ok
+    evidence = {"day_first": 0, "month_first": 0}
+    first_ambiguous = None
+    for name in _date_fields(mapping):
+        header = mapping.columns[name]
+        text = text_sql(raw.column(header))
+        row = workspace.rows(
+            f"""
+            SELECT count(*) FILTER (WHERE e.day_first), count(*) FILTER (WHERE e.month_first),
+                   min(row_no) FILTER (WHERE e.ambiguous), arg_min(value, row_no) FILTER (WHERE e.ambiguous),
+                   min(row_no) FILTER (WHERE e.day_first), min(row_no) FILTER (WHERE e.month_first)
+            FROM (SELECT row_no AS row_no, {text} AS value, {date_order_evidence_sql(text)} AS e
+                  FROM {raw.table} WHERE {raw.kept_rows} AND {text} IS NOT NULL)
+            """
+        )[0]
+        evidence["day_first"] += row[0]
+        evidence["month_first"] += row[1]
+        if row[2] is not None and (first_ambiguous is None or row[2] < first_ambiguous[0]):
+            first_ambiguous = (row[2], header, row[3])
+        if row[0] and row[1]:
+            log.add(raw.name, int(max(row[4], row[5])), header, "dates are written both day-first (row "
+                    f"{row[4]}) and month-first (row {row[5]}) in this column; set date_format in a mapping file")
+            ok = False
+    if evidence["day_first"] and evidence["month_first"]:
+        if ok:
+            log.add(raw.name, None, None, "some dates are day-first and others month-first; set date_format in a "
+                    "mapping file")
+        return False
+    if evidence["day_first"]:
+        staged.date_order = DAY_FIRST
+        staged.conventions.append("dates day-first (told by the cells)")
+    elif evidence["month_first"]:
+        staged.date_order = MONTH_FIRST
+        staged.conventions.append("dates month-first (told by the cells)")
+    elif first_ambiguous is not None:
+        if date_order is None:
+            row, header, value = first_ambiguous
+            log.add(raw.name, int(row), header, f"'{value}' reads as a date two ways (day-first or month-first) and "
+                    "no date in the file tells which; give --date-order day-first or month-first")
+            return False
+        staged.date_order = date_order
+        staged.conventions.append(f"dates {date_order} (--date-order)")
+    return ok
+
+
+def _typed_expression(staged: StagedFile, name: str, time_zone: str) -> str:
+    raw, mapping = staged.raw, staged.mapping
+    field_type = RAW_KINDS[mapping.kind].field(name).type
+    if name not in mapping.columns:
+        sql_type = {TEXT: "VARCHAR", DATE: "DATE", DATETIME: "TIMESTAMP", NUMBER: "DOUBLE", HOURS: "DOUBLE",
+                    FLAG: "BOOLEAN"}[field_type]
+        return f"CAST(NULL AS {sql_type})"
+    text = text_sql(raw.column(mapping.columns[name]))
+    if field_type == TEXT:
+        return text
+    if field_type == NUMBER:
+        return number_sql(text, staged.decimal)
+    if field_type == HOURS:
+        return hours_sql(text, mapping.hours_unit, staged.decimal)
+    if field_type == FLAG:
+        return flag_sql(text)
+    if field_type == DATE:
+        return day_sql(text, staged.date_order, mapping.date_format)
+    moment = moment_sql(text, time_zone, staged.date_order, mapping.date_format)
+    if name in ("start", "end") and "date" in mapping.columns:
+        # A start or end written as a time of day is that time on the entry's date.
+        day = f"CAST({_typed_expression(staged, 'date', time_zone)} AS DATE)"
+        return f"coalesce({day} + {time_of_day_sql(text)}, {moment})"
+    return moment
+
+
+def _has_time(staged: StagedFile, name: str) -> str:
+    if name not in staged.mapping.columns:
+        return "false"
+    return f"coalesce({has_time_sql(text_sql(staged.raw.column(staged.mapping.columns[name])))}, false)"
+
+
+def _convention_columns(staged: StagedFile) -> list[str]:
+    """Columns that apply the file's value conventions, so the derivation needs no labels."""
+    mapping, columns = staged.mapping, staged.mapping.columns
+
+    def text(name: str) -> str:
+        return text_sql(staged.raw.column(columns[name])) if name in columns else "CAST(NULL AS VARCHAR)"
+
+    by_id = "true" if mapping.names_clients_by_id else "false"
+    if mapping.kind == "time_entries":
+        ticket_ok = "true"
+        if "charge_type" in columns and mapping.ticket_charge_types:
+            ticket_ok = f"({text('charge_type')} IS NULL OR {in_list_sql(text('charge_type'), mapping.ticket_charge_types)})"
+        return [
+            f"{by_id} AS client_by_id",
+            f"{ticket_ok} AS ticket_applies",
+            f"{_has_time(staged, 'start') if 'start' in columns else _has_time(staged, 'date')} AS start_has_time",
+            f"{in_list_sql(text('work_type'), mapping.after_hours_work_types)} AS after_hours_work",
+        ]
+    if mapping.kind == "tickets":
+        emergency = (in_list_sql(text("priority"), mapping.emergency_priorities) if "priority" in columns
+                     else "CAST(NULL AS BOOLEAN)")
+        return [f"{by_id} AS client_by_id", f"{emergency} AS emergency", f"{_has_time(staged, 'opened')} AS opened_has_time"]
+    if mapping.kind == "invoices":
+        is_sale = "true"
+        if "type" in columns and mapping.sales_types:
+            is_sale = f"({text('type')} IS NULL OR {in_list_sql(text('type'), mapping.sales_types)})"
+        voided = f"({in_list_sql(text('status'), mapping.voided_statuses)} OR coalesce({_typed_flag(staged)}, false))"
+        disputed_known = "true" if any(n in columns for n in ("credited", "status", "credit_for")) else "false"
+        return [
+            f"{by_id} AS client_by_id",
+            f"{is_sale} AS is_sale",
+            f"{voided} AS is_voided",
+            f"{in_list_sql(text('status'), mapping.disputed_statuses)} AS disputed_status",
+            f"{disputed_known} AS disputes_known",
+        ]
+    if mapping.kind == "payments":
+        links = "true"
+        if "link_type" in columns and mapping.invoice_link_types:
+            links = f"({text('link_type')} IS NULL OR {in_list_sql(text('link_type'), mapping.invoice_link_types)})"
+        return [f"{by_id} AS client_by_id", f"{links} AS links_invoice"]
+    return [f"{by_id} AS client_by_id"]
+
+
+def _typed_flag(staged: StagedFile) -> str:
+    if "voided" not in staged.mapping.columns:
+        return "CAST(NULL AS BOOLEAN)"
+    return flag_sql(text_sql(staged.raw.column(staged.mapping.columns["voided"])))
+
+
+def type_file(workspace: Workspace, staged: StagedFile, time_zone: str, log: IssueLog) -> None:
+    """Create the file's typed table and log every cell that cannot be read or breaks a rule.
+
+    The typed table has ``file_id``, ``row_no``, every canonical field of the kind (``NULL`` where not mapped), and
+    the convention columns (``client_by_id``, ``emergency``, ``is_voided`` ...).
+    """
+    raw, mapping = staged.raw, staged.mapping
+    kind = RAW_KINDS[mapping.kind]
+    expressions = {name: _typed_expression(staged, name, time_zone) for name in kind.field_names}
+    staged.typed = workspace.table_name(f"typed_{mapping.kind}")
+    selected = ", ".join(f'{sql} AS "{name}"' for name, sql in expressions.items())
+    workspace.execute(
+        f"CREATE TABLE {staged.typed} AS SELECT {staged.file_id} AS file_id, row_no AS row_no, "
+        f"{selected}, {', '.join(_convention_columns(staged))} FROM {raw.table} WHERE {raw.kept_rows}"
+    )
+    for name, header in mapping.columns.items():
+        field_type = kind.field(name).type
+        text = text_sql(raw.column(header))
+        if field_type != TEXT:
+            what = {DATE: "a date", DATETIME: "a date or date-time", NUMBER: "a number", HOURS: "a duration",
+                    FLAG: "yes or no"}[field_type]
+            extra = ""
+            if field_type in (DATE, DATETIME) and staged.date_order is None and not mapping.date_format:
+                extra = " (a d/m/y date needs --date-order)"
+            _log_rows(workspace, log, staged,
+                      f"SELECT t.row_no, {text.replace(raw.column(header), 'r.' + raw.column(header))} "
+                      f"FROM {raw.table} AS r JOIN {staged.typed} AS t ON t.row_no = r.row_no "
+                      f"WHERE {text.replace(raw.column(header), 'r.' + raw.column(header))} IS NOT NULL "
+                      f"AND t.\"{name}\" IS NULL",
+                      header, f"'{{value}}' cannot be read as {what}{extra}")
+    for name in kind.required_fields:
+        # An empty required cell (a cell that could not be read is logged above already).
+        _log_rows(workspace, log, staged,
+                  f"SELECT row_no, NULL FROM {raw.table} WHERE {raw.kept_rows} "
+                  f"AND {text_sql(raw.column(mapping.columns[name]))} IS NULL",
+                  mapping.columns[name], f"{name} is empty; every row needs one")
+    if kind.one_of:
+        _log_rows(workspace, log, staged,
+                  f"SELECT row_no, NULL FROM {staged.typed} WHERE {' AND '.join(f'{n} IS NULL' for n in kind.one_of)}",
+                  None, f"the row has no {' and no '.join(kind.one_of)}; a time entry needs one of them")
+    for name in ("hours", "after_hours_hours"):
+        if name in mapping.columns:
+            _log_rows(workspace, log, staged, f"SELECT row_no, \"{name}\" FROM {staged.typed} WHERE \"{name}\" < 0",
+                      mapping.columns[name], "negative hours ({value}) cannot be time spent")
+
+
+def _log_rows(
+    workspace: Workspace, log: IssueLog, staged: StagedFile, sql: str, column: str | None, message: str
+) -> None:
+    """Log the rows ``sql`` returns (``row_no``, value): the first :data:`EXAMPLES`, then a count of the rest."""
+    rows = workspace.rows(f"SELECT * FROM ({sql}) ORDER BY 1 LIMIT {EXAMPLES + 1}")
+    if not rows:
+        return
+    total = len(rows)
+    if total > EXAMPLES:
+        total = int(workspace.scalar(f"SELECT count(*) FROM ({sql})"))
+    for row_no, value in rows[:EXAMPLES]:
+        text = message.replace("{value}", _short(value))
+        log.add(staged.raw.name, int(row_no), column, text)
+    if total > EXAMPLES:
+        log.add(staged.raw.name, None, column, f"... and {total - EXAMPLES} more rows like these")
+
+
+def _short(value: object, limit: int = 40) -> str:
+    text = "" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
