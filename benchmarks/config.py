@@ -34,6 +34,8 @@ class Config:
         Where each run puts its copies of databases and its served scripts.
     cli_sizes:
         Client counts for the whole commands timed as processes (books of 12 months).
+    raw_time_entries:
+        Time entries in the raw exports the import-raw benchmark reads (300 clients x 60 months at a million).
     groups:
         Which benchmark groups to run (all by default).
     """
@@ -48,6 +50,7 @@ class Config:
     scratch: Path
     months: int = 36
     cli_sizes: list[int] = field(default_factory=lambda: [100_000])
+    raw_time_entries: int = 1_000_000
     groups: tuple[str, ...] = ()
     emit: Callable[[Row], None] = field(default=print)
     say: Callable[[str], None] = field(default=print)

@@ -1,8 +1,9 @@
 """Run every benchmark and rewrite BENCHMARKS.md: ``python -m benchmarks.run [--sizes 1000,10000,100000] [--quick]``.
 
 Groups, in order: import, grade, training, simulation, page reruns in AppTest, first render and peak memory in
-headless Chromium. Each figure stands beside its floor measured in the same run; targets print as met or not.
-Generated books are kept in ``benchmarks/.cache`` (``--cache``), so a second run starts at once.
+headless Chromium, whole commands as processes, and import-raw of a million raw time entries as a process. Each
+figure stands beside its floor measured in the same run; targets print as met or not. Generated books are kept
+in ``benchmarks/.cache`` (``--cache``), so a second run starts at once.
 """
 
 from __future__ import annotations
@@ -17,7 +18,16 @@ import time
 import traceback
 from pathlib import Path
 
-from benchmarks import bench_browser, bench_cli, bench_grade, bench_import, bench_pages, bench_simulation, bench_training
+from benchmarks import (
+    bench_browser,
+    bench_cli,
+    bench_grade,
+    bench_import,
+    bench_pages,
+    bench_raw_import,
+    bench_simulation,
+    bench_training,
+)
 from benchmarks.config import Config
 from benchmarks.report import Row, RunInfo, console_line, machine, render
 from benchmarks.scale import DEFAULT_CACHE, REPO
@@ -30,6 +40,7 @@ GROUPS = {
     "pages": bench_pages,
     "browser": bench_browser,
     "cli": bench_cli,
+    "raw_import": bench_raw_import,
 }
 DEFAULT_SIZES = [1_000, 10_000, 100_000]
 #: Pages are benchmarked at the sizes the issue names; larger books are for the engines.
@@ -72,6 +83,9 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--million", action="store_true",
                         help="also time import, grade and simulate as processes on 1,000,000 clients x 12 months "
                         "(about N minutes; needs about M GB of disk in the cache)")
+    parser.add_argument("--raw-time-entries", type=int, default=bench_raw_import.TIME_ENTRIES,
+                        help="time entries in the raw exports import-raw reads (default 1000000: 300 clients x 60 "
+                        "months; fewer clients below)")
     parser.add_argument("--quick", action="store_true", help="one run per figure, no warm-up: a first look")
     parser.add_argument("--only", type=_groups, default=(), help=f"run only these groups: {','.join(GROUPS)}")
     parser.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md", help="the report to write")
@@ -113,6 +127,7 @@ def run(argv: list[str] | None = None) -> tuple[list[Row], RunInfo]:
             scratch=Path(scratch),
             months=args.months,
             cli_sizes=sorted(set(args.cli_sizes) | ({bench_cli.MILLION} if args.million else set())),
+            raw_time_entries=args.raw_time_entries,
             groups=args.only or tuple(GROUPS),
             emit=emit,
             say=say,

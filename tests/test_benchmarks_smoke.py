@@ -14,6 +14,7 @@ TINY = [
     "--training-events", "40,80",
     "--simulation-clients", "50",
     "--draws", "200",
+    "--raw-time-entries", "3000",
 ]
 
 
@@ -48,6 +49,7 @@ def test_every_benchmark_group_runs_without_failing(tiny_run):
         ("Browser", "matrix page, first session after server start"),
         ("Browser", "matrix page, new session on a running server"),
         ("Memory", "peak resident memory"),
+        ("Raw import (process)", "import-raw of ConnectWise time entries"),
     ],
 )
 def test_report_has_a_row_for_each_benchmark(tiny_run, group, what):

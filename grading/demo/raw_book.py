@@ -281,10 +281,8 @@ def _time_entries(
     """Split each client-month's quarter hours into entries on its tickets (grouped by client-month)."""
     quarters = np.round(monthly["labor_hours"].to_numpy(float) * 4.0).astype(np.int64)
     ticket_counts = monthly["tickets"].to_numpy(np.int64)
-    per_entry = max(int(round(hours_per_entry * 4.0)), 1)
-    entries = np.where(
-        quarters > 0, np.minimum(quarters, np.maximum(ticket_counts, -(-quarters // per_entry))), 0
-    )
+    wanted = np.ceil(quarters / (hours_per_entry * 4.0)).astype(np.int64)
+    entries = np.where(quarters > 0, np.minimum(quarters, np.maximum(ticket_counts, wanted)), 0)
     row, index = _within(entries)
     n = row.size
     # One quarter each, the rest spread at random over the month's entries.

@@ -137,14 +137,55 @@ def _decimal_comma(values: object) -> pd.Series:
 # ---- ConnectWise PSA + QuickBooks Online ---------------------------------------------------------------------------
 
 
-def write_connectwise_quickbooks(book: RawBook, folder: Path) -> WrittenSet:
-    """Write the ConnectWise time and tickets, QuickBooks invoices and payments, and generic companies and costs."""
+def write_connectwise_quickbooks(book: RawBook, folder: Path, *, billing: str = "quickbooks") -> WrittenSet:
+    """Write the ConnectWise time and tickets, the invoices and payments, and generic companies and costs.
+
+    Parameters
+    ----------
+    book:
+        The raw rows.
+    folder:
+        Created if missing.
+    billing:
+        ``quickbooks`` (the demo's set: an ``.xlsx`` invoice report and a payments CSV, clients by name) or
+        ``connectwise`` (ConnectWise's own invoices and payments as CSV, clients by identifier; the benchmark's
+        set, all CSV).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     names = book.clients.set_index("client_id")["name"]
-    entries, tickets = book.time_entries, book.tickets
+    paths = {
+        "time_entries": folder / "time_entries.csv",
+        "tickets": folder / "tickets.csv",
+        "invoices": folder / ("invoices.xlsx" if billing == "quickbooks" else "invoices.csv"),
+        "payments": folder / "payments.csv",
+        "companies": folder / "companies.csv",
+        "costs": folder / "costs.csv",
+    }
+    _connectwise_time_entries(book, names).to_csv(paths["time_entries"], index=False)
+    _connectwise_tickets(book, names).to_csv(paths["tickets"], index=False)
+    if billing == "quickbooks":
+        _write_quickbooks_invoices(book, paths["invoices"])
+        _write_quickbooks_payments(book, paths["payments"])
+    else:
+        _write_connectwise_billing(book, paths["invoices"], paths["payments"])
+    companies = book.clients.rename(columns={"client_id": "client"})
+    companies.assign(client_since=_iso_date(companies["client_since"])).to_csv(paths["companies"], index=False)
+    _costs_frame(book.costs, book.costs["client_id"]).to_csv(paths["costs"], index=False)
+    presets = {
+        "time_entries": "connectwise",
+        "tickets": "connectwise",
+        "invoices": billing,
+        "payments": billing,
+        "companies": "generic",
+        "costs": "generic",
+    }
+    return WrittenSet(folder, {kind: [(presets[kind], path)] for kind, path in paths.items()})
+
+
+def _connectwise_time_entries(book: RawBook, names: pd.Series) -> pd.DataFrame:
+    entries = book.time_entries
     on_ticket = entries["ticket"].to_numpy() >= 0
-    billable = entries["billable"].to_numpy()
-    time_frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "id": entries["entry_id"],
             "company/identifier": entries["client_id"],
@@ -156,10 +197,14 @@ def write_connectwise_quickbooks(book: RawBook, folder: Path) -> WrittenSet:
             "timeStart": _utc_iso(entries["start"].to_numpy(), book.timezone),
             "timeEnd": _utc_iso(entries["end"].to_numpy(), book.timezone),
             "actualHours": entries["hours"],
-            "billableOption": np.where(billable, "Billable", "NoCharge"),
+            "billableOption": np.where(entries["billable"].to_numpy(), "Billable", "NoCharge"),
         }
     )
-    ticket_frame = pd.DataFrame(
+
+
+def _connectwise_tickets(book: RawBook, names: pd.Series) -> pd.DataFrame:
+    tickets = book.tickets
+    return pd.DataFrame(
         {
             "id": tickets["ticket"],
             "summary": tickets["summary"],
@@ -172,33 +217,36 @@ def write_connectwise_quickbooks(book: RawBook, folder: Path) -> WrittenSet:
             "closedDate": _utc_iso(tickets["closed"].to_numpy(), book.timezone),
         }
     )
-    paths = {
-        "time_entries": folder / "time_entries.csv",
-        "tickets": folder / "tickets.csv",
-        "invoices": folder / "invoices.xlsx",
-        "payments": folder / "payments.csv",
-        "companies": folder / "companies.csv",
-        "costs": folder / "costs.csv",
-    }
-    time_frame.to_csv(paths["time_entries"], index=False)
-    ticket_frame.to_csv(paths["tickets"], index=False)
-    _write_quickbooks_invoices(book, paths["invoices"])
-    _write_quickbooks_payments(book, paths["payments"])
-    companies = book.clients.rename(columns={"client_id": "client"})
-    companies.assign(client_since=_iso_date(companies["client_since"])).to_csv(paths["companies"], index=False)
-    _costs_frame(book.costs, book.costs["client_id"]).to_csv(paths["costs"], index=False)
-    presets = {
-        "time_entries": "connectwise",
-        "tickets": "connectwise",
-        "invoices": "quickbooks",
-        "payments": "quickbooks",
-        "companies": "generic",
-        "costs": "generic",
-    }
-    return WrittenSet(folder, {kind: [(presets[kind], path)] for kind, path in paths.items()})
+
+
+def _write_connectwise_billing(book: RawBook, invoices_path: Path, payments_path: Path) -> None:
+    """Write ConnectWise's invoices and payments (dates as midnight UTC, as its API writes them)."""
+    invoices = book.invoices
+    pd.DataFrame(
+        {
+            "id": invoices["invoice"].to_numpy(),
+            "invoiceNumber": np.char.add("INV-", invoices["invoice"].to_numpy().astype(str)),
+            "company/identifier": invoices["client_id"].to_numpy(),
+            "date": np.char.add(_iso_date(invoices["date"]), "T00:00:00Z"),
+            "dueDate": np.char.add(_iso_date(invoices["due_date"]), "T00:00:00Z"),
+            "total": invoices["total"].to_numpy(),
+            "salesTax": invoices["tax"].to_numpy(),
+            "status/name": np.where(invoices["voided"].to_numpy(), "Voided", "Sent"),
+        }
+    ).to_csv(invoices_path, index=False)
+    payments = book.payments
+    pd.DataFrame(
+        {
+            "id": payments["payment_id"].to_numpy(),
+            "invoiceNumber": np.char.add("INV-", payments["invoice"].to_numpy().astype(str)),
+            "paymentDate": np.char.add(_iso_date(payments["date"]), "T00:00:00Z"),
+            "amount": payments["amount"].to_numpy(),
+        }
+    ).to_csv(payments_path, index=False)
 
 
 def _costs_frame(costs: pd.DataFrame, client: pd.Series) -> pd.DataFrame:
+    """Costs in the generic preset's columns, with clients named as ``client`` gives them."""
     return pd.DataFrame(
         {
             "client": client.to_numpy(),
