@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from grading.errors import SettingError
@@ -32,13 +32,15 @@ class Setting:
     maximum: float | None = None
     choices: tuple[str, ...] = ()
     group: str = "general"
+    label: str = ""
 
 
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "AUD", "CAD", "NZD", "SEK", "NOK", "DKK", "PLN", "ZAR")
 
 SETTINGS: tuple[Setting, ...] = (
     # General
-    Setting("currency", "EUR", "Currency every amount is shown in (ISO code).", "choice", choices=CURRENCIES),
+    Setting("currency", "EUR", "The currency label amounts are shown with, for this book (ISO code). It is only a "
+            "label: amounts are never converted.", "choice", choices=CURRENCIES),
     Setting(
         "labor_cost_rate",
         45.0,
@@ -140,6 +142,116 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("concentration_pct", 15.0, "Flag a client whose share of the portfolio's revenue is above this %.",
             minimum=0, maximum=100, group="scorecard"),
 )
+
+
+#: Each setting's label in words, with its unit; ``{currency}`` stands for the book's currency. The variable name
+#: shows only in the help. Kept apart from the entries above so a label and a default change without touching the
+#: same lines.
+_LABELS = {
+    "currency": "Currency label (amounts are not converted)",
+    "labor_cost_rate": "Labor cost of one technician hour ({currency}/h)",
+    "scoring_window_months": "Scoring window (months)",
+    "max_upload_mb": "Largest import file (MB)",
+    "grade_a_min": "Lowest score for an A (points of 100)",
+    "grade_b_min": "Lowest score for a B (points of 100)",
+    "grade_c_min": "Lowest score for a C (points of 100; below it, a D)",
+    "small_client_rule": "Knock small clients down a grade or two",
+    "small_client_revenue": "Small client: revenue below ({currency} a month, one grade down)",
+    "tiny_client_revenue": "Very small client: revenue below ({currency} a month, two grades down)",
+    "weight_financial": "Weight of the money group (rate, margin, size)",
+    "weight_relationship": "Weight of the relationship group (payment, tickets, survey)",
+    "weight_caller_id": "Weight of the caller-ID test",
+    "target_hourly_rate": "Full marks at ({currency}/h)",
+    "weight_effective_hourly_rate": "Weight within the money group",
+    "margin_zero_pct": "Zero marks at (% gross margin)",
+    "margin_full_pct": "Full marks at (% gross margin)",
+    "weight_gross_margin": "Weight within the money group",
+    "size_zero_revenue": "Zero marks at ({currency} a month)",
+    "size_full_revenue": "Full marks at ({currency} a month)",
+    "weight_size": "Weight within the money group",
+    "days_to_pay_full": "Full marks at (days to pay, or sooner)",
+    "days_to_pay_zero": "Zero marks at (days to pay, or later)",
+    "weight_days_to_pay": "Weight within the relationship group",
+    "disputes_zero_per_year": "Zero marks at (disputed invoices a year; none scores full marks)",
+    "weight_disputes": "Weight within the relationship group",
+    "emergency_full_pct": "Full marks at (% of tickets, or fewer)",
+    "emergency_zero_pct": "Zero marks at (% of tickets, or more)",
+    "weight_emergency_share": "Weight within the relationship group",
+    "after_hours_full_pct": "Full marks at (% of tickets, or fewer)",
+    "after_hours_zero_pct": "Zero marks at (% of tickets, or more)",
+    "weight_after_hours_share": "Weight within the relationship group",
+    "weight_pays_on_time": "Weight of 'pays on time' (survey, 1-5)",
+    "weight_values_service": "Weight of 'values the service' (survey, 1-5)",
+    "weight_trusted_advisor": "Weight of 'trusted advisor' (survey, 1-5)",
+    "weight_follows_process": "Weight of 'follows the process' (survey, 1-5)",
+    "weight_open_to_recommendations": "Weight of 'open to recommendations' (survey, 1-5)",
+    "problem_margin_pct": "Problem client: a month's gross margin below (%)",
+    "problem_months": "Problem client: that many of the last 3 months (months)",
+    "flight_risk_rate_factor": "Flight risk: effective rate above (times the portfolio's median)",
+    "flight_risk_revenue_drop_pct": "Flight risk: revenue falling by (% from the window's first half to its second)",
+    "concentration_pct": "Concentration: a client's share of all revenue above (%)",
+}
+SETTINGS = tuple(replace(item, label=_LABELS.get(item.name, item.name.replace("_", " ").capitalize()))
+                 for item in SETTINGS)
+
+
+@dataclass(frozen=True)
+class SettingsSection:
+    """One section of the settings editor: a criterion (what it measures, weight, full and zero marks) or a group.
+
+    ``names`` are the section's settings in the order to show them.
+    """
+
+    title: str
+    measures: str
+    names: tuple[str, ...]
+
+
+#: The settings editor's sections, criterion by criterion. Every setting is in exactly one (a test checks it).
+SECTIONS: tuple[SettingsSection, ...] = (
+    SettingsSection("This book", "The currency label, what an hour of technician time costs you, and how much history "
+                    "grading looks at.", ("currency", "labor_cost_rate", "scoring_window_months", "max_upload_mb")),
+    SettingsSection("Grades", "A client's rule score (0-100) decides its grade.",
+                    ("grade_a_min", "grade_b_min", "grade_c_min")),
+    SettingsSection("Small clients", "Every client carries overhead (invoicing, admin, a technician's attention), so "
+                    "small clients are knocked down.", ("small_client_rule", "small_client_revenue",
+                                                        "tiny_client_revenue")),
+    SettingsSection("Groups", "How much money, the relationship and your gut each count in the score.",
+                    ("weight_financial", "weight_relationship", "weight_caller_id")),
+    SettingsSection("Effective hourly rate", "What a client pays per hour of work: (revenue - direct costs) / hours. "
+                    "It scores zero marks at the labor cost rate.", ("weight_effective_hourly_rate",
+                                                                      "target_hourly_rate")),
+    SettingsSection("Gross margin", "Revenue less direct costs and labor, as a share of revenue.",
+                    ("weight_gross_margin", "margin_full_pct", "margin_zero_pct")),
+    SettingsSection("Size", "The client's average monthly revenue.",
+                    ("weight_size", "size_full_revenue", "size_zero_revenue")),
+    SettingsSection("Days to pay", "How long the client takes to pay an invoice, on average.",
+                    ("weight_days_to_pay", "days_to_pay_full", "days_to_pay_zero")),
+    SettingsSection("Disputed invoices", "Invoices the client argued about, per year.",
+                    ("weight_disputes", "disputes_zero_per_year")),
+    SettingsSection("Emergency tickets", "The share of the client's tickets raised as emergencies.",
+                    ("weight_emergency_share", "emergency_full_pct", "emergency_zero_pct")),
+    SettingsSection("After-hours tickets", "The share of the client's tickets raised outside business hours.",
+                    ("weight_after_hours_share", "after_hours_full_pct", "after_hours_zero_pct")),
+    SettingsSection("Relationship survey", "Your answers, 1 (poor) to 5 (great), to five questions about the client; "
+                    "5 scores full marks, 1 zero.", ("weight_pays_on_time", "weight_values_service",
+                                                     "weight_trusted_advisor", "weight_follows_process",
+                                                     "weight_open_to_recommendations")),
+    SettingsSection("Flags", "Warnings shown beside the grade; they do not change it.",
+                    ("problem_margin_pct", "problem_months", "flight_risk_rate_factor",
+                     "flight_risk_revenue_drop_pct", "concentration_pct")),
+)
+
+
+def setting_label(name: str, currency: str = "EUR") -> str:
+    """Return a setting's label in words with its unit, the currency filled in (e.g. "Full marks at (EUR/h)")."""
+    return setting(name).label.replace("{currency}", currency)
+
+
+def setting_help(name: str) -> str:
+    """Return a setting's help: its line of help, then its variable name (for the README and the CLI)."""
+    item = setting(name)
+    return f"{item.help} (Setting `{item.name}`, default {item.default}.)"
 
 
 def setting(name: str) -> Setting:
