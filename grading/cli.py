@@ -23,7 +23,7 @@ from grading.text_safety import terminal_safe
 
 COMMANDS = (
     "init", "import", "import_raw", "grade", "train", "simulate", "export", "backup", "restore", "hash_password",
-    "demo_exports", "compare", "serve",
+    "demo_exports", "compare", "serve", "report",
 )
 
 
