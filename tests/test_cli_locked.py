@@ -29,6 +29,7 @@ def _arguments(command: str, folder: Path) -> list[str]:
         "import": ["--clients", str(clients)],
         "export": ["--out", str(folder / "export")],
         "restore": [str(backup_file)],
+        "report": ["--out", str(folder / "pack.pdf")],
     }
     return [command.replace("_", "-"), *extra.get(command, [])]
 
