@@ -1,4 +1,7 @@
-"""A coach's folder of books: one DuckDB file per MSP, side by side in ``$CLIENTGRADE_BOOKS`` (default ``data/``).
+"""A coach's folder of books: one DuckDB file per MSP, side by side in ``$CLIENTGRADE_BOOKS``.
+
+Without ``$CLIENTGRADE_BOOKS`` the folder is the one holding the book the single-book start opens
+(``$CLIENTGRADE_DB``, else ``data/portfolio.duckdb``), so by default ``data/``.
 
 A book is ``<folder>/<name>.duckdb``; its name is the file name without ``.duckdb``. Each book keeps its own
 settings and review sessions (they are tables in its file) and its own models, in a folder beside it:
@@ -26,7 +29,6 @@ from grading.importer.reading import FileSource
 from grading.store import Store
 
 BOOKS_ENV = "CLIENTGRADE_BOOKS"
-DEFAULT_BOOKS = Path("data")
 BOOK_SUFFIX = ".duckdb"
 MODELS_SUFFIX = ".models"
 ARCHIVE_FOLDER = "archive"
@@ -64,15 +66,25 @@ class Book:
 
 
 def books_dir(explicit: str | os.PathLike | None = None) -> Path:
-    """Return the books folder: ``explicit``, else ``$CLIENTGRADE_BOOKS``, else ``data/``."""
+    """Return the books folder: ``explicit``, else ``$CLIENTGRADE_BOOKS``, else the folder of
+    :func:`grading.paths.database_path` (``data/`` by default)."""
     if explicit:
         return Path(explicit)
     from_env = os.environ.get(BOOKS_ENV, "").strip()
-    return Path(from_env) if from_env else DEFAULT_BOOKS
+    return Path(from_env) if from_env else paths.database_path().parent
 
 
 def _same_file(first: Path, second: Path) -> bool:
     return first.resolve() == second.resolve()
+
+
+def is_start_book(book_path: str | os.PathLike) -> bool:
+    """Whether ``book_path`` is the book the single-book start opens (:func:`grading.paths.database_path`)."""
+    try:
+        start = paths.database_path()
+    except ClientGradeError:  # $CLIENTGRADE_DB names a missing folder: then no book in a folder is that one
+        return False
+    return _same_file(Path(book_path), start)
 
 
 def models_dir_for(book_path: str | os.PathLike) -> Path:
@@ -82,7 +94,7 @@ def models_dir_for(book_path: str | os.PathLike) -> Path:
     any other book has ``<name>.models/`` beside its file.
     """
     book_path = Path(book_path)
-    if _same_file(book_path, paths.database_path()):
+    if is_start_book(book_path):
         return paths.models_dir()
     return book_path.with_name(book_path.name.removesuffix(BOOK_SUFFIX) + MODELS_SUFFIX)
 
@@ -120,6 +132,23 @@ def list_books(folder: str | os.PathLike | None = None) -> list[Book]:
         if entry.is_file() and entry.name.endswith(BOOK_SUFFIX) and not entry.name.startswith(".")
     ]
     return sorted(found, key=lambda book: book.name.casefold())
+
+
+def start_book() -> Book:
+    """Return the book the single-book start opens (``$CLIENTGRADE_DB``, else ``data/portfolio.duckdb``)."""
+    path = paths.database_path()
+    return Book(path.name.removesuffix(BOOK_SUFFIX), path)
+
+
+def books_to_pick(folder: str | os.PathLike | None = None) -> list[Book]:
+    """Return the books a user can switch between: the start book first, then the folder's other books by name.
+
+    The start book is listed even before its file exists (the app creates it on first start) and when it lives
+    outside the folder.
+    """
+    first = start_book()
+    others = [book for book in list_books(folder) if not is_start_book(book.path)]
+    return [first, *others]
 
 
 def find_book(name: str, folder: str | os.PathLike | None = None) -> Book:
@@ -255,7 +284,7 @@ def rename_book(name: str, new_name: str, folder: str | os.PathLike | None = Non
 
 
 def _refuse_default(book: Book, what: str) -> None:
-    if _same_file(book.path, paths.database_path()):
+    if is_start_book(book.path):
         raise BookError(
             f"'{book.name}' is the book ClientGrade opens first ({paths.DB_ENV} or data/portfolio.duckdb), so it "
             f"cannot be {what}; point {paths.DB_ENV} at another book first."

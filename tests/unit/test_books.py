@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from grading import books, paths
@@ -15,11 +17,15 @@ def test_a_missing_folder_holds_no_books(tmp_path):
     assert books.list_books(tmp_path / "nowhere") == []
 
 
-def test_the_folder_comes_from_the_environment_else_data(monkeypatch, tmp_path):
+def test_the_folder_comes_from_the_environment_else_beside_the_first_book(monkeypatch, tmp_path):
     monkeypatch.delenv(books.BOOKS_ENV, raising=False)
-    assert books.books_dir() == books.DEFAULT_BOOKS
-    monkeypatch.setenv(books.BOOKS_ENV, str(tmp_path))
-    assert books.books_dir() == tmp_path
+    monkeypatch.delenv(paths.DB_ENV, raising=False)
+    assert books.books_dir() == Path("data")
+    (tmp_path / "start").mkdir()
+    monkeypatch.setenv(paths.DB_ENV, str(tmp_path / "start" / "portfolio.duckdb"))
+    assert books.books_dir() == tmp_path / "start"
+    monkeypatch.setenv(books.BOOKS_ENV, str(tmp_path / "coach"))
+    assert books.books_dir() == tmp_path / "coach"
 
 
 def test_an_empty_book_is_created_with_the_schema_and_listed_by_name(tmp_path):

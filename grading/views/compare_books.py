@@ -1,0 +1,62 @@
+"""The "Compare books" page's view: the comparison shaped for the table, the current book marked, others aliased."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+#: The columns the page shows, in order (all from :data:`grading.compare.COLUMNS`, ``book`` relabelled).
+SHOWN_COLUMNS = (
+    "book",
+    "clients",
+    "revenue",
+    "labor_hours",
+    "effective_hourly_rate",
+    "gross_margin",
+    "d_revenue_share",
+    "d_hours_share",
+    "grades_a",
+    "grades_b",
+    "grades_c",
+    "grades_d",
+    "largest_client_share",
+    "concentrated_clients",
+    "currency",
+)
+CURRENT_MARK = " (this book)"
+
+
+def book_aliases(names: Sequence[str], current: str) -> dict[str, str]:
+    """Return each book's alias for showing on screen: ``"Book 3"`` by its place in ``names``, the current book
+    under its own name (the owner in the room sees only their own)."""
+    return {name: (name if name == current else f"Book {position}") for position, name in enumerate(names, 1)}
+
+
+def comparison_view(table: pd.DataFrame, current: str, *, anonymize_others: bool = False) -> pd.DataFrame:
+    """Return the comparison as the page shows it.
+
+    Parameters
+    ----------
+    table:
+        :attr:`grading.compare.Comparison.table`.
+    current:
+        The name of the book open in this session; its row is marked "(this book)" and listed first.
+    anonymize_others:
+        Show the other books as "Book 2", "Book 3"... (numbered in folder order) instead of their names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`SHOWN_COLUMNS`, then ``current`` (True on the current book's row) and the percentile columns when
+        there are any; shares stay fractions (0-1).
+    """
+    names = table["book"].astype(str).tolist()
+    labels = book_aliases(names, current) if anonymize_others else {name: name for name in names}
+    shown = table.assign(
+        current=table["book"].eq(current),
+        book=[labels[name] + (CURRENT_MARK if name == current else "") for name in names],
+    )
+    percentiles = [column for column in table.columns if column.endswith("_percentile") and table[column].notna().any()]
+    shown = shown.sort_values("current", ascending=False, kind="stable")
+    return shown[[*SHOWN_COLUMNS, "current", *percentiles]].reset_index(drop=True)
