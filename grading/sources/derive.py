@@ -2,7 +2,8 @@
 derived"), per client and calendar month in the owner's time zone:
 
 - ``revenue``: invoice totals less tax, by invoice month; voided invoices, documents that are not sales invoices
-  and credit notes left out (a credit note lowers the revenue of the invoice it credits, never below zero);
+  and credit notes left out (a credit note marks the invoice it credits as disputed; its revenue stays as
+  invoiced, as the definition reads);
 - ``direct_costs``: costs by month;
 - ``labor_hours``: time-entry hours by work month, billable or not;
 - ``tickets``: tickets opened that month; ``emergency_tickets``: those whose priority means emergency;
@@ -472,7 +473,7 @@ def _metrics(workspace: Workspace, tables: dict[str, str | None], placed: dict[s
                 LEFT JOIN credits AS c2 ON c2.credit_for = i.invoice_id
                 WHERE i.counts AND i.client_id IS NOT NULL
             )
-            SELECT client_id, month, sum(greatest(net - coalesce(credit, 0), 0)) AS revenue,
+            SELECT client_id, month, sum(net) AS revenue,
                 avg(greatest(date_diff('day', date, paid), 0)) FILTER (WHERE paid IS NOT NULL) AS days_to_pay,
                 count(*) FILTER (WHERE coalesce(credited, 0) > 0 OR disputed_status OR coalesce(credit, 0) > 0)
                     AS disputed_invoices
@@ -642,8 +643,8 @@ def _per_file(workspace: Workspace, placed: dict[str, str], staged: list[StagedF
                         FROM {placed['invoices']} WHERE file_id = ?""",
                     [file.file_id],
                 )[0]
-                for count, why in zip(skipped, ("voided", "not sales invoices", "credit notes (they lower the "
-                                                "revenue of the invoice they credit)")):
+                for count, why in zip(skipped, ("voided", "not sales invoices", "credit notes (they mark the "
+                                                "invoice they credit as disputed)")):
                     if count:
                         info["left_out"].append(f"{count} row(s) {why}")  # type: ignore[union-attr]
             if file.kind == "payments":

@@ -312,6 +312,7 @@ def _run(store: Store, files: Sequence[RawFile], mapping: MappingFile | None, pr
     )
     report.clients = clients.merge(derived.clients[["client_id", "how"]], on="client_id", how="left")
     report.monthly = monthly
+    report.derived = derived.monthly
     report.clients_written, report.months_written = client_counts, month_counts
     report.written = write
     return report

@@ -242,7 +242,8 @@ SYNCRO = _preset(
             "priority": ("priority",),
             "type": ("problem_type",),
         },
-        _ID,
+        # Syncro's default priorities are "0 Urgent", "1 High", "2 Normal", "3 Low".
+        {**_ID, "emergency_priorities": ("0 Urgent", *DEFAULT_EMERGENCY_PRIORITIES)},
     ),
     invoices=KindPreset(
         {

@@ -103,7 +103,12 @@ class RawImportReport:
         The clients as they would be written (``client_id``, ``name``, ``service_model``, ``seats``,
         ``client_since``), with ``how`` each was matched.
     monthly:
-        The client-months as they would be written (the monthly metrics table's columns).
+        The client-months as they would be written (the monthly metrics table's columns): metrics the files do not
+        set keep the stored value (``revenue`` and ``labor_hours`` 0 in a new month, the table requires them).
+    derived:
+        The client-months as derived from the files alone, before merging with what is stored: ``NULL`` where a
+        metric is not set (its kind's files do not cover the month, or lack what it needs). What a differential
+        test compares.
     warnings:
         Things the owner should know that do not stop the import (a payment dated before its invoice ...).
     settings:
@@ -121,6 +126,7 @@ class RawImportReport:
     unresolved: list[UnresolvedName] = field(default_factory=list)
     clients: pd.DataFrame = field(default_factory=pd.DataFrame)
     monthly: pd.DataFrame = field(default_factory=pd.DataFrame)
+    derived: pd.DataFrame = field(default_factory=pd.DataFrame)
     warnings: list[str] = field(default_factory=list)
     settings: dict[str, str] = field(default_factory=dict)
     issues: list[ValidationIssue] = field(default_factory=list)
