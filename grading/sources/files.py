@@ -130,11 +130,13 @@ def _encoding(name: str, content: bytes) -> str:
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     head = content[:4096]
-    if len(head) >= 4 and head.count(0) >= len(head) // 4:
-        # ASCII text in UTF-16 has a zero in every other byte: which half tells the byte order.
-        if head[1::2].count(0) > head[0::2].count(0):
+    if 0 in head:
+        # ASCII text in UTF-16 has a zero in (nearly) every other byte: which half tells the byte order. Zeros
+        # anywhere else mean binary data.
+        half = len(head) // 2
+        if half and head[1::2].count(0) >= 0.9 * half:
             return "utf-16-le"
-        if head[0::2].count(0) > head[1::2].count(0):
+        if half and head[0::2].count(0) >= 0.9 * half:
             return "utf-16-be"
         raise _fail(name, "the file is not a table (it holds binary data, not text)")
     return "utf-8"
