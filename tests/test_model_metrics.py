@@ -13,6 +13,7 @@ from grading.model.metrics import (
     calibration_error,
     grade_codes,
     reliability_table,
+    suggested_codes,
     within_one,
 )
 
@@ -69,7 +70,8 @@ def test_grade_codes_mark_unknown_grades():
 def test_reliability_of_a_perfectly_calibrated_model_shows_no_gap():
     rng = np.random.default_rng(0)
     n = 20_000
-    confidence = rng.uniform(0.3, 1.0, n)
+    # A holds at least half the probability, so A is the suggested (middle) grade and its probability the confidence.
+    confidence = rng.uniform(0.5, 1.0, n)
     correct = rng.random(n) < confidence
     probabilities = np.zeros((n, 4))
     probabilities[:, 0] = confidence
@@ -86,3 +88,19 @@ def test_an_overconfident_model_shows_a_large_calibration_error():
     truth = np.array([0] * 50 + [1] * 50)
     assert calibration_error(truth, probabilities) == pytest.approx(0.47)
     assert brier_score(truth, probabilities) > brier_score(truth, np.full((100, 4), 0.25))
+
+
+def test_the_suggested_grade_is_the_middle_of_the_distribution_not_the_single_most_probable():
+    probabilities = np.array(
+        [
+            [0.4, 0.05, 0.3, 0.25],  # A is the most probable, but half the probability lies at C or below
+            [0.1, 0.4, 0.1, 0.4],  # the middle is B
+            [0.0, 0.0, 0.5, 0.5],  # exactly half at C or better: C
+            [0.7, 0.1, 0.1, 0.1],
+        ]
+    )
+    assert suggested_codes(probabilities).tolist() == [2, 1, 2, 0]
+    table = reliability_table(np.array([2, 1, 2, 0]), probabilities)
+    assert table["share_correct"].eq(1.0).all()
+    # The confidence is the suggested grade's own probability: 0.3 for the first row, not its A's 0.4.
+    assert (table["mean_confidence"] * table["n"]).sum() == pytest.approx(0.3 + 0.4 + 0.5 + 0.7)

@@ -12,7 +12,9 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from grading.model.ordinal import OrdinalLogisticRegression
 
 
-@parametrize_with_checks([OrdinalLogisticRegression()])
+@parametrize_with_checks(
+    [OrdinalLogisticRegression(), OrdinalLogisticRegression(alpha=4.0, offset_column=0, standardize=True)]
+)
 def test_ordinal_estimator_passes_scikit_learn_checks(estimator, check):
     try:
         check(estimator)

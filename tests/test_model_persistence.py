@@ -17,7 +17,7 @@ from sklearn.preprocessing import FunctionTransformer
 from grading.demo import write_demo_portfolio
 from grading.errors import ModelFileError
 from grading.model.candidates import CANDIDATES, make_candidate
-from grading.model.dataset import build_training_set
+from grading.model.dataset import RULE_INPUT, build_training_set
 from grading.model.persistence import (
     TRUSTED_TYPES,
     content_hash,
@@ -55,10 +55,10 @@ def _point_registry_at(store, saved, data: bytes) -> None:
     )
 
 
-@pytest.mark.parametrize("name", CANDIDATES)
+@pytest.mark.parametrize("name", [*CANDIDATES, "rule_grade"])
 def test_every_candidate_model_needs_only_the_hard_coded_trusted_types(name):
     rng = np.random.default_rng(0)
-    inputs = pd.DataFrame(rng.normal(size=(80, 3)), columns=["a", "b", "c"])
+    inputs = pd.DataFrame(rng.normal(size=(80, 3)), columns=["a", "b", RULE_INPUT])
     inputs.iloc[::9, 1] = np.nan
     grades = np.array(list("ABCD"))[rng.integers(0, 4, 80)]
     data = sio.dumps(make_candidate(name).fit(inputs, grades))

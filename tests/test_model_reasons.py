@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grading.model.candidates import CANDIDATES, make_candidate
-from grading.model.dataset import LEARNED_FEATURES, SERVICE_MODELS, model_inputs
+from grading.model.candidates import CANDIDATES, USES_RULE, make_candidate
+from grading.model.dataset import LEARNED_FEATURES, RULE_INPUT, SERVICE_MODELS, model_inputs
 from grading.model.reasons import (
     REASON_FEATURES,
     expected_grade,
@@ -35,6 +35,9 @@ def _fitted(name: str, features: pd.DataFrame):
     inputs = model_inputs(features)
     score = inputs["avg_days_to_pay"].fillna(30) - inputs["effective_hourly_rate"] + 2 * inputs["service_model_project"]
     grades = np.asarray(["A", "B", "C", "D"])[pd.qcut(score, 4, labels=False).to_numpy()]
+    if name in USES_RULE:
+        # A rule that half agrees: the model learns the rest of the difference from the figures.
+        inputs[RULE_INPUT] = pd.qcut(inputs["avg_days_to_pay"].fillna(30), 4, labels=False).to_numpy() * 1.0
     return make_candidate(name).fit(inputs, grades), inputs
 
 

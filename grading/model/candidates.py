@@ -5,8 +5,15 @@
 - ``ordinal_logit``: the cumulative-logit model of :mod:`grading.model.ordinal`, which knows A > B > C > D.
 - ``gradient_boosting``: shallow histogram gradient boosting, which can find thresholds and interactions
   (it handles missing values itself, so it needs no imputation or scaling).
+- ``rule_anchored``: the ordinal model started from the rules: the rule's grade (:data:`RULE_INPUT`) is its
+  prior, and what it learns from the owner's grades is the owner's difference from the rules, pulled back
+  towards the rules with a strength (``alpha``) chosen by cross-validation from :data:`ANCHOR_STRENGTHS`.
 
-The rule grade competes too, but it is not a model: :mod:`grading.model.evaluation` scores it on the same rows.
+The rule grade competes too, and a model must beat it to be used. Scored in cross-validation it is the rule
+grade itself; when it wins, :func:`make_candidate` ``("rule_grade")`` is the anchored model with the rules
+fixed (``alpha=inf``): it suggests the rule grade exactly, with a confidence learned from the owner's grades.
+
+Both ordinal models keep the weights of :data:`~grading.model.dataset.MONOTONE` figures on their certain side.
 """
 
 from __future__ import annotations
@@ -18,9 +25,21 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from grading.model.dataset import MONOTONE, RULE_INPUT
 from grading.model.ordinal import OrdinalLogisticRegression
 
-CANDIDATES: tuple[str, ...] = ("dummy", "logistic_regression", "ordinal_logit", "gradient_boosting")
+CANDIDATES: tuple[str, ...] = ("dummy", "logistic_regression", "ordinal_logit", "gradient_boosting", "rule_anchored")
+
+#: The candidates that read the rule's grade (:data:`RULE_INPUT`) besides the figures.
+USES_RULE: frozenset[str] = frozenset({"rule_anchored", "rule_grade"})
+
+#: Strengths of the pull towards the rules that cross-validation chooses from (in grades' worth of evidence:
+#: with 24 grades, 16 is strong; with 400 it is light).
+ANCHOR_STRENGTHS: tuple[float, ...] = (2.0, 8.0, 32.0)
+
+#: Fewer grade events than this, and the gradient-boosted trees do not compete: a few dozen labels support no
+#: trees worth the name, and their folds are the slowest part of training.
+TREES_FROM_EVENTS = 150
 
 #: How each candidate is named to the owner (model card, app).
 CANDIDATE_TITLES: dict[str, str] = {
@@ -29,18 +48,30 @@ CANDIDATE_TITLES: dict[str, str] = {
     "logistic_regression": "multinomial logistic regression",
     "ordinal_logit": "ordinal (cumulative-logit) regression",
     "gradient_boosting": "shallow gradient-boosted trees",
+    "rule_anchored": "the rules, adjusted to your grades (ordinal regression anchored to the rule grade)",
 }
 
 
-def make_candidate(name: str, *, random_state: int = 0) -> Pipeline:
+def candidate_inputs(name: str, inputs):
+    """Return the columns of ``inputs`` candidate ``name`` reads: the rule's grade only for :data:`USES_RULE`."""
+    if name in USES_RULE or RULE_INPUT not in inputs.columns:
+        return inputs
+    return inputs.drop(columns=RULE_INPUT)
+
+
+
+
+def make_candidate(name: str, *, random_state: int = 0, alpha: float | None = None) -> Pipeline:
     """Return a new, unfitted pipeline for the candidate called ``name``.
 
     Parameters
     ----------
     name : str
-        One of :data:`CANDIDATES`.
+        One of :data:`CANDIDATES`, or ``rule_grade`` (the anchored model with the rules fixed).
     random_state : int
         Seed of the candidates that draw random numbers (gradient boosting).
+    alpha : float, optional
+        The anchored model's pull towards the rules (default: the middle of :data:`ANCHOR_STRENGTHS`).
 
     Returns
     -------
@@ -65,9 +96,23 @@ def make_candidate(name: str, *, random_state: int = 0) -> Pipeline:
     if name == "ordinal_logit":
         return Pipeline(
             [
-                ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
-                ("scale", StandardScaler()),
-                ("model", OrdinalLogisticRegression(alpha=3.0)),
+                # Frames all the way, so the model knows the columns by name (its sign constraints are by name).
+                ("impute", SimpleImputer(strategy="median", keep_empty_features=True).set_output(transform="pandas")),
+                ("scale", StandardScaler().set_output(transform="pandas")),
+                ("model", OrdinalLogisticRegression(alpha=3.0, monotone=dict(MONOTONE))),
+            ]
+        )
+    if name in ("rule_anchored", "rule_grade"):
+        strength = float("inf") if name == "rule_grade" else ANCHOR_STRENGTHS[1] if alpha is None else alpha
+        return Pipeline(
+            [
+                ("impute", SimpleImputer(strategy="median", keep_empty_features=True).set_output(transform="pandas")),
+                (
+                    "model",
+                    OrdinalLogisticRegression(
+                        alpha=strength, offset_column=RULE_INPUT, monotone=dict(MONOTONE), standardize=True
+                    ),
+                ),
             ]
         )
     if name == "gradient_boosting":

@@ -60,6 +60,32 @@ SERVICE_MODEL_INPUTS: tuple[str, ...] = tuple(f"service_model_{name}" for name i
 #: The columns of the model's input frame, in order.
 MODEL_INPUTS: tuple[str, ...] = LEARNED_FEATURES + SERVICE_MODEL_INPUTS
 
+#: The rule's grade as a number, the input the rule-anchored models start from (see :func:`rule_position`).
+RULE_INPUT = "rule_position"
+
+#: Where the domain is certain which way a figure moves a grade, all else equal: -1 where a higher value never
+#: makes the grade worse (a higher effective rate, margin, survey score or caller-ID), +1 where it never makes
+#: it better (slower payment, more disputes, more emergency and after-hours tickets). Size, hours, trends and
+#: the service model have no certain direction: owners disagree, so the model is free there.
+MONOTONE: dict[str, int] = {
+    "effective_hourly_rate": -1,
+    "contribution_per_hour": -1,
+    "gross_margin": -1,
+    "pays_on_time": -1,
+    "values_service": -1,
+    "trusted_advisor": -1,
+    "follows_process": -1,
+    "open_to_recommendations": -1,
+    "caller_id_value": -1,
+    "avg_days_to_pay": 1,
+    "disputed_invoices_per_year": 1,
+    "emergency_share": 1,
+    "after_hours_share": 1,
+}
+
+#: A grade given this many days before the newest one counts half as much (owners' judgment changes).
+RECENCY_HALF_LIFE_DAYS = 365.0
+
 
 def model_inputs(features: pd.DataFrame) -> pd.DataFrame:
     """Turn a features frame (from :mod:`grading.features`) into the model's numeric input frame.
@@ -89,6 +115,69 @@ def model_inputs(features: pd.DataFrame) -> pd.DataFrame:
     for name, column in zip(SERVICE_MODELS, SERVICE_MODEL_INPUTS, strict=True):
         inputs[column] = (service_model == name).fillna(False).astype("float64")
     return inputs
+
+
+def rule_position(rule_score: np.ndarray, knockdown: np.ndarray, settings: Mapping[str, Any]) -> np.ndarray:
+    """Return the rule's grade of each client as one number: 0 is the middle of A, 1 of B, 2 of C, 3 of D.
+
+    Within a grade's band of rule scores the position runs in a straight line, from ``g - 1/2`` at the top of
+    the band to ``g + 1/2`` at its threshold (so a client just above the B threshold sits at 1.5, next to C);
+    the small-client rule then adds its one or two grades, never past D. Rounding the position half down gives
+    the rule grade back, so a model that starts from it starts from the rule.
+
+    Parameters
+    ----------
+    rule_score : ndarray
+        Rule scores 0-100 (NaN where the scorecard had no data).
+    knockdown : ndarray
+        Grades the small-client rule took off (0, 1 or 2).
+    settings : mapping
+        With ``grade_a_min``, ``grade_b_min`` and ``grade_c_min``.
+
+    Returns
+    -------
+    ndarray of float
+        NaN where the rule score is missing.
+    """
+    a_min, b_min, c_min = (float(settings[name]) for name in ("grade_a_min", "grade_b_min", "grade_c_min"))
+    score = np.asarray(rule_score, dtype="float64")
+    position = np.interp(score, [0.0, c_min, b_min, a_min, 100.0], [3.5, 2.5, 1.5, 0.5, -0.5])
+    # np.interp is continuous: a score exactly on a threshold belongs to the better grade, as in the scorecard.
+    position = np.where(score >= a_min, np.clip(position, -0.5 + 1e-9, 0.5), position)
+    position = np.where((score >= b_min) & (score < a_min), np.clip(position, 0.5 + 1e-9, 1.5), position)
+    position = np.where((score >= c_min) & (score < b_min), np.clip(position, 1.5 + 1e-9, 2.5), position)
+    position = np.where(score < c_min, np.maximum(position, 2.5 + 1e-9), position)
+    shifted = position + np.nan_to_num(np.asarray(knockdown, dtype="float64"))
+    return np.where(np.isnan(score), np.nan, np.minimum(shifted, 3.5))
+
+
+def inputs_for(model: Any, features: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
+    """Return the input frame ``model`` was fitted on, for clients with ``features``.
+
+    :func:`model_inputs`, and :data:`RULE_INPUT` (the rule's position under ``settings``, which should be the
+    scorecard settings the model was trained with) when the model reads it.
+    """
+    from grading.scorecard import score_clients
+
+    inputs = model_inputs(features)
+    if RULE_INPUT not in list(getattr(model, "feature_names_in_", ())):
+        return inputs
+    scored = score_clients(features, settings, explain=False)
+    inputs[RULE_INPUT] = rule_position(
+        scored["rule_score"].to_numpy(dtype="float64"),
+        scored["small_client_knockdown"].to_numpy(dtype="float64"),
+        settings,
+    )
+    return inputs
+
+
+def recency_weights(graded_on: pd.Series, half_life_days: float = RECENCY_HALF_LIFE_DAYS) -> np.ndarray:
+    """Return each grade's weight: 1 for the newest, halving every ``half_life_days`` before it."""
+    days = pd.to_datetime(graded_on)
+    if days.empty:
+        return np.zeros(0)
+    age = (days.max() - days).dt.days.to_numpy(dtype="float64")
+    return 0.5 ** (age / float(half_life_days))
 
 
 def raw_to_input(feature: str, values: np.ndarray | float) -> np.ndarray | float:
@@ -126,7 +215,12 @@ def grade_mix(events: pd.DataFrame) -> dict[str, dict[str, int]]:
 
 @dataclass(frozen=True)
 class TrainingSet:
-    """The rows to learn from, all aligned: one per manual grade event."""
+    """The rows to learn from, all aligned: one per manual grade event.
+
+    ``inputs`` are :data:`MODEL_INPUTS` and :data:`RULE_INPUT`; ``weights`` weigh each grade by its recency
+    (:func:`recency_weights`). Every grade event is a row: a client's earlier grades and a second grader's grade
+    of the same client are evidence too, each with the figures of its own day.
+    """
 
     events: pd.DataFrame
     features: pd.DataFrame
@@ -134,6 +228,7 @@ class TrainingSet:
     grades: np.ndarray
     clients: np.ndarray
     rule_grades: np.ndarray
+    weights: np.ndarray
 
     @property
     def n_labels(self) -> int:
@@ -163,8 +258,6 @@ def build_training_set(store: Store, settings: Mapping[str, Any], events: pd.Dat
     -------
     TrainingSet
     """
-    from grading.scorecard import score_clients
-
     if events is None:
         events = grade_events(store)
     events = events.reset_index(drop=True)
@@ -175,13 +268,32 @@ def build_training_set(store: Store, settings: Mapping[str, Any], events: pd.Dat
         window_months=int(settings["scoring_window_months"]),
         labor_cost_rate=float(settings["labor_cost_rate"]),
     )
+    return training_set(events, features, settings)
+
+
+def training_set(events: pd.DataFrame, features: pd.DataFrame, settings: Mapping[str, Any]) -> TrainingSet:
+    """Return the training set of grade ``events`` and the ``features`` of each as of its date (aligned rows).
+
+    The part of :func:`build_training_set` after the database: the owner-judgement tests call it directly.
+    """
+    from grading.scorecard import score_clients
+
+    events = events.reset_index(drop=True)
+    features = features.reset_index(drop=True)
     scored = score_clients(features, settings, explain=False)
+    inputs = model_inputs(features)
+    inputs[RULE_INPUT] = rule_position(
+        scored["rule_score"].to_numpy(dtype="float64"),
+        scored["small_client_knockdown"].to_numpy(dtype="float64"),
+        settings,
+    )
     return TrainingSet(
         events=events,
         features=features,
-        inputs=model_inputs(features),
+        inputs=inputs,
         grades=events["grade"].astype(str).to_numpy(),
         clients=events["client_id"].astype(str).to_numpy(),
         rule_grades=np.asarray(scored["rule_grade"].astype(object)),
+        weights=recency_weights(events["graded_on"]),
     )
 

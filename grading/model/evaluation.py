@@ -4,6 +4,10 @@ Folds keep all of a client's grade events together (``StratifiedGroupKFold``), s
 model never saw. The split is repeated with different seeds, and in each repeat the out-of-fold predictions of all
 folds are pooled before scoring: with a few dozen clients a single fold holds a handful of them, and a kappa over
 a handful is noise. The metrics are then averaged over the repeats.
+
+The anchored model is scored at every strength of :data:`~grading.model.candidates.ANCHOR_STRENGTHS` in the same
+folds; the strength with the best (lowest) Brier score is its empirical-Bayes choice, and its scores are the
+candidate's. Grades are weighted by recency in fitting, never in scoring: every held-out grade counts the same.
 """
 
 from __future__ import annotations
@@ -15,13 +19,20 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold
 
-from grading.model.candidates import CANDIDATES, make_candidate
+from grading.model.candidates import (
+    ANCHOR_STRENGTHS,
+    CANDIDATES,
+    TREES_FROM_EVENTS,
+    candidate_inputs,
+    make_candidate,
+)
 from grading.model.metrics import (
     GRADES,
     agreement_metrics,
     brier_score,
     calibration_error,
     grade_codes,
+    suggested_codes,
 )
 
 Progress = Callable[[float, str], None]
@@ -41,6 +52,27 @@ class Evaluation:
     oof_probabilities: dict[str, np.ndarray] = field(repr=False)
     n_splits: int
     n_repeats: int
+    #: The anchored model's chosen pull towards the rules (None when it did not compete).
+    anchor_strength: float | None = None
+
+
+def competing(n_events: int, candidates: Sequence[str] = CANDIDATES) -> tuple[str, ...]:
+    """Return the candidates worth cross-validating on ``n_events`` grade events (no trees on a few dozen)."""
+    return tuple(name for name in candidates if name != "gradient_boosting" or n_events >= TREES_FROM_EVENTS)
+
+
+def _variants(candidates: Sequence[str]) -> list[tuple[str, float | None]]:
+    """Each candidate, the anchored one once per strength."""
+    variants: list[tuple[str, float | None]] = []
+    for name in candidates:
+        strengths = ANCHOR_STRENGTHS if name == "rule_anchored" else (None,)
+        variants.extend((name, strength) for strength in strengths)
+    return variants
+
+
+def _fit(name: str, strength: float | None, inputs: pd.DataFrame, grades, weights, random_state: int):
+    model = make_candidate(name, random_state=random_state, alpha=strength)
+    return model.fit(candidate_inputs(name, inputs), grades, model__sample_weight=weights)
 
 
 def fold_count(grades: np.ndarray, clients: np.ndarray, most: int = 5) -> int:
@@ -73,7 +105,8 @@ def cross_validate(
     clients: np.ndarray,
     rule_grades: np.ndarray,
     *,
-    candidates: Sequence[str] = CANDIDATES,
+    candidates: Sequence[str] | None = None,
+    weights: np.ndarray | None = None,
     n_repeats: int = 3,
     n_splits: int | None = None,
     seed: int = 0,
@@ -84,15 +117,17 @@ def cross_validate(
     Parameters
     ----------
     inputs : pandas.DataFrame
-        The model inputs, one row per grade event.
+        The model inputs, one row per grade event (with the rule's position for the anchored candidates).
     grades : ndarray of str
         The manual grade of each row.
     clients : ndarray
         The client of each row: the groups that are never split across folds.
     rule_grades : ndarray of str
         What the rules said for each row on the grade's date.
-    candidates : sequence of str
-        Names from :data:`~grading.model.candidates.CANDIDATES`.
+    candidates : sequence of str, optional
+        Names from :data:`~grading.model.candidates.CANDIDATES` (default: :func:`competing` for these rows).
+    weights : ndarray, optional
+        Each row's weight in fitting (recency); default 1 each.
     n_repeats : int
         How many times the folds are drawn anew (with seeds ``seed``, ``seed + 1``, ...).
     n_splits : int, optional
@@ -107,41 +142,66 @@ def cross_validate(
     Evaluation
     """
     grades = np.asarray(grades, dtype=object)
+    candidates = competing(len(grades)) if candidates is None else tuple(candidates)
+    weights = np.ones(len(grades)) if weights is None else np.asarray(weights, dtype="float64")
     truth_codes = grade_codes(grades)
     splits = n_splits or fold_count(grades, clients)
-    oof_first: dict[str, np.ndarray] = {}
-    per_repeat: dict[str, list[dict[str, float]]] = {name: [] for name in candidates}
+    # The rule grade is fitted too (fixed to the rules): its probabilities give the rules a confidence.
+    variants = [*_variants(candidates), ("rule_grade", None)]
+    oof_first: dict[tuple[str, float | None], np.ndarray] = {}
+    per_repeat: dict[tuple[str, float | None], list[dict[str, float]]] = {variant: [] for variant in variants}
     steps = n_repeats * splits
     done = 0
     for repeat in range(n_repeats):
         splitter = StratifiedGroupKFold(n_splits=splits, shuffle=True, random_state=seed + repeat)
-        pooled = {name: np.zeros((len(inputs), len(GRADES))) for name in candidates}
+        pooled = {variant: np.zeros((len(inputs), len(GRADES))) for variant in variants}
         for train_rows, test_rows in splitter.split(inputs, grades, groups=clients):
-            for name in candidates:
-                model = make_candidate(name, random_state=seed + repeat).fit(
-                    inputs.iloc[train_rows], grades[train_rows]
+            for name, strength in variants:
+                model = _fit(
+                    name, strength, inputs.iloc[train_rows], grades[train_rows], weights[train_rows], seed + repeat
                 )
-                pooled[name][test_rows] = _probabilities_in_grade_order(model, inputs.iloc[test_rows])
+                pooled[name, strength][test_rows] = _probabilities_in_grade_order(
+                    model, candidate_inputs(name, inputs.iloc[test_rows])
+                )
             done += 1
             if progress is not None:
                 progress(done / steps, f"Cross-validation: repeat {repeat + 1} of {n_repeats}, fold {done}")
-        for name in candidates:
-            probabilities = pooled[name]
-            suggested = np.asarray(GRADES, dtype=object)[probabilities.argmax(axis=1)]
+        for variant in variants:
+            probabilities = pooled[variant]
+            suggested = np.asarray(GRADES, dtype=object)[suggested_codes(probabilities)]
             scores = agreement_metrics(grades, suggested)
             scores["brier"] = brier_score(truth_codes, probabilities)
             scores["calibration_error"] = calibration_error(truth_codes, probabilities)
-            per_repeat[name].append(scores)
+            per_repeat[variant].append(scores)
             if repeat == 0:
-                oof_first[name] = probabilities
-    metrics = {name: _metrics_summary(per_repeat[name]) for name in candidates}
-    # The rules do not learn, so every repeat scores them the same: one evaluation on all rows.
-    metrics["rule_grade"] = _metrics_summary([agreement_metrics(grades, rule_grades)])
-    return Evaluation(metrics=metrics, oof_probabilities=oof_first, n_splits=splits, n_repeats=n_repeats)
+                oof_first[variant] = probabilities
+    summaries = {variant: _metrics_summary(per_repeat[variant]) for variant in variants}
+    strength = None
+    if "rule_anchored" in candidates:
+        # Empirical Bayes: the pull towards the rules that predicts held-out grades best (Brier score), the
+        # strongest on a tie: the rules are the better-known default.
+        options = [(summaries["rule_anchored", alpha]["brier"], -alpha) for alpha in ANCHOR_STRENGTHS]
+        strength = -min(options)[1]
+    chosen_variant = {name: (name, strength if name == "rule_anchored" else None) for name in (*candidates, "rule_grade")}
+    metrics = {name: summaries[variant] for name, variant in chosen_variant.items()}
+    if strength is not None:
+        metrics["rule_anchored"]["alpha"] = float(strength)
+    oof = {name: oof_first[variant] for name, variant in chosen_variant.items()}
+    # The rules do not learn, so every repeat agrees with the grades the same: one evaluation on all rows.
+    metrics["rule_grade"] |= _metrics_summary([agreement_metrics(grades, rule_grades)])
+    return Evaluation(
+        metrics=metrics, oof_probabilities=oof, n_splits=splits, n_repeats=n_repeats, anchor_strength=strength
+    )
 
 
-def choose_model(evaluation: Evaluation, candidates: Sequence[str] = CANDIDATES) -> str:
-    """Return the candidate with the highest mean cross-validated QWK (ties go to the earlier, simpler one)."""
-    scores = [evaluation.metrics[name]["qwk"] for name in candidates]
+def choose_model(evaluation: Evaluation, candidates: Sequence[str] | None = None) -> str:
+    """Return the candidate with the highest mean cross-validated QWK, or ``rule_grade`` when none beats the rules.
+
+    Ties go to the rule grade, then to the earlier, simpler candidate: a model must do better than the rules to
+    be used.
+    """
+    names = [name for name in (candidates or CANDIDATES) if name in evaluation.metrics]
+    names = ["rule_grade", *names]
+    scores = [evaluation.metrics[name]["qwk"] for name in names]
     scores = [-np.inf if np.isnan(score) else score for score in scores]
-    return candidates[int(np.argmax(scores))]
+    return names[int(np.argmax(scores))]

@@ -131,6 +131,20 @@ def confusion_frame(manual, suggested, labels: Sequence[str] = GRADES) -> pd.Dat
     )
 
 
+def suggested_codes(probabilities: np.ndarray) -> np.ndarray:
+    """Return the suggested grade of each row of grade probabilities (columns A-D) as a code (A=0 ... D=3).
+
+    The suggestion is the middle grade of the distribution: the first grade at which the cumulative probability
+    reaches one half. Grades are ordered, and the middle grade makes the fewest grades of error on average, where
+    the single most probable grade can jump from A to C when B and C share the middle. For a model anchored to
+    the rules and fixed there, it is exactly the rule grade.
+    """
+    cumulative = np.cumsum(probabilities, axis=1)
+    reached = cumulative >= 0.5 - 1e-9
+    reached[:, -1] = True
+    return reached.argmax(axis=1)
+
+
 def reliability_table(truth_codes: np.ndarray, probabilities: np.ndarray, n_bins: int = 5) -> pd.DataFrame:
     """Return how often the suggested grade was right, by how confident the model was.
 
@@ -147,10 +161,12 @@ def reliability_table(truth_codes: np.ndarray, probabilities: np.ndarray, n_bins
     -------
     pandas.DataFrame
         One row per non-empty bin: ``confidence_from``, ``confidence_to``, ``n``, ``mean_confidence`` and
-        ``share_correct``. A calibrated model has ``share_correct`` close to ``mean_confidence``.
+        ``share_correct``. The confidence is the probability of the suggested grade (:func:`suggested_codes`);
+        a calibrated model has ``share_correct`` close to ``mean_confidence``.
     """
-    confidence = probabilities.max(axis=1)
-    correct = probabilities.argmax(axis=1) == truth_codes
+    suggested = suggested_codes(probabilities)
+    confidence = probabilities[np.arange(suggested.size), suggested]
+    correct = suggested == truth_codes
     edges = np.round(np.linspace(0.0, 1.0, n_bins + 1), 6)
     bins = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, n_bins - 1)
     frame = pd.DataFrame({"bin": bins, "confidence": confidence, "correct": correct.astype(float)})

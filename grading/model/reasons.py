@@ -9,6 +9,12 @@ predictions, in chunks, never client by client.
 At training time the same measure, averaged over the graded clients, gives how much the model leans on each
 figure; asked of the scorecard it gives how much the rules lean on it. Their difference is "what the model weighs
 differently", quoted where the suggestion and the rule grade disagree.
+
+A model anchored to the rules (:func:`habit_reasons`) is explained differently, because its learned part *is*
+the owner's difference from the rules: asked with the rule's grade held as it is, a figure's effect is how much
+this owner's own weight on it (learned from the grades) moves the client away from the rule grade. Where the
+suggestion differs from the rule grade, the figures that moved it most are this owner's habits that make the
+difference; where none stands out, the owner draws the grade lines themselves more strictly or generously.
 """
 
 from __future__ import annotations
@@ -528,3 +534,91 @@ def _difference_from_rules(
     )
     said[differs] = lead + explanation
     return said
+
+
+def habit_reasons(
+    effects: pd.DataFrame,
+    features: pd.DataFrame,
+    typical: Mapping[str, Any],
+    suggested: np.ndarray,
+    rule_grades: np.ndarray | None,
+    *,
+    per_side: int = 2,
+) -> pd.Series:
+    """Write the reasons of a rule-anchored model's suggestions: where they part from the rules, and why.
+
+    Parameters
+    ----------
+    effects : pandas.DataFrame
+        :func:`feature_effects` of the anchored model with the rule's grade held (so each effect is the owner's
+        learned difference from the rules on that figure; positive towards D).
+    features : pandas.DataFrame
+        The raw features of the same rows (for the values quoted).
+    typical : mapping
+        The typical values (from the model card).
+    suggested : ndarray of str
+        The suggested grade of each row.
+    rule_grades : ndarray of str, optional
+        The rule grade of each row (the model's starting point).
+    per_side : int
+        How many figures to name.
+
+    Returns
+    -------
+    pandas.Series of str
+        Index of ``effects``: "Same as the rule grade ..." or "The rules give C; from your grades, B: you count
+        ... in the client's favour more than the rules do."
+    """
+    columns = list(effects.columns)
+    values = effects.to_numpy()
+    n_rows = values.shape[0]
+    suggested_codes = _grade_positions(suggested)
+    rule_codes = _grade_positions(rule_grades) if rule_grades is not None else np.full(n_rows, -1)
+    grade_names = text(GRADES)
+    same = (suggested_codes == rule_codes) & (rule_codes >= 0)
+    said = np.where(
+        same,
+        "Same as the rule grade: on this client your grades so far weigh the figures as the rules do.",
+        "Learned from your grades; the rules give no grade to compare with.",
+    ).astype(TEXT)
+    differs = np.flatnonzero((suggested_codes >= 0) & (rule_codes >= 0) & (suggested_codes != rule_codes))
+    if not differs.size:
+        return pd.Series(pandas_text(said), index=effects.index)
+    # +1 where the suggestion is worse than the rule: the habits that count against the client made it.
+    direction = np.sign(suggested_codes[differs] - rule_codes[differs]).astype(float)
+    toward = np.round(direction[:, np.newaxis] * values[differs], 9)
+    order = np.argsort(-toward, axis=1, kind="stable")
+    slots = []
+    for rank in range(min(per_side, len(columns))):
+        feature_at = order[:, rank]
+        strong = toward[np.arange(differs.size), feature_at] >= _NOTICEABLE
+        slots.append(np.where(strong, feature_at, -1))
+    phrases = []
+    for slot in slots:
+        words = text(np.full(differs.size, ""))
+        for position in np.unique(slot[slot >= 0]):
+            rows = np.flatnonzero(slot == position)
+            feature = columns[position]
+            words[rows] = _phrase(feature, features[feature].iloc[differs[rows]], typical)
+        phrases.append(words)
+    named = join_phrases(phrases, sep=" and ")
+    better = direction < 0
+    habit = np.where(
+        better,
+        "you count " + named + " in the client's favour more than the rules do.",
+        "you hold " + named + " against the client more than the rules do.",
+    )
+    lines = np.where(
+        better,
+        "you draw the grade lines more generously than the rules.",
+        "you draw the grade lines more strictly than the rules.",
+    )
+    lead = (
+        "The rules give "
+        + grade_names[rule_codes[differs]]
+        + "; from your grades, "
+        + grade_names[suggested_codes[differs]]
+        + ": "
+    )
+    said[differs] = lead + np.where(named != "", habit, lines)
+    return pd.Series(pandas_text(said), index=effects.index)

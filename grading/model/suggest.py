@@ -20,11 +20,12 @@ from threadpoolctl import threadpool_limits
 
 from grading.errors import ClientGradeError, ModelFileError
 from grading.model.candidates import CANDIDATE_TITLES
-from grading.model.dataset import model_inputs
-from grading.model.metrics import GRADES
+from grading.model.dataset import RULE_INPUT, inputs_for
+from grading.model.metrics import GRADES, suggested_codes
 from grading.model.persistence import active_registry_row, read_verified_model
-from grading.model.reasons import grade_probabilities, model_feature_effects, suggestion_reasons
+from grading.model.reasons import grade_probabilities, habit_reasons, model_feature_effects, suggestion_reasons
 from grading.reasons import pandas_text, text
+from grading.settings import defaults
 
 if TYPE_CHECKING:
     from grading.store import Store
@@ -200,17 +201,41 @@ def _suggest(
         return empty_suggestions(features).drop(columns="suggestion_reasons"), source, model
     unknown = _without_data(features)
     with _one_thread(len(features)):
-        probabilities = grade_probabilities(model, model_inputs(features))
+        probabilities = grade_probabilities(model, _inputs(model, features, source.card))
+    codes = suggested_codes(probabilities)
     result = pd.DataFrame(
         {
             # The ids stay in pandas' own text array: turning them into Python strings costs one object per row.
             "client_id": features["client_id"].array,
-            "suggested_grade": pandas_text(text(GRADES)[probabilities.argmax(axis=1)], missing=unknown),
-            "suggested_confidence": np.where(unknown, np.nan, probabilities.max(axis=1)),
+            "suggested_grade": pandas_text(text(GRADES)[codes], missing=unknown),
+            "suggested_confidence": np.where(unknown, np.nan, probabilities[np.arange(codes.size), codes]),
         },
         index=features.index,
     )
     return result, source, model
+
+
+def _inputs(model: Any, features: pd.DataFrame, card: dict[str, Any]) -> pd.DataFrame:
+    """The model's inputs for ``features``, the rule's grade read under the scorecard the model was trained on."""
+    return inputs_for(model, features, defaults() | dict(card.get("scorecard_settings") or {}))
+
+
+def _rule_grades_under(features: pd.DataFrame, card: dict[str, Any]) -> pd.Series:
+    """The rule grades of ``features`` under the scorecard the model was trained on."""
+    from grading.scorecard import score_clients
+
+    settings = defaults() | dict(card.get("scorecard_settings") or {})
+    return score_clients(features, settings, explain=False)["rule_grade"]
+
+
+def suggested_grades(model: Any, features: pd.DataFrame, card: dict[str, Any] | None = None) -> np.ndarray:
+    """Return the grade a fitted model suggests for each client of ``features`` (A-D), without a database.
+
+    The same rule as the app's suggestions (:func:`grading.model.metrics.suggested_codes`); the rule's grade is
+    read under the card's scorecard settings, else the defaults.
+    """
+    probabilities = grade_probabilities(model, _inputs(model, features, card or {}))
+    return np.asarray(GRADES, dtype=object)[suggested_codes(probabilities)]
 
 
 def explain_suggestions(
@@ -259,7 +284,13 @@ def explain_suggestions(
         rule_grades = np.asarray(features["rule_grade"].astype(object))
     card = model.card
     with _one_thread(len(features)):
-        effects = model_feature_effects(estimator, model_inputs(features), card["typical_values"])
+        effects = model_feature_effects(estimator, _inputs(estimator, features, card), card["typical_values"])
+    if RULE_INPUT in list(getattr(estimator, "feature_names_in_", ())):
+        # Anchored to the rules: its effects (the rule's grade held) are the owner's habits, said as such.
+        if rule_grades is None:
+            rule_grades = np.asarray(_rule_grades_under(features, card).astype(object))
+        reasons = habit_reasons(effects, features, card["typical_values"], text(suggested), rule_grades)
+        return reasons.where(suggested_grades.notna().to_numpy(), None)
     reliance = card.get("reliance", {})
     reasons = suggestion_reasons(
         effects,

@@ -23,9 +23,17 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 import grading
-from grading.model.candidates import CANDIDATE_TITLES, CANDIDATES, make_candidate
-from grading.model.dataset import MODEL_INPUTS, TrainingSet, build_training_set, grade_events, grade_mix
+from grading.model.candidates import CANDIDATE_TITLES, CANDIDATES, candidate_inputs, make_candidate
+from grading.model.dataset import (
+    MODEL_INPUTS,
+    TrainingSet,
+    build_training_set,
+    grade_events,
+    grade_mix,
+    inputs_for,
+)
 from grading.model.evaluation import choose_model, cross_validate
+from grading.model.learning_curve import learning_curve
 from grading.model.metrics import grade_codes, reliability_table
 from grading.model.persistence import save_model
 from grading.model.reasons import (
@@ -36,7 +44,7 @@ from grading.model.reasons import (
     set_typical_feature,
     typical_values,
 )
-from grading.settings import defaults, load_settings
+from grading.settings import SETTINGS, defaults, load_settings
 
 if TYPE_CHECKING:
     from grading.store import Store
@@ -49,6 +57,9 @@ MIN_GRADED_CLIENTS = 12
 MIN_CLIENTS_PER_GRADE = 2
 #: Up to this many grade events, cross-validation repeats more often: it is cheap and the scores are noisier.
 SMALL_DATA_EVENTS = 1000
+#: The candidates that learn from the grades; the learning curve is drawn for the chosen one if it is one of
+#: these, else for the rule-anchored model (what would learn the owner's difference with more grades).
+LEARNING_CANDIDATES = frozenset({"logistic_regression", "ordinal_logit", "gradient_boosting", "rule_anchored"})
 #: Most grade events used to measure how much the model and the rules lean on each figure.
 RELIANCE_SAMPLE = 1000
 
@@ -154,6 +165,11 @@ def _versions() -> dict[str, str]:
     return versions
 
 
+def scorecard_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the scorecard's settings out of ``settings`` (what the rule grade depends on)."""
+    return {item.name: settings[item.name] for item in SETTINGS if item.group == "scorecard" and item.name in settings}
+
+
 def _rule_score_badness(settings: Mapping[str, Any]) -> Callable[[pd.DataFrame], np.ndarray]:
     """A function of raw features that is higher where the rules think worse (minus the rule score)."""
     from grading.scorecard import score_clients
@@ -175,8 +191,12 @@ def _reliance(
     rows = np.arange(training.n_labels)
     if rows.size > RELIANCE_SAMPLE:
         rows = np.sort(np.random.default_rng(seed).choice(rows, RELIANCE_SAMPLE, replace=False))
+    # Asked of the raw figures, so a model that reads the rule's grade is asked through the rules too.
     model_effects = feature_effects(
-        lambda frame: expected_grade(grade_probabilities(model, frame)), training.inputs.iloc[rows], typical
+        lambda frame: expected_grade(grade_probabilities(model, inputs_for(model, frame, settings))),
+        training.features.iloc[rows],
+        typical,
+        set_typical=set_typical_feature,
     )
     rule_effects = feature_effects(
         _rule_score_badness(settings), training.features.iloc[rows], typical, set_typical=set_typical_feature
@@ -220,13 +240,16 @@ def _card(
             "rule_accuracy": rule_metrics["accuracy"],
             "rule_within_one": rule_metrics["within_one"],
             "dummy_qwk": dummy_metrics["qwk"],
-            "beats_rules": bool(chosen_metrics["qwk"] > rule_metrics["qwk"]),
+            "beats_rules": bool(chosen != "rule_grade" and chosen_metrics["qwk"] > rule_metrics["qwk"]),
             "cross_validation": {
                 "method": "repeated stratified group k-fold (all of a client's grades in one fold); metrics on "
                 "the pooled out-of-fold predictions of each repeat, averaged over repeats",
                 "n_splits": evaluation.n_splits,
                 "n_repeats": evaluation.n_repeats,
-                "candidates": {name: evaluation.metrics[name] for name in (*CANDIDATES, "rule_grade")},
+                "candidates": {
+                    name: evaluation.metrics[name] for name in (*CANDIDATES, "rule_grade") if name in evaluation.metrics
+                },
+                "anchor_strength": evaluation.anchor_strength,
             },
             "calibration": {
                 "source": "out-of-fold probabilities of the chosen model (first repeat)",
@@ -240,9 +263,65 @@ def _card(
                 "scoring_window_months": int(settings["scoring_window_months"]),
                 "labor_cost_rate": float(settings["labor_cost_rate"]),
             },
+            # The rules the anchored models started from: suggestions read the rule's grade under these, so a
+            # later change of the scorecard settings does not shift what the model learned.
+            "scorecard_settings": scorecard_settings(settings),
             "versions": _versions(),
         }
     )
+
+
+def select_and_fit(
+    training: TrainingSet,
+    *,
+    n_repeats: int | None = None,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> tuple[str, Any, Any]:
+    """Cross-validate every candidate against the rule grade, pick the best and fit it on all of ``training``.
+
+    The part of :func:`train_if_possible` that needs no database: the owner-judgement tests call it on books
+    made in code.
+
+    Parameters
+    ----------
+    training : TrainingSet
+        The grade events with their point-in-time features and rule grades.
+    n_repeats : int, optional
+        Cross-validation repeats (default 5 up to :data:`SMALL_DATA_EVENTS` grade events, else 3).
+    seed : int
+        Seed of the folds and of the models' own randomness.
+    progress : callable, optional
+        Called as ``progress(fraction, text)``, the fraction running from 0.1 to 0.85.
+
+    Returns
+    -------
+    tuple
+        ``(chosen, model, evaluation)``: the chosen candidate's name, its pipeline fitted on every event, and
+        the :class:`~grading.model.evaluation.Evaluation`.
+    """
+
+    def report(fraction: float, text: str) -> None:
+        if progress is not None:
+            progress(fraction, text)
+
+    repeats = n_repeats or (5 if training.n_labels <= SMALL_DATA_EVENTS else 3)
+    evaluation = cross_validate(
+        training.inputs,
+        training.grades,
+        training.clients,
+        training.rule_grades,
+        weights=training.weights,
+        n_repeats=repeats,
+        seed=seed,
+        progress=lambda fraction, text: report(0.1 + 0.7 * fraction, text),
+    )
+    chosen = choose_model(evaluation)
+    report(0.82, f"Fitting {CANDIDATE_TITLES[chosen]} on all {training.n_labels} grades")
+    model = make_candidate(chosen, random_state=seed, alpha=evaluation.anchor_strength).fit(
+        candidate_inputs(chosen, training.inputs), training.grades, model__sample_weight=training.weights
+    )
+    return chosen, model, evaluation
 
 
 def train_if_possible(
@@ -305,27 +384,25 @@ def train_if_possible(
 
     report(0.05, f"Computing the features of {n_labels} grades as of their dates")
     training = build_training_set(store, values, events)
-    repeats = n_repeats or (5 if n_labels <= SMALL_DATA_EVENTS else 3)
     # One thread for BLAS and OpenMP: on a few thousand rows their start-up costs more than it saves, and with
     # other programs busy on the same cores their spinning threads slow training down several times over.
     with threadpool_limits(limits=1):
-        evaluation = cross_validate(
-            training.inputs,
-            training.grades,
-            training.clients,
-            training.rule_grades,
-            n_repeats=repeats,
-            seed=seed,
-            progress=lambda fraction, text: report(0.1 + 0.7 * fraction, text),
-        )
-        chosen = choose_model(evaluation)
-        report(0.82, f"Fitting {CANDIDATE_TITLES[chosen]} on all {n_labels} grades")
-        model = make_candidate(chosen, random_state=seed).fit(training.inputs, training.grades)
-        report(0.88, "Measuring which figures the model and the rules lean on")
+        chosen, model, evaluation = select_and_fit(training, n_repeats=n_repeats, seed=seed, progress=report)
+        report(0.86, "Measuring how agreement grows with the number of grades")
+        curve_candidate = chosen if chosen in LEARNING_CANDIDATES else "rule_anchored"
+        curve = learning_curve(training, curve_candidate, alpha=evaluation.anchor_strength, seed=seed)
+        report(0.9, "Measuring which figures the model and the rules lean on")
         typical = typical_values(training.features)
         reliance = _reliance(model, training, typical, values, seed)
     classes = [str(grade) for grade in model.classes_]
     card = _card(training, chosen, evaluation, values, typical, reliance, classes)
+    card["learning_curve"] = _json_ready(
+        {
+            "candidate": curve_candidate,
+            "title": CANDIDATE_TITLES[curve_candidate],
+            "points": curve.to_dict(orient="records"),
+        }
+    )
     report(0.95, "Saving the model and its card")
     saved = save_model(store, models_dir, model, card)
     report(1.0, "Model trained")
@@ -333,12 +410,19 @@ def train_if_possible(
         key: saved[key]
         for key in ("qwk", "accuracy", "within_one", "rule_qwk", "rule_accuracy", "rule_within_one", "dummy_qwk")
     }
-    verdict = "beats" if saved["beats_rules"] else "does not beat"
-    message = (
-        f"Trained {CANDIDATE_TITLES[chosen]} on {n_labels} grades of {n_clients} clients: cross-validated QWK "
-        f"{_shown(saved['qwk'])} ({verdict} the rule grade's {_shown(saved['rule_qwk'])}; always guessing the "
-        f"most common grade gives {_shown(saved['dummy_qwk'])})."
-    )
+    if chosen == "rule_grade":
+        message = (
+            f"No model beat the rule grade on {n_labels} grades of {n_clients} clients (cross-validated QWK "
+            f"{_shown(saved['rule_qwk'])}), so suggestions are the rule grade, with a confidence learned from your "
+            "grades. More grades let a model learn where you differ from the rules."
+        )
+    else:
+        verdict = "beats" if saved["beats_rules"] else "does not beat"
+        message = (
+            f"Trained {CANDIDATE_TITLES[chosen]} on {n_labels} grades of {n_clients} clients: cross-validated QWK "
+            f"{_shown(saved['qwk'])} ({verdict} the rule grade's {_shown(saved['rule_qwk'])}; always guessing the "
+            f"most common grade gives {_shown(saved['dummy_qwk'])})."
+        )
     return TrainingOutcome(
         trained=True,
         message=message,
