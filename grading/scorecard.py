@@ -12,8 +12,9 @@ How the rule score is built:
    re-weighted);
 3. the rule score: the weighted mean of the groups that have data, 0-100. ``points_<criterion>`` is what each
    criterion contributed, so the points of a client add up to its rule score;
-4. the grade from the score (A >= 75, B >= 55, C >= 35, else D by default), then the small-client rule: below
-   ``small_client_revenue`` a month one grade down, below ``tiny_client_revenue`` two (never past D).
+4. the grade from the score (A >= 75, B >= 55, C >= 25, else D by default; the README's "How a rule grade is
+   made" says why), then the small-client rule: below ``small_client_revenue`` a month one grade down, below
+   ``tiny_client_revenue`` two (never past D).
 
 A client scored without some data says so in ``incomplete`` ("incomplete: no assessment") rather than being
 graded as if the missing answers were average.

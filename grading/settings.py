@@ -65,12 +65,17 @@ SETTINGS: tuple[Setting, ...] = (
     # The scorecard: grade thresholds, the small-client rule, group and criterion weights, criterion thresholds
     # (each criterion scores 0 points at one threshold and 100 at the other, in a straight line between), and
     # the flags shown beside the grade.
-    Setting("grade_a_min", 75.0, "Lowest rule score (0-100) that earns an A.", minimum=0, maximum=100,
-            group="scorecard"),
-    Setting("grade_b_min", 55.0, "Lowest rule score (0-100) that earns a B.", minimum=0, maximum=100,
-            group="scorecard"),
-    Setting("grade_c_min", 35.0, "Lowest rule score (0-100) that earns a C; below it, a D.", minimum=0, maximum=100,
-            group="scorecard"),
+    # The grade thresholds follow the coaching story: the extremes are obvious (an A scores high on money, the
+    # relationship and the gut; a D low on all three), the B/C line is subtle. A D costs more than it brings and
+    # is hard to work with; a client that only just pays for its hours but is easy enough to work with (the
+    # "what is the cheapest option?" client, about 30 points) is a C to lift, not a D to fire.
+    Setting("grade_a_min", 75.0, "Lowest rule score (0-100) that earns an A: strong on money, the relationship "
+            "and the caller-ID test alike.", minimum=0, maximum=100, group="scorecard"),
+    Setting("grade_b_min", 55.0, "Lowest rule score (0-100) that earns a B: good, with a weak spot or two.",
+            minimum=0, maximum=100, group="scorecard"),
+    Setting("grade_c_min", 25.0, "Lowest rule score (0-100) that earns a C; below it, a D. A client that barely "
+            "covers its hours but is fair to work with scores about 30 (a C to lift); a D is poor on money and "
+            "the relationship both.", minimum=0, maximum=100, group="scorecard"),
     Setting("small_client_rule", True, "Knock small clients down one or two grades (every client carries overhead).",
             "bool", group="scorecard"),
     Setting("small_client_revenue", 1000.0, "Average monthly revenue below which a client is knocked down one grade.",

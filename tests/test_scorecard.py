@@ -104,6 +104,33 @@ def test_clients_described_as_a_to_d_get_a_to_d_under_the_defaults(store):
     assert (scored["incomplete"] == "").all()
 
 
+# Issue 16's "what is the cheapest option?" client: a 12-seat hybrid client paying EUR 1,100 a month against EUR 150
+# of direct costs and 19 hours (EUR 50/h), 10 tickets a month (3 emergencies, 2 after hours), paying in 41 days,
+# assessed 3/2/2/3/2 with a neutral caller-ID test. Mediocre, not a client that costs more than it brings.
+MEDIOCRE = dict(service_model="hybrid", seats=12, revenue=1100.0, direct_costs=150.0, labor_hours=19.0,
+                tickets=10, after_hours=2, emergency=3, days_to_pay=41.0, disputes=[0] * 12, survey=3,
+                caller_id="neutral")
+
+
+def test_the_mediocre_client_of_the_coaching_story_is_a_c_under_the_defaults(store):
+    write_described_clients(store, {"M": MEDIOCRE})
+    store.execute(
+        "UPDATE assessments SET pays_on_time = 3, values_service = 2, trusted_advisor = 2, follows_process = 3, "
+        "open_to_recommendations = 2 WHERE client_id = 'M'"
+    )
+    scored = described_scores(store)
+    assert scored.loc["M", "rule_grade"] == "C"
+    assert scored.loc["M", "small_client_knockdown"] == 0
+    # About 30 points: clear of the D line, far from B.
+    assert 27 <= scored.loc["M", "rule_score"] < 35
+
+
+def test_the_described_c_and_d_clients_keep_their_grades_without_the_small_client_rule(store):
+    write_described_clients(store)
+    scored = described_scores(store, {"small_client_rule": False})
+    assert scored["rule_grade"].to_dict() == {"A": "A", "B": "B", "C": "C", "D": "D"}
+
+
 def test_points_add_up_to_the_rule_score(store):
     write_described_clients(store)
     scored = described_scores(store)
@@ -113,7 +140,7 @@ def test_points_add_up_to_the_rule_score(store):
 
 @pytest.mark.parametrize(
     ("score", "grade"),
-    [(100, "A"), (75, "A"), (74.99, "B"), (55, "B"), (54.99, "C"), (35, "C"), (34.99, "D"), (0, "D")],
+    [(100, "A"), (75, "A"), (74.99, "B"), (55, "B"), (54.99, "C"), (25, "C"), (24.99, "D"), (0, "D")],
 )
 def test_grade_boundaries_under_the_defaults(score, grade):
     assert "ABCD"[grade_index(np.array([score]), defaults())[0]] == grade
