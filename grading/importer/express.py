@@ -29,6 +29,7 @@ from pathlib import Path
 from grading.errors import StoreError
 from grading.importer.contract import CHOICE, DATE, INTEGER, MONTH, NUMBER, TEXT, Column, FileContract
 from grading.importer.issues import shorten
+from grading.importer.limits import MAX_CELLS, MAX_COLUMNS, MAX_LINE_BYTES
 from grading.importer.parsing import FIRST_YEAR, LAST_YEAR
 from grading.importer.reading import FileSource, source_name
 from grading.importer.report import FileReport, ImportReport
@@ -171,7 +172,8 @@ def plain_file(contract: FileContract, name: str, path: Path, head: bytes) -> Pl
     if found is None:
         return None
     delimiter, titles = found
-    if "" in titles or len(set(titles)) != len(titles):
+    if "" in titles or len(set(titles)) != len(titles) or len(titles) > MAX_COLUMNS:
+        # Over the bound on columns too: the careful way refuses it with its sentence before parsing it.
         return None
     if any(required not in titles for required in contract.required_columns):
         return None
@@ -299,15 +301,18 @@ def _decline_if_any(tx: Transaction, sql: str) -> None:
 
 def _matching_lines(tx: Transaction, plain: PlainFile) -> int:
     """Count the data lines, declining the file unless every one matches its pattern whole."""
+    # A line over the bound on line length stops read_csv (max_line_size), and a file over the bound on cells is
+    # declined after counting: either way the careful way refuses it with its sentence.
     lines = tx.query(
         "SELECT count(*) AS lines, count(*) FILTER (WHERE NOT coalesce(regexp_full_match(line, ?), false)) AS odd "
         "FROM read_csv(?, header = false, skip = 1, delim = '\x01', quote = '', escape = '', auto_detect = false, "
-        "strict_mode = true, columns = {'line': 'VARCHAR'})",
+        f"strict_mode = true, max_line_size = {MAX_LINE_BYTES + 2}, columns = {{'line': 'VARCHAR'}})",
         [line_pattern(plain), str(plain.path)],
     )
-    if int(lines["odd"].iloc[0]) or not int(lines["lines"].iloc[0]):
+    count = int(lines["lines"].iloc[0])
+    if int(lines["odd"].iloc[0]) or not count or (count + 1) * plain.width > MAX_CELLS:
         raise _Declined
-    return int(lines["lines"].iloc[0])
+    return count
 
 
 def _table_is_empty(tx: Transaction, contract: FileContract) -> bool:

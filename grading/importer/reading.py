@@ -1,7 +1,8 @@
 """From a file (path, or name and bytes) or a pandas frame to a frame of text cells, one column per contract column.
 
 Reading refuses what cannot be a CSV text file before parsing it: too large (the ``max_upload_mb`` setting, checked
-before the file is read), empty, UTF-16, binary (NUL bytes) or not UTF-8. It accepts UTF-8 with or without BOM,
+before the file is read), over the bounds on columns, line length and cells (:mod:`grading.importer.limits`), empty,
+UTF-16, binary (NUL bytes) or not UTF-8. It accepts UTF-8 with or without BOM,
 comma or semicolon delimiters (whichever the header line uses more), headers in any case with surrounding spaces,
 and ignores surrounding whitespace of every value and rows that are entirely empty. Columns the contract does not
 know are ignored and listed as warnings; a missing required column is one problem naming it.
@@ -26,6 +27,7 @@ import pyarrow.csv as pa_csv
 
 from grading.importer.contract import FileContract
 from grading.importer.issues import IssueLog, shorten
+from grading.importer.limits import MAX_LINE_BYTES, bounds_problem
 
 # What ``files`` may map a kind to: a path, or the (file name, content) pair a browser upload gives.
 FileSource = str | os.PathLike | tuple[str, bytes]
@@ -255,7 +257,12 @@ def read_file(contract: FileContract, source: FileSource | bytes, max_mb: float,
     content = load_bytes(contract, source, max_mb, log)
     if content is None:
         return None
-    fast = read_plain_csv(content)
+    # Bounded before anything parses it: a file of a million columns would take gigabytes to split.
+    problem = bounds_problem(content)
+    if problem is not None:
+        log.add(name, problem.row, None, problem.message)
+        return None
+    fast = read_plain_csv(content, contract)
     if fast is not None:
         header, body, stripped = fast
         return cells_from_table(contract, name, header, body, log, stripped=stripped)
@@ -273,7 +280,14 @@ def read_file(contract: FileContract, source: FileSource | bytes, max_mb: float,
 _BOM = b"\xef\xbb\xbf"
 
 
-def read_plain_csv(content: bytes) -> tuple[list[str], pd.DataFrame, bool] | None:
+def _wanted_positions(contract: FileContract, header: list[str]) -> list[int]:
+    """The header positions whose cells are read: the contract's columns, and columns without a name (checked for
+    values). Columns the contract does not know are only named in a warning, so their cells are never read."""
+    titles = [title.strip().lower() for title in header]
+    return [position for position, title in enumerate(titles) if not title or title in contract.column_names]
+
+
+def read_plain_csv(content: bytes, contract: FileContract) -> tuple[list[str], pd.DataFrame, bool] | None:
     """Split a well-formed UTF-8 CSV file with Arrow's reader; ``None`` when it is anything else.
 
     Arrow reads every cell as text straight into Arrow strings, without a Python object per cell, which is most of
@@ -282,22 +296,33 @@ def read_plain_csv(content: bytes) -> tuple[list[str], pd.DataFrame, bool] | Non
     refuses goes the careful way (:func:`decode`, :func:`parse_csv`), which accepts what it can and explains the
     rest with rows: both ways give the same cells for a file both can read.
 
+    Only the columns the contract knows (and those without a name) are turned into text: the memory a file takes
+    follows the contract's columns, not the file's.
+
     Returns
     -------
     tuple or None
-        The header's cells, the body (one ``str`` column per header cell, numbered from 0) and whether no cell
-        can hold surrounding whitespace; or ``None``.
+        The header's cells, the body (one ``str`` column per header cell that is read, labelled with its position
+        from 0) and whether no cell can hold surrounding whitespace; or ``None``.
     """
     # A view past the byte order mark: slicing the bytes would copy a file of hundreds of MB.
     text = memoryview(content)[len(_BOM):] if content.startswith(_BOM) else memoryview(content)
-    header = _header_line(bytes(text[:4096]))
+    header = _header_line(bytes(text[:MAX_LINE_BYTES + 1]))
     # A blank first line (or an empty file) and NUL bytes get their own messages from the careful way. So do quotes:
     # Arrow takes a quote left open at the end of the file as a value running to the end, where pandas refuses it.
     if not header.strip(b" \t") or b"\x00" in content or b'"' in content:
         return None
-    delimiter = sniff_delimiter(header.decode("utf-8", errors="replace"))
-    # Arrow numbers the columns it finds; naming as many as the header has makes them all text.
-    names = [f"f{position}" for position in range(header.count(delimiter.encode()) + 1)]
+    try:
+        header_text = header.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    delimiter = sniff_delimiter(header_text)
+    # No quotes anywhere: the header's cells are exactly its text between delimiters.
+    header_cells = header_text.split(delimiter)
+    wanted = _wanted_positions(contract, header_cells) or [0]
+    # Arrow numbers the columns it finds; naming the wanted ones makes them text and leaves the others unconverted
+    # (every row is still checked to have as many cells as the header).
+    names = [f"f{position}" for position in wanted]
     try:
         table = pa_csv.read_csv(
             pa.py_buffer(text),
@@ -309,6 +334,7 @@ def read_plain_csv(content: bytes) -> tuple[list[str], pd.DataFrame, bool] | Non
             convert_options=pa_csv.ConvertOptions(
                 # Large strings are what pandas' str columns hold: no conversion on the way.
                 column_types={name: pa.large_string() for name in names},
+                include_columns=names,
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
                 check_utf8=True,
@@ -318,10 +344,11 @@ def read_plain_csv(content: bytes) -> tuple[list[str], pd.DataFrame, bool] | Non
         return None
     if table.num_rows == 0 or any(not pa.types.is_large_string(column.type) for column in table.columns):
         return None
-    header_cells = [column[0].as_py() for column in table.columns]
+    if [table.column(name)[0].as_py() for name in names] != [header_cells[position] for position in wanted]:
+        return None  # the header Arrow read is not the one split above: let the careful way read the file
     body = pd.DataFrame(
-        {position: column.slice(1).to_pandas() for position, column in enumerate(table.columns)},
-        columns=range(table.num_columns),
+        {position: table.column(name).slice(1).to_pandas() for position, name in zip(wanted, names, strict=True)},
+        columns=wanted,
     )
     return header_cells, body, not _may_hold_whitespace(content)
 
