@@ -45,8 +45,12 @@ def _common_options() -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the full argument parser, with one sub-parser per command."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Return the argument parser, with one sub-parser per command (or for the command ``only`` alone).
+
+    Each command's module is imported to add its parser, and some import a lot (the importer, the simulation):
+    a command line that names its command builds that one alone, so ``grade`` never waits on the importer.
+    """
     common = _common_options()
     parser = argparse.ArgumentParser(
         prog="python -m grading",
@@ -54,10 +58,23 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
+    for name in COMMANDS if only not in COMMANDS else (only,):
         module = importlib.import_module(f"grading.commands.{name}_command")
         module.register(subparsers, common)
     return parser
+
+
+def _named_command(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names (its first word that is not an option or an option's value), if a known one."""
+    words = iter(argv)
+    for word in words:
+        if word in ("--db", "--models"):
+            next(words, None)
+        elif not word.startswith("-"):
+            # A command's name on the command line may spell its module's underscore as a hyphen.
+            name = word.replace("-", "_")
+            return name if name in COMMANDS else None
+    return None
 
 
 class _SafeBytes(io.RawIOBase):
@@ -138,7 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_named_command(argv))
     args = parser.parse_args(argv)
     args.db = getattr(args, "db", None)
     args.models = getattr(args, "models", None)

@@ -1,21 +1,39 @@
 """Writing tables as CSV that is safe to open in a spreadsheet, or as Parquet for reading at scale.
 
-:func:`safe_csv_bytes` is the one place every CSV the app or the CLI hands out is made: a text cell that a
-spreadsheet would run as a formula (one starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, also
-after leading spaces) gets a single quote in front, so it shows as the text it is. Numeric columns are left alone,
-so a negative amount stays a number.
+:func:`write_safe_csv` (and :func:`safe_csv_bytes` around it) is the one place every CSV the app or the CLI hands
+out is made: a text cell that a spreadsheet would run as a formula (one starting with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return, also after leading spaces) gets a single quote in front, so it shows as the text it is.
+Numeric columns are left alone, so a negative amount stays a number.
+
+The file is the one pandas' ``to_csv(index=False, lineterminator="\\r\\n")`` writes for the neutralized frame, byte
+for byte (numbers as Python writes them, missing values empty, quotes only where a cell needs them), but it is
+built by DuckDB over all rows at once: the numbers are turned into text by DuckDB's cast (the same shortest text
+Python's ``repr`` gives), the formula check is one regular expression per text column in SQL, and each line is
+joined in SQL and handed back in batches. Only columns of Python objects and of dates are turned into text in
+Python, as pandas would (their cells are few and cheap); nothing runs per cell for numbers or strings.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from grading.store import Store
 
 _FORMULA_START = r"^(?: *[=+\-@]|[\t\r])"
 _NUMBER_KINDS = {"integer", "floating", "mixed-integer-float", "decimal", "boolean", "empty"}
+# A cell holding one of these is quoted (Python's csv writer with a CRLF line end does the same).
+_NEEDS_QUOTES = r'[,"\r\n]'
+# pandas writes this many cells per chunk; a date column's format (with or without the time) is chosen per chunk.
+_CHUNK_CELLS = 100_000
+_CRLF = "\r\n"
 
 
 def _is_text(column: pd.Series) -> bool:
@@ -30,33 +48,165 @@ def _is_text(column: pd.Series) -> bool:
     return True
 
 
-def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return a copy of ``frame`` whose text cells that start like a formula carry a leading single quote.
+def _cell_text(value: object) -> str:
+    """A cell as Python's csv writer writes it: a float by its ``repr``, anything else by ``str``."""
+    if value is None:
+        return ""
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_text(value: str) -> str:
+    """One of this module's constants as SQL text.
+
+    The patterns are written into the SQL rather than passed as parameters so that DuckDB compiles each regular
+    expression once, not once per row; they are this module's own constants, never a user's input.
+    """
+    return "'" + value.replace("'", "''") + "'"
+
+
+class _Column:
+    """One column of the frame as DuckDB will read it, and the SQL that turns it into its CSV cells."""
+
+    def __init__(self, position: int, column: pd.Series, chunk_rows: int):
+        self.name = f"c{position}"
+        text = _is_text(column)
+        dtype = column.dtype
+        values = column.array
+        if dtype == np.float64:
+            # NaN is written empty; DuckDB's cast of a double is Python's repr of it. (Smaller floats are written
+            # by NumPy's rules for their own precision, so they take the general way below.)
+            self.array = pa.array(values.to_numpy(), from_pandas=False)
+            self.cell = f"CASE WHEN isnan({self.name}) THEN NULL ELSE CAST({self.name} AS VARCHAR) END"
+            self.plain = True
+        elif isinstance(dtype, np.dtype) and dtype.kind in "iu":
+            self.array = pa.array(values.to_numpy())
+            self.cell = f"CAST({self.name} AS VARCHAR)"
+            self.plain = True
+        elif isinstance(dtype, np.dtype) and dtype.kind == "b":
+            self.array = pa.array(values.to_numpy())
+            self.cell = f"CASE WHEN {self.name} THEN 'True' ELSE 'False' END"
+            self.plain = True
+        elif isinstance(dtype, pd.StringDtype):
+            # Strings go to DuckDB as they are; the formula check and the quoting run there.
+            self.array = pa.array(values, type=pa.large_string(), from_pandas=True)
+            self.cell = self.name
+            if text:
+                self.cell = (
+                    f"CASE WHEN regexp_matches({self.name}, {_sql_text(_FORMULA_START)}) THEN '''' || {self.name} ELSE {self.name} END"
+                )
+            self.plain = False
+        elif dtype == object and _holds_only_dates(column):
+            # Calendar days (the graded book has several such columns): DuckDB writes a DATE as str() does,
+            # and a day's text starts with a digit, so no formula check is needed.
+            self.array = pa.array(values.to_numpy(), type=pa.date32(), from_pandas=True)
+            self.cell = f"CAST({self.name} AS VARCHAR)"
+            self.plain = True
+        else:
+            self.array = pa.array(_python_cells(column, chunk_rows, text), type=pa.large_string())
+            self.cell = self.name
+            self.plain = False
+
+    def sql(self) -> str:
+        """The cell's SQL: empty when missing, quoted (inner quotes doubled) where it holds a delimiter or quote."""
+        if self.plain:
+            return f"coalesce({self.cell}, '')"
+        cell = f"coalesce({self.cell}, '')"
+        return (
+            f"CASE WHEN regexp_matches({cell}, {_sql_text(_NEEDS_QUOTES)}) THEN '\"' || replace({cell}, '\"', '\"\"') || '\"' "
+            f"ELSE {cell} END"
+        )
+
+
+def _holds_only_dates(column: pd.Series) -> bool:
+    """Whether every cell of an object column is missing or a ``datetime.date`` (not a datetime)."""
+    kinds = set(map(type, column.dropna().to_numpy()))
+    return kinds == {dt.date}
+
+
+def _python_cells(column: pd.Series, chunk_rows: int, text: bool) -> list[str | None]:
+    """The CSV cells of a column that is neither numbers nor strings (dates, objects), as pandas writes them.
+
+    pandas' own conversion for CSV is used chunk by chunk, with the chunks ``to_csv`` uses, so a date column
+    written without its time in one chunk and with it in another comes out the same. A text cell that starts
+    like a formula gets its quote here (the check reads ``str`` of the value, as the neutralizing always has).
+    """
+    from pandas.core.indexes.base import get_values_for_csv
+
+    cells: list[str | None] = []
+    values = column.array
+    for start in range(0, len(column), chunk_rows):
+        chunk = values[start : start + chunk_rows]
+        converted = get_values_for_csv(chunk, date_format=None, na_rep="")
+        cells.extend(_cell_text(value) for value in converted.ravel())
+    if text:
+        missing = column.isna().to_numpy()
+        checked = column.astype("str")
+        risky = checked.str.contains(_FORMULA_START, regex=True).fillna(False).to_numpy() & ~missing
+        for row in np.flatnonzero(risky):
+            cells[row] = "'" + checked.iloc[row]
+    return cells
+
+
+def write_safe_csv(frame: pd.DataFrame, write: Callable[[bytes], object], *, rows_per_batch: int = 65_536) -> None:
+    """Write ``frame`` as UTF-8, comma-separated CSV with formulas neutralized, in pieces, to ``write``.
 
     Parameters
     ----------
     frame:
-        Any frame; numeric, date and boolean columns are returned unchanged.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The same shape and column names; risky text cells become ``'`` + the cell.
+        The table to write; its index is not written. Column names are written as they are (as text).
+    write:
+        Called with each piece of the file's bytes, in order (e.g. a binary file's ``write``).
+    rows_per_batch:
+        Rows turned into text at a time: what is held in memory beside the frame.
     """
-    safe = frame.copy()
-    for position in range(safe.shape[1]):
-        column = safe.iloc[:, position]
-        if not _is_text(column):
-            continue
-        text = column.astype("str")
-        risky = text.str.contains(_FORMULA_START, regex=True).fillna(False) & column.notna()
-        if risky.any():
-            safe.isetitem(position, column.astype("object").where(~risky, "'" + text))
-    return safe
+    n_columns = frame.shape[1]
+    chunk_rows = (_CHUNK_CELLS // (n_columns or 1)) or 1
+    header = io.StringIO()
+    pd.DataFrame(columns=[str(name) for name in frame.columns]).to_csv(header, index=False, lineterminator=_CRLF)
+    write(header.getvalue().encode("utf-8"))
+    if len(frame) == 0 or n_columns == 0:
+        if n_columns == 0 and len(frame):
+            # pandas writes an empty line per row of a frame without columns.
+            write(_CRLF.encode("utf-8") * len(frame))
+        return
+    columns = [_Column(position, frame.iloc[:, position], chunk_rows) for position in range(n_columns)]
+    table = pa.table({column.name: column.array for column in columns})
+    # One concat_ws over every cell (each already coalesced to text): chained || would copy the line once per cell.
+    line = f"concat_ws(',', {', '.join(column.sql() for column in columns)})"
+    if n_columns == 1:
+        # Python's csv writer quotes a row's only cell when it is empty, so the line is not blank.
+        line = f"CASE WHEN ({line}) = '' THEN '\"\"' ELSE {line} END"
+    sql = f"SELECT ({line}) || {_sql_text(_CRLF)} AS line FROM frame"
+
+    def write_batch(batch: pa.RecordBatch) -> None:
+        lines = batch.column(0)
+        if lines.null_count:
+            raise ValueError("a CSV line came out missing")  # cannot happen: every cell is coalesced
+        write(_joined_bytes(lines))
+
+    with Store(":memory:", migrate=False) as scratch:
+        scratch.stream(
+            sql,
+            consume=write_batch,
+            sources={"frame": table},
+            rows_per_batch=rows_per_batch,
+        )
+
+
+def _joined_bytes(lines: pa.Array) -> bytes:
+    """The UTF-8 bytes of every string of ``lines`` one after the other (they carry their own line ends)."""
+    lines = lines.cast(pa.large_string())
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset : lines.offset + len(lines) + 1]
+    data = lines.buffers()[2]
+    return data[int(offsets[0]) : int(offsets[-1])].to_pybytes() if len(lines) else b""
 
 
 def safe_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """Return ``frame`` as UTF-8, comma-separated CSV with formulas neutralized (see :func:`neutralize_formulas`).
+    """Return ``frame`` as UTF-8, comma-separated CSV with formulas neutralized (see :func:`write_safe_csv`).
 
     Parameters
     ----------
@@ -68,9 +218,19 @@ def safe_csv_bytes(frame: pd.DataFrame) -> bytes:
     bytes
         The CSV file's content, header first, lines ending in CRLF.
     """
-    # CRLF as RFC 4180 has it; with it, Python's CSV writer also quotes a cell holding a lone carriage return,
-    # which a "\n" terminator would leave bare (and a reader would split the row there).
-    return neutralize_formulas(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+    # CRLF as RFC 4180 has it; a cell holding a lone carriage return is quoted, so a reader does not split there.
+    pieces: list[bytes] = []
+    write_safe_csv(frame, pieces.append)
+    return b"".join(pieces)
+
+
+def write_safe_csv_file(frame: pd.DataFrame, target: str | Path | IO[bytes]) -> None:
+    """Write ``frame`` as safe CSV (see :func:`write_safe_csv`) into a file path or an open binary file."""
+    if hasattr(target, "write"):
+        write_safe_csv(frame, target.write)
+        return
+    with open(target, "wb") as handle:
+        write_safe_csv(frame, handle.write)
 
 
 def export_tables(store: Store, out_dir: str | Path) -> list[Path]:
@@ -96,10 +256,9 @@ def export_tables(store: Store, out_dir: str | Path) -> list[Path]:
     written = []
     for table in store.table_names():
         # The name comes from the database's own catalog, not from a user; quoting keeps odd names intact.
-        quoted = '"' + table.replace('"', '""') + '"'
-        frame = store.query(f"SELECT * FROM {quoted} ORDER BY ALL")
+        frame = store.query(f"SELECT * FROM {_quoted(table)} ORDER BY ALL")
         path = folder / f"{table}.csv"
-        path.write_bytes(safe_csv_bytes(frame))
+        write_safe_csv_file(frame, path)
         written.append(path)
     return written
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -261,6 +261,39 @@ class Store:
         """Run a read query and return the first column of its first row, or ``None`` when there is no row."""
         rows = self.rows(sql, params)
         return rows[0][0] if rows else None
+
+    def stream(
+        self,
+        sql: str,
+        params: Params = None,
+        *,
+        consume: Callable[[Any], object],
+        sources: Mapping[str, Any] | None = None,
+        rows_per_batch: int = 65_536,
+    ) -> None:
+        """Run a read query and hand its result to ``consume`` in Arrow record batches, never all of it at once.
+
+        Parameters
+        ----------
+        sql, params:
+            The query and its ``?`` parameters.
+        consume:
+            Called with each ``pyarrow.RecordBatch`` in order, while the query runs.
+        sources:
+            In-memory tables the query reads by name (Arrow tables or pandas frames), scanned in place and
+            forgotten afterwards.
+        rows_per_batch:
+            Rows per batch at most: what is held in memory at a time beside the sources.
+        """
+        # Names registered on a cursor live and die with it: nothing to unregister, even when ``consume`` fails.
+        with self._connection.cursor() as cursor:
+            try:
+                for name, table in (sources or {}).items():
+                    cursor.register(name, table)
+                for batch in cursor.sql(sql, params=params).to_arrow_reader(rows_per_batch):
+                    consume(batch)
+            except duckdb.Error as error:
+                raise _translate(error, self.path) from error
 
     def revision(self) -> int:
         """Return the store's revision: a counter that every committed write that changed a row raises.

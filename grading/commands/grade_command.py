@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
+from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
 from grading import paths
 from grading.commands.model_notice import warn_if_model_refused
 from grading.errors import ClientGradeError
-from grading.export import safe_csv_bytes
+from grading.export import write_safe_csv_file
 from grading.features import as_date
 from grading.portfolio import grade_portfolio
 from grading.store import Store
@@ -50,6 +53,14 @@ def _json_bytes(frame: pd.DataFrame) -> bytes:
     return (frame.to_json(orient="records", force_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
+def _write(graded: pd.DataFrame, form: str, handle: BinaryIO) -> None:
+    """Write the graded book to an open binary file as JSON or as safe CSV (streamed, not built in memory)."""
+    if form == "json":
+        handle.write(_json_bytes(graded))
+    else:
+        write_safe_csv_file(graded, handle)
+
+
 def run(args: argparse.Namespace) -> int:
     """Grade the portfolio and write it; returns the exit status."""
     as_of = as_date(args.as_of) if args.as_of else date.today()
@@ -60,12 +71,17 @@ def run(args: argparse.Namespace) -> int:
         models_dir = paths.models_dir(args.models)
         graded = grade_portfolio(store, as_of, models_dir=models_dir)
         warn_if_model_refused(store, models_dir)
-    payload = _json_bytes(graded) if args.format == "json" else safe_csv_bytes(graded)
     if args.out:
-        with open(args.out, "wb") as handle:
-            handle.write(payload)
+        # Written beside the target and renamed into place: a failure leaves no half-written file.
+        partial = Path(args.out).with_name(Path(args.out).name + ".partial")
+        try:
+            with open(partial, "wb") as handle:
+                _write(graded, args.format, handle)
+            os.replace(partial, args.out)
+        finally:
+            partial.unlink(missing_ok=True)
         print(f"Graded {len(graded)} clients as of {as_of.isoformat()}: {args.out}", file=sys.stderr)
     else:
-        sys.stdout.buffer.write(payload)
+        _write(graded, args.format, sys.stdout.buffer)
         sys.stdout.flush()
     return 0

@@ -21,9 +21,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import skops.io as sio
-from skops.io.exceptions import UntrustedTypesFoundException
-
 from grading.errors import ModelFileError
 
 if TYPE_CHECKING:
@@ -85,6 +82,8 @@ def save_model(store: Store, models_dir: str | os.PathLike, model: Any, card: Ma
     """
     folder = Path(models_dir)
     folder.mkdir(parents=True, exist_ok=True)
+    import skops.io as sio  # here, not at the top: grading without a model never pays for scikit-learn
+
     data = sio.dumps(model, compression=zipfile.ZIP_DEFLATED)
     digest = content_hash(data)
     trained_at = datetime.now(UTC)
@@ -173,6 +172,10 @@ def read_verified_model(path: str | os.PathLike, expected_hash: str) -> Any:
         )
     if expected_hash in _LOADED:
         return _LOADED[expected_hash]
+    # Imported when a model is read, not with this module: grading without a model never loads scikit-learn.
+    import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
+
     try:
         model = sio.loads(data, trusted=list(TRUSTED_TYPES))
     except UntrustedTypesFoundException as error:

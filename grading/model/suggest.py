@@ -19,11 +19,9 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from grading.errors import ClientGradeError, ModelFileError
-from grading.model.candidates import CANDIDATE_TITLES
 from grading.model.dataset import RULE_INPUT, inputs_for
 from grading.model.metrics import GRADES, suggested_codes
 from grading.model.persistence import active_registry_row, read_verified_model
-from grading.model.reasons import grade_probabilities, habit_reasons, model_feature_effects, suggestion_reasons
 from grading.reasons import pandas_text, text
 from grading.settings import defaults
 
@@ -88,6 +86,8 @@ def _load(
     except ModelFileError as error:
         return None, None, ModelState("refused", str(error))
     card = json.loads(row["card_json"])
+    from grading.model.candidates import CANDIDATE_TITLES  # scikit-learn is loaded by now: a model was read
+
     title = CANDIDATE_TITLES.get(card.get("model", ""), card.get("model", "a model"))
     qwk = card.get("qwk")
     rule_qwk = card.get("rule_qwk")
@@ -199,6 +199,8 @@ def _suggest(
     model, source, _ = _load(store, models_dir)
     if model is None or features.empty:
         return empty_suggestions(features).drop(columns="suggestion_reasons"), source, model
+    from grading.model.reasons import grade_probabilities  # with scikit-learn, only once a model is read
+
     unknown = _without_data(features)
     with _one_thread(len(features)):
         probabilities = grade_probabilities(model, _inputs(model, features, source.card))
@@ -234,6 +236,8 @@ def suggested_grades(model: Any, features: pd.DataFrame, card: dict[str, Any] | 
     The same rule as the app's suggestions (:func:`grading.model.metrics.suggested_codes`); the rule's grade is
     read under the card's scorecard settings, else the defaults.
     """
+    from grading.model.reasons import grade_probabilities  # with scikit-learn, which the model needs anyway
+
     probabilities = grade_probabilities(model, _inputs(model, features, card or {}))
     return np.asarray(GRADES, dtype=object)[suggested_codes(probabilities)]
 
@@ -283,6 +287,9 @@ def explain_suggestions(
     if rule_grades is None and "rule_grade" in features.columns:
         rule_grades = np.asarray(features["rule_grade"].astype(object))
     card = model.card
+    # scikit-learn comes with these, and only once a model has been read.
+    from grading.model.reasons import habit_reasons, model_feature_effects, suggestion_reasons
+
     with _one_thread(len(features)):
         effects = model_feature_effects(estimator, _inputs(estimator, features, card), card["typical_values"])
     if RULE_INPUT in list(getattr(estimator, "feature_names_in_", ())):

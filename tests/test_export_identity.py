@@ -1,0 +1,181 @@
+"""The CSV writer built on DuckDB writes the very bytes the pandas writer it replaced wrote, formulas included.
+
+The replaced writer is kept here, and only here, as the reference: ``to_csv`` of the frame whose risky text cells
+got a leading quote. Every file the product writes (the graded book, every exported table, and frames made to
+probe the corners: float32, nullable integers, dates with and without times, Python objects, quotes, commas,
+line breaks, formulas, empty and single-column frames) is compared byte for byte.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from grading.export import export_tables, safe_csv_bytes, write_safe_csv_file
+from grading.portfolio import grade_portfolio
+from grading.store import Store
+
+_FORMULA_START = r"^(?: *[=+\-@]|[\t\r])"
+_NUMBER_KINDS = {"integer", "floating", "mixed-integer-float", "decimal", "boolean", "empty"}
+
+
+def _reference_is_text(column: pd.Series) -> bool:
+    dtype = column.dtype
+    if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        return False
+    if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
+        return False
+    if dtype == object:
+        return pd.api.types.infer_dtype(column, skipna=True) not in _NUMBER_KINDS
+    return True
+
+
+def reference_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The replaced writer: neutralize risky text cells column by column, then pandas ``to_csv``."""
+    safe = frame.copy()
+    for position in range(safe.shape[1]):
+        column = safe.iloc[:, position]
+        if not _reference_is_text(column):
+            continue
+        text = column.astype("str")
+        risky = text.str.contains(_FORMULA_START, regex=True).fillna(False) & column.notna()
+        if risky.any():
+            safe.isetitem(position, column.astype("object").where(~risky, "'" + text))
+    return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+
+
+def _corner_frame(rows: int, seed: int = 8) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    words = np.array(["plain", "=1+2", "  -cmd", "+41 44", "@SUM(A1)", "\t=x", "\r=y", "a,b", 'say "hi"',
+                      "two\nlines", "lone\rcr", "", "é ü 漢", "a=b", "-", " ", "'already"], dtype=object)
+    floats = rng.normal(0, 1, rows) * 10.0 ** rng.integers(-8, 18, rows)
+    floats[rng.random(rows) < 0.1] = np.nan
+    floats[:4] = [0.0, -0.0, np.inf, -np.inf][: min(4, rows)]
+    text = pd.Series(words[rng.integers(0, len(words), rows)], dtype="str")
+    text[rng.random(rows) < 0.1] = None
+    timestamps = pd.Series(pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 10**6, rows), unit="s"))
+    midnights = pd.Series(pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 900, rows), unit="D"))
+    timestamps[rng.random(rows) < 0.05] = pd.NaT
+    objects = np.array([dt.date(2024, 1, 2), None, 1.5, np.float64(-2.25), 3, "=bad", "fine", True, np.nan,
+                        pd.Timestamp("2024-05-06 07:08:09")], dtype=object)
+    return pd.DataFrame(
+        {
+            "float": floats,
+            "float32": floats.astype("float32"),
+            "round": np.round(rng.normal(0, 1e4, rows), 2),
+            "int": rng.integers(-10**12, 10**12, rows),
+            "int8": rng.integers(-100, 100, rows).astype("int8"),
+            "bool": rng.random(rows) < 0.5,
+            "Int32": pd.array(np.where(rng.random(rows) < 0.2, None, rng.integers(-5, 5, rows)), dtype="Int32"),
+            "boolean": pd.array(np.where(rng.random(rows) < 0.2, None, rng.random(rows) < 0.5), dtype="boolean"),
+            "Float64": pd.array(np.where(rng.random(rows) < 0.2, None, rng.normal(0, 1, rows)), dtype="Float64"),
+            "text": text,
+            "text, quoted \"name\"": text.sample(frac=1, random_state=1).reset_index(drop=True),
+            "timestamp": timestamps,
+            "midnight": midnights,
+            "dates": pd.Series([dt.date(2020, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 999, rows)],
+                               dtype=object),
+            "objects": pd.Series(objects[rng.integers(0, len(objects), rows)], dtype=object),
+            "numbers in objects": pd.Series(rng.normal(0, 1, rows).tolist(), dtype=object),
+            "category": pd.Categorical(words[rng.integers(0, 5, rows)]),
+        }
+    )
+
+
+@pytest.mark.parametrize("rows", [1, 7, 3000])
+def test_every_kind_of_column_is_written_as_the_pandas_writer_wrote_it(rows):
+    frame = _corner_frame(rows)
+    assert safe_csv_bytes(frame) == reference_csv_bytes(frame)
+
+
+@pytest.mark.parametrize("column", list(_corner_frame(1).columns))
+def test_a_single_column_is_written_as_the_pandas_writer_wrote_it(column):
+    # A row's only cell, when empty, is written quoted ("") so the line is not blank.
+    frame = _corner_frame(50)[[column]]
+    assert safe_csv_bytes(frame) == reference_csv_bytes(frame)
+
+
+def test_empty_frames_are_written_as_the_pandas_writer_wrote_them():
+    for frame in (pd.DataFrame({"a": pd.Series([], dtype="float64"), "b": pd.Series([], dtype="str")}),
+                  pd.DataFrame(), pd.DataFrame(index=range(3))):
+        assert safe_csv_bytes(frame) == reference_csv_bytes(frame)
+
+
+def test_a_date_column_takes_its_format_per_chunk_as_pandas_does():
+    # 100,000 cells per chunk: 50,000 rows of 2 columns. Midnights only in the first chunk, times in the second.
+    days = pd.Series(pd.date_range("2020-01-01", periods=60_000, freq="h"))
+    days[:50_000] = days[:50_000].dt.normalize()
+    frame = pd.DataFrame({"when": days, "n": np.arange(60_000)})
+    written = safe_csv_bytes(frame)
+    assert written == reference_csv_bytes(frame)
+    assert b"\r\n2020-01-01,0\r\n" in written
+
+
+def test_the_graded_demo_book_is_written_byte_for_byte_as_before(demo_db):
+    with Store(demo_db) as store:
+        graded = grade_portfolio(store, dt.date(2026, 1, 1), models_dir=demo_db.parent / "models")
+    assert graded["reasons"].notna().all()
+    assert safe_csv_bytes(graded) == reference_csv_bytes(graded)
+
+
+def test_every_exported_demo_table_is_written_byte_for_byte_as_before(demo_db, tmp_path):
+    with Store(demo_db) as store:
+        store.execute("UPDATE clients SET name = '=HYPERLINK(\"x\")' WHERE client_id = (SELECT min(client_id) FROM clients)")
+        written = export_tables(store, tmp_path / "out")
+        for path in written:
+            frame = store.query(f'SELECT * FROM "{path.stem}" ORDER BY ALL')
+            assert path.read_bytes() == reference_csv_bytes(frame), path.name
+    assert b"'=HYPERLINK" in (tmp_path / "out" / "clients.csv").read_bytes()
+
+
+def test_a_file_written_in_small_batches_is_the_same_file(tmp_path):
+    frame = _corner_frame(500)
+    target = io.BytesIO()
+    from grading.export import write_safe_csv
+
+    write_safe_csv(frame, target.write, rows_per_batch=7)
+    write_safe_csv_file(frame, tmp_path / "whole.csv")
+    assert target.getvalue() == (tmp_path / "whole.csv").read_bytes() == reference_csv_bytes(frame)
+
+
+def test_the_grade_command_writes_what_the_old_writer_wrote_for_the_graded_book(demo_db, tmp_path):
+    from grading.cli import main
+
+    out = tmp_path / "graded.csv"
+    assert main(["grade", "--as-of", "2026-01-01", "--format", "csv", "--out", str(out)]) == 0
+    with Store(demo_db) as store:
+        graded = grade_portfolio(store, dt.date(2026, 1, 1), models_dir=demo_db.parent / "models")
+    assert graded["suggested_grade"].notna().any()
+    assert out.read_bytes() == reference_csv_bytes(graded)
+    assert not out.with_name("graded.csv.partial").exists()
+
+
+def test_grading_without_a_model_does_not_import_scikit_learn(tmp_path):
+    import subprocess
+    import sys
+
+    from grading import bootstrap
+
+    database = tmp_path / "no-model.duckdb"
+    with Store(database) as store:
+        bootstrap.fill_with_demo(store, tmp_path / "models", train=False)
+    script = (
+        "import sys\n"
+        "from grading.cli import main\n"
+        f"status = main(['grade', '--db', {str(database)!r}, '--models', {str(tmp_path / 'models')!r}, "
+        f"'--format', 'csv', '--out', {str(tmp_path / 'graded.csv')!r}])\n"
+        "loaded = sorted(name for name in sys.modules if name.split('.')[0] in ('sklearn', 'skops', 'scipy'))\n"
+        "print(status, loaded)\n"
+    )
+    import grading
+
+    repo = str(Path(grading.__file__).resolve().parents[1])
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300,
+                          cwd=repo)
+    assert done.stdout.strip() == "0 []", done.stdout + done.stderr
+    assert (tmp_path / "graded.csv").read_bytes().startswith(b"client_id,name,")
