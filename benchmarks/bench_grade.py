@@ -14,7 +14,7 @@ from benchmarks.measure import time_median
 from benchmarks.report import Row, Target
 from benchmarks.scale import prepare_book
 from grading.portfolio import explain_portfolio, grade_portfolio
-from grading.store import Store
+from grading.db.store import Store
 
 GROUP = "Grade"
 #: The issue sets the target at 100,000 clients; smaller books are shown against the same ratio for information.

@@ -18,7 +18,7 @@ from benchmarks.measure import time_median
 from benchmarks.report import Row, Target
 from benchmarks.scale import prepare_book
 from grading.importer import import_files
-from grading.store import Store
+from grading.db.store import Store
 
 GROUP = "Import"
 TARGET = Target(max_ratio=3)

@@ -18,7 +18,7 @@ from benchmarks.scale import prepare_book
 from grading.churn_scenario import simulation_portfolio
 from grading.portfolio import grade_portfolio
 from grading.simulation import Range, Redeployment, Repricing, Scenario, simulate_bands, simulate_impact, simulate_timeline
-from grading.store import Store
+from grading.db.store import Store
 
 GROUP = "Simulation"
 MONTE_CARLO_TARGET = Target(max_value=2.0)

@@ -15,7 +15,7 @@ from benchmarks.config import Config
 from benchmarks.measure import time_median
 from benchmarks.report import Row, Target
 from benchmarks.scale import prepare_training_book, training_available
-from grading.store import Store
+from grading.db.store import Store
 
 GROUP = "Training"
 TARGET_EVENTS = 5_000

@@ -64,7 +64,7 @@ def profile_page(page: str, n_clients: int, reruns: int, cache: Path, show_all: 
 def profile_grade(n_clients: int, cache: Path) -> str:
     """Return the text profile of one ``grade_portfolio`` on a book of ``n_clients`` (after one warm-up)."""
     from grading.portfolio import grade_portfolio
-    from grading.store import Store
+    from grading.db.store import Store
 
     book = prepare_book(n_clients, cache=cache)
     with Store(book.database) as store:
@@ -81,7 +81,7 @@ def profile_import(n_clients: int, cache: Path) -> str:
     """Return the text profile of one import of the monthly file into a database holding only the clients."""
     from benchmarks.bench_import import MAX_UPLOAD_MB
     from grading.importer import import_files
-    from grading.store import Store
+    from grading.db.store import Store
 
     book = prepare_book(n_clients, cache=cache, train=False)
     with tempfile.TemporaryDirectory() as scratch:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from grading.demo import generate_demo, last_complete_month
-from grading.store import Store
+from grading.db.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CACHE = REPO / "benchmarks" / ".cache"

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 if TYPE_CHECKING:
-    from grading.store import Store, Transaction
+    from grading.db.store import Store, Transaction
 
 #: What a client without a known alias is called: never its real name.
 UNKNOWN_ALIAS = "Client ?"

@@ -19,7 +19,7 @@ import pandas as pd
 from grading.errors import ClientGradeError
 
 if TYPE_CHECKING:
-    from grading.store import Store, Transaction
+    from grading.db.store import Store, Transaction
 
 #: Tables keyed by client whose rows go with a removed client, children first.
 _PER_CLIENT_TABLES = (
@@ -122,7 +122,7 @@ def start_empty_book(store: Store) -> dict[str, int]:
     dict
         Rows deleted, by table.
     """
-    from grading.maintenance import wipe_client_data
+    from grading.db.maintenance import wipe_client_data
 
     return wipe_client_data(store)
 

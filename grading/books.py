@@ -23,10 +23,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from grading import paths
+from grading.db import paths
 from grading.errors import ClientGradeError
 from grading.importer.reading import FileSource
-from grading.store import Store
+from grading.db.store import Store
 
 BOOKS_ENV = "CLIENTGRADE_BOOKS"
 BOOK_SUFFIX = ".duckdb"
@@ -67,7 +67,7 @@ class Book:
 
 def books_dir(explicit: str | os.PathLike | None = None) -> Path:
     """Return the books folder: ``explicit``, else ``$CLIENTGRADE_BOOKS``, else the folder of
-    :func:`grading.paths.database_path` (``data/`` by default)."""
+    :func:`grading.db.paths.database_path` (``data/`` by default)."""
     if explicit:
         return Path(explicit)
     from_env = os.environ.get(BOOKS_ENV, "").strip()
@@ -79,7 +79,7 @@ def _same_file(first: Path, second: Path) -> bool:
 
 
 def is_start_book(book_path: str | os.PathLike) -> bool:
-    """Whether ``book_path`` is the book the single-book start opens (:func:`grading.paths.database_path`)."""
+    """Whether ``book_path`` is the book the single-book start opens (:func:`grading.db.paths.database_path`)."""
     try:
         start = paths.database_path()
     except ClientGradeError:  # $CLIENTGRADE_DB names a missing folder: then no book in a folder is that one
@@ -90,7 +90,7 @@ def is_start_book(book_path: str | os.PathLike) -> bool:
 def models_dir_for(book_path: str | os.PathLike) -> Path:
     """Return the model folder of the book at ``book_path``.
 
-    The single-book start's database (:func:`grading.paths.database_path`) keeps :func:`grading.paths.models_dir`;
+    The single-book start's database (:func:`grading.db.paths.database_path`) keeps :func:`grading.db.paths.models_dir`;
     any other book has ``<name>.models/`` beside its file.
     """
     book_path = Path(book_path)
@@ -225,7 +225,7 @@ def create_book(
     try:
         with Store(target) as store:
             if start == "demo":
-                from grading import bootstrap
+                from grading.db import bootstrap
 
                 bootstrap.fill_with_demo(store, book.models_dir, n_clients=demo_clients, seed=seed, train=train)
             elif start == "files":

@@ -1,7 +1,7 @@
 """What the client detail card shows: the monthly figures for a sparkline, the scorecard's criteria one by one,
 and the manual grade history.
 
-Pure functions over the store (through :class:`~grading.store.Store` methods) and over one row of the graded
+Pure functions over the store (through :class:`~grading.db.store.Store` methods) and over one row of the graded
 portfolio; nothing here draws.
 """
 
@@ -21,7 +21,7 @@ from grading.scorecard import CRITERIA, Criterion, criterion_thresholds
 from grading.settings import defaults
 
 if TYPE_CHECKING:
-    from grading.store import Store
+    from grading.db.store import Store
 
 GROUP_LABELS: dict[str, str] = {"financial": "Financial", "relationship": "Relationship", "caller_id": "Caller-ID"}
 

@@ -1,13 +1,13 @@
 """Peer comparison of many books: one row per book, computed in one DuckDB query over all of them.
 
-The books are read side by side in one connection (:meth:`grading.store.Store.attach`, read-only), and one query
+The books are read side by side in one connection (:meth:`grading.db.store.Store.attach`, read-only), and one query
 (:data:`_COMPARISON_SQL`, one branch per book joined by ``UNION ALL``) answers for every book at once: clients,
 revenue, labor hours, effective hourly rate, gross margin, the D clients' share of revenue and of hours, the grade
 mix and the concentration of revenue, and, with five books or more, each book's percentile among them. Each book
 is read with its own settings (scoring window, labor cost rate, concentration threshold, currency).
 
 The same query runs over Parquet exports of the books (``python -m grading export --parquet``): each export
-folder becomes a schema of views over its Parquet files (:meth:`~grading.store.Store.create_parquet_views`), named
+folder becomes a schema of views over its Parquet files (:meth:`~grading.db.store.Store.create_parquet_views`), named
 like the attached books, so the query text is the same. That is how it reads books from object storage.
 
 What "effective grade" means here
@@ -33,7 +33,7 @@ from grading.books import Book
 from grading.errors import ClientGradeError, StoreError
 from grading.features import as_date
 from grading.settings import defaults
-from grading.store import Store, quote_identifier
+from grading.db.store import Store, quote_identifier
 
 #: The tables the comparison reads from each book (and so the Parquet files an export must hold).
 TABLES = ("clients", "archived_clients", "monthly_metrics", "settings", "store_revision", "graded_clients")

@@ -26,7 +26,7 @@ import pandas as pd
 from grading.errors import ClientGradeError
 
 if TYPE_CHECKING:
-    from grading.store import Store
+    from grading.db.store import Store
 
 #: Who and when each row is about; not numbers to learn from.
 DESCRIPTIVE_COLUMNS: tuple[str, ...] = (

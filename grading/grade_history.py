@@ -16,7 +16,7 @@ from grading.errors import ClientGradeError
 from grading.features import as_date
 
 if TYPE_CHECKING:
-    from grading.store import Store
+    from grading.db.store import Store
 
 GRADES: tuple[str, ...] = ("A", "B", "C", "D")
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from grading import paths
+from grading.db import paths
 from grading.errors import ClientGradeError
 from grading.features import DESCRIPTIVE_COLUMNS, FEATURE_COLUMNS, as_date, calendar_dates, client_features
 from grading.flags import book_median_rate, flag_clients, flag_words
@@ -29,7 +29,7 @@ from grading.settings import defaults, load_settings
 
 if TYPE_CHECKING:
     from grading.model.suggest import SuggestingModel
-    from grading.store import Store
+    from grading.db.store import Store
 
 #: The columns every caller can count on, first and in this order; the per-criterion scores and points and the
 #: remaining features follow.

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from grading.errors import SettingError
 
 if TYPE_CHECKING:
-    from grading.store import Store
+    from grading.db.store import Store
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from grading.formatting import count
 from grading.settings import coerce, load_settings
 
 if TYPE_CHECKING:
-    from grading.store import Store
+    from grading.db.store import Store
 
 PREVIEW_COLUMNS = ("client_id", "name", "rule_score_before", "rule_score_after", "rule_grade_before",
                    "rule_grade_after", "effective_grade_before", "effective_grade_after")

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from grading.features import as_date
-from grading.store import Store
+from grading.db.store import Store
 
 _SAVED_COLUMNS = ("client_id", "effective_grade", "effective_grade_source")
 
@@ -54,7 +54,7 @@ def save_grades(store: Store, graded: pd.DataFrame, as_of: date | str) -> int:
     rows = pd.DataFrame({column: graded[column].astype("object") for column in _SAVED_COLUMNS})
     rows = rows.where(rows.notna(), None)
     with store.transaction() as tx, tx.frame(rows) as incoming:
-        # This transaction raises the revision by one when it commits (grading.store), and no other write can
+        # This transaction raises the revision by one when it commits (grading.db.store), and no other write can
         # come between: the store holds its write lock, and DuckDB's file lock keeps other processes out.
         revision = int(tx.scalar("SELECT revision FROM store_revision")) + 1
         tx.execute("DELETE FROM graded_clients WHERE as_of = ? OR revision < ?", [day, revision])

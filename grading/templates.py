@@ -6,7 +6,7 @@ import functools
 
 import pandas as pd
 
-from grading.export import safe_csv_bytes
+from grading.db.export import safe_csv_bytes
 from grading.importer.contract import contract_for
 
 

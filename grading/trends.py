@@ -23,7 +23,7 @@ import pandas as pd
 from grading.errors import ClientGradeError
 
 if TYPE_CHECKING:
-    from grading.store import Store
+    from grading.db.store import Store
 
 GRADES = ("A", "B", "C", "D")
 #: The label of clients that have no grade in the chosen source (the same words as the charts' legend).

@@ -15,7 +15,7 @@ from grading.churn_scenario import (
     simulation_portfolio,
 )
 from grading.errors import ClientGradeError
-from grading.export import safe_csv_bytes
+from grading.db.export import safe_csv_bytes
 from grading.formatting import hourly_rate, hours, money
 from grading.matrix_view import money_format
 from grading.simulation import GRADES, simulate_bands, simulate_impact, simulate_timeline

@@ -6,8 +6,8 @@ import math
 import pandas as pd
 import streamlit as st
 
-from grading import maintenance
-from grading.backup import backup_database, default_backup_folder, list_backups, restore_database
+from grading.db import maintenance
+from grading.db.backup import backup_database, default_backup_folder, list_backups, restore_database
 from grading.errors import ClientGradeError
 from grading.importer import FILE_KINDS, contract_for, import_files, validate_files
 from grading.model import persistence, training

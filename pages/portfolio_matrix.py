@@ -6,7 +6,7 @@ from grading import client_card
 from grading.charts.matrix import client_sparkline_chart, portfolio_matrix_chart
 from grading.charts.palette import GRADES, UNGRADED_LABEL
 from grading.errors import ClientGradeError
-from grading.export import safe_csv_bytes
+from grading.db.export import safe_csv_bytes
 from grading.formatting import hourly_rate, hours, money, percent
 from grading.matrix_view import (
     FLAGS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from grading.store import Store
+from grading.db.store import Store
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +36,7 @@ def demo_database_template(tmp_path_factory):
 
     Tests get their own copy through :func:`demo_db`; never write to the template itself.
     """
-    from grading import bootstrap
+    from grading.db import bootstrap
 
     folder = tmp_path_factory.mktemp("demo-template")
     db_path = folder / "portfolio.duckdb"

@@ -19,7 +19,7 @@ def held_by_another_process(path: Path) -> Iterator[None]:
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import time
-            from grading.store import Store
+            from grading.db.store import Store
             store = Store({str(path)!r})
             print("holding", flush=True)
             time.sleep(600)

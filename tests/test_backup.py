@@ -6,9 +6,10 @@ from datetime import datetime
 
 import pytest
 
-from grading import backup, cli
+from grading import cli
+from grading.db import backup
 from grading.grade_history import record_grade
-from grading.store import Store
+from grading.db.store import Store
 
 TABLES_COMPARED = ("clients", "monthly_metrics", "grade_events", "settings")
 

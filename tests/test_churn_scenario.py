@@ -16,7 +16,7 @@ from grading.churn_scenario import (
     scenario_report,
     simulation_portfolio,
 )
-from grading.export import safe_csv_bytes
+from grading.db.export import safe_csv_bytes
 from grading.simulation import Range, ScenarioError, simulate_bands, simulate_impact, simulate_timeline
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from grading.cli import main
-from grading.store import Store
+from grading.db.store import Store
 
 REQUIRED = ["client_id", "name", "rule_score", "rule_grade", "suggested_grade", "suggested_confidence",
             "manual_grade", "effective_grade", "revenue", "labor_hours", "effective_hourly_rate", "reasons", "flags"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from grading import cli
-from grading.store import Store
+from grading.db.store import Store
 from tests.held_database import held_by_another_process
 
 REPO = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ from grading.commands import simulate_command
 from grading.errors import ClientGradeError
 from grading.importer import import_frames
 from grading.simulation import Range, ScenarioError
-from grading.store import Store
+from grading.db.store import Store
 
 # Per month over 2024, the scoring window of an as-of date in January 2025: revenue, direct costs, hours.
 BOOK = {

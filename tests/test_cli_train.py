@@ -7,7 +7,7 @@ import json
 from grading.cli import main
 from grading.demo import write_demo_portfolio
 from grading.model.persistence import load_model_card
-from grading.store import Store
+from grading.db.store import Store
 
 
 def test_train_on_an_empty_database_exits_1_and_says_what_is_missing(tmp_path, capsys):

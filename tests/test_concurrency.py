@@ -7,10 +7,10 @@ import threading
 
 import pandas as pd
 
-from grading import backup
+from grading.db import backup
 from grading.grade_history import record_grade
 from grading.importer import import_files
-from grading.store import Store
+from grading.db.store import Store
 
 CLIENTS = 20
 GRADES_PER_GRADER = 25

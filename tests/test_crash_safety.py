@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from grading.importer import import_files
-from grading.store import Store
+from grading.db.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 BIG_CLIENTS = 12_000
@@ -24,7 +24,7 @@ BIG_MONTHS = 12
 CHILD = textwrap.dedent(
     """
     import sys, time
-    from grading import store as store_module
+    from grading.db import store as store_module
     from grading.importer import import_files
 
     original = store_module.Transaction.execute

@@ -7,7 +7,7 @@ import io
 import pandas as pd
 import pytest
 
-from grading.export import export_tables, safe_csv_bytes
+from grading.db.export import export_tables, safe_csv_bytes
 from grading.importer import import_files
 
 

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grading.export import export_tables, safe_csv_bytes, write_safe_csv_file
+from grading.db.export import export_tables, safe_csv_bytes, write_safe_csv_file
 from grading.portfolio import grade_portfolio
-from grading.store import Store
+from grading.db.store import Store
 
 _FORMULA_START = r"^(?: *[=+\-@]|[\t\r])"
 _NUMBER_KINDS = {"integer", "floating", "mixed-integer-float", "decimal", "boolean", "empty"}
@@ -136,7 +136,7 @@ def test_every_exported_demo_table_is_written_byte_for_byte_as_before(demo_db, t
 def test_a_file_written_in_small_batches_is_the_same_file(tmp_path):
     frame = _corner_frame(500)
     target = io.BytesIO()
-    from grading.export import write_safe_csv
+    from grading.db.export import write_safe_csv
 
     write_safe_csv(frame, target.write, rows_per_batch=7)
     write_safe_csv_file(frame, tmp_path / "whole.csv")
@@ -159,7 +159,7 @@ def test_grading_without_a_model_does_not_import_scikit_learn(tmp_path):
     import subprocess
     import sys
 
-    from grading import bootstrap
+    from grading.db import bootstrap
 
     database = tmp_path / "no-model.duckdb"
     with Store(database) as store:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from grading.store import Store
+from grading.db.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -44,7 +44,7 @@ def test_only_the_store_imports_duckdb():
         if "duckdb" in _imported_modules(path)
     }
     importers |= {"app.py"} if "duckdb" in _imported_modules(REPO / "app.py") else set()
-    assert importers == {"grading/store.py"}
+    assert importers == {"grading/db/store.py"}
 
 
 def test_pages_hold_no_sql():

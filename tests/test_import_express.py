@@ -16,7 +16,7 @@ import grading.importer
 from grading.errors import ImportValidationError
 from grading.importer import CONTRACTS, import_files, validate_files
 from grading.importer.express import express_import
-from grading.store import Store
+from grading.db.store import Store
 
 SEED_CLIENTS = b"client_id,name\nC1,One\nC2,Two\n"
 MONTHLY = (

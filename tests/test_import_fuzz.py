@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from grading.errors import ImportValidationError
 from grading.importer import CONTRACTS, FILE_KINDS, import_files
-from grading.store import Store
+from grading.db.store import Store
 
 SEED_CLIENTS = b"client_id,name\nC1,One\nC2,Two\n"
 

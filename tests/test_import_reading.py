@@ -9,7 +9,7 @@ import pytest
 from grading.errors import ImportValidationError
 from grading.importer import import_files, import_frames, validate_files
 from grading.importer import reading
-from grading.store import Store
+from grading.db.store import Store
 
 CLIENTS = "client_id,name,service_model,seats,client_since\nC001,Harbour Dental,managed,25,2019-04-01\n"
 

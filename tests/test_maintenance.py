@@ -8,7 +8,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from grading import maintenance
+from grading.db import maintenance
 from grading.errors import ClientGradeError, SettingError, ValidationIssue
 from grading.importer.report import FileReport, ImportReport
 from grading.settings import defaults, load_settings, save_settings

@@ -19,7 +19,7 @@ from grading.model.suggest import suggest_for_features
 from grading.model.training import MIN_GRADED_CLIENTS, train_if_possible
 from grading.scorecard import score_clients
 from grading.settings import load_settings
-from grading.store import Store
+from grading.db.store import Store
 
 
 @pytest.fixture(scope="module")

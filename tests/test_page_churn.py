@@ -6,7 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from grading.store import Store
+from grading.db.store import Store
 from tests.app_page_bytes import page_bytes
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

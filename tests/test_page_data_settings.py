@@ -9,9 +9,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from grading.access import PASSWORD_HASH_ENV, hash_password
-from grading.backup import default_backup_folder, list_backups
+from grading.db.backup import default_backup_folder, list_backups
 from grading.settings import load_settings, save_settings
-from grading.store import Store
+from grading.db.store import Store
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/data_settings.py"

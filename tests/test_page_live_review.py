@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from grading.store import Store
+from grading.db.store import Store
 from tests.test_review_book import write_review_book
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

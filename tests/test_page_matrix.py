@@ -223,7 +223,7 @@ def test_a_client_card_shows_a_hostile_name_literally(demo_db, name):
 def book_of_1150(tmp_path, monkeypatch):
     """A database with more clients than one page of the grade table holds (no model: rules only)."""
     from grading.demo import write_demo_portfolio
-    from grading.store import Store
+    from grading.db.store import Store
 
     database = tmp_path / "portfolio.duckdb"
     with Store(database) as store:

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from grading.grade_history import count_grade_events, grade_history
-from grading.store import Store
+from grading.db.store import Store
 from ui.resources import get_store
 
 APP = Path(__file__).resolve().parents[1] / "app.py"

@@ -9,7 +9,7 @@ import pytest
 
 from grading.errors import ClientGradeError
 from grading.portfolio import LEADING_COLUMNS, TEXT_COLUMNS, explain_portfolio, grade_portfolio
-from grading.store import Store
+from grading.db.store import Store
 
 AS_OF = "2026-01-15"
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from grading.portfolio import grade_portfolio
-from grading.store import Store
+from grading.db.store import Store
 
 # The book ends with the last full month, so the app's default as-of date (today) sees all of it.
 AS_OF = date.today()

@@ -8,9 +8,9 @@ import textwrap
 
 import pytest
 
-from grading import schema
+from grading.db import schema
 from grading.errors import DatabaseLockedError, StoreError
-from grading.store import Store
+from grading.db.store import Store
 from tests.held_database import held_by_another_process
 
 
@@ -88,7 +88,7 @@ def test_a_file_another_program_wrote_while_it_was_closed_shows_its_new_revision
 
 
 def test_a_revision_read_before_a_commit_is_not_remembered_after_it():
-    from grading.store import _KnownRevisions
+    from grading.db.store import _KnownRevisions
 
     known = _KnownRevisions()
 

@@ -9,7 +9,7 @@ import pandas as pd
 from grading.features import client_features
 from grading.model.suggest import explain_suggestions, suggest_for_features, suggest_grades
 from grading.portfolio import grade_portfolio
-from grading.store import Store
+from grading.db.store import Store
 
 AS_OF = "2026-01-15"
 

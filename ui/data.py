@@ -15,7 +15,7 @@ import pyarrow as pa
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from grading import paths
+from grading.db import paths
 from ui.resources import get_store
 
 T = TypeVar("T")

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from grading.errors import ClientGradeError
-from grading.store import Store
+from grading.db.store import Store
 from grading.text_safety import escape_markdown
 from ui import data, shared
 from ui.auth import can_edit, require_role

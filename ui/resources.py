@@ -6,8 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from grading import backup, bootstrap, paths
-from grading.store import Store
+from grading.db import backup, bootstrap, paths
+from grading.db.store import Store
 
 
 @st.cache_resource(show_spinner="First start: creating the demo portfolio and training a first model...")

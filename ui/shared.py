@@ -16,7 +16,7 @@ import streamlit as st
 
 from grading import settings as settings_registry
 from grading.anonymize import anonymize_frame, stored_aliases
-from grading.store import Store
+from grading.db.store import Store
 from ui import data
 from ui.auth import READ_ONLY_HELP, can_edit
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from grading import backup, paths
+from grading.db import backup, paths
 from grading.errors import ClientGradeError
-from grading.store import Store
+from grading.db.store import Store
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

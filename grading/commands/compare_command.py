@@ -11,7 +11,7 @@ import pandas as pd
 from grading import books
 from grading.compare import compare_books, compare_exports
 from grading.errors import ClientGradeError
-from grading.export import safe_csv_bytes
+from grading.db.export import safe_csv_bytes
 from grading.features import as_date
 
 

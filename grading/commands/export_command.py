@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import argparse
 
-from grading import paths
-from grading.export import export_parquet, export_tables
-from grading.store import Store
+from grading.db import paths
+from grading.db.export import export_parquet, export_tables
+from grading.db.store import Store
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -11,13 +11,13 @@ from typing import BinaryIO
 
 import pandas as pd
 
-from grading import paths
+from grading.db import paths
 from grading.commands.model_notice import warn_if_model_refused
 from grading.errors import ClientGradeError
-from grading.export import write_safe_csv_file
+from grading.db.export import write_safe_csv_file
 from grading.features import as_date
 from grading.portfolio import grade_portfolio
-from grading.store import Store
+from grading.db.store import Store
 
 
 _DATE_COLUMNS = ("client_since", "as_of", "window_start", "window_end", "assessed_on", "manual_graded_on")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import textwrap
 
-from grading import paths
+from grading.db import paths
 from grading.errors import ClientGradeError
 from grading.importer import CONTRACTS, FILE_KINDS, import_files, validate_files
-from grading.store import Store
+from grading.db.store import Store
 
 
 _DESCRIPTION = (

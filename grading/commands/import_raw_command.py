@@ -11,12 +11,12 @@ import argparse
 import json
 import textwrap
 
-from grading import paths
+from grading.db import paths
 from grading.errors import ImportValidationError
 from grading.sources import KIND_NAMES, PRESET_NAMES, import_raw, check_raw, parse_file_argument, raw_settings
 from grading.sources.mapping import read_mapping
 from grading.sources.values import DATE_ORDERS
-from grading.store import Store
+from grading.db.store import Store
 
 _DESCRIPTION = (
     "Read time entries and tickets from a PSA and invoices and payments from a PSA or the books, as the systems "

@@ -6,7 +6,7 @@ import os
 import sys
 
 from grading.model.suggest import ModelState, model_state
-from grading.store import Store
+from grading.db.store import Store
 
 
 def warn_if_model_refused(store: Store, models_dir: str | os.PathLike) -> ModelState:

@@ -6,10 +6,11 @@ import argparse
 import sys
 from datetime import date
 
-from grading import books, paths
+from grading import books
+from grading.db import paths
 from grading.errors import ClientGradeError
 from grading.features import as_date
-from grading.store import Store
+from grading.db.store import Store
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from grading import paths
+from grading.db import paths
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     ClientGradeError
         The database cannot be opened (held by another program, or in a folder that does not exist).
     """
-    from grading.store import check_can_open
+    from grading.db.store import check_can_open
 
     db_path = paths.database_path(getattr(args, "db", None))
     check_can_open(db_path)

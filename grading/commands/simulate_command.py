@@ -8,7 +8,7 @@ import sys
 from datetime import date
 from typing import Any
 
-from grading import paths
+from grading.db import paths
 from grading.errors import ClientGradeError
 from grading.simulation.defaults import CHURN_DEFAULTS
 from grading.simulation.scenario import (
@@ -156,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
     from grading.simulation import simulate_bands, simulate_timeline
     from grading.simulation.static import records
     from grading.simulation.story import churn_story
-    from grading.store import Store
+    from grading.db.store import Store
 
     with Store(db_path) as store:
         settings = load_settings(store)

@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 
-from grading import paths
-from grading.store import Store
+from grading.db import paths
+from grading.db.store import Store
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -31,7 +31,7 @@ from grading.demo import book, judgement, story, words
 from grading.errors import ClientGradeError
 
 if TYPE_CHECKING:
-    from grading.store import Store
+    from grading.db.store import Store
 
 DEFAULT_SEED = 2024
 MAX_MONTHS = 240

@@ -37,7 +37,7 @@ from grading.importer.report import FileReport, ImportReport
 from grading.importer.validation import CheckedFile, check_client_ids, check_file
 from grading.importer.writing import write_files
 from grading.settings import load_settings
-from grading.store import Store
+from grading.db.store import Store
 
 __all__ = [
     "CONTRACTS",

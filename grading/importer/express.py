@@ -34,7 +34,7 @@ from grading.importer.parsing import FIRST_YEAR, LAST_YEAR
 from grading.importer.reading import FileSource, source_name
 from grading.importer.report import FileReport, ImportReport
 from grading.importer.writing import write_rows
-from grading.store import Store, Transaction
+from grading.db.store import Store, Transaction
 
 _MB = 1024 * 1024
 _BOM = b"\xef\xbb\xbf"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from grading.importer.contract import FileContract
 from grading.importer.validation import CheckedFile
-from grading.store import Store, Transaction
+from grading.db.store import Store, Transaction
 
 
 @dataclass(frozen=True)

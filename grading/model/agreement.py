@@ -24,7 +24,7 @@ from grading.model.metrics import (
 )
 
 if TYPE_CHECKING:
-    from grading.store import Store
+    from grading.db.store import Store
 
 __all__ = ["confusion_frame", "grade_these_next", "quadratic_weighted_kappa", "rater_agreement"]
 

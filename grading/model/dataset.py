@@ -19,7 +19,7 @@ from grading.features import features_at
 from grading.model.metrics import GRADES
 
 if TYPE_CHECKING:
-    from grading.store import Store
+    from grading.db.store import Store
 
 #: Service models a client can be on; each becomes a 0/1 input so a linear model can weigh them.
 SERVICE_MODELS: tuple[str, ...] = ("managed", "break_fix", "project", "hybrid")

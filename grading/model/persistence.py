@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from grading.errors import ModelFileError
 
 if TYPE_CHECKING:
-    from grading.store import Store
+    from grading.db.store import Store
 
 #: The only types, beyond those skops trusts by default, that a model file may contain. Hard-coded on purpose:
 #: never derived from the file itself (that is what ``get_untrusted_types`` is for: telling us what a file

@@ -26,7 +26,7 @@ from grading.reasons import pandas_text, text
 from grading.settings import defaults
 
 if TYPE_CHECKING:
-    from grading.store import Store
+    from grading.db.store import Store
 
 SUGGESTION_COLUMNS: tuple[str, ...] = ("client_id", "suggested_grade", "suggested_confidence", "suggestion_reasons")
 

@@ -47,7 +47,7 @@ from grading.model.reasons import (
 from grading.settings import SETTINGS, defaults, load_settings
 
 if TYPE_CHECKING:
-    from grading.store import Store
+    from grading.db.store import Store
 
 Progress = Callable[[float, str], None]
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import altair as alt
 import pandas as pd
 
-from grading import paths
+from grading.db import paths
 from grading.anonymize import anonymize_frame, stored_aliases
 from grading.charts.matrix import portfolio_matrix_chart
 from grading.charts.overview import grade_mix_chart
@@ -24,7 +24,7 @@ from grading.simulation import Scenario
 from grading.simulation.story import ChurnStory, churn_story
 
 if TYPE_CHECKING:
-    from grading.store import Store
+    from grading.db.store import Store
 
 #: The D clients' columns in the pack, in order.
 D_CLIENT_COLUMNS = (
@@ -108,7 +108,7 @@ def build_pack(
     book:
         The book's name, for the title page (the MSP's name; never a client's).
     models_dir:
-        Where the book's models are (default :func:`grading.paths.models_dir`).
+        Where the book's models are (default :func:`grading.db.paths.models_dir`).
     session_id:
         The review session to report; default the latest one, and none when the book has no session.
     anonymize:

@@ -19,7 +19,7 @@ from grading.report.images import chart_png
 if TYPE_CHECKING:
     from fpdf import FPDF
 
-    from grading.store import Store
+    from grading.db.store import Store
 
 #: The section headings, in the order the pack has them (a test reads them back).
 SECTIONS = (

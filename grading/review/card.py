@@ -16,7 +16,7 @@ from grading.formatting import hourly_rate, hours, money, percent
 from grading.review import ReviewError
 
 if TYPE_CHECKING:
-    from grading.store import Store
+    from grading.db.store import Store
 
 SERVICE_MODEL_WORDS = {"managed": "managed services", "break_fix": "break/fix", "project": "project work",
                        "hybrid": "hybrid"}

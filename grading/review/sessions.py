@@ -29,7 +29,7 @@ from grading.review import ReviewError
 from grading.review.selection import ClientSelection, check_client_ids
 
 if TYPE_CHECKING:
-    from grading.store import Store
+    from grading.db.store import Store
 
 DECISIONS = {
     "keep": "Keep",

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from grading.anonymize import client_aliases, stored_aliases
-from grading.export import safe_csv_bytes
+from grading.db.export import safe_csv_bytes
 from grading.formatting import hourly_rate, hours, money, percent
 from grading.review.lift_plans import grades_if_plans_work
 from grading.review.playbook import STEPS, plan_steps
@@ -44,7 +44,7 @@ from grading.simulation.plan import make_plan
 from grading.simulation.static import Impact, impact_of
 
 if TYPE_CHECKING:
-    from grading.store import Store
+    from grading.db.store import Store
 
 HIDDEN = "(hidden while names are anonymized)"
 UNDECIDED = "undecided"

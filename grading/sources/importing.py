@@ -32,7 +32,7 @@ from grading.sources.report import FileOutcome, RawImportReport
 from grading.sources.staging import StagedFile, choose_mapping, tell_conventions, type_file
 from grading.sources.values import DATE_ORDERS
 from grading.sources.workspace import Workspace
-from grading.store import Store, Transaction
+from grading.db.store import Store, Transaction
 
 DEFAULT_TIMEZONE = "UTC"
 

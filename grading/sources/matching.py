@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from grading.store import Store
+from grading.db.store import Store
 from grading.sources.workspace import Workspace
 
 LEGAL_FORMS = (
@@ -99,8 +99,8 @@ def save_client_choices(tx_or_store: object, choices: Mapping[str, str]) -> None
     Parameters
     ----------
     tx_or_store:
-        A :class:`~grading.store.Store` (one transaction of its own) or an open
-        :class:`~grading.store.Transaction` (the import's own, so the answers land with the import or not at all).
+        A :class:`~grading.db.store.Store` (one transaction of its own) or an open
+        :class:`~grading.db.store.Transaction` (the import's own, so the answers land with the import or not at all).
     choices:
         Name as a file writes it to the client id it means; a client id that no client has yet starts a new client
         of that name on the next import.

@@ -2,7 +2,7 @@
 
 The raw rows never reach the owner's database: they are staged here, the derivation runs here in SQL, and only
 the derived clients and client-months are written to the real store, in one short transaction. The workspace is
-a :class:`~grading.store.Store` on ``:memory:`` (so every statement still goes through the one door), with the
+a :class:`~grading.db.store.Store` on ``:memory:`` (so every statement still goes through the one door), with the
 session time zone set to UTC so that converting a moment to the owner's time zone never depends on the machine.
 """
 
@@ -12,7 +12,7 @@ import itertools
 
 import pandas as pd
 
-from grading.store import Store
+from grading.db.store import Store
 
 
 class Workspace:

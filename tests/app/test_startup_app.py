@@ -6,7 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from grading import paths
+from grading.db import paths
 
 REPO = Path(__file__).resolve().parents[2]
 

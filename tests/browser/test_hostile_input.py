@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from grading.importer import import_files
-from grading.store import Store
+from grading.db.store import Store
 
 pytestmark = pytest.mark.browser
 

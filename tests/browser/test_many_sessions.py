@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from grading.store import Store
+from grading.db.store import Store
 
 pytestmark = pytest.mark.browser
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from grading import backup
-from grading.store import Store
+from grading.db import backup
+from grading.db.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -20,8 +20,8 @@ REPO = Path(__file__).resolve().parents[2]
 KILLED = textwrap.dedent(
     """
     import os, signal, sys
-    from grading import backup
-    from grading.store import Store
+    from grading.db import backup
+    from grading.db.store import Store
 
     def die(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)

@@ -12,8 +12,8 @@ from grading import book_admin
 from grading.anonymize import anonymize_frame, stored_aliases
 from grading.errors import ClientGradeError
 from grading.importer import import_frames
-from grading.schema import MIGRATIONS, migrate
-from grading.store import Store
+from grading.db.schema import MIGRATIONS, migrate
+from grading.db.store import Store
 
 
 def clients(*ids: str) -> pd.DataFrame:

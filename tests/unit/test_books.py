@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from grading import books, paths
+from grading import books
+from grading.db import paths
 from grading.errors import DatabaseLockedError, ImportValidationError
-from grading.store import Store
+from grading.db.store import Store
 from grading.templates import template_csv
 from tests.held_database import held_by_another_process
 

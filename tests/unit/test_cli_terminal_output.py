@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from grading.cli import main
-from grading.store import Store
+from grading.db.store import Store
 
 HOSTILE = "\x1b]0;pwned\x07\x1b[2J Evil"
 

@@ -9,7 +9,7 @@ import pytest
 from grading.cli import main
 from grading.errors import ClientGradeError, ImportValidationError
 from grading.sources import RawFile, import_raw, raw_settings, read_mapping
-from grading.store import Store
+from grading.db.store import Store
 from tests.unit.raw_handmade import CW_TICKETS, CW_TIME, write_exports
 
 GENERIC_TIME = "client,date,hours\nC1,{date},1.5\nC1,{date2},2\n"

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from grading.cli import main
-from grading.store import Store
+from grading.db.store import Store
 from tests.unit.raw_handmade import CW_TIME, write_exports
 
 REPO = Path(__file__).resolve().parents[2]

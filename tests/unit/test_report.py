@@ -19,7 +19,7 @@ from grading.report import SECTIONS, build_pack, render_pdf
 from grading.report.fonts import PackFont, find_font
 from grading.review import sessions
 from grading.review.playbook import plan_steps
-from grading.store import Store
+from grading.db.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 AS_OF = date.today()

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from grading import paths
+from grading.db import paths
 from grading.cli import main
 from grading.errors import ClientGradeError
-from grading.store import Store
+from grading.db.store import Store
 from tests.held_database import held_by_another_process
 
 REPO = Path(__file__).resolve().parents[2]

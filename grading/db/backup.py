@@ -30,7 +30,7 @@ from datetime import datetime
 from pathlib import Path
 
 from grading.errors import ClientGradeError, StoreError
-from grading.store import Store
+from grading.db.store import Store
 
 #: The folder for backups, beside the database file.
 BACKUP_FOLDER_NAME = "backups"
@@ -137,7 +137,7 @@ def _publish(partial: Path, folder: Path, db_path: Path, when: datetime) -> Path
 
 def _read_backup(path: Path) -> tuple[int, dict[str, int]]:
     """Open a backup file on its own and return its schema version and rows per table (without migrating it)."""
-    from grading import schema
+    from grading.db import schema
 
     try:
         with Store(path, migrate=False) as copy:
@@ -338,7 +338,7 @@ def restore_database(store: Store, backup_path: str | os.PathLike, *, safety_bac
     StoreError
         The database refused the write; nothing was changed.
     """
-    from grading import schema
+    from grading.db import schema
 
     source = Path(backup_path)
     if not source.is_file():

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from grading.store import Store
+from grading.db.store import Store
 
 Progress = Callable[[str], None]
 

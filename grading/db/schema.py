@@ -1,7 +1,7 @@
 """The database schema and its migrations.
 
 The schema is versioned: ``MIGRATIONS`` is an ordered tuple of steps, and the table ``schema_migrations`` records
-which steps a database has had. Opening a :class:`~grading.store.Store` applies the missing steps, each in one
+which steps a database has had. Opening a :class:`~grading.db.store.Store` applies the missing steps, each in one
 transaction, so an interrupted migration leaves the database as it was and an existing ``data/portfolio.duckdb``
 is carried forward without losing a row. A step is never edited once released; a change is a new step.
 
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from grading.errors import StoreError
 
 if TYPE_CHECKING:
-    from grading.store import Store
+    from grading.db.store import Store
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ _CORE_TABLES = (
         updated_at  TIMESTAMP NOT NULL DEFAULT current_timestamp
     )
     """,
-    # One row whose counter every committed write transaction raises (grading.store), so the app can cache
+    # One row whose counter every committed write transaction raises (grading.db.store), so the app can cache
     # computed frames per revision and still see another session's writes on its next rerun.
     "CREATE TABLE store_revision (revision BIGINT NOT NULL)",
     "INSERT INTO store_revision VALUES (0)",

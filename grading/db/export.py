@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from grading.store import Store
+from grading.db.store import Store
 
 _FORMULA_START = r"^(?: *[=+\-@]|[\t\r])"
 _NUMBER_KINDS = {"integer", "floating", "mixed-integer-float", "decimal", "boolean", "empty"}

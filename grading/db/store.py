@@ -231,7 +231,7 @@ class Store:
         # An in-memory database is private to its connection: nothing to share, and nothing to remember.
         self._revision_key = None if str(path) == ":memory:" else str(self.path.resolve())
         if migrate:
-            from grading.schema import migrate as migrate_schema
+            from grading.db.schema import migrate as migrate_schema
 
             migrate_schema(self)
         self._counts_revisions = "store_revision" in self.table_names()

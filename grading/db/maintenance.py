@@ -27,7 +27,7 @@ import pandas as pd
 from grading.errors import ClientGradeError
 
 if TYPE_CHECKING:
-    from grading.store import Store
+    from grading.db.store import Store
 
 #: Tables holding client data, children before parents; tables a database does not have yet are skipped.
 CLIENT_DATA_TABLES: tuple[str, ...] = (
@@ -215,7 +215,7 @@ def reset_to_demo(
 def export_zip_bytes(store: Store) -> bytes:
     """Return every table of ``store`` as CSV files in one zip archive (formulas neutralized).
 
-    The tables are written by :func:`grading.export.export_tables` into a temporary folder, then zipped.
+    The tables are written by :func:`grading.db.export.export_tables` into a temporary folder, then zipped.
 
     Parameters
     ----------
@@ -231,7 +231,7 @@ def export_zip_bytes(store: Store) -> bytes:
     import zipfile
     from io import BytesIO
 
-    from grading.export import export_tables
+    from grading.db.export import export_tables
 
     buffer = BytesIO()
     with tempfile.TemporaryDirectory(prefix="clientgrade-export-") as folder:
