@@ -1,7 +1,7 @@
 """``grade`` (features, scorecard, flags, suggestion) against a bare DuckDB aggregate over the same monthly table.
 
 The timed grading is what the app keeps per store revision: every number, grade and flag, with the reason texts
-left to :func:`grading.portfolio.explain_portfolio` for the rows a page shows. What the texts cost is shown on two
+left to :func:`grading.scoring.portfolio.explain_portfolio` for the rows a page shows. What the texts cost is shown on two
 rows of its own, for the whole book (what the CLI and the exports write) and for one page of rows.
 """
 
@@ -13,7 +13,7 @@ from benchmarks.config import Config
 from benchmarks.measure import time_median
 from benchmarks.report import Row, Target
 from benchmarks.scale import prepare_book
-from grading.portfolio import explain_portfolio, grade_portfolio
+from grading.scoring.portfolio import explain_portfolio, grade_portfolio
 from grading.db.store import Store
 
 GROUP = "Grade"

@@ -63,7 +63,7 @@ def profile_page(page: str, n_clients: int, reruns: int, cache: Path, show_all: 
 
 def profile_grade(n_clients: int, cache: Path) -> str:
     """Return the text profile of one ``grade_portfolio`` on a book of ``n_clients`` (after one warm-up)."""
-    from grading.portfolio import grade_portfolio
+    from grading.scoring.portfolio import grade_portfolio
     from grading.db.store import Store
 
     book = prepare_book(n_clients, cache=cache)

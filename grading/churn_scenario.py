@@ -66,7 +66,7 @@ def simulation_portfolio(portfolio: pd.DataFrame, window_months: int) -> pd.Data
     Parameters
     ----------
     portfolio:
-        :func:`grading.portfolio.grade_portfolio`.
+        :func:`grading.scoring.portfolio.grade_portfolio`.
     window_months:
         The scoring window, in months.
 

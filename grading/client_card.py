@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from grading import reasons
+from grading.scoring import reasons
 from grading.errors import ClientGradeError
 from grading.grade_history import grade_history
-from grading.scorecard import CRITERIA, Criterion, criterion_thresholds
+from grading.scoring.scorecard import CRITERIA, Criterion, criterion_thresholds
 from grading.settings import defaults
 
 if TYPE_CHECKING:

@@ -31,7 +31,7 @@ import pandas as pd
 
 from grading.books import Book
 from grading.errors import ClientGradeError, StoreError
-from grading.features import as_date
+from grading.scoring.features import as_date
 from grading.settings import defaults
 from grading.db.store import Store, quote_identifier
 
@@ -96,8 +96,8 @@ FROM (
 ) AS f
 """
 
-# One book's clients graded on the date (an archived client is graded no more from its day, as in grading.features),
-# with their figures over the scoring window (as grading.features sums them) and their stored effective grade.
+# One book's clients graded on the date (an archived client is graded no more from its day, as in grading.scoring.features),
+# with their figures over the scoring window (as grading.scoring.features sums them) and their stored effective grade.
 _CLIENTS_BRANCH = """
 SELECT {index} AS book_index, c.client_id,
        coalesce(sum(m.revenue), 0) AS revenue,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from grading.errors import ClientGradeError
-from grading.features import as_date
+from grading.scoring.features import as_date
 
 if TYPE_CHECKING:
     from grading.db.store import Store

@@ -1,7 +1,7 @@
 """The portfolio as the overview and the matrix page show it: headline numbers, the grade mix, and the grade
 table with its filters.
 
-Every function takes the graded portfolio (:func:`grading.portfolio.grade_portfolio`, one row per client) and
+Every function takes the graded portfolio (:func:`grading.scoring.portfolio.grade_portfolio`, one row per client) and
 works on whole columns; none of them reads the database.
 """
 

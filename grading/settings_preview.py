@@ -85,7 +85,7 @@ def preview_settings(
     SettingError
         A proposed value is invalid (the message names the setting).
     """
-    from grading.portfolio import grade_portfolio
+    from grading.scoring.portfolio import grade_portfolio
 
     stored = load_settings(store)
     checked = {name: coerce(name, value) for name, value in proposed.items()}

@@ -3,7 +3,7 @@
 The effective grade (manual, else the model's suggestion, else the scorecard's rule grade) takes Python to work
 out: the scorecard, the flags and a scikit-learn model. The comparison of books (:mod:`grading.compare`) runs as
 one DuckDB query over many files, so it reads each book's grades from the table ``graded_clients``, which
-:func:`save_grades` fills from :func:`grading.portfolio.grade_portfolio`: exactly what ``python -m grading grade``
+:func:`save_grades` fills from :func:`grading.scoring.portfolio.grade_portfolio`: exactly what ``python -m grading grade``
 prints for that date.
 
 Stored grades belong to one store revision. Any later write to the book (an import, a manual grade, a new model,
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from grading.features import as_date
+from grading.scoring.features import as_date
 from grading.db.store import Store
 
 _SAVED_COLUMNS = ("client_id", "effective_grade", "effective_grade_source")
@@ -36,12 +36,12 @@ def grades_are_current(store: Store, as_of: date | str) -> bool:
 
 
 def as_of_date(value: date | str) -> date:
-    """The grading date as a calendar date (:func:`grading.features.as_date`)."""
+    """The grading date as a calendar date (:func:`grading.scoring.features.as_date`)."""
     return as_date(value)
 
 
 def save_grades(store: Store, graded: pd.DataFrame, as_of: date | str) -> int:
-    """Store the effective grades of ``graded`` (a :func:`~grading.portfolio.grade_portfolio` frame) for ``as_of``.
+    """Store the effective grades of ``graded`` (a :func:`~grading.scoring.portfolio.grade_portfolio` frame) for ``as_of``.
 
     Grades of the same date, and every grade of an older revision, are replaced in the same transaction.
 
@@ -68,7 +68,7 @@ def save_grades(store: Store, graded: pd.DataFrame, as_of: date | str) -> int:
 
 def grade_and_save(store: Store, as_of: date | str, models_dir: str | Path) -> pd.DataFrame:
     """Grade ``store`` as of ``as_of`` with the models in ``models_dir``, store the grades, return the graded frame."""
-    from grading.portfolio import grade_portfolio
+    from grading.scoring.portfolio import grade_portfolio
 
     graded = grade_portfolio(store, as_of, models_dir=models_dir, explain=False)
     save_grades(store, graded, as_of)

@@ -1,7 +1,7 @@
 """Owners with different latent judgment, and a harness that measures how well the suggestions learn each one.
 
 Test-side code, made for issue 16: a book of clients is drawn as feature frames (the columns
-:func:`grading.features.features_at` gives, so the scorecard and the model read them as they would a real book),
+:func:`grading.scoring.features.features_at` gives, so the scorecard and the model read them as they would a real book),
 then an owner grades it from a latent view of each client that weighs money, the relationship and the gut
 feeling in the owner's own way:
 
@@ -31,7 +31,7 @@ from threadpoolctl import threadpool_limits
 
 from grading.model.dataset import SERVICE_MODELS, TrainingSet, model_inputs
 from grading.model.metrics import GRADES, quadratic_weighted_kappa
-from grading.scorecard import score_clients
+from grading.scoring.scorecard import score_clients
 from grading.settings import defaults
 
 OWNER_TYPES: tuple[str, ...] = ("rule_like", "balanced", "money_first", "relationship_first", "contrarian")

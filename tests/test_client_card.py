@@ -11,7 +11,7 @@ import pytest
 from grading import client_card
 from grading.errors import ClientGradeError
 from grading.grade_history import count_grade_events, grade_history, grades_still_needed, record_grade
-from grading.scorecard import CRITERIA
+from grading.scoring.scorecard import CRITERIA
 
 
 @pytest.fixture

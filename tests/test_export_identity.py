@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from grading.db.export import export_tables, safe_csv_bytes, write_safe_csv_file
-from grading.portfolio import grade_portfolio
+from grading.scoring.portfolio import grade_portfolio
 from grading.db.store import Store
 
 _FORMULA_START = r"^(?: *[=+\-@]|[\t\r])"

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from grading.errors import ClientGradeError
-from grading.features import DESCRIPTIVE_COLUMNS, FEATURE_COLUMNS, client_features, features_at
+from grading.scoring.features import DESCRIPTIVE_COLUMNS, FEATURE_COLUMNS, client_features, features_at
 
 
 def add_client(store, client_id, *, seats=10, client_since="2020-01-01", service_model="managed"):

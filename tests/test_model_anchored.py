@@ -14,7 +14,7 @@ from grading.model.learning_curve import CURVE_COLUMNS, curve_points, learning_c
 from grading.model.metrics import GRADES, suggested_codes
 from grading.model.ordinal import OrdinalLogisticRegression
 from grading.model.reasons import habit_reasons
-from grading.scorecard import grade_index, small_client_knockdown
+from grading.scoring.scorecard import grade_index, small_client_knockdown
 from grading.settings import defaults
 from tests.owner_judgement import graded_book, training_set
 

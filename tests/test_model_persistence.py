@@ -28,7 +28,7 @@ from grading.model.persistence import (
 )
 from grading.model.reasons import typical_values
 from grading.model.suggest import active_model_status, model_state, suggest_for_features
-from grading.portfolio import grade_portfolio
+from grading.scoring.portfolio import grade_portfolio
 from grading.settings import load_settings
 
 

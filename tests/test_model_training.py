@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from grading.demo import write_demo_portfolio
-from grading.features import features_at
+from grading.scoring.features import features_at
 from grading.model.candidates import ANCHOR_STRENGTHS, TREES_FROM_EVENTS
 from grading.model.dataset import build_training_set, grade_events
 from grading.model.evaluation import cross_validate
@@ -17,7 +17,7 @@ from grading.model.metrics import quadratic_weighted_kappa
 from grading.model.persistence import load_model_card
 from grading.model.suggest import suggest_for_features
 from grading.model.training import MIN_GRADED_CLIENTS, train_if_possible
-from grading.scorecard import score_clients
+from grading.scoring.scorecard import score_clients
 from grading.settings import load_settings
 from grading.db.store import Store
 

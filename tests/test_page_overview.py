@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from grading.portfolio import grade_portfolio
+from grading.scoring.portfolio import grade_portfolio
 from ui.resources import get_store
 
 APP = Path(__file__).resolve().parents[1] / "app.py"

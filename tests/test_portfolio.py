@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from grading.errors import ClientGradeError
-from grading.features import FEATURE_COLUMNS
-from grading.portfolio import LEADING_COLUMNS, grade_portfolio, manual_grades_as_of
+from grading.scoring.features import FEATURE_COLUMNS
+from grading.scoring.portfolio import LEADING_COLUMNS, grade_portfolio, manual_grades_as_of
 from grading.settings import defaults
 
 AS_OF = date(2024, 7, 1)

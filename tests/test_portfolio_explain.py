@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from grading.errors import ClientGradeError
-from grading.portfolio import LEADING_COLUMNS, TEXT_COLUMNS, explain_portfolio, grade_portfolio
+from grading.scoring.portfolio import LEADING_COLUMNS, TEXT_COLUMNS, explain_portfolio, grade_portfolio
 from grading.db.store import Store
 
 AS_OF = "2026-01-15"

@@ -10,7 +10,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from grading.portfolio import grade_portfolio
+from grading.scoring.portfolio import grade_portfolio
 from grading.db.store import Store
 
 # The book ends with the last full month, so the app's default as-of date (today) sees all of it.

@@ -9,7 +9,7 @@ import pytest
 from grading.review import ReviewError, sessions
 from grading.review.playbook import plan_steps
 from grading.review.selection import ClientSelection, select_clients
-from grading.portfolio import grade_portfolio
+from grading.scoring.portfolio import grade_portfolio
 from tests.test_review_book import AS_OF, write_review_book
 
 

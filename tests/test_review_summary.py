@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grading.portfolio import grade_portfolio
+from grading.scoring.portfolio import grade_portfolio
 from grading.review import sessions
 from grading.review.playbook import plan_steps
 from grading.review.summary import build_summary, projected_impact, to_csv, to_markdown

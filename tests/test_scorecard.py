@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
 from grading.errors import SettingError
-from grading.features import client_features
-from grading.portfolio import grade_portfolio
-from grading.scorecard import (
+from grading.scoring.features import client_features
+from grading.scoring.portfolio import grade_portfolio
+from grading.scoring.scorecard import (
     CRITERIA,
     TEXT_COLUMNS,
     criterion_score,

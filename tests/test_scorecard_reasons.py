@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grading.reasons import criterion_phrases, join_phrases, money, numbers
-from grading.scorecard import CRITERIA, score_clients
+from grading.scoring.reasons import criterion_phrases, join_phrases, money, numbers
+from grading.scoring.scorecard import CRITERIA, score_clients
 from grading.settings import defaults
 
 

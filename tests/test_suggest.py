@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from grading.features import client_features
+from grading.scoring.features import client_features
 from grading.model.suggest import explain_suggestions, suggest_for_features, suggest_grades
-from grading.portfolio import grade_portfolio
+from grading.scoring.portfolio import grade_portfolio
 from grading.db.store import Store
 
 AS_OF = "2026-01-15"

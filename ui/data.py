@@ -111,13 +111,13 @@ def _shallow(value: Any) -> Any:
 
 
 def portfolio(as_of: date, *, words: bool = False) -> pd.DataFrame:
-    """Return :func:`grading.portfolio.grade_portfolio` for ``as_of``, cached per store revision.
+    """Return :func:`grading.scoring.portfolio.grade_portfolio` for ``as_of``, cached per store revision.
 
     Without ``words`` the frame holds every number, grade and flag but not the sentences (reasons, flags text):
     writing those for every client costs as much again as grading, so only the pages that show them
     (``words=True``) pay for them, once per revision.
     """
-    from grading.portfolio import explain_portfolio, grade_portfolio
+    from grading.scoring.portfolio import explain_portfolio, grade_portfolio
 
     def grade() -> pd.DataFrame:
         with st.spinner("Grading the portfolio..."):

@@ -12,7 +12,7 @@ from grading import books
 from grading.compare import compare_books, compare_exports
 from grading.errors import ClientGradeError
 from grading.db.export import safe_csv_bytes
-from grading.features import as_date
+from grading.scoring.features import as_date
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

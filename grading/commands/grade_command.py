@@ -15,8 +15,8 @@ from grading.db import paths
 from grading.commands.model_notice import warn_if_model_refused
 from grading.errors import ClientGradeError
 from grading.db.export import write_safe_csv_file
-from grading.features import as_date
-from grading.portfolio import grade_portfolio
+from grading.scoring.features import as_date
+from grading.scoring.portfolio import grade_portfolio
 from grading.db.store import Store
 
 

@@ -9,7 +9,7 @@ from datetime import date
 from grading import books
 from grading.db import paths
 from grading.errors import ClientGradeError
-from grading.features import as_date
+from grading.scoring.features import as_date
 from grading.db.store import Store
 
 

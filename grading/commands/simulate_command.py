@@ -151,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
         raise ClientGradeError(f"There is no database at {db_path}; create one with `python -m grading init`.")
 
     from grading.commands.model_notice import warn_if_model_refused
-    from grading.portfolio import grade_portfolio
+    from grading.scoring.portfolio import grade_portfolio
     from grading.settings import load_settings
     from grading.simulation import simulate_bands, simulate_timeline
     from grading.simulation.static import records

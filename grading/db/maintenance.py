@@ -340,7 +340,7 @@ def check_settings(values: dict[str, Any]) -> None:
     """
     import numpy as np
 
-    from grading.scorecard import grade_index, small_client_knockdown
+    from grading.scoring.scorecard import grade_index, small_client_knockdown
 
     grade_index(np.array([50.0]), values)
     small_client_knockdown(np.array([100.0]), values)

@@ -98,7 +98,7 @@ def grade_these_next(store: Store, portfolio_frame: pd.DataFrame, *, as_of: date
     store : Store
         The open store (the grade history).
     portfolio_frame : pandas.DataFrame
-        The graded portfolio (:func:`grading.portfolio.grade_portfolio`): ``client_id`` and, where present,
+        The graded portfolio (:func:`grading.scoring.portfolio.grade_portfolio`): ``client_id`` and, where present,
         ``name``, ``rule_grade``, ``suggested_grade``, ``suggested_confidence``.
     as_of : date or str
         The day to judge staleness on.

@@ -1,6 +1,6 @@
 """The training set: every manual grade event, with the client's features as they were on the grade's date.
 
-Each event is one row. Its features come from :func:`grading.features.features_at` at ``graded_on``, so nothing
+Each event is one row. Its features come from :func:`grading.scoring.features.features_at` at ``graded_on``, so nothing
 recorded for a later month, or assessed after that day, reaches the row (no leakage), and its rule grade is what
 the scorecard would have said on that day. A client graded three times gives three rows; evaluation keeps a
 client's rows together (grouped folds), so the model is always tested on clients it has not seen.
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from grading.features import features_at
+from grading.scoring.features import features_at
 from grading.model.metrics import GRADES
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ RECENCY_HALF_LIFE_DAYS = 365.0
 
 
 def model_inputs(features: pd.DataFrame) -> pd.DataFrame:
-    """Turn a features frame (from :mod:`grading.features`) into the model's numeric input frame.
+    """Turn a features frame (from :mod:`grading.scoring.features`) into the model's numeric input frame.
 
     Parameters
     ----------
@@ -157,7 +157,7 @@ def inputs_for(model: Any, features: pd.DataFrame, settings: Mapping[str, Any]) 
     :func:`model_inputs`, and :data:`RULE_INPUT` (the rule's position under ``settings``, which should be the
     scorecard settings the model was trained with) when the model reads it.
     """
-    from grading.scorecard import score_clients
+    from grading.scoring.scorecard import score_clients
 
     inputs = model_inputs(features)
     if RULE_INPUT not in list(getattr(model, "feature_names_in_", ())):
@@ -276,7 +276,7 @@ def training_set(events: pd.DataFrame, features: pd.DataFrame, settings: Mapping
 
     The part of :func:`build_training_set` after the database: the owner-judgement tests call it directly.
     """
-    from grading.scorecard import score_clients
+    from grading.scoring.scorecard import score_clients
 
     events = events.reset_index(drop=True)
     features = features.reset_index(drop=True)

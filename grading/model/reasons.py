@@ -32,7 +32,7 @@ from sklearn.preprocessing import StandardScaler
 
 from grading.model.dataset import LEARNED_FEATURES, SERVICE_MODEL_INPUTS, raw_to_input
 from grading.model.metrics import GRADES
-from grading.reasons import TEXT, join_phrases, pandas_text, text
+from grading.scoring.reasons import TEXT, join_phrases, pandas_text, text
 
 #: Figures as the owner says them, and how their values read ("share": a fraction shown as %).
 FEATURE_WORDS: dict[str, tuple[str, str]] = {

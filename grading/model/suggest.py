@@ -22,7 +22,7 @@ from grading.errors import ClientGradeError, ModelFileError
 from grading.model.dataset import RULE_INPUT, inputs_for
 from grading.model.metrics import GRADES, suggested_codes
 from grading.model.persistence import active_registry_row, read_verified_model
-from grading.reasons import pandas_text, text
+from grading.scoring.reasons import pandas_text, text
 from grading.settings import defaults
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ def _rule_grades(store: Store, features: pd.DataFrame) -> np.ndarray | None:
     """The rule grades to compare with: from ``features`` if it carries them, else from the scorecard."""
     if "rule_grade" in features.columns:
         return np.asarray(features["rule_grade"].astype(object))
-    from grading.scorecard import score_clients
+    from grading.scoring.scorecard import score_clients
     from grading.settings import load_settings
 
     try:
@@ -176,7 +176,7 @@ def suggest_grades(
     store : Store
         The open store (its model registry says which model is active).
     features : pandas.DataFrame
-        Client features as from :func:`grading.features.client_features`.
+        Client features as from :func:`grading.scoring.features.client_features`.
     models_dir : path
         The models folder.
 
@@ -224,7 +224,7 @@ def _inputs(model: Any, features: pd.DataFrame, card: dict[str, Any]) -> pd.Data
 
 def _rule_grades_under(features: pd.DataFrame, card: dict[str, Any]) -> pd.Series:
     """The rule grades of ``features`` under the scorecard the model was trained on."""
-    from grading.scorecard import score_clients
+    from grading.scoring.scorecard import score_clients
 
     settings = defaults() | dict(card.get("scorecard_settings") or {})
     return score_clients(features, settings, explain=False)["rule_grade"]
@@ -321,7 +321,7 @@ def suggest_for_features(
     store : Store
         The open store (model registry; settings for the rule grade when ``features`` lacks ``rule_grade``).
     features : pandas.DataFrame
-        Client features as from :func:`grading.features.client_features` (``client_id``, ``service_model`` and
+        Client features as from :func:`grading.scoring.features.client_features` (``client_id``, ``service_model`` and
         the feature columns), optionally with ``rule_grade``.
     models_dir : path
         The models folder.

@@ -172,7 +172,7 @@ def scorecard_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
 
 def _rule_score_badness(settings: Mapping[str, Any]) -> Callable[[pd.DataFrame], np.ndarray]:
     """A function of raw features that is higher where the rules think worse (minus the rule score)."""
-    from grading.scorecard import score_clients
+    from grading.scoring.scorecard import score_clients
 
     def badness(features: pd.DataFrame) -> np.ndarray:
         return -score_clients(features, settings, explain=False)["rule_score"].to_numpy(dtype="float64")

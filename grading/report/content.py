@@ -15,7 +15,7 @@ from grading.anonymize import anonymize_frame, stored_aliases
 from grading.charts.matrix import portfolio_matrix_chart
 from grading.charts.overview import grade_mix_chart
 from grading.churn_scenario import simulation_portfolio
-from grading.features import as_date
+from grading.scoring.features import as_date
 from grading.matrix_view import Headline, disagreement_queue, grade_boundaries, grade_mix, grade_story, headline_numbers
 from grading.review.summary import ReviewSummary, build_summary, impact_table
 from grading.review.sessions import list_sessions
@@ -129,7 +129,7 @@ def build_pack(
     ReviewError
         ``session_id`` names no session.
     """
-    from grading.portfolio import grade_portfolio
+    from grading.scoring.portfolio import grade_portfolio
 
     day = date.today() if as_of is None else as_date(as_of)
     values = dict(settings) if settings is not None else load_settings(store)

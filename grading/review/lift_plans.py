@@ -4,7 +4,7 @@ scorecard would give if the plan worked.
 "If the plan worked" means each of the client's weakest criteria that the plan's steps address reaches the value
 that scores full points (its ``full_at`` threshold under the owner's settings); everything else about the client
 stays as it is. The
-client is then re-scored with :func:`grading.scorecard.score_clients`, so the small-client rule and the owner's
+client is then re-scored with :func:`grading.scoring.scorecard.score_clients`, so the small-client rule and the owner's
 weights apply as usual. Because the scorecard never lowers a grade when a criterion improves, the grade if the
 plan worked is never worse than the rule grade today.
 """
@@ -19,7 +19,7 @@ import pandas as pd
 
 from grading.review import ReviewError
 from grading.review.playbook import CRITERION_LABELS, PLAYBOOK, STEPS, step_criteria
-from grading.scorecard import CRITERIA, GRADES, criterion_thresholds, score_clients
+from grading.scoring.scorecard import CRITERIA, GRADES, criterion_thresholds, score_clients
 
 LIFT_GRADES = ("B", "C", "D")
 #: The columns :func:`lift_plans` returns, in order.
@@ -51,7 +51,7 @@ def improve_criteria(
     features:
         One row per client with the scorecard's feature columns and ``client_id``.
     improved:
-        Pairs ``client_id``, ``criterion`` (a :data:`~grading.scorecard.CRITERIA` name) to improve.
+        Pairs ``client_id``, ``criterion`` (a :data:`~grading.scoring.scorecard.CRITERIA` name) to improve.
     settings:
         The settings that set each criterion's thresholds.
 
@@ -124,7 +124,7 @@ def lift_plans(
     Parameters
     ----------
     portfolio:
-        The graded portfolio (:func:`grading.portfolio.grade_portfolio`): ``client_id``, ``name``,
+        The graded portfolio (:func:`grading.scoring.portfolio.grade_portfolio`): ``client_id``, ``name``,
         ``service_model``, the grade column, ``rule_grade``, ``rule_score``, ``score_<criterion>``,
         ``points_<criterion>`` and the feature columns.
     settings:

@@ -2,7 +2,7 @@
 
 The steps are the ones coaches teach (PRODUCT.md): move break/fix clients to managed services, send itemized
 invoices that show the work done, move to electronic payment, meet for half an hour to review, train the client on
-the ticket portal, raise the price. Each names the scorecard criteria (:data:`grading.scorecard.CRITERIA`) it
+the ticket portal, raise the price. Each names the scorecard criteria (:data:`grading.scoring.scorecard.CRITERIA`) it
 addresses, so a client's weakest criteria lead to the steps worth proposing. The client's size is addressed by no
 step on purpose: a process change does not make a small client large, and the small-client rule stays visible.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from grading.review import ReviewError
-from grading.scorecard import CRITERIA
+from grading.scoring.scorecard import CRITERIA
 
 
 @dataclass(frozen=True)

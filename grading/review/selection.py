@@ -1,6 +1,6 @@
 """Which clients a review session walks, and in what order.
 
-A session is chosen from the graded portfolio (one row per client, as :func:`grading.portfolio.grade_portfolio`
+A session is chosen from the graded portfolio (one row per client, as :func:`grading.scoring.portfolio.grade_portfolio`
 returns it) by grade, by flag and by disagreement between the suggested and the manual grade, then ordered worst
 first, largest first or by hand. The chosen list is stored with the session, so resuming it walks the same
 clients in the same order even after the grades have moved.
@@ -25,7 +25,7 @@ ORDERS = {
 }
 # Worst first: D, C, B, A, and clients without a grade last (nothing to decide on yet).
 _WORST_FIRST_RANK = {"D": 0, "C": 1, "B": 2, "A": 3}
-#: The flags a session can filter on: boolean columns of the graded portfolio (grading.flags), and their words.
+#: The flags a session can filter on: boolean columns of the graded portfolio (grading.scoring.flags), and their words.
 FLAGS = {
     "problem_client": "problem client",
     "flight_risk": "flight risk",

@@ -24,7 +24,7 @@ import pandas as pd
 
 from grading import grade_history
 from grading.errors import ClientGradeError
-from grading.features import as_date
+from grading.scoring.features import as_date
 from grading.review import ReviewError
 from grading.review.selection import ClientSelection, check_client_ids
 

@@ -239,7 +239,7 @@ def build_summary(
     session_id:
         The session.
     portfolio:
-        The graded portfolio (:func:`grading.portfolio.grade_portfolio`) of the whole book: names, grades and the
+        The graded portfolio (:func:`grading.scoring.portfolio.grade_portfolio`) of the whole book: names, grades and the
         window totals the impact starts from; aliases are numbered over all of its clients.
     settings:
         The settings (labor cost rate, scoring window, scorecard thresholds for the lift plans).

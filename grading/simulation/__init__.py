@@ -1,6 +1,6 @@
 """Churn impact: what firing, lifting or repricing clients does to revenue, gross profit and the owner's time.
 
-Pure functions over a portfolio frame (one row per client, as :func:`grading.portfolio.grade_portfolio` returns
+Pure functions over a portfolio frame (one row per client, as :func:`grading.scoring.portfolio.grade_portfolio` returns
 it) and a :class:`Scenario`:
 
 - :func:`simulate_impact` -> :class:`Impact`: the baseline window before and after, per grade, and the hours freed;

@@ -148,7 +148,7 @@ def simulate_impact(portfolio: pd.DataFrame, scenario: Scenario, *, labor_cost_r
     Parameters
     ----------
     portfolio:
-        One row per client, as :func:`grading.portfolio.grade_portfolio` returns it (see
+        One row per client, as :func:`grading.scoring.portfolio.grade_portfolio` returns it (see
         :func:`~grading.simulation.plan.make_plan` for the columns used).
     scenario:
         Whom to fire, what the freed time becomes, the lifts.

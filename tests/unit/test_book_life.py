@@ -97,7 +97,7 @@ def test_starting_an_empty_book_deletes_every_client_and_restarts_the_aliases(st
 
 
 def test_an_archived_client_is_left_out_of_grading_from_its_day_and_keeps_its_history(store, tmp_path):
-    from grading.portfolio import grade_portfolio
+    from grading.scoring.portfolio import grade_portfolio
 
     import_frames(store, {"clients": clients("keep", "gone"), "monthly": monthly("keep", "gone")}, source="import")
 

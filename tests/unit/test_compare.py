@@ -17,7 +17,7 @@ from grading import books
 from grading.book_admin import archive_client
 from grading.compare import COLUMNS, compare_books, compare_exports
 from grading.db.export import export_parquet
-from grading.portfolio import grade_portfolio
+from grading.scoring.portfolio import grade_portfolio
 from grading.settings import save_settings
 from grading.db.store import Store
 from tests.held_database import held_by_another_process

@@ -40,7 +40,7 @@ def test_the_flags_have_a_section_of_their_own_not_the_scorecards():
 
 
 def test_the_preview_counts_and_lists_the_clients_whose_grade_changes(demo_db, tmp_path):
-    from grading.portfolio import grade_portfolio
+    from grading.scoring.portfolio import grade_portfolio
     from grading.db.store import Store
 
     as_of = date(2025, 1, 15)

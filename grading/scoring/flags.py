@@ -10,7 +10,7 @@
   started, or no figures at all in the window. Such a client's grade rests on thin data.
 
 Concentration and the rate comparison look across the clients of the frame, so pass the whole portfolio at one
-date (:func:`grading.features.client_features`).
+date (:func:`grading.scoring.features.client_features`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from grading.reasons import join_phrases, money, numbers, pandas_text, text
+from grading.scoring.reasons import join_phrases, money, numbers, pandas_text, text
 from grading.settings import defaults
 
 FLAG_COLUMNS: tuple[str, ...] = ("problem_client", "flight_risk", "concentration", "data_gaps")
@@ -70,7 +70,7 @@ def flag_clients(
     Parameters
     ----------
     features:
-        One row per client at one date (:func:`grading.features.client_features`).
+        One row per client at one date (:func:`grading.scoring.features.client_features`).
     settings:
         The settings; names left out take their defaults.
     explain:

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from grading import reasons
+from grading.scoring import reasons
 from grading.errors import ClientGradeError, SettingError
 from grading.settings import defaults
 
@@ -55,7 +55,7 @@ class Criterion:
     group:
         ``financial``, ``relationship`` or ``caller_id``.
     feature:
-        The column of :func:`grading.features.client_features` it reads.
+        The column of :func:`grading.scoring.features.client_features` it reads.
     zero_at, full_at:
         The feature values that score 0 and 100 points: a number, or the name of a setting.
     weight:
@@ -252,7 +252,7 @@ def score_clients(
     Parameters
     ----------
     features:
-        Client features (:func:`grading.features.client_features` or :func:`~grading.features.features_at`).
+        Client features (:func:`grading.scoring.features.client_features` or :func:`~grading.scoring.features.features_at`).
     settings:
         The settings (:func:`grading.settings.load_settings`); names left out take their defaults.
     criteria:

@@ -22,9 +22,9 @@ import pandas as pd
 
 from grading.db import paths
 from grading.errors import ClientGradeError
-from grading.features import DESCRIPTIVE_COLUMNS, FEATURE_COLUMNS, as_date, calendar_dates, client_features
-from grading.flags import book_median_rate, flag_clients, flag_words
-from grading.scorecard import score_clients, score_words
+from grading.scoring.features import DESCRIPTIVE_COLUMNS, FEATURE_COLUMNS, as_date, calendar_dates, client_features
+from grading.scoring.flags import book_median_rate, flag_clients, flag_words
+from grading.scoring.scorecard import score_clients, score_words
 from grading.settings import defaults, load_settings
 
 if TYPE_CHECKING:

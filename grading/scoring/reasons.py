@@ -18,7 +18,7 @@ from numpy.dtypes import StringDType
 from grading.formatting import currency_symbol
 
 if TYPE_CHECKING:
-    from grading.scorecard import Criterion
+    from grading.scoring.scorecard import Criterion
 
 GRADES = ("A", "B", "C", "D")
 
@@ -135,7 +135,7 @@ def criterion_phrases(criterion: Criterion, features: pd.DataFrame, settings: Ma
     criterion:
         A scorecard criterion; its ``words`` hold ``{value}`` where the formatted feature goes.
     features:
-        The client features (:func:`grading.features.client_features`).
+        The client features (:func:`grading.scoring.features.client_features`).
     settings:
         The settings, for the currency and, for the effective rate, the labor cost and target rates.
 
