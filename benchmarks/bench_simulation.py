@@ -15,7 +15,7 @@ from benchmarks.config import Config
 from benchmarks.measure import time_median
 from benchmarks.report import Row, Target
 from benchmarks.scale import prepare_book
-from grading.churn_scenario import simulation_portfolio
+from grading.views.churn_impact import simulation_portfolio
 from grading.scoring.portfolio import grade_portfolio
 from grading.simulation import Range, Redeployment, Repricing, Scenario, simulate_bands, simulate_impact, simulate_timeline
 from grading.db.store import Store

@@ -6,7 +6,7 @@ from datetime import date
 import streamlit as st
 
 from grading.charts.churn import TIMELINE_METRICS, hours_freed_chart, timeline_chart
-from grading.churn_scenario import (
+from grading.views.churn_impact import (
     has_uncertainty,
     impact_cards,
     monthly_level,
@@ -17,7 +17,7 @@ from grading.churn_scenario import (
 from grading.errors import ClientGradeError
 from grading.db.export import safe_csv_bytes
 from grading.formatting import hourly_rate, hours, money
-from grading.matrix_view import money_format
+from grading.views.portfolio_matrix import money_format
 from grading.simulation import GRADES, simulate_bands, simulate_impact, simulate_timeline
 from grading.text_safety import escape_markdown
 from ui import data

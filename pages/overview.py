@@ -7,7 +7,7 @@ import streamlit as st
 from grading.charts.overview import grade_mix_chart
 from grading.errors import ClientGradeError
 from grading.formatting import hourly_rate, hours, money, percent
-from grading.matrix_view import grade_mix, grade_story, headline_numbers, money_format
+from grading.views.portfolio_matrix import grade_mix, grade_story, headline_numbers, money_format
 from grading.text_safety import escape_markdown
 from ui import data
 from ui.page import graded_portfolio, page_setup

@@ -8,7 +8,7 @@ from grading.charts.palette import GRADES, UNGRADED_LABEL
 from grading.errors import ClientGradeError
 from grading.db.export import safe_csv_bytes
 from grading.formatting import hourly_rate, hours, money, percent
-from grading.matrix_view import (
+from grading.views.portfolio_matrix import (
     FLAGS,
     SORT_ORDERS,
     TABLE_PAGE_ROWS,

@@ -14,7 +14,7 @@ from grading.charts.revenue_time import (
 )
 from grading.errors import ClientGradeError
 from grading.formatting import hourly_rate, percent
-from grading.matrix_view import money_format
+from grading.views.portfolio_matrix import money_format
 from grading.text_safety import escape_markdown
 from ui import data
 from ui.page import graded_portfolio, page_setup

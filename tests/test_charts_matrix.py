@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grading import matrix_view
+from grading.views import portfolio_matrix
 from grading.charts.agreement import candidate_frame, candidates_chart, confusion_chart, confusion_long
 from grading.charts.matrix import client_sparkline_chart, matrix_points, portfolio_matrix_chart
 from grading.charts.overview import grade_mix_chart, grade_mix_frame
@@ -58,7 +58,7 @@ def portfolio() -> pd.DataFrame:
 
 
 def test_headline_numbers_add_up_the_portfolio(portfolio):
-    headline = matrix_view.headline_numbers(portfolio)
+    headline = portfolio_matrix.headline_numbers(portfolio)
     assert headline.clients == 8
     assert headline.monthly_revenue == pytest.approx(portfolio["revenue"].sum() / 12)
     assert headline.monthly_hours == pytest.approx(portfolio["labor_hours"].sum() / 12)
@@ -68,14 +68,14 @@ def test_headline_numbers_add_up_the_portfolio(portfolio):
 
 
 def test_headline_of_an_empty_portfolio_has_no_rate_instead_of_an_error(portfolio):
-    headline = matrix_view.headline_numbers(portfolio.iloc[0:0])
+    headline = portfolio_matrix.headline_numbers(portfolio.iloc[0:0])
     assert headline.clients == 0
     assert headline.monthly_revenue == 0
     assert np.isnan(headline.effective_hourly_rate) and np.isnan(headline.gross_margin)
 
 
 def test_grade_mix_counts_every_grade_and_the_ungraded(portfolio):
-    mix = matrix_view.grade_mix(portfolio, "manual").set_index("grade")
+    mix = portfolio_matrix.grade_mix(portfolio, "manual").set_index("grade")
     assert list(mix.index) == ["A", "B", "C", "D", UNGRADED_LABEL]
     assert list(mix["clients"]) == [2, 2, 1, 1, 2]
     assert mix["revenue_share"].sum() == pytest.approx(1.0)
@@ -83,7 +83,7 @@ def test_grade_mix_counts_every_grade_and_the_ungraded(portfolio):
 
 
 def test_grade_mix_by_rule_has_no_ungraded_row_and_keeps_empty_grades(portfolio):
-    mix = matrix_view.grade_mix(portfolio.iloc[:2], "rule")
+    mix = portfolio_matrix.grade_mix(portfolio.iloc[:2], "rule")
     assert list(mix["grade"]) == ["A", "B", "C", "D"]
     assert list(mix["clients"]) == [1, 1, 0, 0]
 
@@ -102,15 +102,15 @@ def test_grade_mix_by_rule_has_no_ungraded_row_and_keeps_empty_grades(portfolio)
     ],
 )
 def test_grade_table_filters_by_grade_service_model_and_flag(portfolio, filters, expected_ids):
-    table = matrix_view.filter_grade_table(portfolio, **filters)
+    table = portfolio_matrix.filter_grade_table(portfolio, **filters)
     assert list(table["client_id"]) == expected_ids
 
 
 def test_grade_table_sorts_and_keeps_the_three_grades_side_by_side(portfolio):
-    table = matrix_view.filter_grade_table(portfolio, sort_order="Revenue, largest first")
+    table = portfolio_matrix.filter_grade_table(portfolio, sort_order="Revenue, largest first")
     assert list(table["revenue"]) == sorted(portfolio["revenue"], reverse=True)
     assert {"rule_grade", "suggested_grade", "manual_grade", "flags"} <= set(table.columns)
-    assert list(table.columns) == [column for column in matrix_view.TABLE_COLUMNS if column in portfolio.columns]
+    assert list(table.columns) == [column for column in portfolio_matrix.TABLE_COLUMNS if column in portfolio.columns]
 
 
 @pytest.mark.parametrize(
@@ -123,16 +123,16 @@ def test_grade_table_sorts_and_keeps_the_three_grades_side_by_side(portfolio):
 )
 def test_grade_table_refuses_unknown_options(portfolio, filters, words):
     with pytest.raises(ClientGradeError, match=words):
-        matrix_view.filter_grade_table(portfolio, **filters)
+        portfolio_matrix.filter_grade_table(portfolio, **filters)
 
 
 def test_flag_names_lists_only_raised_flags(portfolio):
-    assert matrix_view.flag_names(portfolio) == ["problem_client", "flight_risk", "data_gaps"]
-    assert matrix_view.service_models(portfolio) == ["break_fix", "hybrid", "managed", "project"]
+    assert portfolio_matrix.flag_names(portfolio) == ["problem_client", "flight_risk", "data_gaps"]
+    assert portfolio_matrix.service_models(portfolio) == ["break_fix", "hybrid", "managed", "project"]
 
 
 def test_disagreement_queue_holds_clients_whose_suggestion_differs_from_the_manual_grade(portfolio):
-    queue = matrix_view.disagreement_queue(portfolio)
+    queue = portfolio_matrix.disagreement_queue(portfolio)
     # C2 (manual B, suggested C), C5 (A vs B), C8 (B vs A); the surest suggestion first.
     assert list(queue["client_id"]) == ["C8", "C5", "C2"]
     assert list(queue["grade_gap"]) == [1, 1, 1]
@@ -141,12 +141,12 @@ def test_disagreement_queue_holds_clients_whose_suggestion_differs_from_the_manu
 
 @pytest.mark.parametrize(("currency", "expected"), [("EUR", "€%,.0f"), ("CHF", "CHF %,.0f"), ("SEK", "SEK %,.0f")])
 def test_money_format_puts_the_currency_before_the_amount(currency, expected):
-    assert matrix_view.money_format(currency) == expected
+    assert portfolio_matrix.money_format(currency) == expected
 
 
 def test_grade_boundaries_lie_where_the_rule_score_meets_each_threshold():
     settings = defaults()
-    lines = matrix_view.grade_boundaries(settings)
+    lines = portfolio_matrix.grade_boundaries(settings)
     assert set(lines["grade"]) == {"A", "B", "C"}
     total = settings["weight_financial"] + settings["weight_relationship"] + settings["weight_caller_id"]
     score = (
@@ -159,13 +159,13 @@ def test_grade_boundaries_lie_where_the_rule_score_meets_each_threshold():
 
 
 def test_grade_boundaries_move_with_the_threshold_setting():
-    before = matrix_view.grade_boundaries(defaults())
-    after = matrix_view.grade_boundaries(defaults() | {"grade_a_min": 85.0})
+    before = portfolio_matrix.grade_boundaries(defaults())
+    after = portfolio_matrix.grade_boundaries(defaults() | {"grade_a_min": 85.0})
     at_x = 100.0
     a_before = before.query("grade == 'A'").set_index("financial_score")["relationship_score"]
     a_after = after.query("grade == 'A'").set_index("financial_score")["relationship_score"]
     assert a_after.loc[at_x] > a_before.loc[at_x]
-    assert matrix_view.grade_boundaries(defaults() | {"weight_relationship": 0.0}).empty
+    assert portfolio_matrix.grade_boundaries(defaults() | {"weight_relationship": 0.0}).empty
 
 
 def _layers(spec: dict) -> list[dict]:
@@ -174,7 +174,7 @@ def _layers(spec: dict) -> list[dict]:
 
 def test_matrix_chart_colours_by_the_chosen_grade_with_the_house_colours(portfolio):
     chart = portfolio_matrix_chart(
-        portfolio, matrix_view.grade_boundaries(defaults()), grade_column="rule_grade", grade_title="Rule grade"
+        portfolio, portfolio_matrix.grade_boundaries(defaults()), grade_column="rule_grade", grade_title="Rule grade"
     )
     assert isinstance(chart, alt.LayerChart)
     spec = chart.to_dict()
@@ -217,7 +217,7 @@ def test_sparkline_shows_revenue_and_hours_by_month():
 
 
 def test_grade_mix_chart_splits_clients_revenue_and_hours_by_grade(portfolio):
-    mix = matrix_view.grade_mix(portfolio, "effective")
+    mix = portfolio_matrix.grade_mix(portfolio, "effective")
     long = grade_mix_frame(mix)
     assert set(long["measure"]) == {"Clients", "Revenue", "Labor hours"}
     assert long.groupby("measure")["share"].sum().round(6).eq(1.0).all()
@@ -268,15 +268,15 @@ def test_candidates_chart_marks_the_chosen_model_and_the_baselines():
 )
 def test_grade_story_says_what_the_d_clients_bring_against_the_time_they_take(portfolio, rows, expected):
     chosen = portfolio.iloc[[0, *rows]]
-    mix = matrix_view.grade_mix(chosen, "rule")
-    story = matrix_view.grade_story(mix, "D")
+    mix = portfolio_matrix.grade_mix(chosen, "rule")
+    story = portfolio_matrix.grade_story(mix, "D")
     d_revenue = chosen.loc[chosen["rule_grade"] == "D", "revenue"].sum() / chosen["revenue"].sum()
     assert story.startswith(expected)
     assert f"{d_revenue:.0%} of revenue" in story
 
 
 def test_grade_story_is_silent_without_clients_of_that_grade(portfolio):
-    assert matrix_view.grade_story(matrix_view.grade_mix(portfolio.iloc[:2], "rule"), "D") is None
+    assert portfolio_matrix.grade_story(portfolio_matrix.grade_mix(portfolio.iloc[:2], "rule"), "D") is None
 
 
 def test_candidate_frame_lists_models_and_baselines_best_first():
@@ -301,7 +301,7 @@ def test_candidate_frame_lists_models_and_baselines_best_first():
 
 
 def test_decision_labels_name_the_client_and_its_three_grades(portfolio):
-    labels = matrix_view.decision_labels(portfolio)
+    labels = portfolio_matrix.decision_labels(portfolio)
     assert labels["C2"] == "Client name 2 (yours: B, suggested: C, rule: B)"
     assert labels["C6"] == "Client name 6 (yours: C, suggested: none, rule: C)"
 
@@ -319,7 +319,7 @@ def test_decision_labels_name_the_client_and_its_three_grades(portfolio):
 )
 def test_the_grade_table_is_sent_a_page_of_a_thousand_rows_at_a_time(rows, asked, number, count, span):
     table = pd.DataFrame({"client_id": [f"c{i}" for i in range(rows)]})
-    page = matrix_view.table_page(table, asked)
+    page = portfolio_matrix.table_page(table, asked)
     assert (page.number, page.count, (page.first_row, page.last_row), page.total_rows) == (number, count, span, rows)
     assert len(page.rows) == page.last_row - page.first_row + (1 if rows else 0)
     if rows:

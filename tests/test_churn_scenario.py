@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grading.churn_scenario import (
+from grading.views.churn_impact import (
     has_uncertainty,
     impact_cards,
     monthly_level,

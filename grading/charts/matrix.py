@@ -7,7 +7,7 @@ import pandas as pd
 
 from grading.charts.palette import GRADE_COLORS, grade_color
 from grading.formatting import currency_symbol
-from grading.matrix_view import grade_labels
+from grading.views.portfolio_matrix import grade_labels
 
 _TOOLTIP_GRADES = (
     ("rule_grade", "Rule grade"),
@@ -60,7 +60,7 @@ def portfolio_matrix_chart(
     portfolio:
         The graded portfolio (``financial_score`` and ``relationship_score`` 0-100, ``revenue`` over the window).
     boundaries:
-        :func:`grading.matrix_view.grade_boundaries`: the threshold lines to draw.
+        :func:`grading.views.portfolio_matrix.grade_boundaries`: the threshold lines to draw.
     grade_column, grade_title:
         The grade that colours the dots, and the legend's title.
     currency:

@@ -21,7 +21,7 @@ def grade_mix_frame(mix: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     mix:
-        :func:`grading.matrix_view.grade_mix`.
+        :func:`grading.views.portfolio_matrix.grade_mix`.
 
     Returns
     -------
@@ -50,7 +50,7 @@ def grade_mix_chart(mix: pd.DataFrame, *, currency: str = "EUR", grade_title: st
     Parameters
     ----------
     mix:
-        :func:`grading.matrix_view.grade_mix`.
+        :func:`grading.views.portfolio_matrix.grade_mix`.
     currency:
         For the revenue in the tooltip.
     grade_title:
