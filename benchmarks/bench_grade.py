@@ -1,8 +1,8 @@
 """``grade`` (features, scorecard, flags, suggestion) against a bare DuckDB aggregate over the same monthly table.
 
 The timed grading is what the app keeps per store revision: every number, grade and flag, with the reason texts
-left to :func:`grading.scoring.portfolio.explain_portfolio` for the rows a page shows. What the texts cost is shown on two
-rows of its own, for the whole book (what the CLI and the exports write) and for one page of rows.
+left to :func:`grading.scoring.portfolio.explain_portfolio` for the rows a page shows. What the texts cost is shown on
+two rows of its own, for the whole book (what the CLI and the exports write) and for one page of rows.
 """
 
 from __future__ import annotations

@@ -239,8 +239,8 @@ def build_summary(
     session_id:
         The session.
     portfolio:
-        The graded portfolio (:func:`grading.scoring.portfolio.grade_portfolio`) of the whole book: names, grades and the
-        window totals the impact starts from; aliases are numbered over all of its clients.
+        The graded portfolio (:func:`grading.scoring.portfolio.grade_portfolio`) of the whole book: names, grades
+        and the window totals the impact starts from; aliases are numbered over all of its clients.
     settings:
         The settings (labor cost rate, scoring window, scorecard thresholds for the lift plans).
     grade_source:

@@ -252,7 +252,8 @@ def score_clients(
     Parameters
     ----------
     features:
-        Client features (:func:`grading.scoring.features.client_features` or :func:`~grading.scoring.features.features_at`).
+        Client features (:func:`grading.scoring.features.client_features` or
+        :func:`~grading.scoring.features.features_at`).
     settings:
         The settings (:func:`grading.settings.load_settings`); names left out take their defaults.
     criteria:
