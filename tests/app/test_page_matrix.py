@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from grading.settings import save_settings
 from ui.resources import get_store
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
+APP = Path(__file__).resolve().parents[2] / "app.py"
 MATRIX = "pages/portfolio_matrix.py"
 
 

@@ -9,9 +9,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from grading.db.store import Store
-from tests.test_review_book import write_review_book
+from tests.review_book import write_review_book
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/live_review.py"
 
 

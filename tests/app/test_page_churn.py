@@ -7,9 +7,9 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from grading.db.store import Store
-from tests.app_page_bytes import page_bytes
+from tests.app.page_bytes import page_bytes
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/churn_impact.py"
 
 

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from grading.scoring.portfolio import grade_portfolio
 from ui.resources import get_store
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
+APP = Path(__file__).resolve().parents[2] / "app.py"
 
 
 def open_overview() -> AppTest:

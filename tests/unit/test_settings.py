@@ -9,7 +9,7 @@ import pytest
 from grading import settings
 from grading.errors import SettingError
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_defaults_apply_until_the_owner_changes_a_setting(store):

@@ -14,7 +14,7 @@ from grading.grade_history import count_grade_events, grade_history
 from grading.db.store import Store
 from ui.resources import get_store
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
+APP = Path(__file__).resolve().parents[2] / "app.py"
 PAGE = "pages/suggested_vs_manual.py"
 
 

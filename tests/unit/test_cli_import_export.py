@@ -10,7 +10,7 @@ import pytest
 
 from grading.templates import template_csv
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def grading_cli(*args: str) -> subprocess.CompletedProcess:

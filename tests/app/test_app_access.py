@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from grading import access
 from tests.held_database import held_by_another_process
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 VIEWER_PASSWORD = "look-but-do-not-touch"
 EDITOR_PASSWORD = "change-the-grades-1"
 

@@ -1,6 +1,7 @@
-"""A small book of clients, made in code with a fixed seed, for the review tests; and checks that it spans A to D.
+"""A small book of clients, made in code with a fixed seed, for the review tests (unit and app layers alike).
 
-The other review tests import :func:`write_review_book` from here, so they do not hinge on the demo generator.
+The review tests import :func:`write_review_book` from here, so they do not hinge on the demo generator;
+``tests/unit/test_review_book.py`` checks that it spans A to D.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from grading.scoring.portfolio import grade_portfolio
 from grading.db.store import Store
 
 # The book ends with the last full month, so the app's default as-of date (today) sees all of it.
@@ -90,18 +90,3 @@ def write_review_book(store: Store, n_clients: int = 24, seed: int = 11) -> pd.D
                 f"SELECT client_id, graded_on, grade, grader FROM {incoming}"
             )
     return clients
-
-
-def test_review_book_spans_every_rule_grade(store, tmp_path):
-    write_review_book(store)
-    portfolio = grade_portfolio(store, AS_OF, models_dir=tmp_path / "no-models")
-    assert set(portfolio["rule_grade"].dropna()) == {"A", "B", "C", "D"}
-
-
-def test_review_book_is_the_same_for_the_same_seed(tmp_path):
-    frames = []
-    for name in ("one", "two"):
-        with Store(tmp_path / f"{name}.duckdb") as book:
-            write_review_book(book, seed=5)
-            frames.append(book.query("SELECT * FROM monthly_metrics ORDER BY client_id, month"))
-    pd.testing.assert_frame_equal(frames[0], frames[1])

@@ -1,4 +1,8 @@
-"""The benchmark command runs end to end at a tiny size and writes a report with every row (no timings checked)."""
+"""The benchmark command runs end to end at a tiny size and writes a report with every row (no timings checked).
+
+The run includes the browser benchmarks, which start `streamlit run` and headless Chromium, so every test here is
+marked ``browser``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ import pytest
 
 from benchmarks import run as benchmark_run
 from benchmarks.bench_pages import app_pages
-from benchmarks.report import Row, Target, format_value
+
+pytestmark = pytest.mark.browser
 
 TINY = [
     "--sizes", "50",
@@ -88,28 +93,3 @@ def test_report_names_the_machine_and_the_date(tiny_run):
     for label in ("**CPU**", "**Cores**", "**Memory**", "**Python**", "**Libraries**", "duckdb"):
         assert label in report
     assert info.started.strftime("%Y-%m-%d") in report
-
-
-@pytest.mark.parametrize(
-    ("target", "value", "floor", "met"),
-    [
-        (Target(max_ratio=3), 2.9, 1.0, True),
-        (Target(max_ratio=3), 3.1, 1.0, False),
-        (Target(max_ratio=5, max_value=2.0), 1.9, 0.5, True),
-        (Target(max_ratio=5, max_value=2.0), 2.1, 1.0, False),
-        (Target(max_ratio=5, max_value=2.0), 1.5, 0.1, False),
-        (Target(max_value=1024), 900.0, None, True),
-        (Target(max_value=30), float("nan"), None, None),
-    ],
-)
-def test_a_target_is_met_only_when_every_part_of_it_is(target, value, floor, met):
-    row = Row("Group", "work", "size", value, floor_what="floor" if floor else None, floor_value=floor, target=target)
-    assert row.met is met
-
-
-@pytest.mark.parametrize(
-    ("value", "unit", "shown"),
-    [(0.0123, "s", "12.3 ms"), (0.456, "s", "456 ms"), (12.34, "s", "12.3 s"), (812.4, "MiB", "812 MiB")],
-)
-def test_figures_are_shown_in_readable_units(value, unit, shown):
-    assert format_value(value, unit) == shown

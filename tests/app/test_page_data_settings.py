@@ -13,7 +13,7 @@ from grading.db.backup import default_backup_folder, list_backups
 from grading.settings import load_settings, save_settings
 from grading.db.store import Store
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/data_settings.py"
 
 GOOD_CLIENTS = b"client_id,name,service_model,seats,client_since\nn1,Newfield Bakery Ltd,managed,12,2023-01-15\n"

@@ -10,7 +10,7 @@ from grading.review import ReviewError, sessions
 from grading.review.playbook import plan_steps
 from grading.review.selection import ClientSelection, select_clients
 from grading.scoring.portfolio import grade_portfolio
-from tests.test_review_book import AS_OF, write_review_book
+from tests.review_book import AS_OF, write_review_book
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from grading import cli
 from grading.db.store import Store
 from tests.held_database import held_by_another_process
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 # Commands that never open the --db database (compare reads the books of a folder, and leaves out a held one with a
 # note: tests/unit/test_compare.py).
 NO_DATABASE = {"hash_password", "demo_exports", "compare"}

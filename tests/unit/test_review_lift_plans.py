@@ -9,7 +9,7 @@ from grading.review import ReviewError
 from grading.review.lift_plans import grade_if_plan_works, lift_plans, suggested_steps
 from grading.review.playbook import PLAYBOOK, plan_from_text, plan_steps, plan_text, steps_for
 from grading.scoring.scorecard import CRITERIA, GRADES
-from tests.test_review_book import AS_OF, write_review_book
+from tests.review_book import AS_OF, write_review_book
 
 RANK = {grade: index for index, grade in enumerate(GRADES)}
 

@@ -15,7 +15,7 @@ import pandas as pd
 from grading.importer import import_files
 from grading.db.store import Store
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BIG_CLIENTS = 12_000
 BIG_MONTHS = 12
 

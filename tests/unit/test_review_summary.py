@@ -14,7 +14,7 @@ from grading.review import sessions
 from grading.review.playbook import plan_steps
 from grading.review.summary import build_summary, projected_impact, to_csv, to_markdown
 from grading.simulation import Repricing, Scenario, simulate_impact
-from tests.test_review_book import AS_OF, write_review_book
+from tests.review_book import AS_OF, write_review_book
 
 
 def small_portfolio() -> pd.DataFrame:

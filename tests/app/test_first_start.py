@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from grading.db.store import Store
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def book_on_file(db_path: Path) -> tuple[int, int, int]:
