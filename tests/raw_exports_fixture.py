@@ -41,7 +41,7 @@ CONNECTWISE_PRIORITIES = ("Priority 1 - Emergency Response", "Priority 2 - Quick
 # Autotask's default labels by number (4 is Critical); HaloPSA's and Syncro's as their defaults name them.
 AUTOTASK_PRIORITIES = {"Critical": 4, "High": 1, "Medium": 2, "Low": 3}
 HALO_PRIORITIES = {"Critical": 1, "High": 2, "Medium": 3, "Low": 4}
-SYNCRO_PRIORITIES = {"Critical": "0 Urgent", "High": "1 High", "Medium": "2 Normal", "Low": "3 Low"}
+SYNCRO_PRIORITIES = {"Critical": "Urgent", "High": "High", "Medium": "Normal", "Low": "Low"}
 LEVELS = ("Critical", "High", "Medium", "Low")
 
 
@@ -309,8 +309,21 @@ def canonical_frames(book: CanonicalBook, preset: str) -> dict[str, pd.DataFrame
         )
         if preset in ("autotask", "halopsa", "xero"):
             frame["paid_date"] = invoices["paid_date"]
-        if preset in ("xero", "halopsa"):
+        if preset == "connectwise":
+            frame["status"] = np.where(invoices["voided"], "Voided", "Sent")
+        if preset == "xero":
+            frame["status"] = np.where(invoices["voided"], "VOIDED",
+                                       np.where(invoices["paid_date"].notna(), "PAID", "AUTHORISED"))
+        if preset == "xero":
             frame["credited"] = invoices["credited"]
+        if preset == "halopsa":
+            # HaloPSA's credit notes are rows of their own, pointing at the invoice they credit.
+            notes = invoices[invoices["credited"] > 0]
+            frame["credit_for"] = np.nan
+            frame = pd.concat([frame, pd.DataFrame({
+                "invoice": "CN-" + notes["invoice"].astype(str), "client": notes["client"], "date": notes["date"],
+                "total": -notes["credited"], "tax": 0.0, "voided": False, "paid_date": pd.NaT,
+                "credit_for": notes["invoice"]})], ignore_index=True)
         if preset in ("quickbooks", "syncro"):
             # QuickBooks shows a voided invoice with nothing on it, Syncro not at all: the export leaves it out.
             frame = frame[~invoices["voided"].to_numpy()]

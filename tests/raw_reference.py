@@ -8,10 +8,15 @@ calendar month in the configured time zone.
 Conventions where SOURCES.md is silent, kept explicit so a comparison can state them:
 
 - a client-month exists when any kind has a row for it;
-- in such a month, a sum or count over a kind that was given but has no rows there is 0; over a kind that was not
-  given at all, it is missing (NaN);
-- ``days_to_pay`` is missing in a month without a paid invoice;
+- a kind's files *cover* the months from the first to the last month of their rows (an export of March to May
+  says nothing about June); in a covered month, a sum or count over no rows is 0; outside them, or when the kind
+  was not given at all, the kind's metrics are missing (NaN);
+- ``days_to_pay`` is missing in a month without a paid invoice; ``emergency_tickets`` without a priority, and
+  ``disputed_invoices`` without a status, a credited amount or credit notes, are missing throughout;
 - voided invoices count for nothing (not revenue, not paid, not disputed);
+- a credit note (a row with ``credit_for``, HaloPSA's) is not an invoice: it lowers the revenue of the invoice it
+  credits (never below zero) and makes that invoice disputed; a ``credited`` amount (Xero's) only marks it
+  disputed, its credit note being a document of its own;
 - a time stamp inside business hours is on a working day at or after the start and before the end.
 """
 
@@ -138,18 +143,22 @@ def derive_monthly(
     """
     parts: dict[str, pd.Series] = {}
     keys: list[pd.MultiIndex] = []
-    given = {name: frame is not None for name, frame in
-             (("time", time_entries), ("tickets", tickets), ("invoices", invoices), ("costs", costs))}
+    covered: dict[str, pd.DatetimeIndex] = {}
+
+    def cover(name: str, months: pd.Series) -> None:
+        covered[name] = pd.date_range(months.min(), months.max(), freq="MS") if len(months) else pd.DatetimeIndex([])
 
     if time_entries is not None:
         entries = time_entries.assign(client=resolve_clients(time_entries, tickets))
         entries = entries.assign(month=_month(entries["date"], settings.timezone))
+        cover("time", entries["month"])
         grouped = entries.groupby(["client", "month"])
         parts["labor_hours"] = grouped["hours"].sum()
         keys.append(parts["labor_hours"].index)
 
     if tickets is not None:
         frame = tickets.assign(month=_month(tickets["opened"], settings.timezone))
+        cover("tickets", frame["month"])
         frame["emergency"] = _in(_column(frame, "priority"), settings.emergency_priorities, frame.index)
         late = outside_business_hours(frame["opened"], settings)
         if time_entries is not None and "ticket" in time_entries.columns:
@@ -164,7 +173,8 @@ def derive_monthly(
         frame["after_hours"] = late
         grouped = frame.groupby(["client", "month"])
         parts["tickets"] = grouped.size()
-        parts["emergency_tickets"] = grouped["emergency"].sum()
+        if "priority" in frame.columns:  # without a priority, emergencies are not in the file
+            parts["emergency_tickets"] = grouped["emergency"].sum()
         parts["after_hours_tickets"] = grouped["after_hours"].sum()
         keys.append(parts["tickets"].index)
 
@@ -174,21 +184,32 @@ def derive_monthly(
         if "voided" in frame.columns:
             voided |= frame["voided"].fillna(False).astype(bool)
         frame["month"] = _month(frame["date"], settings.timezone)
-        frame = frame[~voided]
+        cover("invoices", frame["month"])
         tax = frame["tax"].fillna(0) if "tax" in frame.columns else 0.0
         frame["net"] = frame["total"] - tax
+        if "credit_for" in frame.columns:
+            credit_note = frame["credit_for"].notna()
+            credits = frame[credit_note & ~voided].groupby("credit_for")["net"].apply(lambda net: net.abs().sum())
+        else:
+            credit_note, credits = pd.Series(False, index=frame.index), pd.Series(dtype="float64")
+        frame = frame[~voided & ~credit_note].copy()
+        credit = frame["invoice"].map(credits).fillna(0.0)
+        frame["net"] = (frame["net"] - credit).clip(lower=0.0)
         paid = paid_dates(frame, payments)
         frame["days"] = (pd.to_datetime(paid).dt.normalize() - pd.to_datetime(frame["date"]).dt.normalize()).dt.days
         credited = frame["credited"].fillna(0) > 0 if "credited" in frame.columns else False
-        frame["disputed"] = _in(_column(frame, "status"), settings.disputed_statuses, frame.index) | credited
+        frame["disputed"] = (_in(_column(frame, "status"), settings.disputed_statuses, frame.index) | credited
+                             | (credit > 0))
         grouped = frame.groupby(["client", "month"])
         parts["revenue"] = grouped["net"].sum()
         parts["days_to_pay"] = grouped["days"].mean()
-        parts["disputed_invoices"] = grouped["disputed"].sum()
+        if {"status", "credited", "credit_for"} & set(invoices.columns):  # else disputes are not in the file
+            parts["disputed_invoices"] = grouped["disputed"].sum()
         keys.append(parts["revenue"].index)
 
     if costs is not None:
         frame = costs.assign(month=_month(costs["date"], settings.timezone))
+        cover("costs", frame["month"])
         parts["direct_costs"] = frame.groupby(["client", "month"])["amount"].sum()
         keys.append(parts["direct_costs"].index)
 
@@ -201,14 +222,14 @@ def derive_monthly(
         "emergency_tickets": "tickets", "after_hours_tickets": "tickets", "days_to_pay": "invoices",
         "disputed_invoices": "invoices",
     }
+    months = index.get_level_values("month")
     for metric in METRICS:
-        if metric in parts:
-            values = parts[metric].reindex(index)
-            result[metric] = values if metric == "days_to_pay" else values.fillna(0)
-        else:
-            result[metric] = np.nan if not given[sources[metric]] else 0
-    result = result.reset_index().sort_values(["client", "month"], ignore_index=True)
-    for metric in ("tickets", "emergency_tickets", "after_hours_tickets", "disputed_invoices"):
-        if given[sources[metric]]:
-            result[metric] = result[metric].astype(np.int64)
-    return result
+        source = sources[metric]
+        if metric not in parts:
+            result[metric] = np.nan
+            continue
+        values = parts[metric].reindex(index)
+        if metric != "days_to_pay":
+            values = values.fillna(0)
+        result[metric] = values.where(months.isin(covered[source]))
+    return result.reset_index().sort_values(["client", "month"], ignore_index=True)

@@ -52,11 +52,9 @@ SPLIT_PAYMENT_SHARE = 0.1
 #: Demo metrics that these rows cannot reproduce exactly, and why.
 NOT_ROUND_TRIPPED = {
     "disputed_invoices": "neither QuickBooks' nor Autotask's invoice columns in SOURCES.md carry a credit or a "
-    "dispute status, so the demo's disputed invoices are not in the files (they derive as none)",
+    "dispute status, so the demo's disputed invoices are not in the files (the import leaves them missing)",
     "direct_costs": "no PSA or books preset has a costs kind; costs are written as a generic costs.csv, and the "
-    "one client the demo leaves without costs has no rows there",
-    "labor_hours in a month without hours": "the demo's one quiet month has no time entries, so it derives as 0 "
-    "hours (or missing, as the importer counts an absent sum)",
+    "one client the demo leaves without costs has no rows there, so it derives 0 where the demo has none",
     "seats and service_model (Autotask set)": "Autotask's company columns in SOURCES.md have neither; the "
     "ConnectWise set carries them in a generic companies.csv",
 }

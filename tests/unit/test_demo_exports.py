@@ -25,6 +25,7 @@ from grading.demo.raw_exports import (
     autotask_company_ids,
     write_demo_exports,
 )
+from grading.store import Store
 from tests.raw_reference import Settings, derive_monthly
 
 REPO = Path(__file__).resolve().parents[2]
@@ -169,7 +170,7 @@ def assert_round_trips(derived: pd.DataFrame, portfolio) -> None:
                                atol=1e-6)
     # The client the demo leaves without costs has no cost rows; the disputes have no column to live in.
     assert (derived.loc[~costs_known, "direct_costs"] == 0).all()
-    assert (derived["disputed_invoices"] == 0).all()
+    assert derived["disputed_invoices"].isna().all()
 
 
 # ---- round trips ----------------------------------------------------------------------------------------------------
@@ -209,6 +210,38 @@ def test_after_hours_tickets_do_not_hinge_on_the_exact_business_hours_or_a_utc_r
     settings = Settings(timezone=timezone, business_start=start, business_end=end)
     derived = derive_monthly(**frames, settings=settings)
     np.testing.assert_array_equal(derived["after_hours_tickets"], expected(portfolio)["after_hours_tickets"])
+
+
+def test_demo_exports_import_raw_into_an_empty_database_grade_and_give_back_the_demo_metrics(tmp_path):
+    """The whole path a user tries: demo-exports, then the printed import-raw command, then grade."""
+    out, db = tmp_path / "exports", tmp_path / "portfolio.duckdb"
+    written = run_cli("demo-exports", "--out", str(out), "--clients", str(N_CLIENTS), "--seed", str(SEED),
+                      "--end-month", END_MONTH)
+    command = next(line.split() for line in written.stdout.splitlines() if "import-raw" in line and CONNECTWISE_SET
+                   in line)
+    imported = run_cli(*command[3:], "--db", str(db))
+    assert "client-months written: 575 new" in imported.stdout, imported.stdout
+    graded = run_cli("grade", "--db", str(db), "--models", str(tmp_path / "models"), "--format", "csv",
+                     "--out", str(tmp_path / "graded.csv"))
+    grades = pd.read_csv(tmp_path / "graded.csv")
+    assert len(grades) == N_CLIENTS and grades["rule_grade"].isin(list("ABCD")).all(), graded.stderr
+
+    with Store(db) as store:
+        stored = store.query("SELECT * FROM monthly_metrics ORDER BY client_id, month")
+        clients = store.query("SELECT * FROM clients ORDER BY client_id")
+    portfolio = generate_demo(N_CLIENTS, seed=SEED, end_month=END_MONTH)
+    reference = derive_monthly(**read_connectwise_quickbooks(out / CONNECTWISE_SET),
+                               settings=Settings(timezone=DEMO_TIMEZONE))
+    stored = stored.rename(columns={"client_id": "client"})
+    assert_round_trips(stored.astype({"disputed_invoices": "float64"}), portfolio)
+    for metric in ("revenue", "labor_hours", "direct_costs", "tickets", "emergency_tickets", "after_hours_tickets",
+                   "days_to_pay", "disputed_invoices"):
+        np.testing.assert_allclose(stored[metric].astype("float64"), reference[metric].astype("float64"),
+                                   atol=1e-6, err_msg=metric)
+    want = portfolio.clients.sort_values("client_id", ignore_index=True)
+    assert clients[["client_id", "name", "service_model", "seats"]].equals(
+        want[["client_id", "name", "service_model", "seats"]].astype(clients[["client_id", "name", "service_model",
+                                                                              "seats"]].dtypes.to_dict()))
 
 
 # ---- the files look like each system's exports ----------------------------------------------------------------------
@@ -272,6 +305,13 @@ def test_every_metric_that_cannot_round_trip_is_named_with_a_reason():
 
 
 # ---- the command ----------------------------------------------------------------------------------------------------
+
+
+def run_cli(*arguments: str) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, "-m", "grading", *arguments], cwd=REPO, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result
 
 
 def test_the_command_writes_both_sets_and_prints_how_to_import_them(tmp_path):

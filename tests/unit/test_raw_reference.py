@@ -72,12 +72,16 @@ def test_revenue_is_total_less_tax_without_voided_invoices_and_days_to_pay_uses_
     assert derived["disputed_invoices"] == 1
 
 
-def test_time_without_a_client_takes_its_tickets_client_and_a_month_without_a_kind_counts_zero():
-    tickets = pd.DataFrame({"ticket": [1], "client": ["B"], "opened": utc("2026-01-14T10:00:00Z")})
+def test_time_without_a_client_takes_its_tickets_client_and_only_covered_months_count_zero():
+    tickets = pd.DataFrame({"ticket": [1, 2], "client": ["B", "C"],
+                            "opened": utc("2026-01-14T10:00:00Z", "2026-02-11T10:00:00Z")})
     entries = pd.DataFrame({"ticket": [1], "date": pd.to_datetime(["2026-02-03"]), "hours": [2.5]})
-    derived = derive_monthly(tickets=tickets, time_entries=entries)
-    assert derived[["client", "labor_hours", "tickets"]].values.tolist() == [["B", 0.0, 1], ["B", 2.5, 0]]
-    assert np.isnan(derived["revenue"]).all()
+    derived = derive_monthly(tickets=tickets, time_entries=entries).fillna(-1)
+    # Time covers February only: B's January has no figure for hours; tickets cover both months.
+    assert derived[["client", "labor_hours", "tickets"]].values.tolist() == [
+        ["B", -1, 1], ["B", 2.5, 0], ["C", 0.0, 1]
+    ]
+    assert (derived["revenue"] == -1).all() and (derived["emergency_tickets"] == -1).all()
 
 
 def test_paid_date_wins_over_payments_and_business_hours_are_a_setting():
