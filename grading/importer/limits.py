@@ -104,3 +104,45 @@ def _first_line_longer_than(content: bytes, begin: int, newline: bytes, limit: i
             return start
         start = last + 1
     return None
+
+
+def upload_limit_mb(setting_mb: float, server_mb: float) -> tuple[float, str | None]:
+    """Return the largest upload the app can take, and a sentence when the setting promises more than that.
+
+    The importer refuses files over the ``max_upload_mb`` setting, but a browser upload first goes through the
+    Streamlit server, which refuses anything over ``server.maxUploadSize`` (``.streamlit/config.toml``) with an
+    HTTP error the owner cannot read. So the app offers the smaller of the two, and says so when it is the server's.
+
+    Parameters
+    ----------
+    setting_mb:
+        The ``max_upload_mb`` setting.
+    server_mb:
+        The server's ``server.maxUploadSize``, in MB.
+
+    Returns
+    -------
+    tuple
+        The limit in MB, and ``None`` or one sentence on why the setting does not apply in full.
+    """
+    if setting_mb <= server_mb:
+        return setting_mb, None
+    return server_mb, (
+        f"The max_upload_mb setting allows {setting_mb:g} MB, but the server accepts uploads up to {server_mb:g} MB "
+        "(server.maxUploadSize in .streamlit/config.toml), so larger files are refused here: raise that and restart "
+        "the app, or import them with python -m grading import."
+    )
+
+
+def upload_setting_problem(setting_mb: float, server_mb: float) -> str | None:
+    """Return one sentence refusing a ``max_upload_mb`` the app's server could not honour, else ``None``.
+
+    The app saves the setting only within what its server accepts, so the page never promises an upload size that
+    ends in an HTTP error (the command line, which has no such server, may set more).
+    """
+    if setting_mb <= server_mb:
+        return None
+    return (
+        f"max_upload_mb can be at most {server_mb:g} MB in the app, the largest upload its server accepts "
+        "(server.maxUploadSize in .streamlit/config.toml); raise that first and restart the app."
+    )
