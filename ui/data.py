@@ -16,6 +16,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from grading.db import paths
+from grading.model.persistence import active_model_file, model_file_stamp
 from ui.resources import get_store
 
 T = TypeVar("T")
@@ -85,7 +86,24 @@ def _kept_portfolios() -> _KeptValues:
 _RUN_MEMO = "_clientgrade_revision_key"
 
 
-def _revision_key() -> tuple[str, str, int]:
+@st.cache_resource(show_spinner=False)
+def _active_model_files() -> _KeptValues:
+    return _KeptValues(max_entries=16)
+
+
+def _model_stamp(store: Any, models_dir: str, revision: int) -> tuple[int, int, int] | None:
+    """The active model file's size, time and inode: a model replaced, altered or deleted on disk changes it.
+
+    Which file is active changes only with a write (a new revision), so it is looked up once per revision; the file
+    itself is looked at (one ``stat``) on every run, so suggestions from a file changed on disk are dropped at the
+    next rerun, not at the next write.
+    """
+    path = _active_model_files().get((str(store.path), models_dir, revision),
+                                     lambda: active_model_file(store, models_dir))
+    return model_file_stamp(path)
+
+
+def _revision_key() -> tuple[str, str, int, tuple[int, int, int] | None]:
     # Read once per script run, not once per cached read (a page makes a dozen): every read of one run then uses
     # the same revision, even when another session writes in the middle of it. The run's cursors dict is replaced
     # whenever a run starts, so a memo tied to it lasts exactly one run. Widget callbacks, where the pages write,
@@ -96,7 +114,8 @@ def _revision_key() -> tuple[str, str, int]:
         if memo is not None and memo[0] is ctx.cursors:
             return memo[1]
     store = get_store()
-    key = (str(store.path), str(paths.models_dir()), store.revision())
+    models_dir, revision = str(paths.models_dir()), store.revision()
+    key = (str(store.path), models_dir, revision, _model_stamp(store, models_dir, revision))
     if ctx is not None:
         setattr(ctx, _RUN_MEMO, (ctx.cursors, key))
     return key
@@ -133,6 +152,14 @@ def portfolio(as_of: date, *, words: bool = False) -> pd.DataFrame:
     # Streamlit would try to write attrs into every table and chart it converts.
     handed_out.attrs = {}
     return handed_out
+
+
+def model_state() -> Any:
+    """Return :func:`grading.model.suggest.model_state` of the active model (active, none or refused, in words),
+    kept per store revision and model file (a file changed on disk is looked at again at the next rerun)."""
+    from grading.model.suggest import model_state as state_of
+
+    return computed(("model-state",), lambda: state_of(get_store(), paths.models_dir()))
 
 
 def _computed(key: tuple, compute: Callable[[], Any]) -> Any:

@@ -51,7 +51,16 @@ def page_setup() -> PageContext:
         st.error(escape_markdown(str(error)))  # the message quotes the file's path
         st.stop()
     controls = shared.shared_controls(store)
+    _refused_model_banner()
     return PageContext(store=store, controls=controls, role=role, editable=can_edit())
+
+
+def _refused_model_banner() -> None:
+    """Say on every page when the active model's file is refused (missing, altered, not a model ClientGrade
+    trusts): the suggested grades are then empty and the rules grade, and nobody should have to guess why."""
+    state = data.model_state()
+    if state.status == "refused":
+        st.warning(escape_markdown(state.message), icon=":material/gpp_bad:")
 
 
 def graded_portfolio(controls: shared.SharedControls, *, words: bool = False) -> pd.DataFrame:

@@ -208,3 +208,26 @@ def load_active_model(store: Store, models_dir: str | os.PathLike) -> tuple[Any,
     file_name = Path(str(row["file_name"])).name  # a registry row never points outside the models folder
     model = read_verified_model(Path(models_dir) / file_name, str(row["content_hash"]))
     return model, json.loads(row["card_json"])
+
+
+def active_model_file(store: Store, models_dir: str | os.PathLike) -> Path | None:
+    """Return the path of the active model's file (whether or not it exists), or ``None`` with no active model."""
+    row = active_registry_row(store)
+    if row is None:
+        return None
+    return Path(models_dir) / Path(str(row["file_name"])).name  # a registry row never points outside the folder
+
+
+def model_file_stamp(path: str | os.PathLike | None) -> tuple[int, int, int] | None:
+    """Return the size, modification time (ns) and inode of a model file, or ``None`` when it is missing.
+
+    One ``stat`` call: cheap enough for every page rerun, so the app notices a model file replaced, altered or
+    deleted on disk at once rather than at the next write (its content hash is checked again when it is loaded).
+    """
+    if path is None:
+        return None
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_size, status.st_mtime_ns, status.st_ino
