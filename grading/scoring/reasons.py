@@ -154,7 +154,19 @@ def _phrases(
     """:func:`criterion_phrases` from the feature's values (and the raters' caller-ID words, if known)."""
     currency = settings["currency"]
     prefix, _, suffix = criterion.words.partition("{value}")
-    phrase = prefix + _value_text(criterion, values, caller_id, currency) + suffix
+    shown = _value_text(criterion, values, caller_id, currency)
+    if criterion.name == "effective_hourly_rate":
+        # A rate just under the cost rounds to it ("€45/h, below the €45/h cost"): show it in cents instead. Few
+        # clients sit there, so plain formatting of those few costs nothing.
+        cost = float(settings["labor_cost_rate"])
+        rounds_to_cost = (values < cost) & (np.round(values) >= np.round(cost))
+        if rounds_to_cost.any():
+            shown = shown.astype(object)
+            symbol = currency_symbol(currency)
+            for row in np.flatnonzero(rounds_to_cost):
+                shown[row] = f"{symbol}{values[row]:,.2f}"
+            shown = text(shown)
+    phrase = prefix + shown + suffix
     if criterion.words_when_zero:
         phrase = np.where(np.round(values, 1) == 0, criterion.words_when_zero, phrase)
     if criterion.name == "effective_hourly_rate":

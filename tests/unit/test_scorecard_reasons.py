@@ -109,3 +109,11 @@ def test_money_puts_the_sign_before_the_currency_symbol():
 def test_join_phrases_skips_the_empty_ones():
     joined = join_phrases([np.array(["a", "", "", "d"]), np.array(["b", "c", "", ""])], sep="; ")
     assert list(joined) == ["a; b", "c", "", "d"]
+
+
+def test_a_rate_just_under_the_cost_is_not_rounded_up_to_it():
+    rate = next(criterion for criterion in CRITERIA if criterion.name == "effective_hourly_rate")
+
+    phrase = str(criterion_phrases(rate, features(effective_hourly_rate=44.6), defaults())[0])
+
+    assert phrase.startswith("effective rate €44.60/h, below the €45/h cost")
