@@ -26,7 +26,7 @@ import pandas as pd
 
 from grading.anonymize import client_aliases, stored_aliases
 from grading.db.export import safe_csv_bytes
-from grading.formatting import hourly_rate, hours, money, percent
+from grading.formatting import count, hourly_rate, hours, money, percent
 from grading.review.lift_plans import grades_if_plans_work
 from grading.review.playbook import STEPS, plan_steps
 from grading.review.sessions import (
@@ -220,6 +220,19 @@ def _plan_text(steps: pd.Series, anonymize: bool) -> pd.Series:
     return steps.map(joined)
 
 
+def _blank_missing(clients: pd.DataFrame) -> pd.DataFrame:
+    """Missing text cells as empty text and dates as ``YYYY-MM-DD``, so no table or file shows "None" or "NaT"."""
+    clients = clients.copy()
+    for column in ("grade", "previous_grade", "new_grade", "grade_if_plan_works", "caller_id_again", "owner",
+                   "plan", "detail", "handover_note", "note"):
+        if column in clients.columns:
+            values = clients[column].astype(object)
+            clients[column] = values.where(values.notna(), "")
+    if "due_on" in clients.columns:
+        clients["due_on"] = pd.to_datetime(clients["due_on"], errors="coerce").dt.strftime("%Y-%m-%d").fillna("")
+    return clients
+
+
 def build_summary(
     store: Store,
     session_id: int,
@@ -302,7 +315,7 @@ def build_summary(
     clients["grade_if_plan_works"] = ids.map(rescored.set_index("client_id")["grade_if_plan_works"]).to_numpy()
     note = decided["note"].fillna("")
     clients["note"] = note.where(note.eq("") | (not anonymize), HIDDEN).to_numpy()
-    clients = clients[list(CLIENT_COLUMNS)]
+    clients = _blank_missing(clients[list(CLIENT_COLUMNS)])
 
     labels = {**DECISIONS, UNDECIDED: "No decision yet"}
     counts = clients["decision"].value_counts().reindex(list(labels), fill_value=0)
@@ -453,7 +466,7 @@ def to_markdown(summary: ReviewSummary, currency: str = "EUR") -> str:
         window = f"{impact.window_months} months" if impact.window_months else "the scoring window"
         lines += [
             "",
-            f"Over {window}: {len(summary.fired)} client(s) fired, {len(summary.repriced)} repriced; "
+            f"Over {window}: {count(len(summary.fired), 'client')} fired, {len(summary.repriced):,} repriced; "
             f"{hours(impact.hours_freed)} freed, of which {hours(impact.hours_back)} is time back for the owner.",
         ]
     lines += ["", "## Lift plans", ""]

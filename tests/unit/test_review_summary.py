@@ -153,3 +153,16 @@ def test_the_markdown_download_shows_typed_text_literally(store, tmp_path):
     for live in (r"(?<!\\)!(?<!\\)\[", r"(?<!\\)<", r"\]\(", "http://", "www\\."):
         assert not re.search(live, markdown), live
     assert "\\!\\[px\\]" in markdown and "\\<img src\\=x" in markdown
+
+
+def test_the_summary_table_shows_no_none_cells_and_counts_clients_in_words(reviewed):
+    store, session, portfolio, ids = reviewed
+    summary = build_summary(store, session.session_id, portfolio)
+
+    shown = summary.clients[["name", "grade", "detail", "owner", "due_on", "caller_id_again", "new_grade", "note",
+                             "plan", "grade_if_plan_works"]]
+    assert shown.notna().all(axis=None)
+    assert not shown.isin(["None", "nan", "NaT", "<NA>"]).any(axis=None)
+    assert summary.clients.loc[summary.clients["decision"].eq("lift"), "due_on"].tolist() == ["2030-01-31"]
+    markdown = to_markdown(summary)
+    assert "(s)" not in markdown and "1 client fired" in markdown
