@@ -11,6 +11,7 @@ import streamlit as st
 
 from grading.charts.review import client_trend_chart, decisions_chart
 from grading.errors import ClientGradeError
+from grading import formatting
 from grading.review import card as cards
 from grading.review import lift_plans as lifts
 from grading.review import playbook, selection, sessions
@@ -346,8 +347,7 @@ with walk:
             )
             st.text_area("The plan (edit freely, one step a line)", key=f"review-plan-{suffix}", height=150)
             if card is not None:
-                score, grade = lifts.grade_if_plan_works(portfolio, client_id, steps, controls.settings)
-                st.caption(f"If this plan works, the scorecard gives **{grade or '-'}** (score {score:.0f}).")
+                st.caption(lifts.lift_preview(portfolio, client_id, steps, controls.settings))
         with price_column:
             st.markdown("**Raise the price**")
             st.number_input("Price increase (%)", min_value=1.0, max_value=200.0, step=1.0,
@@ -424,8 +424,8 @@ with summary_tab:
             st.info("No client is to be fired or repriced yet: decide 'Fire' or 'Raise price' to see the impact.")
         else:
             st.table(review_summary.impact_table(summary.impact, controls.currency).set_index("figure"))
-            st.caption(f"{len(summary.fired)} client(s) fired, {len(summary.repriced)} repriced, over the scoring "
-                       f"window; the freed hours count as time back for the owner.")
+            st.caption(f"{formatting.count(len(summary.fired), 'client')} fired, {len(summary.repriced):,} repriced, over the "
+                       "scoring window; the freed hours count as the owner's time, still paid for.")
         st.subheader("Lift plans decided")
         if summary.lift_plans.empty:
             st.info("No lift decided yet.")

@@ -296,3 +296,56 @@ def suggested_steps(
     row = row.assign(client_id=row["client_id"].astype(str))
     proposed = _steps_per_client(row, weakest_criteria(row, weakest)[["client_id", "criterion"]])
     return proposed["step"].tolist()
+
+
+_GRADE_ORDER = {"A": 0, "B": 1, "C": 2, "D": 3}
+
+
+def plan_outcome(grade_now: str | None, score_if_works: float, grade_if_works: str | None, *, steps: int) -> str:
+    """Say in one sentence what a lift plan would do to the rule grade, honestly when it would not lift it.
+
+    Parameters
+    ----------
+    grade_now:
+        The client's rule grade today (``None`` without one).
+    score_if_works, grade_if_works:
+        :func:`grade_if_plan_works`.
+    steps:
+        How many playbook steps the plan holds.
+
+    Returns
+    -------
+    str
+        E.g. "If this plan works, the rule grade goes from D to C (score 41)." or, for a plan that would not lift
+        the client, "Even if this plan works, the rule grade stays D (score 30): these steps do not lift this
+        client. Add steps for its weakest criteria, or consider a price rise or letting it go."
+    """
+    if not steps:
+        return "Pick playbook steps to see what they would do to the rule grade."
+    if grade_if_works is None or grade_now is None:
+        return "The rule grade cannot be worked out for this client (it has no figures to score)."
+    score = f"score {score_if_works:.0f}"
+    if _GRADE_ORDER.get(grade_if_works, 9) < _GRADE_ORDER.get(grade_now, 9):
+        return f"If this plan works, the rule grade goes from {grade_now} to {grade_if_works} ({score})."
+    return (
+        f"Even if this plan works, the rule grade stays {grade_if_works} ({score}): these steps do not lift this "
+        "client. Add steps for its weakest criteria, or consider a price rise or letting it go."
+    )
+
+
+def lift_preview(
+    portfolio: pd.DataFrame, client_id: str, step_keys: Sequence[str], settings: Mapping[str, Any] | None = None
+) -> str:
+    """Return :func:`plan_outcome` for one client and the playbook steps picked for it.
+
+    Raises
+    ------
+    ReviewError
+        The client is not in the portfolio.
+    """
+    row = portfolio.loc[portfolio["client_id"].astype(str) == str(client_id)]
+    if row.empty:
+        raise ReviewError(f"There is no client with id '{client_id}' in the portfolio.")
+    grade_now = row["rule_grade"].iloc[0]
+    score, grade = grade_if_plan_works(portfolio, client_id, step_keys, settings)
+    return plan_outcome(None if pd.isna(grade_now) else str(grade_now), score, grade, steps=len(step_keys))

@@ -15,16 +15,15 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from grading.review import ReviewError
+from grading.simulation.plan import WORST_FIRST_WORDS, worst_first
 
 GRADES = ("A", "B", "C", "D")
 GRADE_COLUMNS = ("effective_grade", "manual_grade", "rule_grade", "suggested_grade")
 ORDERS = {
-    "worst_first": "Worst first (D before C, lowest score first)",
+    "worst_first": f"Worst first ({WORST_FIRST_WORDS})",
     "largest_first": "Largest first (most revenue first)",
     "by_hand": "By hand (in the order you pick them)",
 }
-# Worst first: D, C, B, A, and clients without a grade last (nothing to decide on yet).
-_WORST_FIRST_RANK = {"D": 0, "C": 1, "B": 2, "A": 3}
 #: The flags a session can filter on: boolean columns of the graded portfolio (grading.scoring.flags), and their words.
 FLAGS = {
     "problem_client": "problem client",
@@ -137,7 +136,7 @@ def select_clients(portfolio: pd.DataFrame, selection: ClientSelection) -> list[
     ----------
     portfolio:
         One row per client with ``client_id``, ``revenue``, the grade columns the selection reads and, for a
-        flag filter, its boolean flag columns (:data:`FLAGS`); ``rule_score`` breaks ties in "worst first" where present.
+        flag filter, its boolean flag columns (:data:`FLAGS`); ``revenue``, ``direct_costs`` and ``labor_hours`` order "worst first" within a grade.
     selection:
         The filters and the order. For ``order="by_hand"``, ``selection.by_hand`` lists the clients in the
         order to walk them; the filters still apply.
@@ -184,10 +183,14 @@ def select_clients(portfolio: pd.DataFrame, selection: ClientSelection) -> list[
 
     frame = pd.DataFrame({"client_id": ids, "keep": keep})
     if selection.order == "worst_first":
-        frame["rank"] = grade.map(_WORST_FIRST_RANK).astype("float64").fillna(len(_WORST_FIRST_RANK))
-        score = portfolio["rule_score"] if "rule_score" in portfolio.columns else pd.Series(0.0, portfolio.index)
-        frame["score"] = pd.to_numeric(score, errors="coerce").fillna(float("inf"))
-        frame = frame.sort_values(["rank", "score", "client_id"], kind="mergesort")
+        # The same "worst first" as the churn simulation's (one definition, grading.simulation.plan).
+        def amount(column: str) -> pd.Series:
+            values = portfolio[column] if column in portfolio.columns else pd.Series(0.0, portfolio.index)
+            return pd.to_numeric(values, errors="coerce").fillna(0.0)
+
+        order = worst_first(grade.to_numpy(dtype=object), amount("revenue"), amount("direct_costs"),
+                            amount("labor_hours"), frame["client_id"])
+        frame = frame.iloc[order]
     else:
         frame["revenue"] = pd.to_numeric(portfolio["revenue"], errors="coerce").fillna(0.0)
         frame = frame.sort_values(["revenue", "client_id"], ascending=[False, True], kind="mergesort")

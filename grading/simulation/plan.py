@@ -120,7 +120,7 @@ def make_plan(portfolio: pd.DataFrame, scenario: Scenario, labor_cost_rate: floa
             raise ScenarioError(f"No client with id {shown} in the portfolio; check the ids to fire.")
         fired |= np.isin(client_id, list(scenario.fire_clients))
 
-    fire_order = _worst_first(np.flatnonzero(fired), grade, amounts, rate)
+    fire_order = _worst_first(np.flatnonzero(fired), grade, amounts, client_id)
     exit_month = np.full(len(grade), NEVER, dtype=np.int64)
     position = np.arange(len(fire_order))
     notice_month = 1 + (position // scenario.pace if scenario.pace else 0)
@@ -223,18 +223,42 @@ def _movable(portfolio: pd.DataFrame, grade: np.ndarray, scenario: Scenario) -> 
     return movable
 
 
-def _worst_first(indices: np.ndarray, grade: np.ndarray, amounts: dict[str, np.ndarray], rate: float) -> np.ndarray:
-    """Order the fired clients worst first: by grade, then by lowest contribution per hour, then by id.
+#: What "worst first" means, in the owner's words, wherever clients are put in that order (Churn impact, Live review).
+WORST_FIRST_WORDS = "D before C before B before A, then the lowest effective hourly rate first"
 
-    A client with no hours has no contribution per hour; it goes last within its grade, since firing it gives no
-    time back.
+
+def worst_first(grade, revenue, direct_costs, labor_hours, client_id) -> np.ndarray:
+    """Return the positions of clients in worst-first order: by grade, then lowest effective hourly rate, then id.
+
+    The one definition of "worst first" (:data:`WORST_FIRST_WORDS`), used by the churn simulation and by live
+    review. The lowest effective hourly rate is also the lowest contribution per hour at any labor cost rate. A
+    client without a grade comes after the graded ones; a client with no hours has no rate and comes last within
+    its grade, since firing it gives no time back.
+
+    Parameters
+    ----------
+    grade, revenue, direct_costs, labor_hours, client_id:
+        One entry per client (arrays or Series of the same length); missing amounts count as 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        Positions (0-based) into the inputs, worst first.
     """
+    hours = np.nan_to_num(np.asarray(labor_hours, dtype=float))
+    margin = np.nan_to_num(np.asarray(revenue, dtype=float)) - np.nan_to_num(np.asarray(direct_costs, dtype=float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(hours > 0, margin / np.where(hours > 0, hours, 1.0), np.inf)
+    rank = pd.Series(np.asarray(grade, dtype=object)).map(_GRADE_RANK).fillna(_UNGRADED_RANK).to_numpy(np.int64)
+    ids = np.asarray(client_id, dtype=object).astype(str)
+    return np.lexsort((ids, rate, rank)).astype(np.int64)
+
+
+def _worst_first(indices: np.ndarray, grade: np.ndarray, amounts: dict[str, np.ndarray], client_id: np.ndarray
+                 ) -> np.ndarray:
+    """Order the fired clients worst first (:func:`worst_first`)."""
     if not len(indices):
         return indices.astype(np.int64)
-    hours = amounts["labor_hours"][indices]
-    profit = amounts["revenue"][indices] - amounts["direct_costs"][indices] - hours * rate
-    with np.errstate(divide="ignore", invalid="ignore"):
-        per_hour = np.where(hours > 0, profit / np.where(hours > 0, hours, 1.0), np.inf)
-    rank = pd.Series(grade[indices], dtype=object).map(_GRADE_RANK).fillna(_UNGRADED_RANK).to_numpy(np.int64)
-    order = np.lexsort((indices, per_hour, rank))
+    order = worst_first(grade[indices], amounts["revenue"][indices], amounts["direct_costs"][indices],
+                        amounts["labor_hours"][indices], client_id[indices])
     return indices[order].astype(np.int64)

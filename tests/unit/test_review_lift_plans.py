@@ -82,3 +82,15 @@ def test_an_edited_plan_keeps_the_keys_of_playbook_lines_and_marks_the_rest_cust
     plan = plan_from_text(text, ["electronic_payment", "review_meeting"])
     assert [step["step"] for step in plan] == ["electronic_payment", "review_meeting", "custom"]
     assert plan[-1]["text"] == "Ask for a referral"
+
+
+def test_a_plan_that_would_not_lift_the_client_says_so_instead_of_promising_a_d():
+    from grading.review.lift_plans import plan_outcome
+
+    stays = plan_outcome("D", 30.4, "D", steps=2)
+    lifts = plan_outcome("D", 41.0, "C", steps=2)
+
+    assert stays.startswith("Even if this plan works, the rule grade stays D (score 30)")
+    assert "do not lift this client" in stays
+    assert lifts == "If this plan works, the rule grade goes from D to C (score 41)."
+    assert plan_outcome("C", 50.0, "C", steps=0).startswith("Pick playbook steps")

@@ -136,3 +136,14 @@ def test_the_selection_round_trips_as_json():
     chosen = ClientSelection(grades=("d", "C"), flags=("problem_client",), disagreement_only=True,
                              order="largest_first")
     assert ClientSelection.from_json(chosen.to_json()) == chosen
+
+
+def test_worst_first_means_the_same_in_live_review_as_on_churn_impact(book, tmp_path):
+    from grading.simulation import Scenario, simulate_impact
+
+    portfolio = grade_portfolio(book, AS_OF, models_dir=tmp_path / "none")
+    reviewed = select_clients(portfolio, ClientSelection(grades=("C", "D"), grade_column="rule_grade"))
+    fired = simulate_impact(portfolio.assign(months_in_window=12),
+                            Scenario(fire_grades=("C", "D"), grade_source="rule")).clients_fired
+
+    assert reviewed == fired
