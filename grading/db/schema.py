@@ -164,7 +164,7 @@ _REVIEW_TABLES = (
     """,
 )
 
-# The life of a client in a book (grading.anonymize, grading.book_admin): its alias, numbered once in order of
+# The life of a client in a book (grading.anonymize, grading.db.book_admin): its alias, numbered once in order of
 # first appearance and never renumbered; whether it came with the demo; whether it has been archived (kept in the
 # history, left out of grading from that day on). Aliases of an existing book are numbered in id order, which is
 # how they were derived before, so the aliases people have seen stay the same.

@@ -198,7 +198,8 @@ def _note_clients(tx: Transaction, client_ids_sql: str, source: str) -> None:
 
     A demo client that the owner imports under the same id is the owner's from then on.
     """
-    from grading import anonymize, book_admin
+    from grading import anonymize
+    from grading.db import book_admin
 
     anonymize.assign_aliases(tx, client_ids_sql)
     book_admin.note_origin(tx, client_ids_sql, from_demo=source == "demo")

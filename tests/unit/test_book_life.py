@@ -1,5 +1,5 @@
 """A client's life in a book: stored aliases, the demo's clients, an empty book, archiving (grading.anonymize,
-grading.book_admin)."""
+grading.db.book_admin)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from grading import book_admin
+from grading.db import book_admin
 from grading.anonymize import anonymize_frame, stored_aliases
 from grading.errors import ClientGradeError
 from grading.importer import import_frames

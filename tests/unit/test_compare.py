@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from grading import books
-from grading.book_admin import archive_client
+from grading.db.book_admin import archive_client
 from grading.compare import COLUMNS, compare_books, compare_exports
 from grading.db.export import export_parquet
 from grading.scoring.portfolio import grade_portfolio

@@ -9,7 +9,7 @@ import pytest
 
 from grading.errors import SettingError
 from grading.settings import SECTIONS, SETTINGS, setting_help, setting_label
-from grading.settings_preview import preview_settings
+from grading.views.settings_preview import preview_settings
 
 
 def test_every_setting_sits_in_exactly_one_section():
