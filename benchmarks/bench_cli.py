@@ -139,7 +139,13 @@ def _fresh_folder(path: Path) -> Path:
     return path
 
 
-def commands(book: Book, scratch: Path) -> dict[str, dict]:
+#: The files imported at a million clients: the clients and the monthly file, which is the one that grows (12
+#: million rows). With the assessments or the grades the import goes the careful way, which holds every cell in
+#: memory and refuses a file of more than 100 million cells (grading.importer.limits), as this monthly file is.
+MILLION_IMPORT = ("clients", "monthly")
+
+
+def commands(book: Book, scratch: Path, import_kinds: Sequence[str] = FILE_KINDS) -> dict[str, dict]:
     """Return, per command: its label, its command line, its floor's label and command line, and a setup."""
     py = sys.executable
     database = scratch / "portfolio.duckdb"
@@ -149,17 +155,18 @@ def commands(book: Book, scratch: Path) -> dict[str, dict]:
     as_of = book.as_of.isoformat()
     start, end = (day.isoformat() for day in window(book.as_of))
     common = ["--db", str(database), "--models", str(models)]
-    files = [item for kind in FILE_KINDS for item in (f"--{kind}", str(book.csv(kind)))]
+    files = [item for kind in import_kinds for item in (f"--{kind}", str(book.csv(kind)))]
+    named = " and ".join(", ".join(import_kinds).rsplit(", ", 1))
     aggregate_floor = ("DuckDB aggregate per client over the window, bare process",
                        lambda _: [py, "-c", _FLOOR_AGGREGATE, str(database), BARE_AGGREGATE, start, end])
     return {
         "import": dict(
-            what="import the four CSV files into a new database (python -m grading import)",
+            what=f"import {named} into a new database (python -m grading import)",
             argv=lambda _: [py, "-m", "grading", "import", "--db", str(new_database), "--models", str(models), *files],
             setup=lambda: _fresh(new_database),
             floor=("DuckDB read_csv of the same files into tables of a new database, bare process",
                    lambda _: [py, "-c", _FLOOR_IMPORT, str(_fresh(scratch / "floor.duckdb")),
-                              *[item for kind in FILE_KINDS for item in (kind, str(book.csv(kind)))]]),
+                              *[item for kind in import_kinds for item in (kind, str(book.csv(kind)))]]),
         ),
         "grade_csv": dict(
             what="grade --format csv --out F, every reason text (python -m grading grade)",
@@ -198,7 +205,7 @@ def run(config: Config) -> None:
         chosen = MILLION_COMMANDS if million else tuple(TARGETS)
         rows = book.rows("monthly")
         size = f"{config.size_label(n_clients)} x {MONTHS} months ({rows:,} monthly rows)"
-        for name, spec in commands(book, scratch).items():
+        for name, spec in commands(book, scratch, MILLION_IMPORT if million else FILE_KINDS).items():
             if name not in chosen:
                 continue
             config.say(f"{name} at {n_clients:,} clients, {repeats} runs")

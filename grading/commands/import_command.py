@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
 
 from grading.db import paths
 from grading.errors import ClientGradeError
@@ -72,10 +76,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         with Store(db_path) as store:
             if args.check:
-                report = validate_files(store, files)
+                report = validate_files(store, files, max_upload_mb=NO_SIZE_LIMIT_MB, max_cells=float("inf"))
                 print(report.summary())
                 return 0 if report.ok else 1
-            report = import_files(store, files)
+            report = import_files(store, files, max_upload_mb=NO_SIZE_LIMIT_MB, max_cells=float("inf"),
+                                  progress=_progress_for(files))
             written = True
     finally:
         if new_file and not written:
@@ -84,6 +89,27 @@ def run(args: argparse.Namespace) -> int:
             remove_new_database(db_path, remove_folder=new_folder)
     print(report.summary())
     return 0
+
+
+#: The upload limit (the ``max_upload_mb`` setting) guards the app's uploader; on the command line the owner's own
+#: files are taken whatever their size. (A number, not infinity: the readers turn megabytes into a byte count.)
+NO_SIZE_LIMIT_MB = 1e12
+#: From this many megabytes in all, an import says on stderr how far it got.
+PROGRESS_FROM_MB = 20
+
+
+def _progress_for(files: dict[str, str]) -> Callable[[str], None]:
+    """Print each step on stderr, with the seconds since the start, when the files are large; else say nothing."""
+    total = sum(Path(path).stat().st_size for path in files.values() if Path(path).is_file()) / 1024 / 1024
+    if total < PROGRESS_FROM_MB:
+        return lambda _: None
+    started = time.perf_counter()
+    print(f"importing {total:,.0f} MB in {len(files)} file(s)", file=sys.stderr, flush=True)
+
+    def say(step: str) -> None:
+        print(f"  {time.perf_counter() - started:6.1f} s  {step}", file=sys.stderr, flush=True)
+
+    return say
 
 
 def remove_new_database(db_path, *, remove_folder: bool) -> None:

@@ -18,7 +18,7 @@ The contract itself (:data:`CONTRACTS`) is data; see :mod:`grading.importer.cont
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
@@ -52,6 +52,14 @@ __all__ = [
     "import_frames",
     "validate_files",
 ]
+
+
+#: Called with a short sentence as an import's step starts (the CLI prints them on stderr for large files).
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    """Progress callback that says nothing."""
 
 
 def _max_mb(store: Store, max_upload_mb: float | None) -> float:
@@ -97,11 +105,13 @@ def _run(
     *,
     write: bool,
     grade_source: str,
+    progress: Progress = _quiet,
 ) -> ImportReport:
     checked = _check(store, read, log, report)
     _finish(report, log)
     if not write or not report.ok:
         return report
+    progress("every cell checked; writing in one transaction")
     counts = write_files(store, checked, grade_source=grade_source)
     for kind, written in counts.items():
         file = report.files[kind]
@@ -111,25 +121,50 @@ def _run(
 
 
 def _express(
-    store: Store, files: Mapping[str, FileSource], max_upload_mb: float | None, *, write: bool
+    store: Store,
+    files: Mapping[str, FileSource],
+    max_upload_mb: float | None,
+    *,
+    write: bool,
+    max_cells: float | None = None,
+    progress: Progress = _quiet,
 ) -> ImportReport | None:
     """The import done the express way (plain files, DuckDB doing the work), or ``None`` for the careful way."""
     log = IssueLog(MAX_LISTED_ISSUES)
     kinds = _ordered_kinds(files, log)
     if len(log):
         return None
-    return express_import(store, files, kinds, CONTRACTS, _max_mb(store, max_upload_mb), write=write)
+    progress(f"checking {_and(kinds)} with DuckDB, {'writing' if write else 'writing nothing'} in one transaction")
+    report = express_import(store, files, kinds, CONTRACTS, _max_mb(store, max_upload_mb), write=write,
+                            max_cells=max_cells)
+    if report is None:
+        progress("the files need a closer look: reading them one by one to check every cell")
+    return report
+
+
+def _and(kinds: list[str]) -> str:
+    return ", ".join(f"{kind}" for kind in kinds[:-1]) + (" and " if len(kinds) > 1 else "") + kinds[-1]
 
 
 def _read_files(
-    store: Store, files: Mapping[str, FileSource], max_upload_mb: float | None, log: IssueLog
+    store: Store, files: Mapping[str, FileSource], max_upload_mb: float | None, log: IssueLog,
+    progress: Progress = _quiet,
 ) -> dict[str, Cells | None]:
     max_mb = _max_mb(store, max_upload_mb)
-    return {kind: read_file(CONTRACTS[kind], files[kind], max_mb, log) for kind in _ordered_kinds(files, log)}
+    read = {}
+    for kind in _ordered_kinds(files, log):
+        read[kind] = read_file(CONTRACTS[kind], files[kind], max_mb, log)
+        if read[kind] is not None:
+            progress(f"read {read[kind].file_name}: {len(read[kind].frame):,} rows")
+    return read
 
 
 def validate_files(
-    store: Store, files: Mapping[str, FileSource], *, max_upload_mb: float | None = None
+    store: Store,
+    files: Mapping[str, FileSource],
+    *,
+    max_upload_mb: float | None = None,
+    max_cells: float | None = None,
 ) -> ImportReport:
     """Check import files against the contract and the database, writing nothing.
 
@@ -142,13 +177,15 @@ def validate_files(
         as a browser upload gives.
     max_upload_mb:
         Largest file accepted, in MB; ``None`` uses the ``max_upload_mb`` setting.
+    max_cells:
+        As for :func:`import_files`.
 
     Returns
     -------
     ImportReport
         Rows read and warnings per file, and every problem found (``report.ok`` is False when there is any).
     """
-    express = _express(store, files, max_upload_mb, write=False)
+    express = _express(store, files, max_upload_mb, write=False, max_cells=max_cells)
     if express is not None:
         return express
     log = IssueLog(MAX_LISTED_ISSUES)
@@ -156,7 +193,14 @@ def validate_files(
     return _run(store, read, log, ImportReport(), write=False, grade_source="import")
 
 
-def import_files(store: Store, files: Mapping[str, FileSource], *, max_upload_mb: float | None = None) -> ImportReport:
+def import_files(
+    store: Store,
+    files: Mapping[str, FileSource],
+    *,
+    max_upload_mb: float | None = None,
+    max_cells: float | None = None,
+    progress: Progress = _quiet,
+) -> ImportReport:
     """Check import files and write them all in one transaction, or write nothing.
 
     Parameters
@@ -167,6 +211,11 @@ def import_files(store: Store, files: Mapping[str, FileSource], *, max_upload_mb
         Kind (``clients``, ``monthly``, ``assessments``, ``grades``) to a path, or to a ``(file name, bytes)`` pair.
     max_upload_mb:
         Largest file accepted, in MB; ``None`` uses the ``max_upload_mb`` setting.
+    max_cells:
+        Most cells a file may have when DuckDB checks and writes it whole (the express way); ``None`` keeps the
+        bound of :mod:`grading.importer.limits`, which the careful way keeps whatever this says.
+    progress:
+        Called with a short sentence as each step starts or a file has been read (the CLI prints them).
 
     Returns
     -------
@@ -181,12 +230,12 @@ def import_files(store: Store, files: Mapping[str, FileSource], *, max_upload_mb
     StoreError
         The database refused the write (nothing is written).
     """
-    express = _express(store, files, max_upload_mb, write=True)
+    express = _express(store, files, max_upload_mb, write=True, max_cells=max_cells, progress=progress)
     if express is not None:
         return express
     log = IssueLog(MAX_LISTED_ISSUES)
-    read = _read_files(store, files, max_upload_mb, log)
-    report = _run(store, read, log, ImportReport(), write=True, grade_source="import")
+    read = _read_files(store, files, max_upload_mb, log, progress)
+    report = _run(store, read, log, ImportReport(), write=True, grade_source="import", progress=progress)
     if not report.ok:
         _raise(report)
     return report

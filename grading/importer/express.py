@@ -299,7 +299,7 @@ def _decline_if_any(tx: Transaction, sql: str) -> None:
         raise _Declined
 
 
-def _matching_lines(tx: Transaction, plain: PlainFile) -> int:
+def _matching_lines(tx: Transaction, plain: PlainFile, max_cells: float) -> int:
     """Count the data lines, declining the file unless every one matches its pattern whole."""
     # A line over the bound on line length stops read_csv (max_line_size), and a file over the bound on cells is
     # declined after counting: either way the careful way refuses it with its sentence.
@@ -310,7 +310,7 @@ def _matching_lines(tx: Transaction, plain: PlainFile) -> int:
         [line_pattern(plain), str(plain.path)],
     )
     count = int(lines["lines"].iloc[0])
-    if int(lines["odd"].iloc[0]) or not count or (count + 1) * plain.width > MAX_CELLS:
+    if int(lines["odd"].iloc[0]) or not count or (count + 1) * plain.width > max_cells:
         raise _Declined
     return count
 
@@ -319,10 +319,10 @@ def _table_is_empty(tx: Transaction, contract: FileContract) -> bool:
     return not tx.scalar(f"SELECT EXISTS (SELECT 1 FROM {_quoted(contract.table)})")
 
 
-def _take(tx: Transaction, plain: PlainFile, *, write: bool, grade_source: str) -> FileReport:
+def _take(tx: Transaction, plain: PlainFile, *, write: bool, grade_source: str, max_cells: float) -> FileReport:
     """Check one plain file inside ``tx`` and, when ``write``, write it; decline at the first doubt."""
     contract = plain.contract
-    rows = _matching_lines(tx, plain)
+    rows = _matching_lines(tx, plain, max_cells)
     report = FileReport(contract.kind, plain.name, rows, warnings=list(plain.warnings))
     columns = _written_columns(contract, plain)
     table = _quoted(contract.table)
@@ -355,6 +355,7 @@ def express_import(
     *,
     write: bool,
     grade_source: str = "import",
+    max_cells: float | None = None,
 ) -> ImportReport | None:
     """Check (and, when ``write``, write) plain files the express way, all in one transaction.
 
@@ -374,6 +375,10 @@ def express_import(
         Write the files (``True``) or only check them (the transaction is rolled back).
     grade_source:
         ``source`` of appended grade events.
+    max_cells:
+        Most cells a file may have here (``None``: :data:`~grading.importer.limits.MAX_CELLS`). DuckDB reads and
+        writes a file here without holding its cells in memory, so the command line lifts it; the careful way keeps
+        the bound whatever this says.
 
     Returns
     -------
@@ -396,7 +401,8 @@ def express_import(
             with store.transaction() as tx:
                 report = ImportReport()
                 for plain in plains:
-                    report.files[plain.contract.kind] = _take(tx, plain, write=write, grade_source=grade_source)
+                    report.files[plain.contract.kind] = _take(tx, plain, write=write, grade_source=grade_source,
+                                                                max_cells=MAX_CELLS if max_cells is None else max_cells)
                 if not write:
                     raise _Checked(report)
         except (_Declined, StoreError):
