@@ -14,9 +14,9 @@ Conventions where SOURCES.md is silent, kept explicit so a comparison can state 
 - ``days_to_pay`` is missing in a month without a paid invoice; ``emergency_tickets`` without a priority, and
   ``disputed_invoices`` without a status, a credited amount or credit notes, are missing throughout;
 - voided invoices count for nothing (not revenue, not paid, not disputed);
-- a credit note (a row with ``credit_for``, HaloPSA's) is not an invoice: it lowers the revenue of the invoice it
-  credits (never below zero) and makes that invoice disputed; a ``credited`` amount (Xero's) only marks it
-  disputed, its credit note being a document of its own;
+- a credit note (a row with ``credit_for``, HaloPSA's) is not an invoice: it makes the invoice it credits
+  disputed, whose revenue stays as invoiced ("sum of invoice totals less tax"); a ``credited`` amount (Xero's)
+  marks it disputed the same way;
 - a time stamp inside business hours is on a working day at or after the start and before the end.
 """
 
@@ -194,7 +194,6 @@ def derive_monthly(
             credit_note, credits = pd.Series(False, index=frame.index), pd.Series(dtype="float64")
         frame = frame[~voided & ~credit_note].copy()
         credit = frame["invoice"].map(credits).fillna(0.0)
-        frame["net"] = (frame["net"] - credit).clip(lower=0.0)
         paid = paid_dates(frame, payments)
         frame["days"] = (pd.to_datetime(paid).dt.normalize() - pd.to_datetime(frame["date"]).dt.normalize()).dt.days
         credited = frame["credited"].fillna(0) > 0 if "credited" in frame.columns else False

@@ -25,7 +25,7 @@ from grading.demo.raw_exports import (
     autotask_company_ids,
     write_demo_exports,
 )
-from grading.store import Store
+from grading.db.store import Store
 from tests.raw_reference import Settings, derive_monthly
 
 REPO = Path(__file__).resolve().parents[2]

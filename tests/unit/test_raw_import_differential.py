@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from grading.sources import RawFile, import_raw, raw_settings
-from grading.store import Store
+from grading.db.store import Store
 from tests.raw_exports_fixture import (
     BUSINESS_HOURS,
     PRESETS,
