@@ -5,7 +5,7 @@ from __future__ import annotations
 from grading.cli import main
 from grading.commands import import_command
 from grading.settings import save_settings
-from grading.store import Store
+from grading.db.store import Store
 
 CLIENTS = "client_id,name,service_model,seats,client_since\n" + "".join(
     f"c{i:04d},Client {i},managed,{i % 40 + 1},2020-01-01\n" for i in range(3000)
