@@ -5,6 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from grading.charts.density import density_layer, thin_scatter, thinned_note
 from grading.charts.palette import GRADE_COLORS, grade_color
 from grading.formatting import currency_symbol
 from grading.views.portfolio_matrix import grade_labels
@@ -70,13 +71,19 @@ def portfolio_matrix_chart(
     -------
     altair.LayerChart
         Dots layered over dashed threshold lines labelled with their grade; hovering a dot shows the client, its
-        rule, suggested and manual grades and key numbers.
+        rule, suggested and manual grades and key numbers. Above :data:`grading.charts.density.MAX_MARKS`
+        clients, only the D clients and the outliers are dots; the others are counted in grey squares beneath.
     """
-    points = matrix_points(portfolio, grade_column)
+    thinned = thin_scatter(
+        matrix_points(portfolio, grade_column), "financial_score", "relationship_score", "shown_grade",
+        x_range=(0, 100), y_range=(0, 100),
+    )
+    points = thinned.dots
     symbol = currency_symbol(currency).strip()
     scale = alt.Scale(domain=[0, 100], nice=False)
-    x = alt.X("financial_score:Q", title="Financial score (0-100)", scale=scale)
-    y = alt.Y("relationship_score:Q", title="Relationship score (0-100)", scale=scale)
+    x_title, y_title = "Financial score (0-100)", "Relationship score (0-100)"
+    x = alt.X("financial_score:Q", title=x_title, scale=scale)
+    y = alt.Y("relationship_score:Q", title=y_title, scale=scale)
     fields = [
         ("name", "N", "Client", None),
         ("shown_grade", "N", grade_title, None),
@@ -136,15 +143,17 @@ def portfolio_matrix_chart(
             ),
         )
     )
+    layers = [lines, labels, dots]
+    subtitle = ["One dot per client, sized by revenue; dashed lines: rule-grade thresholds for a neutral caller-ID "
+                "test, before the small-client rule"]
+    if thinned.thinned:
+        layers.insert(0, density_layer(thinned.cells, x_title=x_title, y_title=y_title, x_scale=scale, y_scale=scale))
+        subtitle = [subtitle[0].replace("One dot per client", "Dots"), thinned_note(thinned)]
     return (
-        alt.layer(lines, labels, dots)
+        alt.layer(*layers)
         .resolve_scale(color="independent")
         .properties(
-            title=alt.Title(
-                "Portfolio matrix",
-                subtitle="One dot per client, sized by revenue; dashed lines: rule-grade thresholds for a "
-                "neutral caller-ID test, before the small-client rule",
-            ),
+            title=alt.Title("Portfolio matrix", subtitle=subtitle),
             height=480,
         )
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from grading.charts.density import density_layer, thin_scatter, thinned_note
 from grading.charts.palette import GRADES, UNGRADED_LABEL, grade_color
 from grading.formatting import currency_symbol
 
@@ -53,14 +54,19 @@ def revenue_hours_chart(
         The currency of the amounts (for the axis title and tooltips).
     grade_title:
         The colour legend's title (the grade source).
+
+    Above :data:`grading.charts.density.MAX_MARKS` clients, only the D clients and the outliers are dots; the
+    others are counted in grey squares beneath them.
     """
     symbol = currency_symbol(currency).strip()
+    thinned = thin_scatter(points, "labor_hours", "net_revenue", "grade")
+    x_title, y_title = "Labor hours in the window (h)", f"Revenue less direct costs ({symbol})"
     dots = (
-        alt.Chart(points)
+        alt.Chart(thinned.dots)
         .mark_circle(size=70, opacity=0.8)
         .encode(
-            x=alt.X("labor_hours:Q", title="Labor hours in the window (h)", scale=alt.Scale(zero=True)),
-            y=alt.Y("net_revenue:Q", title=f"Revenue less direct costs ({symbol})", axis=alt.Axis(format=",.0f")),
+            x=alt.X("labor_hours:Q", title=x_title, scale=alt.Scale(zero=True)),
+            y=alt.Y("net_revenue:Q", title=y_title, axis=alt.Axis(format=",.0f")),
             color=grade_color("grade", grade_title),
             tooltip=[
                 alt.Tooltip("name:N", title="Client"),
@@ -89,10 +95,14 @@ def revenue_hours_chart(
                                                                        format=",.0f")],
         )
     )
-    return alt.layer(rate_lines, dots, title=alt.Title(
-        "Revenue against time, per client",
-        subtitle="Dashed lines: revenue less direct costs that earns a constant rate per hour of work",
-    )).resolve_scale(color="independent").properties(height=420)
+    layers = [rate_lines, dots]
+    subtitle = ["Dashed lines: revenue less direct costs that earns a constant rate per hour of work"]
+    if thinned.thinned:
+        layers.insert(0, density_layer(thinned.cells, x_title=x_title, y_title=y_title,
+                                       x_scale=alt.Scale(zero=True)))
+        subtitle.append(thinned_note(thinned))
+    return alt.layer(*layers, title=alt.Title("Revenue against time, per client", subtitle=subtitle)).resolve_scale(
+        color="independent").properties(height=420)
 
 
 def share_long_frame(shares: pd.DataFrame) -> pd.DataFrame:
