@@ -196,10 +196,25 @@ def render(rows: list[Row], info: RunInfo, machine_info: dict[str, str]) -> str:
             f"| {row.group} | {row.what} | {row.size} | {format_value(row.value, row.unit)} | {row.repeats} | "
             f"{row.floor_what or '–'} | {floor_value} | {ratio} | {target} | {_met_text(row.met) if row.met is not None or row.target is None else 'not measured'} |"
         )
-    targeted = [row for row in rows if row.target is not None]
-    missed = [row for row in targeted if row.met is False]
-    unmeasured = [row for row in targeted if row.met is None]
-    lines += [
+    lines += _targets_section([line for line in lines if line.startswith("| ") and not line.startswith("| Group")])
+    notes = [row for row in rows if row.note]
+    if notes or info.notes:
+        lines += ["", "## Notes", ""]
+        lines += [f"- {note}" for note in info.notes]
+        lines += [f"- {row.group}, {row.what}, {row.size}: {row.note}" for row in notes]
+    return "\n".join(lines) + "\n"
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+
+
+def _targets_section(table_lines: list[str]) -> list[str]:
+    """The "Targets" section, counted from the table's lines (so a merged table is counted the same way)."""
+    targeted = [cells for cells in map(_cells, table_lines) if cells[8] != "–"]
+    missed = [cells for cells in targeted if cells[9] == "**not met**"]
+    unmeasured = [cells for cells in targeted if cells[9] == "not measured"]
+    lines = [
         "",
         "## Targets",
         "",
@@ -209,16 +224,48 @@ def render(rows: list[Row], info: RunInfo, machine_info: dict[str, str]) -> str:
     if missed:
         lines += ["", "Not met:", ""]
         lines += [
-            f"- {row.group}: {row.what}, {row.size}: {format_value(row.value, row.unit)}"
-            + (f" = {row.ratio:.1f}x floor" if row.ratio is not None else "")
-            + f" (target {row.target.describe(row.unit)})"
-            for row in missed
+            f"- {group}: {what}, {size}: {figure}" + (f" = {ratio} floor" if ratio != "–" else "") + f" (target {target})"
+            for group, what, size, figure, _, _, _, ratio, target, _ in missed
         ]
-    notes = [row for row in rows if row.note]
-    if notes or info.notes:
-        lines += ["", "## Notes", ""]
-        lines += [f"- {note}" for note in info.notes]
-        lines += [f"- {row.group}, {row.what}, {row.size}: {row.note}" for row in notes]
+    return lines
+
+
+def _section(report: str, title: str) -> list[str]:
+    """The lines under ``## title`` up to the next section (without the blank lines around them)."""
+    lines = report.splitlines()
+    if f"## {title}" not in lines:
+        return []
+    start = lines.index(f"## {title}") + 1
+    end = next((i for i in range(start, len(lines)) if lines[i].startswith("## ")), len(lines))
+    return [line for line in lines[start:end] if line.strip()]
+
+
+def merge_report(existing: str, fresh: str, groups: set[str]) -> str:
+    """Return ``fresh`` (a report of some groups only) with the other groups' rows and notes of ``existing`` kept.
+
+    Rows of ``existing`` whose group is in ``groups`` are replaced by ``fresh``'s; the rest stay as they were
+    written, listed first; the targets are counted again over the whole table; the header says which run wrote
+    what. This is how one benchmark group is rerun without rerunning them all (``python -m benchmarks.run --only
+    GROUP --merge``).
+    """
+    table = "| Group |"
+    kept = [line for line in _section(existing, "Figures")[2:] if _cells(line)[0] not in groups]
+    fresh_lines = fresh.splitlines()
+    header_at = next(i for i, line in enumerate(fresh_lines) if line.startswith(table))
+    rows_end = next((i for i in range(header_at + 2, len(fresh_lines)) if not fresh_lines[i].startswith("| ")),
+                    len(fresh_lines))
+    table_lines = kept + fresh_lines[header_at + 2 : rows_end]
+    written = next((line for line in existing.splitlines() if line.startswith("Written by ")), "")
+    updated = next(line for line in fresh_lines if line.startswith("Written by ")).replace(
+        "Written by ", f"Rows of {', '.join(sorted(groups))} written by ", 1
+    ).replace(" Do not edit by hand: run the command again.", "")
+    notes = [line for line in _section(existing, "Notes") if line.startswith("- ")]
+    notes += [f"- ({', '.join(sorted(groups))}) {line[2:]}" for line in _section(fresh, "Notes") if line.startswith("- ")]
+    head = fresh_lines[:header_at + 2]
+    head = [f"{written} {updated}".strip() if line.startswith("Written by ") else line for line in head]
+    lines = head + table_lines + _targets_section(table_lines)
+    if notes:
+        lines += ["", "## Notes", "", *notes]
     return "\n".join(lines) + "\n"
 
 

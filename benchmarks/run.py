@@ -29,7 +29,7 @@ from benchmarks import (
     bench_training,
 )
 from benchmarks.config import Config
-from benchmarks.report import Row, RunInfo, console_line, machine, render
+from benchmarks.report import Row, RunInfo, console_line, machine, merge_report, render
 from benchmarks.scale import DEFAULT_CACHE, REPO
 
 GROUPS = {
@@ -88,6 +88,8 @@ def parser() -> argparse.ArgumentParser:
                         "months; fewer clients below)")
     parser.add_argument("--quick", action="store_true", help="one run per figure, no warm-up: a first look")
     parser.add_argument("--only", type=_groups, default=(), help=f"run only these groups: {','.join(GROUPS)}")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the rows of the groups not run from the existing report (with --only)")
     parser.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md", help="the report to write")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where generated books are kept")
     return parser
@@ -144,7 +146,10 @@ def run(argv: list[str] | None = None) -> tuple[list[Row], RunInfo]:
     info.notes.insert(0, _repeats_note(args.quick))
     info.notes.insert(1, _load_note(load_at_start, os.getloadavg()))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(render(rows, info, machine()), encoding="utf-8")
+    report = render(rows, info, machine())
+    if args.merge and args.out.exists():
+        report = merge_report(args.out.read_text(encoding="utf-8"), report, {row.group for row in rows})
+    args.out.write_text(report, encoding="utf-8")
     print(f"wrote {args.out} ({len(rows)} figures, {info.seconds / 60:.1f} minutes)", flush=True)
     return rows, info
 

@@ -1,10 +1,12 @@
-"""The benchmark report's pieces: when a target is met, and how figures are shown."""
+"""The benchmark report's pieces: when a target is met, how figures are shown, and merging one group's rerun."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from benchmarks.report import Row, Target, format_value
+from benchmarks.report import Row, RunInfo, Target, format_value, merge_report, render
 
 
 @pytest.mark.parametrize(
@@ -30,3 +32,25 @@ def test_a_target_is_met_only_when_every_part_of_it_is(target, value, floor, met
 )
 def test_figures_are_shown_in_readable_units(value, unit, shown):
     assert format_value(value, unit) == shown
+
+
+def _report(rows: list[Row], command: str) -> str:
+    info = RunInfo(command=command, sizes=[1], quick=True, started=dt.datetime(2026, 12, 2, 21, 0),
+                   notes=[f"note of {command}"])
+    return render(rows, info, {"CPU": "test"})
+
+
+def test_a_merged_report_replaces_only_the_groups_that_ran_and_counts_the_targets_again():
+    old = _report([Row("Import", "import", "1 client", 9.0, floor_what="floor", floor_value=1.0, target=Target(3)),
+                   Row("Raw import", "import-raw", "old size", 1.0, floor_what="floor", floor_value=1.0,
+                       target=Target(3))], "full run")
+    fresh = _report([Row("Raw import", "import-raw", "new size", 2.0, floor_what="floor", floor_value=1.0,
+                         target=Target(3))], "raw run")
+    merged = merge_report(old, fresh, {"Raw import"})
+    table = [line for line in merged.splitlines() if line.startswith("| ") and not line.startswith("| Group")]
+    assert [line.split(" | ")[0] for line in table] == ["| Import", "| Raw import"]
+    assert "new size" in merged and "old size" not in merged
+    assert "1 of 2 targets met" in merged
+    assert "- Import: import, 1 client: 9.00 s = 9.0x floor (target ≤ 3x floor)" in merged
+    assert "`full run`" in merged and "`raw run`" in merged
+    assert "- note of full run" in merged and "- (Raw import) note of raw run" in merged
