@@ -149,6 +149,9 @@ class Derived:
 def _union(workspace: Workspace, kind: str, files: list[StagedFile]) -> str | None:
     if not files:
         return None
+    if len(files) == 1:
+        # One file is its own union: a copy of a million rows would cost as much as reading them.
+        return files[0].typed
     table = workspace.table_name(f"all_{kind}")
     workspace.execute(f"CREATE TABLE {table} AS " + " UNION ALL BY NAME ".join(
         f"SELECT * FROM {file.typed}" for file in files))
@@ -173,6 +176,11 @@ def _check_duplicates(workspace: Workspace, table: str, key: str, files: dict[in
 
     Returns how many rows repeat an earlier one exactly (left out).
     """
+    repeats = int(workspace.scalar(
+        f'SELECT count("{key}") - count(DISTINCT "{key}") FROM {table}'
+    ) or 0)
+    if not repeats:
+        return 0
     conflict = "true" if same is None else f"count(DISTINCT ({same})) > 1"
     rows = workspace.rows(
         f"""
@@ -192,11 +200,7 @@ def _check_duplicates(workspace: Workspace, table: str, key: str, files: dict[in
         lambda row: f"{what} '{row[2]}' appears twice (first in {files[int(row[3])].raw.name} row {row[4]})"
         + ("" if same is None else " with other values"),
     )
-    if same is None:
-        return 0
-    return int(workspace.scalar(
-        f"SELECT count(*) - count(DISTINCT \"{key}\") FROM {table} WHERE \"{key}\" IS NOT NULL"
-    ) or 0)
+    return 0 if same is None else repeats
 
 
 def _dedupe(workspace: Workspace, table: str, key: str) -> str:

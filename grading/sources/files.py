@@ -64,14 +64,16 @@ class RawTable:
     name:
         The file's name, as messages use it.
     table:
-        The workspace table: one ``VARCHAR`` column per header (``c0``, ``c1`` ...), ``NULL`` where empty, and
-        ``row_no``, the row's number as a spreadsheet shows it.
+        The workspace table: one ``VARCHAR`` column per header (``c0``, ``c1`` ...), ``NULL`` where empty.
     headers:
         The headers as the file writes them (a blank header is called ``column N``; a repeated one gets `` (2)``).
     header_row:
         The header's row number as a spreadsheet shows it (1 for a file without title rows).
     rows_read:
         Data rows staged (empty rows not counted).
+    row_number:
+        SQL of a row's number as a spreadsheet shows it: the column ``row_no``, or (a file DuckDB read itself,
+        which is not copied again for a number) the table's ``rowid`` plus the lines above the first row.
     left_out:
         Spreadsheet rows of total and footer lines, left out of the data, with why.
     """
@@ -81,18 +83,30 @@ class RawTable:
     headers: list[str]
     header_row: int
     rows_read: int
+    row_number: str = "row_no"
     left_out: dict[int, str] = field(default_factory=dict)
+
+    def row_number_of(self, alias: str) -> str:
+        """SQL of a row's number, for the table under ``alias``."""
+        return f"{alias}.row_no" if self.row_number == "row_no" else self.row_number.replace("rowid", f"{alias}.rowid")
 
     def column(self, header: str) -> str:
         """The workspace column (SQL) of ``header`` (as the file writes it)."""
         return f'"c{self.headers.index(header)}"'
 
+    empty_rows: int = 0
+
     @property
     def kept_rows(self) -> str:
-        """SQL condition selecting the data rows (total and footer rows left out)."""
+        """SQL condition selecting the data rows (empty, total and footer rows left out)."""
+        if self.empty_rows:
+            filled = " OR ".join(f"c{i} IS NOT NULL AND trim(c{i}) <> ''" for i in range(len(self.headers)))
+            rows = f" AND {self.row_number} NOT IN ({', '.join(str(row) for row in sorted(self.left_out))})" \
+                if self.left_out else ""
+            return f"({filled}){rows}"
         if not self.left_out:
             return "true"
-        return f"row_no NOT IN ({', '.join(str(row) for row in sorted(self.left_out))})"
+        return f"{self.row_number} NOT IN ({', '.join(str(row) for row in sorted(self.left_out))})"
 
 
 def source_name(source: FileSource) -> str:
@@ -277,35 +291,50 @@ def _read_csv_duckdb(
         row = int(found.group(1)) if found else None
         raise _fail(name, "a row has more cells than the header (or a quote that does not close, or a byte that "
                     "is not UTF-8)", row) from None
-    # Cells are trimmed as the pandas way trims them, so both ways give the same cells.
-    trims = ", ".join(f"nullif(trim(c{i}, ' \t\r\n' || chr(160)), '') AS c{i}" for i in range(len(headers)))
-    workspace.execute(f"CREATE TABLE {table}_t AS SELECT {trims}, rowid + {index + 2} AS row_no FROM {table}")
-    workspace.execute(f"DROP TABLE {table}")
-    filled = " OR ".join(f"c{i} IS NOT NULL" for i in range(len(headers)))
-    workspace.execute(f"DELETE FROM {table}_t WHERE NOT ({filled})")
-    return _finish(workspace, RawTable(name, f"{table}_t", headers, index + 1, 0))
+    # The table is used as DuckDB read it (a copy of a million rows costs as much as reading them): cells are
+    # trimmed where they are read, and a row's number is its rowid plus the lines above the first row.
+    return _finish(workspace, RawTable(name, table, headers, index + 1, 0, f"(rowid + {index + 2})"))
 
 
 def _finish(workspace: Workspace, raw: RawTable) -> RawTable:
     """Count the rows, and find the total rows and the footer lines to leave out."""
     cells = [f"c{i}" for i in range(len(raw.headers))]
-    first_filled = f"coalesce({', '.join(cells)})" if len(cells) > 1 else cells[0]
-    filled = " + ".join(f"(c{i} IS NOT NULL)::INTEGER" for i in range(len(cells)))
-    found = workspace.rows(
-        f"""
-        WITH numbered AS (
-            SELECT row_no AS row_no, {first_filled} AS first_cell, {filled} AS filled FROM {raw.table}
-        ), last_data AS (SELECT max(row_no) AS row_no FROM numbered WHERE filled >= 2)
-        SELECT row_no, CASE WHEN regexp_matches(lower(first_cell), ?) THEN 'a total row' ELSE 'a footer line' END
-        FROM numbered
-        WHERE regexp_matches(lower(first_cell), ?)
-           OR (filled <= 1 AND row_no > (SELECT row_no FROM last_data))
-        ORDER BY row_no
-        """,
-        [_TOTAL_ROW, _TOTAL_ROW],
-    )
+    trimmed = [f"nullif(trim({cell}), '')" for cell in cells]
+    first_filled = f"coalesce({', '.join(trimmed)})" if len(cells) > 1 else trimmed[0]
+    filled = " + ".join(f"({cell} IS NOT NULL)::INTEGER" for cell in trimmed)
+    # Only a row with an empty first or second cell, or a first cell saying "total", can be a total, footer or
+    # empty row: cheap tests pick those out in one pass before any row is looked at closely.
+    words = " OR ".join(f"c0 ILIKE '%{word}%'" for word in ("total", "summe", "gesamt"))
+    suspect = (f"c0 IS NULL OR trim(c0) = '' OR {words}"
+               + (" OR c1 IS NULL OR trim(c1) = ''" if len(cells) > 1 else ""))
+    rows, last_kept, suspects = workspace.rows(
+        f"SELECT count(*), max({raw.row_number}) FILTER (WHERE NOT ({suspect})), count(*) FILTER (WHERE {suspect}) "
+        f"FROM {raw.table}"
+    )[0]
+    found = []
+    if suspects:
+        found = workspace.rows(
+            f"""
+            WITH numbered AS (
+                SELECT {raw.row_number} AS row_no, {first_filled} AS first_cell, {filled} AS filled FROM {raw.table}
+                WHERE {suspect}
+            ), last_data AS (
+                SELECT greatest((SELECT max(row_no) FROM numbered WHERE filled >= 2), ?) AS row_no
+            )
+            SELECT row_no, CASE WHEN filled = 0 THEN '' WHEN regexp_matches(lower(first_cell), ?) THEN 'a total row'
+                                ELSE 'a footer line' END
+            FROM numbered
+            WHERE filled = 0 OR regexp_matches(lower(first_cell), ?)
+               OR (filled <= 1 AND row_no > (SELECT row_no FROM last_data))
+            ORDER BY row_no
+            """,
+            [last_kept, _TOTAL_ROW, _TOTAL_ROW],
+        )
+    # Empty rows (a spreadsheet's padding) are left out without a word; total and footer rows are named.
     raw.left_out = {int(row): why for row, why in found}
-    raw.rows_read = int(workspace.scalar(f"SELECT count(*) FROM {raw.table}")) - len(raw.left_out)
+    raw.rows_read = int(rows) - len(raw.left_out)
+    raw.left_out = {row: why for row, why in raw.left_out.items() if why}
+    raw.empty_rows = len(found) - len(raw.left_out)
     if raw.rows_read <= 0:
         raise _fail(raw.name, "the file has a header but no rows")
     return raw
@@ -368,7 +397,7 @@ def preview(workspace: Workspace, raw: RawTable, rows: int = 5) -> pd.DataFrame:
     """The first ``rows`` data rows of a staged file, with its headers as column names (for the mapping screen)."""
     columns = ", ".join(f"c{i}" for i in range(len(raw.headers)))
     frame = workspace.query(
-        f"SELECT {columns} FROM {raw.table} WHERE {raw.kept_rows} ORDER BY row_no LIMIT {int(rows)}"
+        f"SELECT {columns} FROM {raw.table} WHERE {raw.kept_rows} ORDER BY {raw.row_number} LIMIT {int(rows)}"
     )
     frame.columns = raw.headers
     return frame

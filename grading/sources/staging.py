@@ -13,6 +13,7 @@ hours, a date order the file cannot tell. Nothing is guessed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from grading.importer.issues import IssueLog
@@ -23,8 +24,8 @@ from grading.sources.presets import GENERIC, PRESETS, missing_fields, recognise,
 from grading.sources.values import (
     DAY_FIRST,
     MONTH_FIRST,
+    NUMERIC_DATE,
     comma_decimal_sql,
-    date_order_evidence_sql,
     day_sql,
     dot_decimal_sql,
     flag_sql,
@@ -186,12 +187,19 @@ def _preset_choice(raw: RawTable, kind: str, name: str, why: str, log: IssueLog)
 
 def _date_fields(mapping: FileMapping) -> list[str]:
     kind = RAW_KINDS[mapping.kind]
-    return [name for name in mapping.columns if kind.field(name).type in (DATE, DATETIME)]
+    return [name for name in mapping.columns
+            if kind.field(name).type in (DATE, DATETIME) and name in USED_FIELDS[mapping.kind]]
 
 
 def _number_fields(mapping: FileMapping) -> list[str]:
     kind = RAW_KINDS[mapping.kind]
-    return [name for name in mapping.columns if kind.field(name).type in (NUMBER, HOURS)]
+    return [name for name in mapping.columns
+            if kind.field(name).type in (NUMBER, HOURS) and name in USED_FIELDS[mapping.kind]]
+
+
+def _third_or_second_is_separator(column: str) -> str:
+    # A numeric a/b/y date has its first separator second or third: ISO dates (2026-...) fail this at once.
+    return (f"substr(ltrim({column}), 2, 1) IN ('/', '.', '-') OR substr(ltrim({column}), 3, 1) IN ('/', '.', '-')")
 
 
 def tell_conventions(workspace: Workspace, staged: StagedFile, date_order: str | None, log: IssueLog) -> bool:
@@ -206,11 +214,17 @@ def tell_conventions(workspace: Workspace, staged: StagedFile, date_order: str |
         comma = dot = 0
         for header in headers:
             text = text_sql(raw.column(header))
-            found = workspace.rows(
-                f"SELECT count(*) FILTER (WHERE {comma_decimal_sql(text)}), "
-                f"count(*) FILTER (WHERE {dot_decimal_sql(text)}) FROM {raw.table} WHERE {raw.kept_rows}"
-            )[0]
-            comma, dot = comma + found[0], dot + found[1]
+            # Only a cell with a comma can show a decimal comma; a decimal point matters only beside one.
+            comma += int(workspace.scalar(
+                f"SELECT count(*) FILTER (WHERE contains({raw.column(header)}, ',') AND {comma_decimal_sql(text)}) "
+                f"FROM {raw.table} WHERE {raw.kept_rows}"
+            ) or 0)
+        if comma:
+            for header in headers:
+                text = text_sql(raw.column(header))
+                dot += int(workspace.scalar(
+                    f"SELECT count(*) FILTER (WHERE {dot_decimal_sql(text)}) FROM {raw.table} WHERE {raw.kept_rows}"
+                ) or 0)
         if comma and dot:
             log.add(raw.name, None, None, f"numbers are written both with a decimal comma ({comma} cells) and a "
                     "decimal point ({dot} cells); set decimal in a mapping file")
@@ -222,16 +236,30 @@ def tell_conventions(workspace: Workspace, staged: StagedFile, date_order: str |
         return ok
     evidence = {"day_first": 0, "month_first": 0}
     first_ambiguous = None
-    for name in _date_fields(mapping):
-        header = mapping.columns[name]
+    for header in sorted({mapping.columns[name] for name in _date_fields(mapping)}):
         text = text_sql(raw.column(header))
+        # Only numeric a/b/y cells tell (or fail to tell) the order; a pattern test leaves ISO cells out cheaply.
         row = workspace.rows(
             f"""
-            SELECT count(*) FILTER (WHERE e.day_first), count(*) FILTER (WHERE e.month_first),
-                   min(row_no) FILTER (WHERE e.ambiguous), arg_min(value, row_no) FILTER (WHERE e.ambiguous),
-                   min(row_no) FILTER (WHERE e.day_first), min(row_no) FILTER (WHERE e.month_first)
-            FROM (SELECT row_no AS row_no, {text} AS value, {date_order_evidence_sql(text)} AS e
-                  FROM {raw.table} WHERE {raw.kept_rows} AND {text} IS NOT NULL)
+            SELECT count(*) FILTER (WHERE day_first), count(*) FILTER (WHERE month_first),
+                   min(row_no) FILTER (WHERE ambiguous), arg_min(value, row_no) FILTER (WHERE ambiguous),
+                   min(row_no) FILTER (WHERE day_first), min(row_no) FILTER (WHERE month_first)
+            FROM (
+                SELECT row_no, value, separator = '.' OR first > 12 AS day_first,
+                    separator <> '.' AND second > 12 AS month_first,
+                    separator <> '.' AND first <= 12 AND second <= 12 AND first <> second AS ambiguous
+                FROM (
+                    SELECT row_no, value, parts.separator AS separator,
+                        try_cast(parts.first AS INTEGER) AS first, try_cast(parts.second AS INTEGER) AS second
+                    FROM (
+                        SELECT {raw.row_number} AS row_no, {text} AS value,
+                            regexp_extract({text}, '{NUMERIC_DATE}', ['first', 'separator', 'second']) AS parts
+                        FROM {raw.table}
+                        WHERE {raw.kept_rows} AND ({_third_or_second_is_separator(raw.column(header))})
+                            AND regexp_matches({text}, '{NUMERIC_DATE}')
+                    )
+                )
+            )
             """
         )[0]
         evidence["day_first"] += row[0]
@@ -264,13 +292,17 @@ def tell_conventions(workspace: Workspace, staged: StagedFile, date_order: str |
     return ok
 
 
+def _null(field_type: str) -> str:
+    sql_type = {TEXT: "VARCHAR", DATE: "DATE", DATETIME: "TIMESTAMP", NUMBER: "DOUBLE", HOURS: "DOUBLE",
+                FLAG: "BOOLEAN"}[field_type]
+    return f"CAST(NULL AS {sql_type})"
+
+
 def _typed_expression(staged: StagedFile, name: str, time_zone: str) -> str:
     raw, mapping = staged.raw, staged.mapping
     field_type = RAW_KINDS[mapping.kind].field(name).type
     if name not in mapping.columns:
-        sql_type = {TEXT: "VARCHAR", DATE: "DATE", DATETIME: "TIMESTAMP", NUMBER: "DOUBLE", HOURS: "DOUBLE",
-                    FLAG: "BOOLEAN"}[field_type]
-        return f"CAST(NULL AS {sql_type})"
+        return _null(field_type)
     text = text_sql(raw.column(mapping.columns[name]))
     if field_type == TEXT:
         return text
@@ -282,12 +314,7 @@ def _typed_expression(staged: StagedFile, name: str, time_zone: str) -> str:
         return flag_sql(text)
     if field_type == DATE:
         return day_sql(text, staged.date_order, mapping.date_format)
-    moment = moment_sql(text, time_zone, staged.date_order, mapping.date_format)
-    if name in ("start", "end") and "date" in mapping.columns:
-        # A start or end written as a time of day is that time on the entry's date.
-        day = f"CAST({_typed_expression(staged, 'date', time_zone)} AS DATE)"
-        return f"coalesce({day} + {time_of_day_sql(text)}, {moment})"
-    return moment
+    return moment_sql(text, time_zone, staged.date_order, mapping.date_format)
 
 
 def _has_time(staged: StagedFile, name: str) -> str:
@@ -345,67 +372,91 @@ def _typed_flag(staged: StagedFile) -> str:
     return flag_sql(text_sql(staged.raw.column(staged.mapping.columns["voided"])))
 
 
+# The fields the derivation reads, per kind. The others (an end time, a due date, who worked) may be mapped and
+# are shown, but are not typed: a bad cell in a field nothing reads must not stop an import.
+USED_FIELDS = {
+    "time_entries": ("date", "hours", "client", "client_name", "ticket", "start", "after_hours_hours", "entry_id"),
+    "tickets": ("ticket", "client", "client_name", "opened"),
+    "invoices": ("invoice", "invoice_id", "client", "client_name", "date", "total", "tax", "paid_date", "credited",
+                 "voided", "credit_for"),
+    "payments": ("invoice", "date", "amount"),
+    "costs": ("client", "client_name", "date", "amount"),
+    "companies": ("client", "name", "seats", "service_model", "client_since"),
+}
+
+
 def type_file(workspace: Workspace, staged: StagedFile, time_zone: str, log: IssueLog) -> None:
     """Create the file's typed table and log every cell that cannot be read or breaks a rule.
 
-    The typed table has ``file_id``, ``row_no``, every canonical field of the kind (``NULL`` where not mapped), and
-    the convention columns (``client_by_id``, ``emergency``, ``is_voided`` ...).
+    The typed table has ``file_id``, ``row_no``, every canonical field of the kind (``NULL`` where not mapped or not
+    read by the derivation, see :data:`USED_FIELDS`), the convention columns (``client_by_id``, ``emergency``,
+    ``is_voided`` ...) and ``bad_<field>`` flags. One statement types the file and one scan counts every kind of
+    problem; only problems found are looked up row by row. A start that is the work date's own column is not read
+    twice (the derivation takes the date).
     """
     raw, mapping = staged.raw, staged.mapping
     kind = RAW_KINDS[mapping.kind]
-    expressions = {name: _typed_expression(staged, name, time_zone) for name in kind.field_names}
+    used = [name for name in USED_FIELDS[mapping.kind] if name in mapping.columns]
+    if mapping.kind == "time_entries" and mapping.columns.get("start") == mapping.columns.get("date"):
+        used.remove("start")
+    parsed = [name for name in used if kind.field(name).type != TEXT]
+    expressions = {name: _typed_expression(staged, name, time_zone) if name in used else _null(kind.field(name).type)
+                   for name in kind.field_names}
+    for name in ("start",):
+        if name in used and "date" in used:
+            # A start written as a time of day is that time on the entry's date.
+            text = text_sql(raw.column(mapping.columns[name]))
+            expressions[name] = (f"coalesce({expressions[name]}, CAST({expressions['date']} AS DATE) + "
+                                 f"{time_of_day_sql(text)})")
+    columns = [f'{sql} AS "{name}"' for name, sql in expressions.items()]
+    # The same expressions again: DuckDB computes each once per row.
+    columns += [f'({text_sql(raw.column(mapping.columns[name]))} IS NOT NULL AND ({expressions[name]}) IS NULL) '
+                f'AS "bad_{name}"' for name in parsed]
     staged.typed = workspace.table_name(f"typed_{mapping.kind}")
-    selected = ", ".join(f'{sql} AS "{name}"' for name, sql in expressions.items())
     workspace.execute(
-        f"CREATE TABLE {staged.typed} AS SELECT {staged.file_id} AS file_id, row_no AS row_no, "
-        f"{selected}, {', '.join(_convention_columns(staged))} FROM {raw.table} WHERE {raw.kept_rows}"
+        f"CREATE TABLE {staged.typed} AS SELECT {staged.file_id} AS file_id, {raw.row_number} AS row_no, "
+        f"{', '.join(columns)}, {', '.join(_convention_columns(staged))} FROM {raw.table} WHERE {raw.kept_rows}"
     )
-    for name, header in mapping.columns.items():
+    checks: list[tuple[str, str | None, str]] = []
+    for name in parsed:
         field_type = kind.field(name).type
-        text = text_sql(raw.column(header))
-        if field_type != TEXT:
-            what = {DATE: "a date", DATETIME: "a date or date-time", NUMBER: "a number", HOURS: "a duration",
-                    FLAG: "yes or no"}[field_type]
-            extra = ""
-            if field_type in (DATE, DATETIME) and staged.date_order is None and not mapping.date_format:
-                extra = " (a d/m/y date needs --date-order)"
-            _log_rows(workspace, log, staged,
-                      f"SELECT t.row_no, {text.replace(raw.column(header), 'r.' + raw.column(header))} "
-                      f"FROM {raw.table} AS r JOIN {staged.typed} AS t ON t.row_no = r.row_no "
-                      f"WHERE {text.replace(raw.column(header), 'r.' + raw.column(header))} IS NOT NULL "
-                      f"AND t.\"{name}\" IS NULL",
-                      header, f"'{{value}}' cannot be read as {what}{extra}")
+        what = {DATE: "a date", DATETIME: "a date or date-time", NUMBER: "a number", HOURS: "a duration",
+                FLAG: "yes or no"}[field_type]
+        extra = ""
+        if field_type in (DATE, DATETIME) and staged.date_order is None and not mapping.date_format:
+            extra = " (a d/m/y date needs --date-order)"
+        checks.append((f'"bad_{name}"', mapping.columns[name], f"'{{value}}' cannot be read as {what}{extra}"))
     for name in kind.required_fields:
-        # An empty required cell (a cell that could not be read is logged above already).
-        _log_rows(workspace, log, staged,
-                  f"SELECT row_no, NULL FROM {raw.table} WHERE {raw.kept_rows} "
-                  f"AND {text_sql(raw.column(mapping.columns[name]))} IS NULL",
-                  mapping.columns[name], f"{name} is empty; every row needs one")
+        empty = f'"{name}" IS NULL AND NOT "bad_{name}"' if name in parsed else f'"{name}" IS NULL'
+        checks.append((empty, mapping.columns[name], f"{name} is empty; every row needs one"))
     if kind.one_of:
-        _log_rows(workspace, log, staged,
-                  f"SELECT row_no, NULL FROM {staged.typed} WHERE {' AND '.join(f'{n} IS NULL' for n in kind.one_of)}",
-                  None, f"the row has no {' and no '.join(kind.one_of)}; a time entry needs one of them")
+        checks.append((" AND ".join(f'"{name}" IS NULL' for name in kind.one_of), None,
+                       f"the row has no {' and no '.join(kind.one_of)}; a time entry needs one of them"))
     for name in ("hours", "after_hours_hours"):
-        if name in mapping.columns:
-            _log_rows(workspace, log, staged, f"SELECT row_no, \"{name}\" FROM {staged.typed} WHERE \"{name}\" < 0",
-                      mapping.columns[name], "negative hours ({value}) cannot be time spent")
+        if name in used:
+            checks.append((f'"{name}" < 0', mapping.columns[name], "negative hours ({value}) cannot be time spent"))
+    counts = workspace.rows(
+        "SELECT " + ", ".join(f"count(*) FILTER (WHERE {condition})" for condition, *_ in checks)
+        + f" FROM {staged.typed}"
+    )[0]
+    for (condition, header, message), count in zip(checks, counts):
+        if not count:
+            continue
+        cell = text_sql(f"r.{raw.column(header)}") if header is not None else "NULL"
+        rows = workspace.rows(
+            f"SELECT t.row_no, {cell} FROM {staged.typed} AS t JOIN {raw.table} AS r "
+            f"ON t.row_no = {raw.row_number_of('r')} WHERE {_qualified(condition)} "
+            f"ORDER BY t.row_no LIMIT {EXAMPLES}"
+        )
+        for row_no, value in rows:
+            log.add(raw.name, int(row_no), header, message.replace("{value}", _short(value)))
+        if count > EXAMPLES:
+            log.add(raw.name, None, header, f"... and {count - EXAMPLES} more rows like these")
 
 
-def _log_rows(
-    workspace: Workspace, log: IssueLog, staged: StagedFile, sql: str, column: str | None, message: str
-) -> None:
-    """Log the rows ``sql`` returns (``row_no``, value): the first :data:`EXAMPLES`, then a count of the rest."""
-    rows = workspace.rows(f"SELECT * FROM ({sql}) ORDER BY 1 LIMIT {EXAMPLES + 1}")
-    if not rows:
-        return
-    total = len(rows)
-    if total > EXAMPLES:
-        total = int(workspace.scalar(f"SELECT count(*) FROM ({sql})"))
-    for row_no, value in rows[:EXAMPLES]:
-        text = message.replace("{value}", _short(value))
-        log.add(staged.raw.name, int(row_no), column, text)
-    if total > EXAMPLES:
-        log.add(staged.raw.name, None, column, f"... and {total - EXAMPLES} more rows like these")
+def _qualified(condition: str) -> str:
+    """``condition`` on the typed table's columns, each qualified as ``t.``."""
+    return re.sub(r'"([a-z_]+)"', r't."\1"', condition)
 
 
 def _short(value: object, limit: int = 40) -> str:

@@ -6,9 +6,9 @@ is a bad cell: the caller reports it with file, row and column.
 
 Conventions, and why:
 
-- **Dates**: ISO dates and date-times are read as they are. ``d/m/y`` and ``m/d/y`` (any of ``/``, ``.``, ``-``)
-  depend on the date order: :func:`date_order_evidence_sql` counts the cells that tell it (a first part above 12
-  is a day); when no cell does, the order is ambiguous and the owner must say it (``--date-order`` or
+- **Dates**: ISO dates and date-times are read as they are. ``d/m/y`` and ``m/d/y`` (any of ``/``, ``.``, ``-``,
+  matched by :data:`NUMERIC_DATE`) depend on the date order: the cells that tell it (a first part above 12 is a
+  day) decide it for the whole file (:func:`grading.sources.staging.tell_conventions`); when no cell does, the order is ambiguous and the owner must say it (``--date-order`` or
   ``date_format``) rather than have it guessed. Dates with dots (``04.03.2026``) are written day-first by every
   convention that uses dots, so they count as day-first. Month names (``4 Mar 2026``, ``Mar 4, 2026``) are
   unambiguous.
@@ -43,7 +43,7 @@ _TIMES_OF_DAY = ("%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M:%S %p", "%I:%M%p")
 
 _ISO_WITH_OFFSET = r"^\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)$"
 _MS_DATE = r"^/Date\((-?\d+)([+-]\d{4})?\)/$"
-_NUMERIC_DATE = r"^(\d{1,2})([./-])(\d{1,2})[./-]\d{2,4}([ T].*)?$"
+NUMERIC_DATE = r"^(\d{1,2})([./-])(\d{1,2})[./-]\d{2,4}([ T].*)?$"
 _HH_MM = r"^\d+:\d{1,2}(:\d{1,2})?$"
 _TIME_OF_DAY = r"^\d{1,2}:\d{2}(:\d{2})?\s*([AaPp][Mm])?$"
 
@@ -65,8 +65,8 @@ def _list(items: tuple[str, ...] | list[str]) -> str:
 
 
 def text_sql(column: str) -> str:
-    """The cell trimmed (spaces, tabs, no-break spaces), ``NULL`` when empty."""
-    return f"nullif(trim({column}, ' \t\r\n' || chr(160)), '')"
+    """The cell without surrounding spaces, ``NULL`` when empty."""
+    return f"nullif(trim({column}), '')"
 
 
 def in_list_sql(text: str, values: tuple[str, ...] | list[str]) -> str:
@@ -129,6 +129,15 @@ def _local_naive_sql(text: str, order: str | None, date_format: str | None) -> s
     )
 
 
+def _has_offset(text: str) -> str:
+    # A suffix test first: it settles the common ``...Z`` for the price of a comparison, before any pattern runs;
+    # what follows the offset test is a cast that reads nothing but an ISO date-time.
+    return (
+        f"((ends_with({text}, 'Z') OR ends_with({text}, 'z') OR regexp_matches({text}, '\\d[+-]\\d{{2}}:?\\d{{2}}$')) "
+        f"AND regexp_matches({text}, '^\\d{{4}}-'))"
+    )
+
+
 def moment_sql(text: str, time_zone: str, order: str | None, date_format: str | None) -> str:
     """A ``datetime`` field: a local ``TIMESTAMP`` in ``time_zone`` (values with an offset are converted).
 
@@ -151,7 +160,7 @@ def moment_sql(text: str, time_zone: str, order: str | None, date_format: str | 
         f"CASE WHEN starts_with({text}, '/Date(') THEN "
         f"timezone({zone}, make_timestamp(try_cast(regexp_extract({text}, '{_MS_DATE}', 1) AS BIGINT) * 1000)"
         f"::TIMESTAMPTZ) "
-        f"WHEN regexp_matches({text}, '{_ISO_WITH_OFFSET}') THEN timezone({zone}, try_cast({text} AS TIMESTAMPTZ)) "
+        f"WHEN {_has_offset(text)} THEN timezone({zone}, try_cast({text} AS TIMESTAMPTZ)) "
         f"ELSE {_local_naive_sql(text, order, None)} END"
     )
 
@@ -172,8 +181,8 @@ def day_sql(text: str, order: str | None, date_format: str | None) -> str:
     )
     return (
         f"CASE WHEN starts_with({text}, '/Date(') THEN {ms_day} "
-        f"WHEN regexp_matches({text}, '{_ISO_WITH_OFFSET}') THEN try_cast(regexp_extract({text}, "
-        f"'^(\\d{{4}}-\\d{{1,2}}-\\d{{1,2}})', 1) AS DATE) "
+        f"WHEN {_has_offset(text)} THEN CASE WHEN try_cast({text} AS TIMESTAMPTZ) IS NOT NULL "
+        f"THEN try_cast(split_part(replace({text}, 'T', ' '), ' ', 1) AS DATE) END "
         f"ELSE CAST({_local_naive_sql(text, order, None)} AS DATE) END"
     )
 
@@ -188,27 +197,7 @@ def time_of_day_sql(text: str) -> str:
 
 def has_time_sql(text: str) -> str:
     """True when the cell carries a time of day (so "opened outside business hours" can be told)."""
-    return f"(regexp_matches({text}, '\\d:\\d\\d') OR starts_with({text}, '/Date('))"
-
-
-def date_order_evidence_sql(text: str) -> str:
-    """SQL of a STRUCT telling what a numeric ``a/b/y`` cell says about the date order.
-
-    ``day_first``: the first part is above 12 (or the date is dotted); ``month_first``: the second part is above 12;
-    ``ambiguous``: both parts are 12 or less and differ (``03/04/2026``), so the cell reads two ways.
-    """
-    parts = f"regexp_extract({text}, '{_NUMERIC_DATE}', ['first', 'separator', 'second'])"
-    return (
-        f"(SELECT {{'day_first': p.separator = '.' OR try_cast(p.first AS INTEGER) > 12, "
-        f"'month_first': p.separator <> '.' AND try_cast(p.second AS INTEGER) > 12, "
-        f"'ambiguous': p.separator <> '.' AND try_cast(p.first AS INTEGER) <= 12 "
-        f"AND try_cast(p.second AS INTEGER) <= 12 AND p.first <> p.second}} FROM (SELECT {parts} AS p))"
-    )
-
-
-def numeric_date_parts_sql(text: str) -> tuple[str, str, str]:
-    """SQL of the first part, the separator and the second part of a numeric ``a/b/y`` cell (empty otherwise)."""
-    return tuple(f"regexp_extract({text}, '{_NUMERIC_DATE}', {group})" for group in (1, 2, 3))  # type: ignore
+    return f"(contains({text}, ':') OR starts_with({text}, '/Date('))"
 
 
 def comma_decimal_sql(text: str) -> str:
