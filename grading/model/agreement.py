@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from grading.formatting import percent
 from grading.model.metrics import (
     GRADES,
     accuracy,
@@ -147,7 +148,7 @@ def grade_these_next(store: Store, portfolio_frame: pd.DataFrame, *, as_of: date
     why_model = np.where(
         np.isnan(confidence),
         "no suggestion",
-        "the model is " + np.round(np.nan_to_num(confidence) * 100).astype(int).astype(str).astype(object) + "% sure",
+        np.array(["the model is " + percent(value) + " sure" for value in np.nan_to_num(confidence)], dtype=object),
     )
     why_gap = np.where(
         gap > 0,

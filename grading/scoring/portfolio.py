@@ -241,7 +241,9 @@ def grade_portfolio(
     decided = pd.DataFrame(
         {
             "suggested_grade": suggested_grade,
-            "suggested_confidence": pd.to_numeric(suggested["suggested_confidence"]).astype("float64"),
+            # Whole percents: a table and a sentence then round the same number the same way (56% in one place
+            # and "57% sure" in the other was a confidence of 0.565 rounded two ways).
+            "suggested_confidence": pd.to_numeric(suggested["suggested_confidence"]).astype("float64").round(2),
             "manual_grade": manual_grade,
             "manual_graded_on": manual["manual_graded_on"],
             "effective_grade": manual_grade.fillna(suggested_grade).fillna(rule_grade),

@@ -81,3 +81,23 @@ def test_grade_these_next_works_without_a_model(store):
     assert len(queue) == 2
     assert np.allclose(queue["priority"], 1.5)
     assert queue["why"].str.contains("no suggestion").all()
+
+
+def test_a_confidence_reads_the_same_in_tables_and_in_words(demo_db):
+    from datetime import date
+
+    from grading.db.store import Store
+    from grading.formatting import percent
+    from grading.model.agreement import grade_these_next
+    from grading.scoring.portfolio import grade_portfolio
+
+    with Store(demo_db) as store:
+        graded = grade_portfolio(store, date(2025, 1, 15), models_dir=demo_db.parent / "models", explain=False)
+        queue = grade_these_next(store, graded, as_of=date(2025, 1, 15), limit=60)
+
+    confidence = graded["suggested_confidence"].dropna()
+    assert len(confidence)
+    # Whole percents, so a table's "percent" format and the sentences round the same number.
+    assert ((confidence * 100).round(6) % 1 == 0).all()
+    for row in queue.dropna(subset=["suggested_confidence"]).itertuples():
+        assert f"the model is {percent(row.suggested_confidence)} sure" in row.why
