@@ -195,9 +195,12 @@ def client_summary(client: Mapping[str, Any] | pd.Series) -> str:
     return f"{text} Flags: {flags}." if isinstance(flags, str) and flags else f"{text} No flags."
 
 
-def client_grade_history(store: Store, client_id: str) -> pd.DataFrame:
-    """Return one client's manual grades, newest first: ``graded_on``, ``grade``, ``grader``, ``note``, ``source``."""
-    history = grade_history(store, client_id)
+def client_grade_history(store: Store, client_id: str, as_of: date | None = None) -> pd.DataFrame:
+    """Return one client's manual grades, newest first: ``graded_on``, ``grade``, ``grader``, ``note``, ``source``.
+
+    With ``as_of``, only those given on or before it (the card shows the client as of the sidebar's date).
+    """
+    history = grade_history(store, client_id, as_of=as_of)
     return history[["graded_on", "grade", "grader", "note", "source"]]
 
 

@@ -100,8 +100,11 @@ def record_grade(
         )
 
 
-def grade_history(store: Store, client_id: str | None = None) -> pd.DataFrame:
+def grade_history(store: Store, client_id: str | None = None, *, as_of: date | None = None) -> pd.DataFrame:
     """Return the manual grade history, newest first, of one client or (``client_id=None``) of every client.
+
+    With ``as_of``, only the grades given on or before that day: the history as it stood then, like every other
+    figure of a page looked at as of a date.
 
     Returns
     -------
@@ -110,13 +113,17 @@ def grade_history(store: Store, client_id: str | None = None) -> pd.DataFrame:
         no grade.
     """
     columns = ", ".join(HISTORY_COLUMNS)
-    if client_id is None:
-        frame = store.query(f"SELECT {columns} FROM grade_events ORDER BY graded_on DESC, event_id DESC")
-    else:
-        frame = store.query(
-            f"SELECT {columns} FROM grade_events WHERE client_id = ? ORDER BY graded_on DESC, event_id DESC",
-            [str(client_id)],
-        )
+    conditions, parameters = [], []
+    if client_id is not None:
+        conditions.append("client_id = ?")
+        parameters.append(str(client_id))
+    if as_of is not None:
+        conditions.append("graded_on <= ?")
+        parameters.append(as_of)
+    where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
+    frame = store.query(
+        f"SELECT {columns} FROM grade_events {where}ORDER BY graded_on DESC, event_id DESC", parameters or None
+    )
     frame["graded_on"] = pd.to_datetime(frame["graded_on"]).dt.date
     return frame[list(HISTORY_COLUMNS)].reset_index(drop=True)
 

@@ -252,9 +252,9 @@ with st.container(border=True, key="client-card"):
     with right:
         st.markdown("**Why this rule grade**")
         st.write(row["reasons"] or "No reasons: the client could not be scored.")
-        for note in (row["incomplete"], row["small_client_note"]):
-            if isinstance(note, str) and note:
-                st.caption(note)
+        # The reasons already end with the small-client note; only what is missing is said apart.
+        if isinstance(row["incomplete"], str) and row["incomplete"]:
+            st.caption(row["incomplete"])
         if client_card.suggestion_differs(row):
             st.markdown(f"**Why the model suggests {row['suggested_grade']}**")
             st.write(row["suggestion_reasons"] or "The model gave no reasons.")
@@ -279,7 +279,8 @@ with st.container(border=True, key="client-card"):
     )
 
     st.markdown("**Grade history**")
-    history = data.computed(("client-grades", client_id), lambda: client_card.client_grade_history(store, client_id))
+    history = data.computed(("client-grades", client_id, controls.as_of),
+                            lambda: client_card.client_grade_history(store, client_id, controls.as_of))
     if history.empty:
         st.caption("Never graded by hand. Grade this client on the Suggested vs manual page.")
     else:

@@ -245,3 +245,29 @@ def test_a_long_grade_table_is_shown_a_page_at_a_time_and_a_row_opens_its_card(b
     assert any("1,001 to 1,150 of 1,150" in caption.value for caption in at.caption)
     select_row(at, 3)
     assert at.selectbox(key="keep_matrix_client").value == second["client_id"].iat[3]
+
+
+def test_the_card_says_the_small_client_sentence_once_and_its_history_stops_at_the_as_of(demo_db):
+    from datetime import date, timedelta
+
+    from grading.db.store import Store
+    from grading.grade_history import record_grade
+    from grading.scoring.portfolio import grade_portfolio
+
+    earlier = date.today() - timedelta(days=120)
+    with Store(demo_db) as store:
+        graded = grade_portfolio(store, earlier, models_dir=demo_db.parent / "models")
+        small = graded.loc[graded["small_client_note"].fillna("") != "", "client_id"].iat[0]
+        record_grade(store, small, "A", graded_on=date.today(), grader="From after the as-of date")
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.session_state["keep_as_of"] = earlier
+    at.run()
+    at.switch_page(MATRIX).run()
+    at.selectbox(key="keep_matrix_client").set_value(small).run()
+    assert not at.exception, at.exception
+
+    written = " ".join(element.value for element in [*at.markdown, *at.caption, *at.main.text])
+    written += " ".join(str(element.value) for element in at.get("text"))
+    assert written.count("mall client (") == 1
+    history = [frame.value for frame in at.dataframe if "grader" in frame.value.columns]
+    assert history and "From after the as-of date" not in set(history[0]["grader"])

@@ -200,3 +200,15 @@ def test_grades_still_needed_says_how_many_more_grades_train_a_model(small_book)
     needed = grades_still_needed(small_book)
     assert "11 more graded clients" in needed
     assert "graded A" in needed and "graded D" in needed
+
+
+def test_the_cards_grade_history_stops_at_the_as_of_date(small_book):
+    client_id = "C2"
+    record_grade(small_book, client_id, "C", graded_on=date(2024, 3, 1), grader="Owner")
+    record_grade(small_book, client_id, "B", graded_on=date(2024, 9, 1), grader="Owner")
+
+    then = client_card.client_grade_history(small_book, client_id, as_of=date(2024, 6, 30))
+    now = client_card.client_grade_history(small_book, client_id)
+
+    assert then["grade"].tolist() == ["C"]
+    assert now["grade"].tolist() == ["B", "C"]
