@@ -126,7 +126,7 @@ def _save(tx: object, frame: pd.DataFrame) -> None:
             WHERE NOT EXISTS (SELECT 1 FROM client_name_choices AS stored
                               WHERE stored.name_key = incoming.name_key AND stored.client_id = incoming.client_id)
             ON CONFLICT (name_key) DO UPDATE SET name = excluded.name, client_id = excluded.client_id,
-                chosen_at = current_timestamp
+                chosen_at = CAST(now() AS TIMESTAMP)
             """
         )
 
