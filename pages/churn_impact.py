@@ -1,13 +1,15 @@
 """Churn impact: choose whom to fire and what the freed time becomes; see gross profit, revenue and hours before
 and after, month by month, with uncertainty bands."""
 
-from datetime import date
-
 import streamlit as st
 
 from grading.charts.churn import TIMELINE_METRICS, hours_freed_chart, timeline_chart
 from grading.views.churn_impact import (
+    PAGE_CHOICES,
+    client_labels,
     has_uncertainty,
+    month_after,
+    picked_caption,
     impact_cards,
     monthly_level,
     scenario_from_choices,
@@ -54,37 +56,17 @@ if portfolio.empty:
 def simulation_view():
     """The book the simulation sees (names replaced when anonymizing) and the labels of the client picker."""
     book = simulation_portfolio(for_display(portfolio, controls), window)
-    labels = dict(zip(book["client_id"], book["name"] + " (" + book[controls.grade_column].fillna("no grade") + ")",
-                      strict=True))
-    return book, labels
+    return book, client_labels(book, controls.grade_column)
 
 
-shown, client_labels = data.computed(("churn-book", controls.as_of, controls.anonymize, controls.grade_column),
+shown, picker_labels = data.computed(("churn-book", controls.as_of, controls.anonymize, controls.grade_column),
                                      simulation_view)
 
-defaults = {
-    "churn_grades": ["D"],
-    "churn_clients": [],
-    "churn_share": (30, 60),
-    "churn_use_a_rate": True,
-    "churn_rate": 100.0,
-    "churn_ramp": (2, 6),
-    "churn_pace": 2,
-    "churn_notice": 1,
-    "churn_horizon": 18,
-    "churn_managed": False,
-    "churn_seat_price": 60.0,
-    "churn_managed_grades": [],
-    "churn_draws": 1000,
-    "churn_seed": 7,
-    **{f"churn_increase_{grade}": 0 for grade in GRADES},
-    **{f"churn_leave_{grade}": (10, 30) for grade in GRADES},
-}
-for name, value in defaults.items():
+for name, value in PAGE_CHOICES.widget_values(GRADES).items():
     st.session_state.setdefault(f"{KEEP_PREFIX}{name}", value)
 # A client picked by hand may have left the book since (another as-of date or an import).
 picked = st.session_state[f"{KEEP_PREFIX}churn_clients"]
-st.session_state[f"{KEEP_PREFIX}churn_clients"] = [client for client in picked if client in client_labels]
+st.session_state[f"{KEEP_PREFIX}churn_clients"] = [client for client in picked if client in picker_labels]
 
 
 def kept(name: str):
@@ -114,15 +96,14 @@ with by_hand:
         if picker.open:
             st.multiselect(
                 "Clients",
-                options=list(client_labels),
-                format_func=client_labels.get,
+                options=list(picker_labels),
+                format_func=picker_labels.get,
                 key=f"{KEEP_PREFIX}churn_clients",
                 placeholder="Type a client's name",
             )
     fire_clients = kept("churn_clients")
     if fire_clients and not picker.open:
-        shown_names = ", ".join(escape_markdown(client_labels[client]) for client in fire_clients[:5])
-        st.caption(f"Picked: {shown_names}" + (f" and {len(fire_clients) - 5} more" if len(fire_clients) > 5 else ""))
+        st.caption(picked_caption(picker_labels, fire_clients, escape=escape_markdown))
 
 # -- assumptions --------------------------------------------------------------------------------------------
 st.subheader("Assumptions")
@@ -201,7 +182,7 @@ with uncertainty:
 draws, seed = kept("churn_draws"), kept("churn_seed")
 
 # -- the simulation -----------------------------------------------------------------------------------------
-next_month = date(controls.as_of.year + controls.as_of.month // 12, controls.as_of.month % 12 + 1, 1)
+next_month = month_after(controls.as_of)
 try:
     scenario = scenario_from_choices(
         fire_grades=fire_grades,

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from grading.db import maintenance
+from grading.views import data_settings as view
 from grading.db.backup import backup_database, default_backup_folder, list_backups, restore_database
 from grading.errors import ClientGradeError
 from grading.importer import FILE_KINDS, contract_for, import_files, validate_files
@@ -89,7 +90,7 @@ with import_tab:
             with st.container(key="import-report"):
                 st.markdown("**Validation report**")
                 st.dataframe(
-                    maintenance.files_frame(report)[["kind", "file", "rows_read", "warnings"]],
+                    view.files_frame(report)[["kind", "file", "rows_read", "warnings"]],
                     hide_index=True,
                     column_config={
                         "kind": st.column_config.TextColumn("Kind"),
@@ -110,7 +111,7 @@ with import_tab:
                         else:
                             st.success("Imported. The grades and charts on every page now include these files.")
                             st.dataframe(
-                                maintenance.files_frame(written)[
+                                view.files_frame(written)[
                                     ["kind", "file", "rows_read", "rows_new", "rows_replaced", "rows_unchanged"]
                                 ],
                                 hide_index=True,
@@ -123,7 +124,7 @@ with import_tab:
                         "and upload it again."
                     )
                     st.dataframe(
-                        maintenance.issues_frame(report, hide_values=controls.anonymize),
+                        view.issues_frame(report, hide_values=controls.anonymize),
                         hide_index=True,
                         key="import-issues",
                         column_config={
@@ -199,7 +200,7 @@ with settings_tab:
                 seeded[item.name] = current[item.name]
         proposed = {}
         with st.form("settings-form", border=False):
-            for group, items in maintenance.settings_by_group().items():
+            for group, items in view.settings_by_group().items():
                 st.markdown(f"**{group.capitalize()}**")
                 columns = st.columns(3)
                 for position, item in enumerate(items):
@@ -226,9 +227,9 @@ with settings_tab:
             submitted = st.form_submit_button("Save settings", type="primary", key="save-settings",
                                               disabled=not editable, help=write_help)
         if submitted:
-            changes = maintenance.changed_settings(current, proposed)
+            changes = view.changed_settings(current, proposed)
             try:
-                maintenance.check_settings({**current, **changes})
+                view.check_settings({**current, **changes})
                 if changes:
                     save_settings(store, changes)
             except ClientGradeError as error:
@@ -252,7 +253,7 @@ with model_tab:
                 "or import grades.csv), then train one here."
             )
         else:
-            st.dataframe(maintenance.model_card_summary(card), hide_index=True, key="model-card",
+            st.dataframe(view.model_card_summary(card), hide_index=True, key="model-card",
                          column_config={"item": "Item", "value": "Value"})
             with st.expander("The whole model card"):
                 st.json(card, expanded=False)
@@ -328,7 +329,7 @@ with backups_tab:
                 with st.container(border=True, key="restore-confirmation"):
                     st.warning(
                         f"Restoring {escape_markdown(labels.get(restoring, restoring))} replaces all the data now in "
-                        f"the database ({maintenance.describe_counts(maintenance.client_data_counts(store))}) with the "
+                        f"the database ({view.describe_counts(maintenance.client_data_counts(store))}) with the "
                         "backup's. The current data is backed up first."
                     )
                     yes, no = st.columns(2)
@@ -371,7 +372,7 @@ with reset_tab:
                 st.rerun()
         else:
             with st.container(border=True, key="reset-confirmation"):
-                st.warning(f"This deletes {maintenance.describe_counts(counts)}. It cannot be undone: export first if "
+                st.warning(f"This deletes {view.describe_counts(counts)}. It cannot be undone: export first if "
                            "you may want the data back.")
                 yes, no = st.columns(2)
                 confirmed = yes.button("Yes, delete my data and load the demo", type="primary", key="reset-confirm",

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from grading import trends
+from grading.views import revenue_vs_time
 from grading.charts.revenue_time import (
     MONTHLY_MEASURES,
     grade_history_chart,
@@ -47,23 +48,19 @@ if portfolio.empty:
 
 all_ids = portfolio["client_id"]
 points_key = ("revenue-points", controls.as_of, controls.grade_column)
-points = data.computed(points_key, lambda: trends.client_points(portfolio, controls.grade_column))
+points = data.computed(points_key, lambda: revenue_vs_time.client_points(portfolio, controls.grade_column))
 shown_points = data.computed((*points_key, controls.anonymize),
                              lambda: for_display(points, controls, all_client_ids=all_ids))
 
 # -- per client ---------------------------------------------------------------------------------------------
 st.subheader("Per client: revenue against labor hours")
-portfolio_rate = data.computed(("revenue-rate", controls.as_of), lambda: trends.portfolio_hourly_rate(portfolio))
-rates = {
-    f"Labor cost ({hourly_rate(controls.settings['labor_cost_rate'], currency)})": controls.settings["labor_cost_rate"],
-    f"Your portfolio ({hourly_rate(portfolio_rate, currency)})": portfolio_rate,
-    f"Target ({hourly_rate(controls.settings['target_hourly_rate'], currency)})": controls.settings[
-        "target_hourly_rate"
-    ],
-}
+portfolio_rate = data.computed(("revenue-rate", controls.as_of),
+                               lambda: revenue_vs_time.portfolio_hourly_rate(portfolio))
+rates = revenue_vs_time.reference_rates(controls.settings["labor_cost_rate"], portfolio_rate,
+                                        controls.settings["target_hourly_rate"], currency)
 lines, has_hours = data.computed(
     (*points_key, "rate-lines", tuple(rates.items())),
-    lambda: (trends.rate_lines(rates, points["labor_hours"].max()), points["labor_hours"].sum() > 0),
+    lambda: (revenue_vs_time.rate_lines(rates, points["labor_hours"].max()), points["labor_hours"].sum() > 0),
 )
 if not has_hours:
     st.info(
@@ -84,8 +81,8 @@ st.subheader("Per grade: share of revenue against share of time")
 
 def shares_and_the_d_row():
     """Each grade's share of revenue and of time, and the D clients' row of it."""
-    shares = trends.grade_shares(portfolio, controls.grade_column)
-    return shares, shares[shares["grade"] == "D"].iloc[0]
+    shares = revenue_vs_time.grade_shares(portfolio, controls.grade_column)
+    return shares, revenue_vs_time.grade_row(shares, "D")
 
 
 shares, worst = data.computed(("revenue-shares", controls.as_of, controls.grade_column), shares_and_the_d_row)
@@ -176,31 +173,25 @@ else:
         with st.container(key="revenue-history-chart"):
             data.altair_chart(("revenue-counts", date_from, date_to), lambda: grade_history_chart(counts))
 
-    def grade_moves():
-        """The clients' grades at both dates, and what the moves add up to."""
-        before = trends.client_points(data.portfolio(date_from), controls.grade_column)
-        after = trends.client_points(data.portfolio(date_to), controls.grade_column)
-        moves = trends.grade_migration(before, after)
-        return (moves, trends.migration_summary(moves), trends.migration_sentences(moves),
-                trends.migration_matrix(moves))
-
     try:
-        migration, summary, sentences, migration_matrix = data.computed(
-            ("revenue-migration", date_from, date_to, controls.grade_column), grade_moves)
+        moved = data.computed(
+            ("revenue-migration", date_from, date_to, controls.grade_column),
+            lambda: revenue_vs_time.migration_between(data.portfolio(date_from), data.portfolio(date_to),
+                                                      controls.grade_column))
     except ClientGradeError as error:
         st.error(escape_markdown(str(error)))
         st.stop()
     st.markdown(f"**{controls.grade_source.capitalize()} grades from {date_from:%d %b %Y} to {date_to:%d %b %Y}**")
     cards = st.columns(4)
-    cards[0].metric("Moved up", f"{summary['up']:,}", help="Clients whose grade got better (e.g. C to B).")
-    cards[1].metric("Moved down", f"{summary['down']:,}", help="Clients whose grade got worse.")
-    cards[2].metric("Kept their grade", f"{summary['same']:,}")
-    cards[3].metric("Newly graded", f"{summary['graded']:,}", help="Clients without a grade at the first date.")
-    if sentences:
-        st.markdown("\n".join(f"- {sentence}" for sentence in sentences))
+    cards[0].metric("Moved up", f"{moved.summary['up']:,}", help="Clients whose grade got better (e.g. C to B).")
+    cards[1].metric("Moved down", f"{moved.summary['down']:,}", help="Clients whose grade got worse.")
+    cards[2].metric("Kept their grade", f"{moved.summary['same']:,}")
+    cards[3].metric("Newly graded", f"{moved.summary['graded']:,}", help="Clients without a grade at the first date.")
+    if moved.sentences:
+        st.markdown("\n".join(f"- {sentence}" for sentence in moved.sentences))
     else:
         st.write("No client changed grade between these dates.")
-    data.dataframe(("revenue-migration", date_from, date_to, controls.grade_column), migration_matrix,
+    data.dataframe(("revenue-migration", date_from, date_to, controls.grade_column), moved.matrix,
                    key="revenue-migration-table")
     st.caption("Rows: the grade at the first date; columns: the grade at the second; cells: clients.")
 

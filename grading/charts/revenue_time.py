@@ -1,7 +1,7 @@
 """Charts of revenue against time: per client, per grade, month by month, and the grade history.
 
-Each builder takes a frame from :mod:`grading.trends` and returns an Altair chart with a title, axis titles with
-units, a legend and the house grade colours (:mod:`grading.charts.palette`).
+Each builder takes a frame from :mod:`grading.views.revenue_vs_time` or :mod:`grading.trends` and returns an
+Altair chart with a title, axis titles with units, a legend and the house grade colours (:mod:`grading.charts.palette`).
 """
 
 from __future__ import annotations
@@ -47,9 +47,9 @@ def revenue_hours_chart(
     Parameters
     ----------
     points:
-        :func:`grading.trends.client_points` (names already replaced when anonymizing).
+        :func:`grading.views.revenue_vs_time.client_points` (names already replaced when anonymizing).
     lines:
-        :func:`grading.trends.rate_lines`.
+        :func:`grading.views.revenue_vs_time.rate_lines`.
     currency:
         The currency of the amounts (for the axis title and tooltips).
     grade_title:
@@ -106,7 +106,7 @@ def revenue_hours_chart(
 
 
 def share_long_frame(shares: pd.DataFrame) -> pd.DataFrame:
-    """Return :func:`grading.trends.grade_shares` in long form: one row per grade and measure.
+    """Return :func:`grading.views.revenue_vs_time.grade_shares` in long form: one row per grade and measure.
 
     Returns
     -------
@@ -132,7 +132,7 @@ def share_chart(shares: pd.DataFrame, *, grade_title: str = "Grade") -> alt.Laye
     Parameters
     ----------
     shares:
-        :func:`grading.trends.grade_shares`.
+        :func:`grading.views.revenue_vs_time.grade_shares`.
     grade_title:
         The colour legend's title (the grade source).
     """

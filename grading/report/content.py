@@ -16,7 +16,14 @@ from grading.charts.matrix import portfolio_matrix_chart
 from grading.charts.overview import grade_mix_chart
 from grading.views.churn_impact import simulation_portfolio
 from grading.scoring.features import as_date
-from grading.views.portfolio_matrix import Headline, disagreement_queue, grade_boundaries, grade_mix, grade_story, headline_numbers
+from grading.views.portfolio_matrix import (
+    Headline,
+    disagreement_queue,
+    grade_boundaries,
+    grade_mix,
+    grade_story,
+    headline_numbers,
+)
 from grading.review.summary import ReviewSummary, build_summary, impact_table
 from grading.review.sessions import list_sessions
 from grading.settings import load_settings

@@ -9,7 +9,7 @@ results in one table for a CSV download.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -55,6 +55,72 @@ class ImpactCard:
     delta: str | None
     delta_color: str
     help: str
+
+
+@dataclass(frozen=True)
+class PageChoices:
+    """What the Churn impact page's widgets hold when an owner first opens it (each session remembers its own
+    changes after that). Percentages and months as the sliders give them; see :func:`scenario_from_choices`.
+    """
+
+    grades: tuple[str, ...] = ("D",)
+    clients: tuple[str, ...] = ()
+    share: tuple[int, int] = (30, 60)
+    use_a_rate: bool = True
+    rate: float = 100.0
+    ramp: tuple[int, int] = (2, 6)
+    pace: int = 2
+    notice: int = 1
+    horizon: int = 18
+    managed: bool = False
+    seat_price: float = 60.0
+    managed_grades: tuple[str, ...] = ()
+    draws: int = 1000
+    seed: int = 7
+    #: Every grade's price increase (%) and low and high chance (%) that a repriced client leaves.
+    increase: int = 0
+    leave: tuple[int, int] = (10, 30)
+
+    def widget_values(self, grades: Sequence[str]) -> dict[str, object]:
+        """Return the widgets' starting values by the name the page keeps them under (``churn_<field>``).
+
+        Multiselects get lists, range sliders tuples; the price increase and the chance of leaving get one
+        widget per grade of ``grades`` (``churn_increase_A``, ``churn_leave_A``, ...).
+        """
+        values: dict[str, object] = {}
+        for name, value in vars(self).items():
+            if name in ("increase", "leave"):
+                values.update({f"churn_{name}_{grade}": value for grade in grades})
+            elif name in ("grades", "clients", "managed_grades"):
+                values[f"churn_{name}"] = list(value)
+            else:
+                values[f"churn_{name}"] = value
+        return values
+
+
+#: The page's starting choices.
+PAGE_CHOICES = PageChoices()
+
+
+def client_labels(book: pd.DataFrame, grade_column: str) -> dict[str, str]:
+    """Return the client picker's label of every client: its name and its grade, e.g. ``"Acme (D)"``."""
+    return dict(zip(book["client_id"], book["name"] + " (" + book[grade_column].fillna("no grade") + ")",
+                    strict=True))
+
+
+def picked_caption(labels: Mapping[str, str], picked: Sequence[str], shown: int = 5,
+                   escape: Callable[[str], str] = str) -> str:
+    """Return the line that names the clients picked by hand while the picker is folded (the first ``shown``).
+
+    ``escape`` is applied to each label (the page escapes Markdown in names, not in its own words).
+    """
+    names = ", ".join(escape(labels[client]) for client in picked[:shown])
+    return f"Picked: {names}" + (f" and {len(picked) - shown} more" if len(picked) > shown else "")
+
+
+def month_after(day: date) -> date:
+    """Return the first day of the month after ``day``'s: the simulation's month 1."""
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def simulation_portfolio(portfolio: pd.DataFrame, window_months: int) -> pd.DataFrame:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grading import trends
+from grading.views import revenue_vs_time
 from grading.charts import churn as churn_charts
 from grading.charts import revenue_time
 from grading.charts.palette import GRADE_COLORS
@@ -64,8 +64,8 @@ def _grade_ranges(spec: dict) -> list[list[str]]:
 
 def test_revenue_hours_chart_has_a_dot_per_client_rate_lines_and_grade_colours():
     portfolio = _portfolio()
-    points = trends.client_points(portfolio, "effective_grade")
-    lines = trends.rate_lines({"Labor cost": 45.0, "Target": 120.0}, points["labor_hours"].max())
+    points = revenue_vs_time.client_points(portfolio, "effective_grade")
+    lines = revenue_vs_time.rate_lines({"Labor cost": 45.0, "Target": 120.0}, points["labor_hours"].max())
     spec = revenue_time.revenue_hours_chart(points, lines, currency="GBP").to_dict()
     assert "Revenue against time" in _titles(spec)
     assert "Labor hours in the window (h)" in _axis_titles(spec)
@@ -77,7 +77,7 @@ def test_revenue_hours_chart_has_a_dot_per_client_rate_lines_and_grade_colours()
 
 
 def test_share_chart_labels_each_bar_with_its_percentage():
-    shares = trends.grade_shares(_portfolio(), "effective_grade")
+    shares = revenue_vs_time.grade_shares(_portfolio(), "effective_grade")
     long = revenue_time.share_long_frame(shares)
     assert len(long) == 2 * len(shares)
     assert long["label"].str.endswith("%").all()

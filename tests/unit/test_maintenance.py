@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from grading.db import maintenance
+from grading.views import data_settings
 from grading.errors import ClientGradeError, SettingError, ValidationIssue
 from grading.importer.report import FileReport, ImportReport
 from grading.settings import defaults, load_settings, save_settings
@@ -38,13 +39,13 @@ def test_counts_name_every_client_table(filled_store):
     assert counts["clients"] == 2
     assert counts["monthly_metrics"] == 2
     assert counts["review_sessions"] == 1
-    assert maintenance.describe_counts(counts) == (
+    assert data_settings.describe_counts(counts) == (
         "1 live review sessions, 1 manual grades, 2 client-months of figures, 2 clients"
     )
 
 
 def test_an_empty_store_has_no_client_data(store):
-    assert maintenance.describe_counts(maintenance.client_data_counts(store)) == "no client data"
+    assert data_settings.describe_counts(maintenance.client_data_counts(store)) == "no client data"
 
 
 def test_wiping_deletes_client_data_keeps_settings_and_retires_models(filled_store):
@@ -97,26 +98,26 @@ def _report() -> ImportReport:
 
 
 def test_issues_frame_names_file_row_and_column():
-    frame = maintenance.issues_frame(_report())
+    frame = data_settings.issues_frame(_report())
     assert frame.iloc[0].to_dict() == {"file": "clients.csv", "row": 3, "column": "seats",
                                        "problem": "'Acme Ltd' is not a whole number"}
     assert pd.isna(frame.iloc[1]["row"])
 
 
 def test_issues_frame_hides_quoted_values_for_screen_sharing():
-    frame = maintenance.issues_frame(_report(), hide_values=True)
+    frame = data_settings.issues_frame(_report(), hide_values=True)
     assert "Acme" not in " ".join(frame["problem"])
 
 
 def test_files_frame_lists_rows_read_and_warnings():
-    frame = maintenance.files_frame(_report())
+    frame = data_settings.files_frame(_report())
     assert frame.iloc[0]["rows_read"] == 3
     assert frame.iloc[0]["warnings"] == "semicolons"
     assert pd.isna(frame.iloc[0]["rows_new"])
 
 
 def test_settings_are_grouped_in_registry_order():
-    groups = maintenance.settings_by_group()
+    groups = data_settings.settings_by_group()
     assert list(groups)[0] == "general"
     assert groups["general"][0].name == "currency"
     assert sum(len(items) for items in groups.values()) == len(defaults())
@@ -125,7 +126,7 @@ def test_settings_are_grouped_in_registry_order():
 def test_only_changed_settings_are_saved():
     current = defaults()
     proposed = dict(current, labor_cost_rate=current["labor_cost_rate"] + 5)
-    assert maintenance.changed_settings(current, proposed) == {"labor_cost_rate": current["labor_cost_rate"] + 5}
+    assert data_settings.changed_settings(current, proposed) == {"labor_cost_rate": current["labor_cost_rate"] + 5}
 
 
 @pytest.mark.parametrize(
@@ -134,17 +135,17 @@ def test_only_changed_settings_are_saved():
 )
 def test_settings_that_contradict_each_other_are_refused(change):
     with pytest.raises(SettingError):
-        maintenance.check_settings({**defaults(), **change})
+        data_settings.check_settings({**defaults(), **change})
 
 
 def test_the_default_settings_agree_with_each_other():
-    maintenance.check_settings(defaults())
+    data_settings.check_settings(defaults())
 
 
 def test_model_card_summary_lists_headline_numbers():
     card = {"model_id": "m7", "n_labels": 40, "metrics": {"qwk": 0.71234, "accuracy": 0.6}, "features": ["a"]}
-    summary = maintenance.model_card_summary(card).set_index("item")["value"]
+    summary = data_settings.model_card_summary(card).set_index("item")["value"]
     assert summary["model_id"] == "m7"
     assert summary["metrics: qwk"] == "0.712"
     assert "features" not in summary.index
-    assert maintenance.model_card_summary(None).empty
+    assert data_settings.model_card_summary(None).empty

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from grading import trends
+from grading.views import revenue_vs_time
 from grading.errors import ClientGradeError
 
 
@@ -50,14 +51,14 @@ def graded_store(store):
 
 
 def test_grade_shares_show_the_d_clients_revenue_and_time_share():
-    shares = trends.grade_shares(_portfolio(), "effective_grade").set_index("grade")
+    shares = revenue_vs_time.grade_shares(_portfolio(), "effective_grade").set_index("grade")
     assert shares.loc["D", "revenue_share"] == pytest.approx(0.25)
     assert shares.loc["D", "hours_share"] == pytest.approx(0.40)
     assert shares.loc["A", "clients"] == 2
 
 
 def test_grade_shares_list_every_grade_and_the_ungraded_in_order():
-    shares = trends.grade_shares(_portfolio(), "effective_grade")
+    shares = revenue_vs_time.grade_shares(_portfolio(), "effective_grade")
     assert shares["grade"].tolist() == ["A", "B", "C", "D", trends.UNGRADED]
     assert shares["revenue_share"].sum() == pytest.approx(1.0)
     assert shares.set_index("grade").loc["B", "clients"] == 0
@@ -65,30 +66,30 @@ def test_grade_shares_list_every_grade_and_the_ungraded_in_order():
 
 def test_grade_shares_leave_out_the_ungraded_row_when_everyone_has_a_grade():
     graded = _portfolio().iloc[:3]
-    assert trends.UNGRADED not in trends.grade_shares(graded, "effective_grade")["grade"].tolist()
+    assert trends.UNGRADED not in revenue_vs_time.grade_shares(graded, "effective_grade")["grade"].tolist()
 
 
 def test_grade_with_no_hours_has_no_effective_rate_instead_of_an_error():
-    shares = trends.grade_shares(_portfolio(), "effective_grade").set_index("grade")
+    shares = revenue_vs_time.grade_shares(_portfolio(), "effective_grade").set_index("grade")
     assert np.isnan(shares.loc["B", "effective_hourly_rate"])
     assert shares.loc["A", "effective_hourly_rate"] == pytest.approx((750 - 50) / 6)
 
 
 def test_grade_shares_name_the_missing_column():
     with pytest.raises(ClientGradeError, match="rule_grade"):
-        trends.grade_shares(_portfolio(), "rule_grade")
+        revenue_vs_time.grade_shares(_portfolio(), "rule_grade")
 
 
 def test_portfolio_rate_is_revenue_less_direct_costs_per_hour():
-    assert trends.portfolio_hourly_rate(_portfolio()) == pytest.approx((1000 - 50) / 10)
+    assert revenue_vs_time.portfolio_hourly_rate(_portfolio()) == pytest.approx((1000 - 50) / 10)
 
 
 def test_portfolio_without_hours_has_no_rate():
-    assert np.isnan(trends.portfolio_hourly_rate(_portfolio().assign(labor_hours=0.0)))
+    assert np.isnan(revenue_vs_time.portfolio_hourly_rate(_portfolio().assign(labor_hours=0.0)))
 
 
 def test_client_points_put_net_revenue_and_the_grade_label_on_each_client():
-    points = trends.client_points(_portfolio(), "effective_grade").set_index("client_id")
+    points = revenue_vs_time.client_points(_portfolio(), "effective_grade").set_index("client_id")
     assert points.loc["a1", "net_revenue"] == pytest.approx(450.0)
     assert points.loc["a2", "grade"] == "A"
     assert points.loc["x1", "grade"] == trends.UNGRADED
@@ -96,7 +97,7 @@ def test_client_points_put_net_revenue_and_the_grade_label_on_each_client():
 
 
 def test_rate_lines_end_at_the_widest_client_and_skip_rates_that_are_not_numbers():
-    lines = trends.rate_lines({"labor cost": 45.0, "portfolio": float("nan"), "target": 120.0}, 200.0)
+    lines = revenue_vs_time.rate_lines({"labor cost": 45.0, "portfolio": float("nan"), "target": 120.0}, 200.0)
     assert lines["line"].unique().tolist() == ["labor cost", "target"]
     target = lines[lines["line"] == "target"]
     assert target["net_revenue"].tolist() == [0.0, 24000.0]
@@ -150,9 +151,9 @@ def test_grade_counts_refuse_a_start_after_the_end(graded_store):
 def test_migration_between_two_dates_says_who_became_what(graded_store):
     before = trends.manual_grades_on(graded_store, date(2024, 1, 31))
     after = trends.manual_grades_on(graded_store, date(2024, 3, 31))
-    migration = trends.grade_migration(before, after)
-    assert trends.migration_sentences(migration) == ["2 C clients became B", "1 client got a first grade: D"]
-    assert trends.migration_summary(migration) == {"up": 2, "down": 0, "same": 0, "graded": 1, "ungraded": 0}
+    migration = revenue_vs_time.grade_migration(before, after)
+    assert revenue_vs_time.migration_sentences(migration) == ["2 C clients became B", "1 client got a first grade: D"]
+    assert revenue_vs_time.migration_summary(migration) == {"up": 2, "down": 0, "same": 0, "graded": 1, "ungraded": 0}
 
 
 @pytest.mark.parametrize(
@@ -160,7 +161,7 @@ def test_migration_between_two_dates_says_who_became_what(graded_store):
     [("C", "B", "up"), ("A", "D", "down"), ("B", "B", "same"), (None, "A", "graded"), ("C", None, "ungraded")],
 )
 def test_migration_names_the_direction_of_each_move(before, after, change):
-    migration = trends.grade_migration(
+    migration = revenue_vs_time.grade_migration(
         pd.DataFrame({"client_id": ["c"], "grade": [before]}), pd.DataFrame({"client_id": ["c"], "grade": [after]})
     )
     assert migration["change"].tolist() == [change]
@@ -169,11 +170,12 @@ def test_migration_names_the_direction_of_each_move(before, after, change):
 def test_migration_matrix_has_every_grade_and_the_counts():
     before = pd.DataFrame({"client_id": list("abcd"), "grade": ["C", "C", "C", "A"]})
     after = pd.DataFrame({"client_id": list("abcd"), "grade": ["B", "B", "B", "A"]})
-    matrix = trends.migration_matrix(trends.grade_migration(before, after))
+    matrix = revenue_vs_time.migration_matrix(revenue_vs_time.grade_migration(before, after))
     assert matrix.loc["C", "B"] == 3
     assert matrix.loc["A", "A"] == 1
     assert list(matrix.index) == ["A", "B", "C", "D"]
-    assert trends.migration_sentences(trends.grade_migration(before, after)) == ["3 C clients became B"]
+    sentences = revenue_vs_time.migration_sentences(revenue_vs_time.grade_migration(before, after))
+    assert sentences == ["3 C clients became B"]
 
 
 def test_grade_events_between_carry_the_grade_before_each_event(graded_store):
@@ -215,3 +217,24 @@ def test_grade_counts_by_month_agree_with_the_grades_held_at_each_month_end(stor
         expected = trends.manual_grades_on(store, month_end)["grade"].value_counts().sort_index()
         got = counts[counts["month"] == month.date()].set_index("grade")["clients"].sort_index()
         assert got.to_dict() == expected.to_dict(), month
+
+
+def test_migration_between_two_graded_portfolios_counts_sentences_and_table():
+    before = _portfolio()
+    after = before.assign(effective_grade=["A", "B", "C", "D"])
+    moved = revenue_vs_time.migration_between(before, after, "effective_grade")
+    assert moved.summary == {"up": 1, "down": 1, "same": 1, "graded": 1, "ungraded": 0}
+    assert sorted(moved.sentences) == ["1 A client became B", "1 D client became C", "1 client got a first grade: D"]
+    assert moved.matrix.loc["A", "B"] == 1
+
+
+def test_reference_rates_are_labelled_with_their_rate_in_the_currency():
+    rates = revenue_vs_time.reference_rates(45.0, 92.0, 120.0, "EUR")
+    assert list(rates.values()) == [45.0, 92.0, 120.0]
+    assert all("/h" in label for label in rates)
+    assert list(rates)[0].startswith("Labor cost (")
+
+
+def test_grade_row_is_the_grades_line_of_the_shares():
+    shares = revenue_vs_time.grade_shares(_portfolio(), "effective_grade")
+    assert revenue_vs_time.grade_row(shares, "D")["revenue"] == 250.0

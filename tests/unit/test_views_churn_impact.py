@@ -9,6 +9,10 @@ import pandas as pd
 import pytest
 
 from grading.views.churn_impact import (
+    PAGE_CHOICES,
+    client_labels,
+    month_after,
+    picked_caption,
     has_uncertainty,
     impact_cards,
     monthly_level,
@@ -131,3 +135,32 @@ def test_scenario_csv_neutralizes_a_name_that_looks_like_a_formula():
     read_back = pd.read_csv(io.StringIO(text))
     fired = read_back[read_back["section"] == "fired"]
     assert fired["item"].iloc[0] == "'=HYPERLINK(1) (c00)"
+
+
+def test_the_pages_starting_choices_name_one_widget_each_and_one_per_grade_for_prices():
+    values = PAGE_CHOICES.widget_values(("A", "B", "C", "D"))
+    assert values["churn_grades"] == ["D"]
+    assert values["churn_share"] == (30, 60)
+    assert values["churn_increase_A"] == 0 and values["churn_leave_D"] == (10, 30)
+    assert "churn_increase" not in values and "churn_leave" not in values
+    assert sum(name.startswith("churn_increase_") for name in values) == 4
+
+
+def test_client_labels_name_the_client_and_its_grade():
+    book = pd.DataFrame({"client_id": ["c1", "c2"], "name": ["Acme", "Bolt"], "effective_grade": ["D", None]})
+    assert client_labels(book, "effective_grade") == {"c1": "Acme (D)", "c2": "Bolt (no grade)"}
+
+
+def test_picked_caption_names_the_first_five_and_counts_the_rest():
+    labels = {f"c{number}": f"Client {number}" for number in range(7)}
+    assert picked_caption(labels, ["c0"]) == "Picked: Client 0"
+    expected = "Picked: " + ", ".join(f"Client {n}" for n in range(5)) + " and 2 more"
+    assert picked_caption(labels, list(labels)) == expected
+
+
+@pytest.mark.parametrize(("day", "first"), [("2024-05-31", "2024-06-01"), ("2024-12-01", "2025-01-01")])
+def test_the_simulation_starts_the_month_after_the_as_of_date(day, first):
+    from datetime import date
+
+    assert month_after(date.fromisoformat(day)) == date.fromisoformat(first)
+
