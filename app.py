@@ -18,6 +18,7 @@ PAGES = {
         st.Page("pages/suggested_vs_manual.py", title="Suggested vs manual", icon=":material/compare:"),
         st.Page("pages/revenue_vs_time.py", title="Revenue vs time", icon=":material/schedule:"),
         st.Page("pages/churn_impact.py", title="Churn impact", icon=":material/trending_down:"),
+        st.Page("pages/compare_books.py", title="Compare books", icon=":material/leaderboard:"),
     ],
     "Review": [
         st.Page("pages/live_review.py", title="Live review", icon=":material/groups:"),

@@ -3,8 +3,13 @@
 The books are read side by side in one connection (:meth:`grading.db.store.Store.attach`, read-only), and one query
 (:data:`_COMPARISON_SQL`, one branch per book joined by ``UNION ALL``) answers for every book at once: clients,
 revenue, labor hours, effective hourly rate, gross margin, the D clients' share of revenue and of hours, the grade
-mix and the concentration of revenue, and, with five books or more, each book's percentile among them. Each book
-is read with its own settings (scoring window, labor cost rate, concentration threshold, currency).
+mix and the concentration of revenue. Each book is read with its own settings (scoring window, labor cost rate,
+concentration threshold, currency). With five books or more, each book's percentile among them is added to the
+rows the query returns (:func:`add_percentiles`).
+
+DuckDB opens a file once per process. A book this process has open already (in the app, the books its sessions
+work on) cannot be attached a second time, so it is read through its own store, with the same query over that one
+book; a book another process holds for writing cannot be read at all, and is left out with a note.
 
 The same query runs over Parquet exports of the books (``python -m grading export --parquet``): each export
 folder becomes a schema of views over its Parquet files (:meth:`~grading.db.store.Store.create_parquet_views`), named
@@ -22,7 +27,7 @@ its data for the date shows no grade figures, and a note says so.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -68,6 +73,7 @@ COLUMNS = (
     "window_end",
     *(f"{column}_percentile" for column in PERCENTILE_COLUMNS),
 )
+_QUERY_COLUMNS = tuple(column for column in COLUMNS if not column.endswith("_percentile"))
 
 # One book's facts: the window and the settings it is read with, and whether its stored grades are current.
 # {c} is the book's schema or attached database, a quoted identifier made here; values come as $parameters.
@@ -113,11 +119,6 @@ LEFT JOIN {c}.graded_clients AS g
 WHERE {not_archived}
 GROUP BY c.client_id
 """
-
-_PERCENTILE = """
-CASE WHEN {column} IS NOT NULL AND count({column}) OVER () >= $min_books
-     THEN round(100 * percent_rank() OVER (PARTITION BY {column} IS NULL ORDER BY {column}), 1) END
-     AS {column}_percentile"""
 
 _COMPARISON_SQL = """
 WITH facts AS (
@@ -174,7 +175,7 @@ books AS (
     FROM facts AS f
     LEFT JOIN totals AS t USING (book_index)
 )
-SELECT *, {percentiles}
+SELECT *
 FROM books
 ORDER BY book_index
 """
@@ -233,18 +234,13 @@ def _branches(template: str, sources: Sequence[str]) -> str:
 
 def comparison_sql(sources: Sequence[str]) -> str:
     """Return the comparison query over ``sources``: quoted names of attached books or schemas of Parquet views."""
-    percentiles = ",".join(_PERCENTILE.format(column=column) for column in PERCENTILE_COLUMNS)
-    return _COMPARISON_SQL.format(
-        facts=_branches(_FACTS_BRANCH, sources),
-        clients=_branches(_CLIENTS_BRANCH, sources),
-        percentiles=percentiles,
-    )
+    return _COMPARISON_SQL.format(facts=_branches(_FACTS_BRANCH, sources), clients=_branches(_CLIENTS_BRANCH, sources))
 
 
 def _run_comparison(host: Store, names: Sequence[str], sources: Sequence[str], as_of: date) -> pd.DataFrame:
     if not sources:
-        return pd.DataFrame(columns=list(COLUMNS))
-    frame = host.query(comparison_sql(sources), _parameters(as_of) | {"min_books": MIN_BOOKS_FOR_PERCENTILES})
+        return pd.DataFrame(columns=list(_QUERY_COLUMNS))
+    frame = host.query(comparison_sql(sources), _parameters(as_of))
     frame.insert(0, "book", [names[index] for index in frame.pop("book_index")])
     for column in ("window_start", "window_end"):
         frame[column] = pd.to_datetime(frame[column]).dt.date
@@ -252,7 +248,7 @@ def _run_comparison(host: Store, names: Sequence[str], sources: Sequence[str], a
     for column in ("clients", "concentrated_clients", *_GRADE_COUNT_COLUMNS):
         frame[column] = frame[column].astype("Int64")
     frame["graded"] = frame["graded"].astype(bool)
-    return frame[list(COLUMNS)].reset_index(drop=True)
+    return frame[list(_QUERY_COLUMNS)].reset_index(drop=True)
 
 
 def _graded_flags(host: Store, sources: Sequence[str], as_of: date) -> list[bool]:
@@ -264,24 +260,15 @@ def _graded_flags(host: Store, sources: Sequence[str], as_of: date) -> list[bool
 class _AttachedBooks:
     """Books attached read-only to a host store under generated names; those that cannot be are noted."""
 
-    def __init__(self, host: Store, own: Book | None):
+    def __init__(self, host: Store):
         self.host = host
-        self.own = own
         self.attached: dict[Path, str] = {}
         self._count = 0
 
-    def is_own(self, book: Book) -> bool:
-        return self.own is not None and book.path.resolve() == self.own.path.resolve()
-
     def source_of(self, book: Book) -> str:
-        if self.is_own(book):
-            # The host's own file is read through its own catalog (DuckDB opens a file once per process).
-            return quote_identifier(self.host.scalar("SELECT current_database()"))
         return quote_identifier(self.attached[book.path])
 
     def attach(self, book: Book, notes: list[str]) -> bool:
-        if self.is_own(book):
-            return True
         self._count += 1
         alias = f"book_{self._count}"
         try:
@@ -309,12 +296,12 @@ def _lacks_stored_grades(host: Store, alias: str) -> bool:
     )
 
 
-def _regrade(book: Book, as_of: date, own: Store | None, notes: list[str]) -> bool:
+def _regrade(book: Book, as_of: date, open_store: Store | None, notes: list[str]) -> bool:
     from grading.stored_grades import grade_and_save
 
     try:
-        if own is not None:
-            grade_and_save(own, as_of, book.models_dir)
+        if open_store is not None:
+            grade_and_save(open_store, as_of, book.models_dir)
         else:
             with Store(book.path) as store:
                 grade_and_save(store, as_of, book.models_dir)
@@ -325,12 +312,61 @@ def _regrade(book: Book, as_of: date, own: Store | None, notes: list[str]) -> bo
     return True
 
 
+def _compare_attached(books: Sequence[Book], day: date, regrade: bool, notes: list[str]) -> pd.DataFrame:
+    """The books attached read-only to an in-memory store, stale ones graded again first, read in one query."""
+    with Store(":memory:", migrate=False) as host:
+        attached = _AttachedBooks(host)
+        try:
+            readable = [book for book in books if attached.attach(book, notes)]
+            if regrade and readable:
+                old = {book.path for book in readable if _lacks_stored_grades(host, attached.attached[book.path])}
+                checkable = [book for book in readable if book.path not in old]
+                flags = _graded_flags(host, [attached.source_of(book) for book in checkable], day) if checkable else []
+                stale = [book for book, graded in zip(checkable, flags, strict=True) if not graded]
+                for book in [*stale, *(book for book in readable if book.path in old)]:
+                    attached.detach(book)
+                    _regrade(book, day, None, notes)
+                    if not attached.attach(book, notes):
+                        readable = [kept for kept in readable if kept.path != book.path]
+            sources = [attached.source_of(book) for book in readable]
+            return _run_comparison(host, [book.name for book in readable], sources, day)
+        finally:
+            attached.detach_all()
+
+
+def _compare_open(book: Book, store: Store, day: date, regrade: bool, notes: list[str]) -> pd.DataFrame:
+    """A book this process has open already, read through its own store with the same query over that one book."""
+    from grading.stored_grades import grades_are_current
+
+    if regrade and not grades_are_current(store, day):
+        _regrade(book, day, store, notes)
+    own_catalog = quote_identifier(store.scalar("SELECT current_database()"))
+    return _run_comparison(store, [book.name], [own_catalog], day)
+
+
+def add_percentiles(table: pd.DataFrame) -> pd.DataFrame:
+    """Return ``table`` with each book's percentile (0-100) on :data:`PERCENTILE_COLUMNS`, from five books on.
+
+    The percentile is the share of the other books with a lower value (``percent_rank``): 0 for the lowest, 100
+    for the highest, ties sharing the lower rank; missing where the figure is, and everywhere with fewer than
+    :data:`MIN_BOOKS_FOR_PERCENTILES` books having it.
+    """
+    table = table.copy()
+    for column in PERCENTILE_COLUMNS:
+        values = pd.to_numeric(table[column], errors="coerce").astype("float64")
+        known = int(values.notna().sum())
+        if known >= MIN_BOOKS_FOR_PERCENTILES:
+            table[f"{column}_percentile"] = ((values.rank(method="min") - 1) / (known - 1) * 100).round(1)
+        else:
+            table[f"{column}_percentile"] = float("nan")
+    return table
+
+
 def compare_books(
     books: Sequence[Book],
     as_of: date | str | None = None,
     *,
-    own_store: Store | None = None,
-    own_book: Book | None = None,
+    open_stores: Mapping[Path, Store] | None = None,
     regrade: bool = True,
 ) -> Comparison:
     """Compare ``books`` side by side as of ``as_of``, in one query over the books attached read-only.
@@ -338,13 +374,14 @@ def compare_books(
     Parameters
     ----------
     books:
-        The books (:func:`grading.books.list_books`).
+        The books (:func:`grading.books.list_books`), in the order the table lists them.
     as_of:
         The date (default today): figures over each book's scoring window before it, grades as of it.
-    own_store, own_book:
-        A store this process has open already (the app's current book) and the book it is. DuckDB opens a file
-        once per process, so that book is read through ``own_store`` itself and the others are attached to it.
-        Without them, an in-memory store hosts the comparison.
+    open_stores:
+        The books this process has open already, by path (the app's sessions' books). DuckDB opens a file once
+        per process, so such a book cannot be attached: it is read through its own store, with the same query
+        over that one book. Every other book is attached to an in-memory store, and all of them are read in one
+        query.
     regrade:
         Grade again, one at a time, the books whose stored grades are missing or out of date for ``as_of``
         (:mod:`grading.stored_grades`), before the comparison. Without it such books show no grade figures.
@@ -352,38 +389,24 @@ def compare_books(
     Returns
     -------
     Comparison
-        The table and the notes: a book held for writing by another program is left out with a note.
+        The table (with percentiles from five books on, :func:`add_percentiles`) and the notes: a book held for
+        writing by another program is left out with a note.
     """
     day = date.today() if as_of is None else as_date(as_of)
     notes: list[str] = []
-    host = own_store if own_store is not None else Store(":memory:", migrate=False)
-    attached = _AttachedBooks(host, own_book if own_store is not None else None)
-    try:
-        readable = [book for book in books if attached.attach(book, notes)]
-        if regrade and readable:
-            old = {
-                book.path
-                for book in readable
-                if book.path in attached.attached and _lacks_stored_grades(host, attached.attached[book.path])
-            }
-            checkable = [book for book in readable if book.path not in old]
-            current = _graded_flags(host, [attached.source_of(book) for book in checkable], day) if checkable else []
-            stale = [book for book, graded in zip(checkable, current, strict=True) if not graded]
-            stale += [book for book in readable if book.path in old]
-            for book in stale:
-                attached.detach(book)
-                own = own_store if attached.is_own(book) else None
-                _regrade(book, day, own, notes)
-                if own is None and not attached.attach(book, notes):
-                    readable = [kept for kept in readable if kept.path != book.path]
-        sources = [attached.source_of(book) for book in readable]
-        table = _run_comparison(host, [book.name for book in readable], sources, day)
-    finally:
-        attached.detach_all()
-        if own_store is None:
-            host.close()
+    opened = {Path(path).resolve(): store for path, store in (open_stores or {}).items()}
+    pieces = [
+        _compare_open(book, opened[book.path.resolve()], day, regrade, notes)
+        for book in books
+        if book.path.resolve() in opened
+    ]
+    pieces.append(_compare_attached([b for b in books if b.path.resolve() not in opened], day, regrade, notes))
+    table = pd.concat([piece for piece in pieces if len(piece)] or [pieces[-1]], ignore_index=True)
+    order = {book.name: position for position, book in enumerate(books)}
+    table = table.sort_values("book", key=lambda names: names.map(order), kind="stable").reset_index(drop=True)
+    table = add_percentiles(table)
     notes.extend(_ungraded_notes(table, day))
-    return Comparison(table, notes, day)
+    return Comparison(table[list(COLUMNS)], notes, day)
 
 
 def _ungraded_notes(table: pd.DataFrame, day: date) -> list[str]:
@@ -444,5 +467,5 @@ def compare_exports(root: str | Path, as_of: date | str | None = None) -> Compar
             host.create_parquet_views(schema, {table: f"{folder}/{table}.parquet" for table in TABLES})
             names.append(folder.rsplit("/", 1)[-1])
             sources.append(quote_identifier(schema))
-        table = _run_comparison(host, names, sources, day)
-    return Comparison(table, _ungraded_notes(table, day), day)
+        table = add_percentiles(_run_comparison(host, names, sources, day))
+    return Comparison(table[list(COLUMNS)], _ungraded_notes(table, day), day)

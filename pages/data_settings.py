@@ -6,6 +6,7 @@ import math
 import pandas as pd
 import streamlit as st
 
+from grading import books
 from grading.db import maintenance
 from grading.views import data_settings as view
 from grading.db.backup import backup_database, default_backup_folder, list_backups, restore_database
@@ -18,7 +19,8 @@ from grading.text_safety import escape_markdown
 from ui.auth import READ_ONLY_HELP, can_edit
 from ui.page import page_setup
 from ui.shared import KEEP_PREFIX
-from ui.resources import get_models_dir
+from ui.book_picker import switch_to_book
+from ui.resources import close_book, current_book, get_models_dir
 
 page = page_setup()
 controls, store = page.controls, page.store
@@ -38,8 +40,8 @@ if flash:
 
 # Only the open tab runs (on_change="rerun"): the settings form alone draws 38 widgets, and a rerun of this page
 # should not pay for five tabs nobody is looking at. The key keeps the open tab when the owner comes back.
-import_tab, files_tab, settings_tab, model_tab, backups_tab, reset_tab = st.tabs(
-    ["Import", "Templates & export", "Settings", "Model", "Backups", "Reset to demo"],
+import_tab, files_tab, settings_tab, model_tab, backups_tab, reset_tab, books_tab = st.tabs(
+    ["Import", "Templates & export", "Settings", "Model", "Backups", "Reset to demo", "Books"],
     key=f"{KEEP_PREFIX}data_settings_tab",
     on_change="rerun",
 )
@@ -396,3 +398,77 @@ with reset_tab:
                         + (" and a model is trained on it." if result.model_card else ".")
                     )
                     st.rerun()
+
+# -- books --------------------------------------------------------------------------------------------------
+with books_tab:
+    if books_tab.open:
+        this_book = current_book()
+        st.subheader("Books")
+        st.write(
+            f"A coach keeps one book per MSP: one file each in the books folder ({books.books_dir()}), each with its "
+            "own settings, models and review sessions. This session works on "
+            f"**{escape_markdown(this_book.name)}**; pick another in the sidebar, and compare them all on the "
+            "Compare books page."
+        )
+        with st.container(border=True, key="books-new"):
+            st.markdown("**New book**")
+            new_name = st.text_input("Name (the MSP)", key="books-new-name", max_chars=60,
+                                     help="Letters, digits, spaces, dots, dashes and underscores.")
+            start = st.radio("Start it", options=list(books.BOOK_STARTS), horizontal=True, key="books-new-start",
+                             format_func={"empty": "Empty", "demo": "With the demo portfolio",
+                                          "files": "From import files"}.get)
+            new_files = {}
+            if start == "files":
+                for kind in FILE_KINDS:
+                    upload = st.file_uploader(f"{kind}.csv", type=["csv", "txt"], key=f"books-new-{kind}",
+                                              disabled=not editable)
+                    if upload is not None:
+                        new_files[kind] = (upload.name, upload.getvalue())
+            if st.button("Create the book", key="books-create", icon=":material/add:", disabled=not editable,
+                         help=write_help):
+                try:
+                    with st.spinner("Creating the book..."):
+                        created = books.create_book(new_name, start=start, files=new_files)
+                except ClientGradeError as error:
+                    st.error(escape_markdown(str(error)))
+                else:
+                    switch_to_book(str(created.path))
+                    st.session_state["data_settings_flash"] = f"The book {created.name} is created and open."
+                    st.rerun()
+        movable = [book for book in books.list_books() if not books.is_start_book(book.path)]
+        with st.container(border=True, key="books-rename"):
+            st.markdown("**Rename or archive a book**")
+            if not movable:
+                st.caption("No other book to rename or archive (the book ClientGrade opens first stays as it is).")
+            else:
+                chosen = st.selectbox("Book", [str(book.path) for book in movable], key="books-chosen",
+                                      format_func=lambda path: next(b.name for b in movable if str(b.path) == path))
+                chosen_book = next(book for book in movable if str(book.path) == chosen)
+                renamed_to = st.text_input("New name", key="books-rename-to", max_chars=60)
+                rename_column, archive_column = st.columns(2)
+                if rename_column.button("Rename", key="books-rename-button", icon=":material/edit:",
+                                        disabled=not editable, help=write_help):
+                    try:
+                        close_book(chosen_book.path)
+                        renamed = books.rename_book(chosen_book.name, renamed_to, chosen_book.path.parent)
+                    except ClientGradeError as error:
+                        st.error(escape_markdown(str(error)))
+                    else:
+                        if chosen_book.path == this_book.path:
+                            switch_to_book(str(renamed.path))
+                        st.session_state["data_settings_flash"] = f"{chosen_book.name} is now called {renamed.name}."
+                        st.rerun()
+                if archive_column.button("Archive", key="books-archive-button", icon=":material/archive:",
+                                         disabled=not editable, help=write_help or
+                                         "Moves the book and its models into the archive sub-folder; nothing is "
+                                         "deleted."):
+                    try:
+                        close_book(chosen_book.path)
+                        archived = books.archive_book(chosen_book.name, chosen_book.path.parent)
+                    except ClientGradeError as error:
+                        st.error(escape_markdown(str(error)))
+                    else:
+                        st.session_state["data_settings_flash"] = (
+                            f"{chosen_book.name} is archived in {archived.parent}; nothing was deleted."
+                        )
+                        st.rerun()

@@ -19,6 +19,7 @@ from grading.review import summary as review_summary
 from grading.text_safety import escape_markdown
 from ui import data
 from ui.auth import READ_ONLY_HELP
+from ui.meeting_pack import meeting_pack_button
 from ui.page import graded_portfolio, page_setup
 from ui.shared import KEEP_PREFIX, for_display
 
@@ -447,7 +448,7 @@ with summary_tab:
             st.download_button("Download the decisions (CSV)", review_summary.to_csv(summary), file_name=f"{stem}.csv",
                                mime="text/csv", key="review-download-csv", on_click="ignore",
                                icon=":material/download:")
-        st.caption("No PDF export: print the Markdown, or open it in any editor that exports PDF.")
+            meeting_pack_button(controls, key="review-download-pdf", session_id=session.session_id)
 
 with plans_tab:
     if plans_tab.open:

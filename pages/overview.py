@@ -10,6 +10,7 @@ from grading.formatting import hourly_rate, hours, money, percent
 from grading.views.portfolio_matrix import grade_mix, grade_story, headline_numbers, money_format
 from grading.text_safety import escape_markdown
 from ui import data
+from ui.meeting_pack import meeting_pack_button
 from ui.page import graded_portfolio, page_setup
 
 page = page_setup()
@@ -95,6 +96,10 @@ with st.container(key="overview-headline"):
         f"{money(controls.settings['labor_cost_rate'], controls.currency)} (Data & settings).",
     )
 
+
+
+with st.container(key="overview-meeting-pack"):
+    meeting_pack_button(controls, key="overview-download-pdf")
 
 
 def mix_and_its_story():

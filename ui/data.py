@@ -15,9 +15,8 @@ import pyarrow as pa
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from grading.db import paths
 from grading.model.persistence import active_model_file, model_file_stamp
-from ui.resources import get_store
+from ui.resources import get_models_dir, get_store
 
 T = TypeVar("T")
 
@@ -114,7 +113,7 @@ def _revision_key() -> tuple[str, str, int, tuple[int, int, int] | None]:
         if memo is not None and memo[0] is ctx.cursors:
             return memo[1]
     store = get_store()
-    models_dir, revision = str(paths.models_dir()), store.revision()
+    models_dir, revision = str(get_models_dir()), store.revision()
     key = (str(store.path), models_dir, revision, _model_stamp(store, models_dir, revision))
     if ctx is not None:
         setattr(ctx, _RUN_MEMO, (ctx.cursors, key))
@@ -140,7 +139,7 @@ def portfolio(as_of: date, *, words: bool = False) -> pd.DataFrame:
 
     def grade() -> pd.DataFrame:
         with st.spinner("Grading the portfolio..."):
-            return grade_portfolio(get_store(), as_of, models_dir=paths.models_dir(), explain=False)
+            return grade_portfolio(get_store(), as_of, models_dir=get_models_dir(), explain=False)
 
     def explain() -> pd.DataFrame:
         graded = _kept_portfolios().get((*_revision_key(), as_of, False), grade)
@@ -159,7 +158,7 @@ def model_state() -> Any:
     kept per store revision and model file (a file changed on disk is looked at again at the next rerun)."""
     from grading.model.suggest import model_state as state_of
 
-    return computed(("model-state",), lambda: state_of(get_store(), paths.models_dir()))
+    return computed(("model-state",), lambda: state_of(get_store(), get_models_dir()))
 
 
 def _computed(key: tuple, compute: Callable[[], Any]) -> Any:

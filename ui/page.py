@@ -18,6 +18,7 @@ from grading.db.store import Store
 from grading.text_safety import escape_markdown
 from ui import data, shared
 from ui.auth import can_edit, require_role
+from ui.book_picker import book_picker
 from ui.resources import get_store
 
 
@@ -45,6 +46,7 @@ def page_setup() -> PageContext:
     configure_page()
     shared.keep_widget_state()
     role = require_role()
+    book_picker()
     try:
         store = get_store()
     except ClientGradeError as error:

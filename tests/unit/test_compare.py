@@ -199,3 +199,22 @@ def test_the_cli_says_so_when_the_folder_holds_no_books(tmp_path):
     )
     assert result.returncode == 1
     assert "There are no books" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_book_this_process_has_open_is_read_through_its_own_store_with_the_same_figures(three_books):
+    attached_only = compare_books(books.list_books(three_books), AS_OF)
+    with Store(three_books / "beta.duckdb") as beta, Store(three_books / "alpha.duckdb") as alpha:
+        mixed = compare_books(
+            books.list_books(three_books), AS_OF,
+            open_stores={three_books / "beta.duckdb": beta, three_books / "alpha.duckdb": alpha},
+        )
+    assert mixed.notes == []
+    pd.testing.assert_frame_equal(mixed.table, attached_only.table, check_exact=False, rtol=1e-12)
+
+
+def test_without_the_open_store_a_book_open_in_this_process_is_left_out_with_a_note(three_books):
+    compare_books(books.list_books(three_books), AS_OF)
+    with Store(three_books / "gamma.duckdb"):
+        comparison = compare_books(books.list_books(three_books), AS_OF)
+    assert list(comparison.table["book"]) == ["alpha", "beta"]
+    assert "open in this program already" in comparison.notes[0]

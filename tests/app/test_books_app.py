@@ -1,0 +1,112 @@
+"""Books in the app (AppTest): a session switched to another book shows that book on every page, exactly as a
+session started on it does; Data & settings makes books; Compare books marks the current one."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from grading import books, paths
+from grading.store import Store
+from ui.resources import BOOK_KEY
+
+REPO = Path(__file__).resolve().parents[2]
+PAGES = re.findall(r'st\.Page\(\s*"(pages/[^"]+\.py)"', (REPO / "app.py").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def two_books(demo_database_template, tmp_path, monkeypatch):
+    """alpha (the demo, 60 clients, with its model) is the start book; beta (25 other clients) sits beside it."""
+    folder = tmp_path / "books"
+    folder.mkdir()
+    shutil.copy(demo_database_template / "portfolio.duckdb", folder / "alpha.duckdb")
+    shutil.copytree(demo_database_template / "models", tmp_path / "models")
+    beta = books.create_book("beta", folder, start="demo", demo_clients=25, seed=7, train=False)
+    monkeypatch.setenv(paths.DB_ENV, str(folder / "alpha.duckdb"))
+    monkeypatch.setenv(paths.MODELS_ENV, str(tmp_path / "models"))
+    monkeypatch.delenv(books.BOOKS_ENV, raising=False)
+    return folder / "alpha.duckdb", beta.path
+
+
+def what_the_page_shows(at: AppTest) -> str:
+    """The page's numbers and tables as text: metrics, tables and data frames (charts left out)."""
+    parts = [f"{metric.label}={metric.value}" for metric in at.metric]
+    for frame in [*at.dataframe, *at.table]:
+        parts.append(pd.DataFrame(frame.value).to_csv())
+    return "\n".join(parts)
+
+
+def names_in(path: Path) -> set[str]:
+    with Store(path) as store:
+        return set(store.query("SELECT name FROM clients")["name"])
+
+
+def run_page(at: AppTest, page: str) -> AppTest:
+    at.switch_page(page).run()
+    assert not at.exception, (page, at.exception)
+    return at
+
+
+def test_a_book_switch_shows_the_other_books_numbers_on_every_page(two_books, monkeypatch):
+    alpha, beta = two_books
+    alpha_only = names_in(alpha) - names_in(beta)
+    switched = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
+    switched.run()
+    assert {metric.label: metric.value for metric in switched.metric}["Clients"] == "60"
+    switched.sidebar.selectbox(key=BOOK_KEY).set_value(str(beta)).run()
+    assert not switched.exception
+    assert {metric.label: metric.value for metric in switched.metric}["Clients"] == "25"
+    seen_switched = {page: what_the_page_shows(run_page(switched, page)) for page in PAGES}
+
+    # A session started on beta itself (beta is the start book, with an empty models folder as beta has none).
+    monkeypatch.setenv(paths.DB_ENV, str(beta))
+    monkeypatch.setenv(paths.MODELS_ENV, str(beta.with_name("beta.models")))
+    started = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
+    started.run()
+    for page in PAGES:
+        shown = what_the_page_shows(run_page(started, page))
+        if page == "pages/compare_books.py":
+            continue  # the start book is listed first there, so the rows' order differs by design
+        assert seen_switched[page] == shown, page
+        assert not [name for name in alpha_only if name in seen_switched[page]], page
+
+
+def test_the_picker_appears_only_with_more_than_one_book(demo_db):
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
+    at.run()
+    assert not at.exception
+    assert not [box for box in at.sidebar.selectbox if box.key == BOOK_KEY]
+
+
+def test_compare_books_lists_every_book_with_the_current_one_first_and_others_hidden_on_request(two_books):
+    alpha, beta = two_books
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
+    at.run()
+    at.sidebar.selectbox(key=BOOK_KEY).set_value(str(beta)).run()
+    run_page(at, "pages/compare_books.py")
+    table = at.dataframe[0].value
+    assert table["book"].tolist() == ["beta (this book)", "alpha"]
+    assert table["clients"].tolist() == [25, 60]
+    at.toggle(key="keep_compare_hide_others").set_value(True).run()
+    assert at.dataframe[0].value["book"].tolist() == ["beta (this book)", "Book 1"]
+
+
+def test_data_and_settings_creates_an_empty_book_and_switches_to_it(two_books):
+    alpha, beta = two_books
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
+    at.run()
+    run_page(at, "pages/data_settings.py")
+    at.session_state["keep_data_settings_tab"] = "Books"
+    at.run()
+    at.text_input(key="books-new-name").set_value("gamma")
+    at.button(key="books-create").click().run()
+    assert not at.exception
+    assert (alpha.parent / "gamma.duckdb").exists()
+    assert at.session_state[BOOK_KEY] == str(alpha.parent / "gamma.duckdb")
+    run_page(at, "pages/overview.py")
+    assert any("No clients yet" in header.value for header in at.subheader)
