@@ -102,8 +102,9 @@ FROM (
 ) AS f
 """
 
-# One book's clients graded on the date (an archived client is graded no more from its day, as in grading.scoring.features),
-# with their figures over the scoring window (as grading.scoring.features sums them) and their stored effective grade.
+# One book's clients graded on the date (an archived client is graded no more from its day, as in
+# grading.scoring.features), with their figures over the scoring window (summed as grading.scoring.features sums
+# them) and their stored effective grade.
 _CLIENTS_BRANCH = """
 SELECT {index} AS book_index, c.client_id,
        coalesce(sum(m.revenue), 0) AS revenue,

@@ -3,12 +3,12 @@
 The effective grade (manual, else the model's suggestion, else the scorecard's rule grade) takes Python to work
 out: the scorecard, the flags and a scikit-learn model. The comparison of books (:mod:`grading.compare`) runs as
 one DuckDB query over many files, so it reads each book's grades from the table ``graded_clients``, which
-:func:`save_grades` fills from :func:`grading.scoring.portfolio.grade_portfolio`: exactly what ``python -m grading grade``
-prints for that date.
+:func:`save_grades` fills from :func:`grading.scoring.portfolio.grade_portfolio`: exactly what
+``python -m grading grade`` prints for that date.
 
 Stored grades belong to one store revision. Any later write to the book (an import, a manual grade, a new model,
 a changed setting) raises the revision, and the stored grades of the older revision no longer count: the
-comparison says such a book is "not graded" for that date until it is graded again (:func:`refresh_grades`).
+comparison says such a book is "not graded" for that date until it is graded again (:func:`grade_and_save`).
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ def as_of_date(value: date | str) -> date:
 
 
 def save_grades(store: Store, graded: pd.DataFrame, as_of: date | str) -> int:
-    """Store the effective grades of ``graded`` (a :func:`~grading.scoring.portfolio.grade_portfolio` frame) for ``as_of``.
+    """Store the effective grades of ``graded`` (a :func:`~grading.scoring.portfolio.grade_portfolio` frame) for
+    ``as_of``.
 
     Grades of the same date, and every grade of an older revision, are replaced in the same transaction.
 

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from grading import books, paths
-from grading.store import Store
+from grading import books
+from grading.db import paths
+from grading.db.store import Store
 from ui.resources import BOOK_KEY
 
 REPO = Path(__file__).resolve().parents[2]
