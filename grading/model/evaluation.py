@@ -176,6 +176,11 @@ def cross_validate(
             if repeat == 0:
                 oof_first[variant] = probabilities
     summaries = {variant: _metrics_summary(per_repeat[variant]) for variant in variants}
+    rule_codes = grade_codes(rule_grades)
+    for variant in variants:
+        summaries[variant]["qwk_gain_se"] = gain_standard_error(
+            truth_codes, suggested_codes(oof_first[variant]), rule_codes, np.asarray(clients), seed=seed
+        )
     strength = None
     if "rule_anchored" in candidates:
         # Empirical Bayes: the pull towards the rules that predicts held-out grades best (Brier score), the
@@ -197,11 +202,67 @@ def cross_validate(
 def choose_model(evaluation: Evaluation, candidates: Sequence[str] | None = None) -> str:
     """Return the candidate with the highest mean cross-validated QWK, or ``rule_grade`` when none beats the rules.
 
-    Ties go to the rule grade, then to the earlier, simpler candidate: a model must do better than the rules to
-    be used.
+    A model must beat the rule grade by more than the standard error of its gain (``qwk_gain_se``, when measured)
+    to be used: with a few dozen grades a model can look better than the rules by luck of the folds, and the rules
+    are the safer default. Ties go to the rule grade, then to the earlier, simpler candidate.
     """
-    names = [name for name in (candidates or CANDIDATES) if name in evaluation.metrics]
-    names = ["rule_grade", *names]
-    scores = [evaluation.metrics[name]["qwk"] for name in names]
-    scores = [-np.inf if np.isnan(score) else score for score in scores]
-    return names[int(np.argmax(scores))]
+    rule_qwk = evaluation.metrics["rule_grade"]["qwk"]
+    rule_qwk = -np.inf if np.isnan(rule_qwk) else rule_qwk
+    best, best_qwk = "rule_grade", rule_qwk
+    for name in candidates or CANDIDATES:
+        metrics = evaluation.metrics.get(name)
+        if metrics is None or np.isnan(metrics["qwk"]):
+            continue
+        clears_the_rules = metrics["qwk"] > rule_qwk + float(metrics.get("qwk_gain_se", 0.0) or 0.0)
+        if clears_the_rules and metrics["qwk"] > best_qwk:
+            best, best_qwk = name, metrics["qwk"]
+    return best
+
+
+#: Bootstrap draws of clients for the standard error of a candidate's gain over the rule grade.
+GAIN_DRAWS = 200
+
+_QUADRATIC = (np.arange(len(GRADES))[:, None] - np.arange(len(GRADES))[None, :]) ** 2 / (len(GRADES) - 1) ** 2
+
+
+def _kappas(counts: np.ndarray) -> np.ndarray:
+    """Quadratic-weighted kappa of each confusion matrix in ``counts`` (draws x grades x grades)."""
+    total = counts.sum(axis=(1, 2))
+    expected = np.einsum("di,dj->dij", counts.sum(axis=2), counts.sum(axis=1)) / np.maximum(total, 1e-12)[:, None, None]
+    disagreement = (expected * _QUADRATIC).sum(axis=(1, 2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 1.0 - (counts * _QUADRATIC).sum(axis=(1, 2)) / disagreement
+
+
+def gain_standard_error(
+    truth_codes: np.ndarray,
+    model_codes: np.ndarray,
+    rule_codes: np.ndarray,
+    clients: np.ndarray,
+    *,
+    draws: int = GAIN_DRAWS,
+    seed: int = 0,
+) -> float:
+    """Return the standard error of ``QWK(model) - QWK(rules)``, by drawing whole clients with replacement.
+
+    The model's and the rule's grades are paired on the same rows, so what is measured is how much the gain
+    itself would move with another sample of clients (a client's grades move together). Rows without a rule grade
+    are left out. NaN when fewer than two clients remain.
+    """
+    known = (truth_codes >= 0) & (model_codes >= 0) & (rule_codes >= 0)
+    client_of_row, distinct = pd.factorize(pd.Series(clients[known]))
+    if distinct.size < 2:
+        return float("nan")
+    size = len(GRADES)
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, distinct.size, (draws, distinct.size))
+    client_weights = np.stack([np.bincount(row, minlength=distinct.size) for row in picks]).astype(float)
+    row_weights = client_weights[:, client_of_row]
+    gains = []
+    for predicted in (model_codes[known], rule_codes[known]):
+        cells = np.zeros((known.sum(), size * size))
+        cells[np.arange(known.sum()), truth_codes[known] * size + predicted] = 1.0
+        gains.append(_kappas((row_weights @ cells).reshape(draws, size, size)))
+    difference = gains[0] - gains[1]
+    difference = difference[np.isfinite(difference)]
+    return float(np.std(difference, ddof=1)) if difference.size > 1 else float("nan")

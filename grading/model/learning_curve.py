@@ -103,3 +103,42 @@ def learning_curve(
             }
         )
     return pd.DataFrame(rows, columns=list(CURVE_COLUMNS))
+
+
+def learning_curve_summary(card: dict | None) -> str:
+    """Say in one sentence what the card's learning curve shows, or ``""`` when it has none.
+
+    Parameters
+    ----------
+    card : dict or None
+        The active model's card.
+
+    Returns
+    -------
+    str
+        E.g. "After your first 24 grades the suggestions agreed with your grades at QWK 0.74 (the rule grade
+        0.70); after all 61, 0.83. More grades move the line further only where you differ from the rules."
+    """
+    points = ((card or {}).get("learning_curve") or {}).get("points") or []
+    if not points:
+        return ""
+    frame = pd.DataFrame(points)
+    last = frame.iloc[-1]
+    early = frame[frame["n_grades"] == 24]
+    rule = float(last["rule_qwk"])
+    said = []
+    if not early.empty and int(last["n_grades"]) > 24:
+        said.append(f"After your first 24 grades the suggestions agreed with your grades at QWK "
+                    f"{float(early['qwk'].iloc[0]):.2f} (the rule grade {rule:.2f}); after all "
+                    f"{int(last['n_grades'])}, {float(last['qwk']):.2f}.")
+    else:
+        said.append(f"After {int(last['n_grades'])} grades the suggestions agreed with your grades at QWK "
+                    f"{float(last['qwk']):.2f} (the rule grade {rule:.2f}).")
+    gain = float(last["qwk"]) - rule
+    if gain > 0.02:
+        said.append("Your grades differ from the rules, and the suggestions have learned some of how: more grades "
+                    "sharpen them further.")
+    else:
+        said.append("So far your grades agree with the rules about as well as any model does, so the suggestions "
+                    "stay close to the rule grade; more grades show whether you differ.")
+    return " ".join(said)

@@ -9,8 +9,8 @@ import pytest
 
 from grading.model.candidates import make_candidate
 from grading.model.dataset import MODEL_INPUTS, MONOTONE, RULE_INPUT, recency_weights, rule_position
-from grading.model.evaluation import Evaluation, choose_model
-from grading.model.learning_curve import CURVE_COLUMNS, curve_points, learning_curve
+from grading.model.evaluation import Evaluation, choose_model, gain_standard_error
+from grading.model.learning_curve import CURVE_COLUMNS, curve_points, learning_curve, learning_curve_summary
 from grading.model.metrics import GRADES, suggested_codes
 from grading.model.ordinal import OrdinalLogisticRegression
 from grading.model.reasons import habit_reasons
@@ -166,3 +166,43 @@ def test_small_client_knockdown_is_part_of_the_position():
     knock = small_client_knockdown(np.array([300.0, 800.0, 5000.0]), settings)
     position = rule_position(np.full(3, 90.0), knock, settings)
     assert np.ceil(position - 0.5).astype(int).tolist() == [2, 1, 0]
+
+
+def test_the_learning_curve_is_said_in_one_plain_sentence():
+    card = {"learning_curve": {"points": [
+        {"n_grades": 12, "qwk": 0.70, "rule_qwk": 0.70},
+        {"n_grades": 24, "qwk": 0.74, "rule_qwk": 0.70},
+        {"n_grades": 61, "qwk": 0.83, "rule_qwk": 0.70},
+    ]}}
+    said = learning_curve_summary(card)
+    assert said.startswith(
+        "After your first 24 grades the suggestions agreed with your grades at QWK 0.74 (the rule grade 0.70); "
+        "after all 61, 0.83."
+    )
+    assert "learned some of how" in said
+    flat = {"learning_curve": {"points": [{"n_grades": 20, "qwk": 0.7, "rule_qwk": 0.7}]}}
+    assert "stay close to the rule grade" in learning_curve_summary(flat)
+    assert learning_curve_summary({}) == ""
+
+
+def test_a_model_must_beat_the_rules_by_more_than_the_standard_error_of_its_gain():
+    evaluation = _evaluation({"rule_grade": 0.80, "dummy": 0.0, "ordinal_logit": 0.84, "rule_anchored": 0.83})
+    evaluation.metrics["ordinal_logit"]["qwk_gain_se"] = 0.05  # a gain of 0.04 could be luck of the folds
+    evaluation.metrics["rule_anchored"]["qwk_gain_se"] = 0.02
+    assert choose_model(evaluation) == "rule_anchored"
+    evaluation.metrics["rule_anchored"]["qwk_gain_se"] = 0.04
+    assert choose_model(evaluation) == "rule_grade"
+
+
+def test_the_gains_standard_error_shrinks_with_more_clients_and_is_zero_for_a_copy_of_the_rules():
+    rng = np.random.default_rng(0)
+
+    def spread(n_clients: int) -> float:
+        truth = rng.integers(0, 4, n_clients)
+        model = np.clip(truth + rng.integers(-1, 2, n_clients), 0, 3)
+        rules = np.clip(truth + rng.integers(-2, 3, n_clients), 0, 3)
+        return gain_standard_error(truth, model, rules, np.arange(n_clients))
+
+    assert spread(400) < spread(40)
+    truth = rng.integers(0, 4, 50)
+    assert gain_standard_error(truth, truth, truth, np.arange(50)) == 0
