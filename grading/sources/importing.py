@@ -29,7 +29,7 @@ from grading.sources.mapping import FileMapping, MappingFile
 from grading.sources.matching import name_key, save_client_choices, stored_client_choices
 from grading.sources.presets import PRESET_NAMES
 from grading.sources.report import FileOutcome, RawImportReport
-from grading.sources.staging import StagedFile, choose_mapping, tell_conventions, type_file
+from grading.sources.staging import StagedFile, choose_mapping, settle_date_orders, tell_conventions, type_file
 from grading.sources.values import DATE_ORDERS
 from grading.sources.workspace import Workspace
 from grading.db.store import Store, Transaction
@@ -162,9 +162,10 @@ def _stage(workspace: Workspace, files: Sequence[RawFile], mapping: MappingFile 
             continue
         name, reason, file_mapping = chosen
         one = StagedFile(raw, file.kind, file_id, name, reason, file_mapping)
-        if tell_conventions(workspace, one, settings.date_order, log):
-            type_file(workspace, one, settings.timezone, log)
-        staged.append(one)
+        if tell_conventions(workspace, one, log):
+            staged.append(one)
+    for one in settle_date_orders(staged, settings.date_order, log):
+        type_file(workspace, one, settings.timezone, log)
     return staged
 
 

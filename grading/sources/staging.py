@@ -62,7 +62,9 @@ class StagedFile:
     typed:
         The workspace table of its typed canonical fields (set by :func:`type_file`).
     date_order, decimal:
-        The conventions it was read with, and how they were told.
+        The conventions it was read with; ``conventions`` says how they were told.
+    ambiguous_date:
+        ``(row, header, value)`` of a date that reads two ways, while the file's date order is not settled.
     """
 
     raw: RawTable
@@ -75,6 +77,7 @@ class StagedFile:
     date_order: str | None = None
     decimal: str = "."
     conventions: list[str] = field(default_factory=list)
+    ambiguous_date: tuple[int, str, str] | None = None
 
 
 def _match_headers(raw: RawTable, mapping: FileMapping, source: str, log: IssueLog) -> FileMapping | None:
@@ -202,8 +205,10 @@ def _third_or_second_is_separator(column: str) -> str:
     return (f"substr(ltrim({column}), 2, 1) IN ('/', '.', '-') OR substr(ltrim({column}), 3, 1) IN ('/', '.', '-')")
 
 
-def tell_conventions(workspace: Workspace, staged: StagedFile, date_order: str | None, log: IssueLog) -> bool:
-    """Tell the file's date order and decimal separator from its cells; log a file that cannot tell. Returns ok."""
+def tell_conventions(workspace: Workspace, staged: StagedFile, log: IssueLog) -> bool:
+    """Tell the file's date order and decimal separator from its cells; log a file whose cells contradict each
+    other. A file whose dates all read two ways keeps ``ambiguous_date`` for :func:`settle_date_orders`. Returns ok.
+    """
     raw, mapping = staged.raw, staged.mapping
     ok = True
     headers = sorted({mapping.columns[name] for name in _number_fields(mapping)})
@@ -282,14 +287,39 @@ def tell_conventions(workspace: Workspace, staged: StagedFile, date_order: str |
         staged.date_order = MONTH_FIRST
         staged.conventions.append("dates month-first (told by the cells)")
     elif first_ambiguous is not None:
-        if date_order is None:
-            row, header, value = first_ambiguous
-            log.add(raw.name, int(row), header, f"'{value}' reads as a date two ways (day-first or month-first) and "
-                    "no date in the file tells which; give --date-order day-first or month-first")
-            return False
-        staged.date_order = date_order
-        staged.conventions.append(f"dates {date_order} (--date-order)")
+        # Settled once every file is read (:func:`settle_date_orders`): another part of the same export may tell.
+        staged.ambiguous_date = first_ambiguous
     return ok
+
+
+def settle_date_orders(files: list[StagedFile], date_order: str | None, log: IssueLog) -> list[StagedFile]:
+    """Give each file whose dates read two ways an order: that of the other files of the same export (same kind
+    and preset) when they tell one, else ``date_order`` (``--date-order``), else log it. Returns the files settled.
+
+    An export split into parts (Autotask's grid stops at 5,000 rows) is one export: a part holding only the first
+    twelve days of a month cannot tell the order, but its sibling parts can.
+    """
+    settled = []
+    for file in files:
+        if file.ambiguous_date is None:
+            settled.append(file)
+            continue
+        told = {other.date_order for other in files if other is not file and other.kind == file.kind
+                and other.preset == file.preset and other.ambiguous_date is None and other.date_order}
+        if len(told) == 1:
+            file.date_order = told.pop()
+            file.conventions.append(f"dates {file.date_order} (told by the other files of this export)")
+        elif date_order is not None:
+            file.date_order = date_order
+            file.conventions.append(f"dates {date_order} (--date-order)")
+        else:
+            row, header, value = file.ambiguous_date
+            log.add(file.raw.name, int(row), header, f"'{value}' reads as a date two ways (day-first or "
+                    "month-first) and no date in the file tells which; give --date-order day-first or month-first")
+            continue
+        file.ambiguous_date = None
+        settled.append(file)
+    return settled
 
 
 def _null(field_type: str) -> str:

@@ -202,3 +202,13 @@ def test_a_generic_export_through_the_mapping_file_of_sources_md(store, tmp_path
     assert march["revenue"] == pytest.approx(1250.0)
     assert march["days_to_pay"] == 10
     assert report.files[2].reason == "the mapping file mapping.toml, table [invoices]"
+
+
+def test_a_part_of_an_export_whose_dates_read_two_ways_takes_the_order_its_other_parts_tell(store, tmp_path):
+    (tmp_path / "part1.csv").write_text("client,date,hours\nC1,13/03/2026,1\n", encoding="utf-8")
+    (tmp_path / "part2.csv").write_text("client,date,hours\nC1,03/04/2026,2\n", encoding="utf-8")
+    report = check_raw(store, [RawFile("time_entries", tmp_path / "part1.csv"),
+                               RawFile("time_entries", tmp_path / "part2.csv")])
+    assert report.ok, report.summary()
+    assert "dates day-first (told by the other files of this export)" in report.files[1].conventions
+    assert month(report, "C1", "2026-04-01")["labor_hours"] == 2.0
