@@ -5,6 +5,7 @@ from datetime import date
 import streamlit as st
 
 from grading.charts.agreement import candidate_frame, candidates_chart, confusion_chart
+from grading.charts.learning_curve import learning_curve_chart, learning_curve_frame
 from grading.charts.palette import GRADES
 from grading.errors import ClientGradeError
 from grading.formatting import percent
@@ -12,6 +13,7 @@ from grading.grade_history import grades_still_needed, record_grade
 from grading.client_card import client_row
 from grading.views.portfolio_matrix import decision_labels, disagreement_queue, money_format
 from grading.model.agreement import confusion_frame, grade_these_next, rater_agreement
+from grading.model.learning_curve import learning_curve_summary
 from grading.model.suggest import model_state
 from grading.model.training import train_if_possible
 from grading.text_safety import escape_markdown
@@ -99,6 +101,12 @@ if card is not None:
         """Clients with a manual grade and a suggestion, and how many of them get the same grade from both."""
         both = portfolio.loc[portfolio["manual_grade"].notna() & portfolio["suggested_grade"].notna()]
         return both, int((both["manual_grade"] == both["suggested_grade"]).sum())
+
+    curve = data.computed(("learning-curve", str(models_dir)), lambda: learning_curve_frame(card))
+    if not curve.empty:
+        with st.container(key="suggested-learning-curve"):
+            data.altair_chart(("learning-curve", str(models_dir)), lambda: learning_curve_chart(curve))
+            st.caption(escape_markdown(learning_curve_summary(card)))
 
     graded, agreeing = data.computed(("suggested-graded", controls.as_of), graded_by_both)
     left, right = st.columns([3, 2])

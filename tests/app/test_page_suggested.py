@@ -41,6 +41,14 @@ def test_page_shows_cross_validated_agreement_and_the_confusion_matrix(demo_db):
     assert any("qwk" in chart.proto.spec for chart in charts), "the candidates chart is missing"
 
 
+def test_page_shows_the_learning_curve_beside_the_rules_line(demo_db):
+    at = open_page()
+    specs = [chart.proto.spec for chart in at.get("vega_lite_chart")]
+    assert any("n_grades" in spec and "Rule grade" in spec for spec in specs), "the learning curve is missing"
+    said = " ".join(caption.value for caption in at.caption)
+    assert "After your first 24 grades the suggestions agreed with your grades at QWK" in said
+
+
 def test_disagreement_queue_lists_clients_whose_suggestion_differs(demo_db):
     at = open_page()
     queue = table(at, "suggested_queue")
