@@ -125,7 +125,8 @@ def _run_size(config, browser, pages, n_clients, repeats, warmup, bare_cold, bar
     env = {"CLIENTGRADE_DB": str(database), "CLIENTGRADE_MODELS": str(folder / "models")}
     size = config.size_label(n_clients)
     matrix_url = _url_path(MATRIX_PAGE, pages)
-    with Server(APP, folder / "streamlit.log", env) as server:
+    # Served as `python -m grading serve` serves it (warmed at start); the bare page by plain `streamlit run`.
+    with Server(APP, folder / "streamlit.log", env, warmed=True) as server:
         config.say(f"browser: matrix page at {n_clients:,} clients")
         url = f"{server.url}/{matrix_url}"
         try:

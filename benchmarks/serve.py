@@ -41,16 +41,21 @@ class Server:
         Where the server's output goes.
     env:
         Extra environment variables (the database and model folder).
+    warmed:
+        Serve through ``ui/serve.py``, as ``python -m grading serve`` (and ``scripts/run``) does: ``streamlit run``
+        with the app warming itself in a background thread from the start (:mod:`ui.warmup`).
     """
 
-    def __init__(self, script: Path, log_path: Path, env: dict[str, str] | None = None):
+    def __init__(self, script: Path, log_path: Path, env: dict[str, str] | None = None, *, warmed: bool = False):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log_path = log_path
         self._log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "streamlit", "run", str(script),
+                *([sys.executable, str(REPO / "ui" / "serve.py")] if warmed else [sys.executable, "-m", "streamlit",
+                                                                                  "run"]),
+                str(script),
                 "--server.port", str(self.port), "--server.address", "127.0.0.1",
                 "--server.headless", "true", "--browser.gatherUsageStats", "false",
                 "--server.fileWatcherType", "none",

@@ -3,6 +3,7 @@ costs no recomputation, and a write by any session shows on every session's next
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -128,22 +129,26 @@ def _shallow(value: Any) -> Any:
     return value
 
 
-def portfolio(as_of: date, *, words: bool = False) -> pd.DataFrame:
+def portfolio(as_of: date, *, words: bool = False, quiet: bool = False) -> pd.DataFrame:
     """Return :func:`grading.scoring.portfolio.grade_portfolio` for ``as_of``, cached per store revision.
 
     Without ``words`` the frame holds every number, grade and flag but not the sentences (reasons, flags text):
     writing those for every client costs as much again as grading, so only the pages that show them
-    (``words=True``) pay for them, once per revision.
+    (``words=True``) pay for them, once per revision. ``quiet`` shows no spinner (for :mod:`ui.warmup`, which
+    grades outside any page).
     """
     from grading.scoring.portfolio import explain_portfolio, grade_portfolio
 
+    def saying(words: str):
+        return contextlib.nullcontext() if quiet else st.spinner(words)
+
     def grade() -> pd.DataFrame:
-        with st.spinner("Grading the portfolio..."):
+        with saying("Grading the portfolio..."):
             return grade_portfolio(get_store(), as_of, models_dir=get_models_dir(), explain=False)
 
     def explain() -> pd.DataFrame:
         graded = _kept_portfolios().get((*_revision_key(), as_of, False), grade)
-        with st.spinner("Writing the reasons behind the grades..."):
+        with saying("Writing the reasons behind the grades..."):
             return explain_portfolio(graded)
 
     handed_out = _kept_portfolios().get((*_revision_key(), as_of, words), explain if words else grade).copy(deep=False)

@@ -15,6 +15,7 @@ from pathlib import Path
 from grading.db import paths
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
+SERVE = APP.parent / "ui" / "serve.py"
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -22,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser = subparsers.add_parser(
         "serve",
         parents=[common],
-        help="start the app (streamlit run app.py) after checking that its database can be opened",
+        help="start the app (streamlit run app.py, warmed at start) after checking that its database can be opened",
         description="Check that the database (--db, else $CLIENTGRADE_DB, else data/portfolio.duckdb) can be "
         "opened, then start the app on it. Exits at once, with one sentence, when another program holds the file "
         "or CLIENTGRADE_DB names a folder that does not exist. Arguments after -- go to `streamlit run`.",
@@ -33,7 +34,8 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
 
 
 def run(args: argparse.Namespace) -> int:
-    """Check the database, then replace this process with ``streamlit run app.py``. Returns 0 for --check-only.
+    """Check the database, then replace this process with the app's server (``ui/serve.py``, which is ``streamlit
+    run app.py`` warmed at start). Returns 0 for --check-only.
 
     Raises
     ------
@@ -51,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "models", None):
         environment[paths.MODELS_ENV] = str(args.models)
     extra = [item for item in args.streamlit_args if item != "--"]
-    command = [sys.executable, "-m", "streamlit", "run", str(APP), *extra]
+    # ui/serve.py is `streamlit run` with a warm-up thread started first, in the server's own process.
+    command = [sys.executable, str(SERVE), str(APP), *extra]
     sys.stdout.flush()
     os.execvpe(command[0], command, environment)
     return 0  # pragma: no cover - execvpe does not return
