@@ -6,7 +6,7 @@ from grading import books
 from grading.compare import MIN_BOOKS_FOR_PERCENTILES, compare_books
 from grading.errors import ClientGradeError
 from grading.text_safety import escape_markdown
-from grading.views.compare_books import comparison_view
+from grading.views.compare_books import comparison_view, notes_view
 from ui import data
 from ui.page import page_setup
 from ui.resources import current_book, open_stores
@@ -57,10 +57,11 @@ except ClientGradeError as error:
     st.error(escape_markdown(str(error)))
     st.stop()
 
-for note in comparison.notes:
+book_names = [book.name for book in choices]
+for note in notes_view(comparison.notes, book_names, this_book.name, anonymize_others=hide_others):
     st.caption(f":material/info: {escape_markdown(note)}")
 
-shown = comparison_view(comparison.table, this_book.name, anonymize_others=hide_others)
+shown = comparison_view(comparison.table, this_book.name, anonymize_others=hide_others, all_names=book_names)
 percent = {"format": "percent"}
 column_config = {
     "book": st.column_config.TextColumn("Book", pinned=True),

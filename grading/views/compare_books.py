@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import pandas as pd
@@ -33,7 +34,9 @@ def book_aliases(names: Sequence[str], current: str) -> dict[str, str]:
     return {name: (name if name == current else f"Book {position}") for position, name in enumerate(names, 1)}
 
 
-def comparison_view(table: pd.DataFrame, current: str, *, anonymize_others: bool = False) -> pd.DataFrame:
+def comparison_view(
+    table: pd.DataFrame, current: str, *, anonymize_others: bool = False, all_names: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Return the comparison as the page shows it.
 
     Parameters
@@ -44,6 +47,9 @@ def comparison_view(table: pd.DataFrame, current: str, *, anonymize_others: bool
         The name of the book open in this session; its row is marked "(this book)" and listed first.
     anonymize_others:
         Show the other books as "Book 2", "Book 3"... (numbered in folder order) instead of their names.
+    all_names:
+        Every book of the folder in order, left-out ones included, so a book keeps its number in the notes too
+        (default: the books of ``table``).
 
     Returns
     -------
@@ -52,7 +58,8 @@ def comparison_view(table: pd.DataFrame, current: str, *, anonymize_others: bool
         there are any; shares stay fractions (0-1).
     """
     names = table["book"].astype(str).tolist()
-    labels = book_aliases(names, current) if anonymize_others else {name: name for name in names}
+    numbered = list(all_names) if all_names is not None else names
+    labels = book_aliases(numbered, current) if anonymize_others else {name: name for name in names}
     shown = table.assign(
         current=table["book"].eq(current),
         book=[labels[name] + (CURRENT_MARK if name == current else "") for name in names],
@@ -60,3 +67,18 @@ def comparison_view(table: pd.DataFrame, current: str, *, anonymize_others: bool
     percentiles = [column for column in table.columns if column.endswith("_percentile") and table[column].notna().any()]
     shown = shown.sort_values("current", ascending=False, kind="stable")
     return shown[[*SHOWN_COLUMNS, "current", *percentiles]].reset_index(drop=True)
+
+
+def notes_view(notes: Sequence[str], names: Sequence[str], current: str, *, anonymize_others: bool = False) -> list[str]:
+    """Return the comparison's notes as the page shows them: with the other books' names replaced by their aliases
+    (:func:`book_aliases`) when they are hidden. ``names`` are all the books compared or left out, in folder order."""
+    if not anonymize_others:
+        return list(notes)
+    aliases = book_aliases(names, current)
+    shown = []
+    for note in notes:
+        for name, alias in aliases.items():
+            note = note.replace(f"'{name}'", f"'{alias}'")
+        # A file's path names its book: the reason keeps its words, the path goes.
+        shown.append(re.sub(r"\S+\.duckdb\b", "(name hidden)", note))
+    return shown

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from grading.compare import COLUMNS
-from grading.views.compare_books import comparison_view
+from grading.views.compare_books import comparison_view, notes_view
 
 
 def table(names):
@@ -33,3 +33,13 @@ def test_percentile_columns_appear_only_when_there_are_percentiles():
     assert not [column for column in without.columns if column.endswith("_percentile")]
     with_them = table(["a", "b"]).assign(revenue_percentile=[0.0, 100.0])
     assert "revenue_percentile" in comparison_view(with_them, "a").columns
+
+
+def test_a_left_out_book_keeps_its_number_in_the_table_and_in_the_notes():
+    names = ["alpha", "beta", "gamma"]
+    shown = comparison_view(table(["alpha", "gamma"]), "gamma", anonymize_others=True, all_names=names)
+    assert shown["book"].tolist() == ["gamma (this book)", "Book 1"]
+    notes = notes_view(["Book 'beta' was left out: The database file /x/beta.duckdb is held."], names, "gamma",
+                       anonymize_others=True)
+    assert notes == ["Book 'Book 2' was left out: The database file (name hidden) is held."]
+    assert notes_view(["Book 'beta' x"], names, "gamma") == ["Book 'beta' x"]
