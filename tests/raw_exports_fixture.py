@@ -407,6 +407,16 @@ def write_preset(book: CanonicalBook, preset: str, folder: Path, rows_per_file: 
     return writer(book, folder)
 
 
+def _write_frames(frames: dict[str, pd.DataFrame], folder: Path, prefix: str, **csv_options) -> dict[str, list[Path]]:
+    """Write each frame as ``prefix_kind.csv``; return the files by kind."""
+    paths = {}
+    for kind, frame in frames.items():
+        path = folder / f"{prefix}_{kind}.csv"
+        frame.to_csv(path, index=False, **csv_options)
+        paths[kind] = [path]
+    return paths
+
+
 def _write_connectwise(book: CanonicalBook, folder: Path) -> dict[str, list[Path]]:
     names = book.companies.set_index("client")["name"]
     entries, tickets, invoices = book.time_entries, book.tickets, book.invoices
@@ -458,12 +468,7 @@ def _write_connectwise(book: CanonicalBook, folder: Path) -> dict[str, list[Path
             }
         ),
     }
-    paths = {}
-    for kind, frame in files.items():
-        path = folder / f"cw_{kind}.csv"
-        frame.to_csv(path, index=False)
-        paths[kind] = [path]
-    return paths
+    return _write_frames(files, folder, "cw")
 
 
 def _write_autotask(book: CanonicalBook, folder: Path, rows_per_file: int) -> dict[str, list[Path]]:
@@ -581,12 +586,7 @@ def _write_halopsa(book: CanonicalBook, folder: Path) -> dict[str, list[Path]]:
         ),
         "invoices": pd.concat([invoice_rows, credit_rows], ignore_index=True),
     }
-    paths = {}
-    for kind, frame in frames.items():
-        path = folder / f"halo_{kind}.csv"
-        frame.to_csv(path, index=False, sep="\t", encoding="utf-16")
-        paths[kind] = [path]
-    return paths
+    return _write_frames(frames, folder, "halo", sep="\t", encoding="utf-16")
 
 
 def _write_syncro(book: CanonicalBook, folder: Path) -> dict[str, list[Path]]:
@@ -630,12 +630,9 @@ def _write_syncro(book: CanonicalBook, folder: Path) -> dict[str, list[Path]]:
             }
         ),
     }
-    paths = {}
-    for kind, frame in frames.items():
-        path = folder / f"syncro_{kind}.csv"
-        frame.to_csv(path, index=False, quoting=1 if kind == "invoices" else 0)
-        paths[kind] = [path]
-    return paths
+    # Syncro's numbers come as text: its invoices are written with every cell quoted.
+    paths = _write_frames({kind: frames[kind] for kind in ("time_entries", "tickets")}, folder, "syncro")
+    return {**paths, **_write_frames({"invoices": frames["invoices"]}, folder, "syncro", quoting=1)}
 
 
 def _write_quickbooks(book: CanonicalBook, folder: Path) -> dict[str, list[Path]]:

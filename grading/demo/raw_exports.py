@@ -54,10 +54,14 @@ class WrittenSet:
     files:
         The files by raw kind (``time_entries``, ``tickets``, ``invoices``, ``payments``, ``costs``,
         ``companies``), each a list (Autotask's grids come in several files), with the preset each is read with.
+    options:
+        Further ``import-raw`` options the set needs (Autotask's: its date order, which a part of the grid
+        export holding only days up to the 12th cannot tell by itself).
     """
 
     folder: Path
     files: dict[str, list[tuple[str, Path]]]
+    options: tuple[str, ...] = ()
 
 
 def write_demo_exports(book: RawBook, out: Path) -> dict[str, WrittenSet]:
@@ -90,7 +94,7 @@ def import_commands(written: dict[str, WrittenSet], timezone: str) -> dict[str, 
     """
     commands = {}
     for name, written_set in written.items():
-        arguments = ["python", "-m", "grading", "import-raw", "--timezone", timezone]
+        arguments = ["python", "-m", "grading", "import-raw", "--timezone", timezone, *written_set.options]
         for kind, files in written_set.files.items():
             arguments.append(f"--{kind.replace('_', '-')}")
             arguments += [f"{preset}:{path}" for preset, path in files]
@@ -419,4 +423,4 @@ def write_autotask(book: RawBook, folder: Path) -> WrittenSet:
     costs_path = folder / "costs.csv"
     _costs_frame(book.costs, book.costs["client_id"].map(company)).to_csv(costs_path, index=False)
     files["costs"] = [("generic", costs_path)]
-    return WrittenSet(folder, files)
+    return WrittenSet(folder, files, options=("--date-order", "day-first"))
