@@ -69,7 +69,14 @@ class BusinessHours:
 
     def describe(self) -> str:
         """``08:00-18:00 Mon-Fri`` style text for the report."""
-        names = ",".join(_DAYS[day - 1].capitalize() for day in self.days)
+        runs: list[list[int]] = []
+        for day in self.days:
+            if runs and day == runs[-1][-1] + 1:
+                runs[-1].append(day)
+            else:
+                runs.append([day])
+        names = ",".join(_DAYS[run[0] - 1].capitalize() + (f"-{_DAYS[run[-1] - 1].capitalize()}" if len(run) > 1
+                                                           else "") for run in runs)
         return f"{self.start:%H:%M}-{self.end:%H:%M} {names}"
 
 
@@ -133,6 +140,9 @@ class Derived:
         ``last_date``, ``left_out`` (rows left out on purpose, with why).
     sources:
         Per metric, where it came from (for the report).
+    matches:
+        How the files' client references were matched: ``id``, ``name``, ``choice`` (the owner's answer), ``new``,
+        ``ambiguous``, ``unmatched``, with how many distinct references each.
     warnings:
         Things the owner should know that do not stop the import.
     """
@@ -144,6 +154,7 @@ class Derived:
     per_file: dict[int, dict[str, object]]
     sources: dict[str, str]
     warnings: list[str] = field(default_factory=list)
+    matches: dict[str, int] = field(default_factory=dict)
 
 
 def _union(workspace: Workspace, kind: str, files: list[StagedFile]) -> str | None:
@@ -285,7 +296,9 @@ def derive(
     monthly, coverage, sources = _metrics(workspace, tables, placed, by_kind)
     clients = _clients(workspace, tables, placed, resolved)
     per_file = _per_file(workspace, placed, staged, left_out)
-    return Derived(monthly, coverage, clients, unresolved, per_file, sources, warnings)
+    matches = {str(how): int(count) for how, count in
+               workspace.rows(f"SELECT how, count(*) FROM {resolved} GROUP BY how ORDER BY how")}
+    return Derived(monthly, coverage, clients, unresolved, per_file, sources, warnings, matches)
 
 
 def _check_tickets(workspace: Workspace, time_table: str, tickets: str | None, files: dict[int, StagedFile],

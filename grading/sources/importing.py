@@ -307,6 +307,7 @@ def _run(store: Store, files: Sequence[RawFile], mapping: MappingFile | None, pr
             return report
     report.metrics = derived.sources
     report.unresolved = derived.unresolved
+    report.matches = derived.matches
     report.warnings = list(derived.warnings) + _client_warnings(derived)
     clients, monthly, client_counts, month_counts = write_derived(
         store, derived, write=write, choices=mapping.client_names if mapping is not None else None

@@ -113,6 +113,8 @@ class RawImportReport:
         Things the owner should know that do not stop the import (a payment dated before its invoice ...).
     settings:
         The time zone, business hours and date order used.
+    matches:
+        How the files' client references (ids and names) were matched, with how many of each.
     issues:
         Problems that stop the import (file, row, column); empty when the files are fine.
     clients_written, months_written:
@@ -131,6 +133,7 @@ class RawImportReport:
     settings: dict[str, str] = field(default_factory=dict)
     issues: list[ValidationIssue] = field(default_factory=list)
     issues_not_listed: int = 0
+    matches: dict[str, int] = field(default_factory=dict)
     clients_written: WriteCounts | None = None
     months_written: WriteCounts | None = None
     written: bool = False
@@ -154,10 +157,11 @@ class RawImportReport:
         if self.metrics:
             lines.append("metrics:")
             lines.extend(f"  {metric}: {source}" for metric, source in self.metrics.items())
-        matched = self.matched()
-        if matched:
-            lines.append("clients: " + ", ".join(f"{count} matched by {how}" if how != "new" else f"{count} new"
-                                                  for how, count in matched.items()))
+        if self.matches:
+            words = {"id": "by id", "name": "by name", "choice": "by your saved answer", "new": "new clients",
+                     "ambiguous": "matching two clients", "unmatched": "matching no client"}
+            lines.append(f"clients: {len(self.clients)} placed; the files' client ids and names: "
+                         + ", ".join(f"{count} {words.get(how, how)}" for how, count in self.matches.items()))
         if self.unresolved:
             lines.append("client names not resolved (their rows are not placed; answer them in [client_names] of a "
                          "mapping file):")
@@ -195,7 +199,8 @@ class RawImportReport:
             ],
             "settings": dict(self.settings),
             "metrics": dict(self.metrics),
-            "clients_matched": self.matched(),
+            "clients": len(self.clients),
+            "client_references": dict(self.matches),
             "unresolved_names": [
                 {"name": name.name, "status": name.status, "candidates": list(name.candidates)}
                 for name in self.unresolved

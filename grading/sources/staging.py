@@ -135,8 +135,9 @@ def choose_mapping(
     elif mapping_file is not None and kind in mapping_file.kinds:
         chosen = (GENERIC, f"the mapping file {mapping_file.name}, table [{kind}]", mapping_file.kinds[kind],
                   f"the mapping file's [{kind}]")
-    elif preset_name is not None and preset_name != GENERIC:
-        chosen = _preset_choice(raw, kind, preset_name, f"named with --preset {preset_name}", log)
+    elif preset_name is not None:
+        why = f"named with the file ({preset_name}:{raw.name})" if named_in_file else f"named with --preset {preset_name}"
+        chosen = _preset_choice(raw, kind, preset_name, why, log)
     else:
         recognition = recognise(kind, raw.headers)
         if recognition.preset is None or recognition.mapping is None:
@@ -147,10 +148,6 @@ def choose_mapping(
             else:
                 log.add(raw.name, None, None, f"{recognition.reason}; name a preset (--preset or NAME:PATH) or give a "
                         "mapping file")
-            return None
-        if preset_name == GENERIC and recognition.preset.name != GENERIC:
-            log.add(raw.name, None, None, f"the generic preset reads canonical field names as headers; this file "
-                    f"has none of {', '.join(missing_fields(FileMapping(kind=kind)))}: give a mapping file")
             return None
         chosen = (recognition.preset.name, f"recognised: {recognition.reason}", recognition.mapping, "the preset")
     if chosen is None:
@@ -169,6 +166,13 @@ def choose_mapping(
 
 def _preset_choice(raw: RawTable, kind: str, name: str, why: str, log: IssueLog):
     preset = PRESETS[name]
+    if name == GENERIC:
+        mapping, missing = resolve(preset, kind, raw.headers)
+        if missing:
+            log.add(raw.name, None, None, f"the generic preset reads headers named as the fields, and this file has "
+                    f"none for {', '.join(missing)}: rename them, or give a mapping file")
+            return None
+        return name, why, mapping, "the generic preset"
     if kind not in preset.kinds:
         kinds = ", ".join(RAW_KINDS[k].label for k in preset.kinds)
         log.add(raw.name, None, None, f"the {preset.label} preset has no {RAW_KINDS[kind].label} (it reads {kinds})")

@@ -85,6 +85,9 @@ BAD_INPUTS = [
      '[time_entries]\ncolumns = { client = "Kunde", date = "Datum", hours = "Stunden" }\n',
      "t.csv, column 'Stunden': the mapping file's [time_entries] names column 'Stunden' for hours, but the file has "
      "no such column (its columns: Kunde, Datum, Dauer)"),
+    ("the generic preset on other headers", [("costs", "c.csv", "Kunde,Datum,Betrag\nA,2026-03-01,5\n", "generic")],
+     None, "c.csv: the generic preset reads headers named as the fields, and this file has none for client, date, "
+     "amount"),
     ("an empty file", [("invoices", "i.csv", "", None)], None, "i.csv: the file is empty"),
     ("a header without rows", [("invoices", "i.csv", "invoice,client,date,total\n", None)], None,
      "i.csv: the file has a header but no rows"),

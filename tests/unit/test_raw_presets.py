@@ -212,3 +212,17 @@ def test_a_part_of_an_export_whose_dates_read_two_ways_takes_the_order_its_other
     assert report.ok, report.summary()
     assert "dates day-first (told by the other files of this export)" in report.files[1].conventions
     assert month(report, "C1", "2026-04-01")["labor_hours"] == 2.0
+
+
+def test_generic_costs_and_a_company_list_fill_direct_costs_and_the_client_columns(store, tmp_path):
+    report = derive(store, tmp_path, {
+        "time_entries": ("time.csv", b"client,client_name,date,hours\nK1,Oak Dental,2026-03-03 10:00,2\n"),
+        "costs": ("costs.csv", b"client,date,amount\nK1,2026-03-10,49.90\nK1,2026-03-20,10.10\n"),
+        "companies": ("companies.csv", b"client,name,seats,service_model,client_since\n"
+                                       b"K1,Oak Dental Ltd,14,Managed Services,2019-05-01\n"),
+    })
+    march = month(report, "K1", "2026-03-01")
+    assert (march["labor_hours"], march["direct_costs"]) == (2.0, 60.0)
+    client = report.clients.set_index("client_id").loc["K1"]
+    assert (client["name"], client["seats"], client["service_model"]) == ("Oak Dental Ltd", 14, "managed")
+    assert str(client["client_since"])[:10] == "2019-05-01"
