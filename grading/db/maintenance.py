@@ -38,6 +38,7 @@ CLIENT_DATA_TABLES: tuple[str, ...] = (
     "archived_clients",
     "demo_clients",
     "client_aliases",
+    "client_name_choices",
     "clients",
 )
 

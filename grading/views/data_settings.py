@@ -23,6 +23,7 @@ TABLE_WORDS = {
     "archived_clients": "archived clients",
     "demo_clients": "demo clients",
     "client_aliases": "client aliases",
+    "client_name_choices": "answers for client names in raw exports",
 }
 # A value quoted in an import message: 'Acme Ltd' or "Acme Ltd".
 _QUOTED = r"'[^']*'|\"[^\"]*\""
