@@ -209,68 +209,75 @@ def _third_or_second_is_separator(column: str) -> str:
     return (f"substr(ltrim({column}), 2, 1) IN ('/', '.', '-') OR substr(ltrim({column}), 3, 1) IN ('/', '.', '-')")
 
 
+def _evidence(workspace: Workspace, staged: StagedFile, numbers: list[str], dates: list[str]) -> list[object]:
+    """One scan of the file for what its cells tell: per number column the cells with a decimal comma, per date
+    column the cells that are day-first, month-first, and the first ambiguous one (row, value) and the first of each
+    order. Cheap tests go first so that a cell that cannot tell costs next to nothing."""
+    raw = staged.raw
+    inner = [f"{raw.row_number} AS row_no"]
+    outer = []
+    for position, header in enumerate(numbers):
+        text = text_sql(raw.column(header))
+        inner.append(f"contains({raw.column(header)}, ',') AND {comma_decimal_sql(text)} AS comma_{position}")
+        outer.append(f"count(*) FILTER (WHERE comma_{position})")
+    for position, header in enumerate(dates):
+        text = text_sql(raw.column(header))
+        inner.append(f"{text} AS value_{position}")
+        inner.append(
+            f"CASE WHEN ({_third_or_second_is_separator(raw.column(header))}) AND regexp_matches({text}, "
+            f"'{NUMERIC_DATE}') THEN regexp_extract({text}, '{NUMERIC_DATE}', ['first', 'separator', 'second']) "
+            f"END AS parts_{position}"
+        )
+        first, second, dotted = (f"try_cast(parts_{position}.first AS INTEGER)",
+                                 f"try_cast(parts_{position}.second AS INTEGER)", f"parts_{position}.separator = '.'")
+        day = f"({dotted} OR {first} > 12)"
+        month = f"(NOT {dotted} AND {second} > 12)"
+        ambiguous = f"(NOT {dotted} AND {first} <= 12 AND {second} <= 12 AND {first} <> {second})"
+        outer += [f"count(*) FILTER (WHERE {day})", f"count(*) FILTER (WHERE {month})",
+                  f"min(row_no) FILTER (WHERE {ambiguous})", f"arg_min(value_{position}, row_no) FILTER (WHERE "
+                  f"{ambiguous})", f"min(row_no) FILTER (WHERE {day})", f"min(row_no) FILTER (WHERE {month})"]
+    if not outer:
+        return []
+    return list(workspace.rows(
+        f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {raw.table} WHERE {raw.kept_rows})"
+    )[0])
+
+
 def tell_conventions(workspace: Workspace, staged: StagedFile, log: IssueLog) -> bool:
     """Tell the file's date order and decimal separator from its cells; log a file whose cells contradict each
     other. A file whose dates all read two ways keeps ``ambiguous_date`` for :func:`settle_date_orders`. Returns ok.
     """
     raw, mapping = staged.raw, staged.mapping
     ok = True
-    headers = sorted({mapping.columns[name] for name in _number_fields(mapping)})
+    numbers = sorted({mapping.columns[name] for name in _number_fields(mapping)}) if not mapping.decimal else []
+    dates = sorted({mapping.columns[name] for name in _date_fields(mapping)}) if not mapping.date_format else []
+    found = _evidence(workspace, staged, numbers, dates)
     if mapping.decimal:
         staged.decimal = mapping.decimal
         staged.conventions.append(f"decimal '{mapping.decimal}' (mapping)")
-    elif headers:
-        comma = dot = 0
-        for header in headers:
-            text = text_sql(raw.column(header))
-            # Only a cell with a comma can show a decimal comma; a decimal point matters only beside one.
-            comma += int(workspace.scalar(
-                f"SELECT count(*) FILTER (WHERE contains({raw.column(header)}, ',') AND {comma_decimal_sql(text)}) "
-                f"FROM {raw.table} WHERE {raw.kept_rows}"
-            ) or 0)
+    elif numbers:
+        comma = sum(int(count) for count in found[: len(numbers)])
+        dot = 0
         if comma:
-            for header in headers:
+            # A decimal point matters only beside a decimal comma: then the file mixes the two.
+            for header in numbers:
                 text = text_sql(raw.column(header))
                 dot += int(workspace.scalar(
                     f"SELECT count(*) FILTER (WHERE {dot_decimal_sql(text)}) FROM {raw.table} WHERE {raw.kept_rows}"
                 ) or 0)
         if comma and dot:
             log.add(raw.name, None, None, f"numbers are written both with a decimal comma ({comma} cells) and a "
-                    "decimal point ({dot} cells); set decimal in a mapping file")
+                    f"decimal point ({dot} cells); set decimal in a mapping file")
             ok = False
         staged.decimal = "," if comma else "."
-        staged.conventions.append(f"decimal '{staged.decimal}'" + (" (told by the cells)" if comma or dot else ""))
+        staged.conventions.append(f"decimal '{staged.decimal}'" + (" (told by the cells)" if comma else ""))
     if mapping.date_format:
         staged.conventions.append(f"dates as {mapping.date_format} (mapping)")
         return ok
     evidence = {"day_first": 0, "month_first": 0}
     first_ambiguous = None
-    for header in sorted({mapping.columns[name] for name in _date_fields(mapping)}):
-        text = text_sql(raw.column(header))
-        # Only numeric a/b/y cells tell (or fail to tell) the order; a pattern test leaves ISO cells out cheaply.
-        row = workspace.rows(
-            f"""
-            SELECT count(*) FILTER (WHERE day_first), count(*) FILTER (WHERE month_first),
-                   min(row_no) FILTER (WHERE ambiguous), arg_min(value, row_no) FILTER (WHERE ambiguous),
-                   min(row_no) FILTER (WHERE day_first), min(row_no) FILTER (WHERE month_first)
-            FROM (
-                SELECT row_no, value, separator = '.' OR first > 12 AS day_first,
-                    separator <> '.' AND second > 12 AS month_first,
-                    separator <> '.' AND first <= 12 AND second <= 12 AND first <> second AS ambiguous
-                FROM (
-                    SELECT row_no, value, parts.separator AS separator,
-                        try_cast(parts.first AS INTEGER) AS first, try_cast(parts.second AS INTEGER) AS second
-                    FROM (
-                        SELECT {raw.row_number} AS row_no, {text} AS value,
-                            regexp_extract({text}, '{NUMERIC_DATE}', ['first', 'separator', 'second']) AS parts
-                        FROM {raw.table}
-                        WHERE {raw.kept_rows} AND ({_third_or_second_is_separator(raw.column(header))})
-                            AND regexp_matches({text}, '{NUMERIC_DATE}')
-                    )
-                )
-            )
-            """
-        )[0]
+    for position, header in enumerate(dates):
+        row = found[len(numbers) + 6 * position: len(numbers) + 6 * (position + 1)]
         evidence["day_first"] += row[0]
         evidence["month_first"] += row[1]
         if row[2] is not None and (first_ambiguous is None or row[2] < first_ambiguous[0]):
