@@ -6,6 +6,7 @@ import streamlit as st
 from grading.charts.churn import TIMELINE_METRICS, hours_freed_chart, timeline_chart
 from grading.views.churn_impact import (
     PAGE_CHOICES,
+    break_even_card,
     client_labels,
     has_uncertainty,
     month_after,
@@ -20,7 +21,9 @@ from grading.errors import ClientGradeError
 from grading.db.export import safe_csv_bytes
 from grading.formatting import hourly_rate, hours, money
 from grading.views.portfolio_matrix import money_format
-from grading.simulation import GRADES, simulate_bands, simulate_impact, simulate_timeline
+from grading.simulation import GRADES, simulate_bands, simulate_timeline
+from grading.simulation.plan import WORST_FIRST_WORDS
+from grading.simulation.story import churn_story
 from grading.text_safety import escape_markdown
 from ui import data
 from ui.page import graded_portfolio, page_setup
@@ -61,6 +64,10 @@ def simulation_view():
 
 shown, picker_labels = data.computed(("churn-book", controls.as_of, controls.anonymize, controls.grade_column),
                                      simulation_view)
+
+# The story comes first on the page but depends on every choice below: its place is kept here and filled once the
+# simulation has run.
+story_box = st.container(key="churn-story")
 
 for name, value in PAGE_CHOICES.widget_values(GRADES).items():
     st.session_state.setdefault(f"{KEEP_PREFIX}{name}", value)
@@ -134,13 +141,19 @@ with time_column:
         max_value=12,
         key=f"{KEEP_PREFIX}churn_ramp",
     )
+    cost_goes = st.toggle(
+        "The labor cost of the hours not resold goes (someone is let go)",
+        key=f"{KEEP_PREFIX}churn_cost_goes",
+        help="Off: the hours that come back are your time, still paid for, so they save no cost. On: their labor "
+        "cost is saved as well.",
+    )
 with pace_column:
     pace = st.slider(
         "Clients given notice per month (0: all at once)",
         min_value=0,
         max_value=20,
         key=f"{KEEP_PREFIX}churn_pace",
-        help="Worst first: by grade, then by the lowest contribution per hour.",
+        help=f"Worst first: {WORST_FIRST_WORDS}.",
     )
     notice = st.slider("Months of notice", min_value=0, max_value=6, key=f"{KEEP_PREFIX}churn_notice")
     horizon = st.slider("Months to show", min_value=12, max_value=24, key=f"{KEEP_PREFIX}churn_horizon")
@@ -191,6 +204,7 @@ try:
         redeploy_share_pct=share,
         redeploy_rate=None if use_a_rate else rate,
         ramp_months=ramp,
+        labor_cost_goes=cost_goes,
         pace=pace,
         notice_months=notice,
         horizon_months=horizon,
@@ -204,13 +218,14 @@ try:
     # session's rerun) reuses the simulation.
     scenario_key = (
         "churn", controls.as_of, controls.anonymize, controls.grade_column, tuple(fire_grades), tuple(fire_clients),
-        tuple(share), use_a_rate, rate, tuple(ramp), pace, notice, horizon, tuple(price_increase.items()),
+        tuple(share), use_a_rate, rate, tuple(ramp), cost_goes, pace, notice, horizon, tuple(price_increase.items()),
         tuple(leave.items()), seat_price if managed else None, tuple(managed_grades), next_month,
     )
-    impact, timeline = data.computed(scenario_key, lambda: (
-        simulate_impact(shown, scenario, labor_cost_rate=labor_cost_rate),
+    story, timeline = data.computed((*scenario_key, currency), lambda: (
+        churn_story(shown, scenario, labor_cost_rate=labor_cost_rate, window_months=window, currency=currency),
         simulate_timeline(shown, scenario, labor_cost_rate=labor_cost_rate),
     ))
+    impact = story.scenario
     bands = None
     if has_uncertainty(scenario):
         with st.spinner(f"Drawing the timeline {draws:,} times..."):
@@ -220,18 +235,33 @@ except ClientGradeError as error:
     st.error(escape_markdown(str(error)))
     st.stop()
 
-st.subheader("Before and after")
-if not len(impact.fired) and not impact.clients_repriced and not impact.clients_moved:
-    st.info("Nothing changes yet: pick a grade or clients to fire above, or raise prices, to see the impact.")
-st.caption(f"Over the {window} months of the scoring window, once every change is in effect; the delta is against "
-           "today.")
-with st.container(key="churn-cards"):
-    columns = st.columns(3)
-    for position, card in enumerate(data.computed((*scenario_key, "cards", currency),
-                                                  lambda: impact_cards(impact, currency))):
-        columns[position % 3].metric(
-            card.label, card.value, delta=card.delta, delta_color=card.delta_color, help=card.help, border=True
-        )
+def show_cards(cards, per_row: int = 2) -> None:
+    """Before/after cards, ``per_row`` to a row."""
+    columns = st.columns(per_row)
+    for position, card in enumerate(cards):
+        columns[position % per_row].metric(card.label, card.value, delta=card.delta, delta_color=card.delta_color,
+                                           help=card.help, border=True)
+
+
+with story_box:
+    st.markdown(escape_markdown(story.sentence))
+    plain_column, owners_column = st.columns(2)
+    with plain_column, st.container(border=True, key="churn-plain"):
+        st.subheader("The plain story: fire them, resell nothing")
+        st.caption(f"Only the firing, over the {window} months of the scoring window: nothing of the freed time is "
+                   "resold" + ("; the labor cost of the freed hours goes." if cost_goes else
+                               "; the hours that come back are your time, still paid for."))
+        show_cards(data.computed((*scenario_key, "plain-cards", currency),
+                                 lambda: impact_cards(story.plain, currency)))
+    with owners_column, st.container(border=True, key="churn-scenario"):
+        st.subheader("Your scenario")
+        st.caption("With your assumptions below (resold hours, prices, moves to managed), once every change is in "
+                   "effect; the deltas are against today.")
+        if not len(impact.fired) and not impact.clients_repriced and not impact.clients_moved:
+            st.info("Nothing changes yet: pick a grade or clients to fire below, or raise prices, to see the impact.")
+        show_cards(data.computed((*scenario_key, "cards", currency), lambda: impact_cards(impact, currency)))
+        even_value, even_help = break_even_card(story.break_even, currency)
+        st.metric("Break-even: resold hours", even_value, help=even_help, border=True)
 
 st.subheader("The time that comes back")
 freed_columns = st.columns(3)
@@ -245,7 +275,9 @@ freed_columns[1].metric(
     help=f"At {hourly_rate(impact.redeploy_rate, currency)} ({impact.redeploy_rate_source}).",
 )
 freed_columns[2].metric("Back to you", hours(impact.hours_back),
-                        help="Freed hours not redeployed: time for the best clients, projects and referrals.")
+                        help="Freed hours not resold: your time for the best clients, projects and referrals. "
+                        + ("Their labor cost goes." if impact.labor_cost_goes else
+                           "Still paid for, so they save no cost."))
 with st.container(key="churn-hours-chart"):
     data.altair_chart((*scenario_key, "hours"), lambda: hours_freed_chart(timeline))
 

@@ -16,10 +16,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from grading.formatting import hourly_rate, hours, money, percent
+from grading.formatting import hourly_rate, hours, money, percent, percent_points
 from grading.simulation import ManagedMove, Range, Redeployment, Repricing, Scenario, ScenarioError
 from grading.simulation.defaults import CHURN_DEFAULTS, uncertain
 from grading.simulation.static import Impact
+from grading.simulation.story import BreakEven
 
 #: The cards, in the order an owner should read them: label, metric, kind of number, whether a fall is good.
 _CARDS = (
@@ -63,20 +64,23 @@ class PageChoices:
     changes after that). Percentages and months as the sliders give them; see :func:`scenario_from_choices`.
     """
 
-    grades: tuple[str, ...] = ("D",)
+    # The choices the CLI's simulate shares (grading.simulation.defaults): the page opens on exactly what
+    # ``python -m grading simulate --fire-grade D`` computes. The rest change nothing until the owner turns them on.
+    grades: tuple[str, ...] = CHURN_DEFAULTS.fire_grades
     clients: tuple[str, ...] = ()
-    share: tuple[int, int] = (30, 60)
-    use_a_rate: bool = True
-    rate: float = 100.0
-    ramp: tuple[int, int] = (2, 6)
-    pace: int = 2
-    notice: int = 1
-    horizon: int = 18
+    share: tuple[int, int] = tuple(int(value) for value in CHURN_DEFAULTS.redeploy_share_pct)
+    use_a_rate: bool = CHURN_DEFAULTS.redeploy_rate is None
+    rate: float = float(CHURN_DEFAULTS.redeploy_rate or 100.0)
+    ramp: tuple[int, int] = tuple(int(value) for value in CHURN_DEFAULTS.ramp_months)
+    cost_goes: bool = CHURN_DEFAULTS.labor_cost_goes
+    pace: int = int(CHURN_DEFAULTS.pace or 0)
+    notice: int = CHURN_DEFAULTS.notice_months
+    horizon: int = CHURN_DEFAULTS.horizon_months
     managed: bool = False
     seat_price: float = 60.0
     managed_grades: tuple[str, ...] = ()
-    draws: int = 1000
-    seed: int = 7
+    draws: int = CHURN_DEFAULTS.draws
+    seed: int = CHURN_DEFAULTS.seed
     #: Every grade's price increase (%) and low and high chance (%) that a repriced client leaves.
     increase: int = 0
     leave: tuple[int, int] = (10, 30)
@@ -121,6 +125,19 @@ def picked_caption(labels: Mapping[str, str], picked: Sequence[str], shown: int 
 def month_after(day: date) -> date:
     """Return the first day of the month after ``day``'s: the simulation's month 1."""
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def break_even_card(even: BreakEven, currency: str = "EUR") -> tuple[str, str]:
+    """Return the break-even as a card's value and its help, e.g. ``("42 h a month", "Resold at €95/h ...")``."""
+    rate = hourly_rate(even.rate, currency)
+    freed = f"Firing frees {hours(even.freed_hours_per_month)} a month."
+    if even.hours_per_month is None:
+        return "never", f"At {rate} a resold hour does not pay for its labor. {freed}"
+    if even.hours_per_month <= 0:
+        return "none needed", f"Firing alone does not lower gross profit. {freed}"
+    value = f"{hours(even.hours_per_month)} a month"
+    return value, (f"Resold at {rate}, this many of the freed hours a month bring gross profit back to where it "
+                   f"was. {freed}")
 
 
 def simulation_portfolio(portfolio: pd.DataFrame, window_months: int) -> pd.DataFrame:
@@ -267,7 +284,7 @@ def _delta(kind: str, before: float, after: float, currency: str) -> str | None:
         return None
     change = after - before
     if kind == "share":
-        return f"{change * 100:+.1f} pp"
+        return percent_points(change)
     if kind == "count":
         return f"{change:+,.1f}".removesuffix(".0")
     sign = "+" if change > 0 else ""
@@ -278,7 +295,7 @@ def _delta(kind: str, before: float, after: float, currency: str) -> str | None:
     else:
         text = f"{change:+,.0f} h"
     if before:
-        text += f" ({change / abs(before) * 100:+.1f}%)"
+        text += f" ({percent(change / abs(before), decimals=1, signed=True)})"
     return text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -112,3 +113,30 @@ def test_anonymize_switch_hides_every_client_name_on_the_churn_page(demo_db):
     hidden = page_bytes(open_page(anonymize=True))
     assert [name for name in names if name.encode() in hidden] == []
     assert b"Client 0" in hidden
+
+
+def test_the_page_opens_on_the_plain_story_with_the_cli_simulates_figures(demo_db, capsys):
+    import json
+
+    from grading.cli import main
+    from grading.formatting import hourly_rate, hours, money
+
+    assert main(["simulate", "--fire-grade", "D"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    at = open_page()
+
+    plain = [metric for metric in at.metric][:6]
+    figures = {metric.label: metric.value for metric in plain}
+    assert figures["Gross profit"] == money(cli["gross_profit_after"])
+    assert figures["Revenue"] == money(cli["revenue_after"])
+    assert figures["Labor hours"] == hours(cli["labor_hours_after"])
+    assert figures["Effective hourly rate"] == hourly_rate(cli["effective_hourly_rate_after"])
+
+
+    story = " ".join(re.sub(r"\\(.)", r"\1", element.value) for element in at.markdown)  # escapes taken off
+    assert cli["story"] in story
+    # The owner's scenario opens on the same assumptions, so its cards agree, and the break-even is shown.
+    scenario = [metric for metric in at.metric][6:12]
+    assert {metric.label: metric.value for metric in scenario} == figures
+    even = next(metric for metric in at.metric if metric.label.startswith("Break-even"))
+    assert even.value == f"{hours(cli['break_even_hours_per_month'])} a month"
