@@ -140,7 +140,8 @@ def test_scenario_csv_neutralizes_a_name_that_looks_like_a_formula():
 def test_the_pages_starting_choices_name_one_widget_each_and_one_per_grade_for_prices():
     values = PAGE_CHOICES.widget_values(("A", "B", "C", "D"))
     assert values["churn_grades"] == ["D"]
-    assert values["churn_share"] == (30, 60)
+    # Nothing resold, as the CLI's simulate starts (grading.simulation.defaults).
+    assert values["churn_share"] == (0, 0) and values["churn_cost_goes"] is False
     assert values["churn_increase_A"] == 0 and values["churn_leave_D"] == (10, 30)
     assert "churn_increase" not in values and "churn_leave" not in values
     assert sum(name.startswith("churn_increase_") for name in values) == 4
