@@ -199,8 +199,8 @@ def run(args: argparse.Namespace) -> int:
         result["seed"] = args.seed
 
     if args.format == "json":
-        json.dump(result, sys.stdout, indent=2, allow_nan=False)
-        sys.stdout.write("\n")
+        # One string, written once: json.dump writes every token separately (a million writes for a big book).
+        sys.stdout.write(json.dumps(result, indent=2, allow_nan=False) + "\n")
     else:
         sys.stdout.write(story.sentence + "\n\n" + _as_text(impact, timeline, bands, currency))
     return 0

@@ -226,8 +226,27 @@ def default_labor_cost_rate(value: float | None) -> float:
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Return ``frame``'s rows as JSON-ready dicts (NaN as ``None``, timestamps as ``YYYY-MM``)."""
-    return [{key: _plain(value) for key, value in row.items()} for row in frame.to_dict(orient="records")]
+    """Return ``frame``'s rows as JSON-ready dicts (NaN as ``None``, timestamps as ``YYYY-MM``).
+
+    Columns of numbers are turned into Python values column by column (a book's fired clients can be tens of
+    thousands of rows); other columns value by value.
+    """
+    names = list(frame.columns)
+    columns = [_plain_column(frame.iloc[:, position]) for position in range(frame.shape[1])]
+    return [dict(zip(names, row)) for row in zip(*columns)] if columns else [{} for _ in range(len(frame))]
+
+
+def _plain_column(column: pd.Series) -> list[Any]:
+    """A column's values as :func:`_plain` makes them, computed for the whole column where its type allows."""
+    dtype = column.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        values = column.to_numpy()
+        plain = values.astype(object)
+        plain[~np.isfinite(values)] = None
+        return [float(value) if value is not None else None for value in plain]
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return column.tolist()
+    return [_plain(value) for value in column.astype(object).tolist()]
 
 
 def paid_idle_hours(plan: Plan, hours_back):
