@@ -138,10 +138,12 @@ def _python_cells(column: pd.Series, chunk_rows: int, text: bool) -> list[str | 
 
     cells: list[str | None] = []
     values = column.array
+    # Dates and durations come back from pandas as text already: no cell needs looking at in Python.
+    as_text = column.dtype.kind in "Mm"
     for start in range(0, len(column), chunk_rows):
         chunk = values[start : start + chunk_rows]
         converted = get_values_for_csv(chunk, date_format=None, na_rep="")
-        cells.extend(_cell_text(value) for value in converted.ravel())
+        cells.extend(converted.ravel().tolist() if as_text else (_cell_text(value) for value in converted.ravel()))
     if text:
         missing = column.isna().to_numpy()
         checked = column.astype("str")
