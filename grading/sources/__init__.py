@@ -9,8 +9,10 @@ Public API (everything the CLI, the app's mapping screen and the tests need):
 
 Importing (:mod:`grading.sources.importing`)
     :func:`check_raw` (read, check, derive; write nothing; returns a report with the rows it would write),
-    :func:`import_raw` (the same, then one write; raises ``ImportValidationError``), :class:`RawFile`,
-    :class:`RawSettings`, :func:`raw_settings`, :func:`parse_file_argument`, :func:`write_derived`.
+    :func:`import_raw` (the same, then one write; raises ``ImportValidationError``), both with a ``progress``
+    callback; :func:`inspect_raw_file` (one file's headers, first rows and recognised preset, for the mapping
+    screen), :class:`FileInspection`, :class:`RawFile`, :class:`RawSettings`, :func:`raw_settings`,
+    :func:`parse_file_argument`, :func:`write_derived`.
 The report (:mod:`grading.sources.report`)
     :class:`RawImportReport` (``summary()``, ``as_dict()``, ``clients`` and ``monthly`` frames, ``ok``),
     :class:`FileOutcome`.
@@ -33,10 +35,12 @@ from __future__ import annotations
 from grading.sources.derive import METRICS, BusinessHours, parse_business_hours, parse_working_days
 from grading.sources.files import RawFileError, RawTable, preview, read_raw_file
 from grading.sources.importing import (
+    FileInspection,
     RawFile,
     RawSettings,
     check_raw,
     import_raw,
+    inspect_raw_file,
     parse_file_argument,
     raw_settings,
     write_derived,
@@ -49,7 +53,8 @@ from grading.sources.report import FileOutcome, RawImportReport
 from grading.sources.workspace import Workspace
 
 __all__ = [
-    "KIND_NAMES", "METRICS", "PRESETS", "PRESET_NAMES", "RAW_KINDS", "BusinessHours", "FileMapping", "FileOutcome",
+    "KIND_NAMES", "METRICS", "PRESETS", "PRESET_NAMES", "RAW_KINDS", "BusinessHours", "FileInspection",
+    "FileMapping", "FileOutcome", "inspect_raw_file",
     "MappingFile", "RawFile", "RawFileError", "RawImportReport", "RawSettings", "RawTable", "UnresolvedName",
     "Workspace", "check_raw", "import_raw", "mapping_toml", "name_key", "parse_business_hours", "parse_file_argument",
     "parse_working_days", "preview", "raw_settings", "read_mapping", "read_raw_file", "recognise", "resolve",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,11 +23,11 @@ from grading.importer.contract import CLIENTS, MONTHLY
 from grading.importer.issues import MAX_LISTED_ISSUES, IssueLog
 from grading.importer.writing import WriteCounts, count_row_changes, write_rows
 from grading.sources.derive import METRICS, BusinessHours, Derived, derive, parse_business_hours, parse_working_days
-from grading.sources.files import FileSource, RawFileError, read_raw_file
+from grading.sources.files import FileSource, RawFileError, preview, read_raw_file, source_name
 from grading.sources.kinds import KIND_NAMES, RAW_KINDS
 from grading.sources.mapping import FileMapping, MappingFile
 from grading.sources.matching import name_key, save_client_choices, stored_client_choices
-from grading.sources.presets import PRESET_NAMES
+from grading.sources.presets import PRESET_NAMES, Recognition, recognise
 from grading.sources.report import FileOutcome, RawImportReport
 from grading.sources.staging import StagedFile, choose_mapping, settle_date_orders, tell_conventions, type_file
 from grading.sources.values import DATE_ORDERS
@@ -35,6 +35,11 @@ from grading.sources.workspace import Workspace
 from grading.db.store import Store, Transaction
 
 DEFAULT_TIMEZONE = "UTC"
+Progress = Callable[[float, str], None]
+
+
+def _quiet(_fraction: float, _what: str) -> None:
+    """A progress callback that says nothing."""
 
 
 @dataclass(frozen=True)
@@ -148,9 +153,10 @@ def _skip_rows(file: RawFile, mapping: MappingFile | None) -> int | None:
 
 
 def _stage(workspace: Workspace, files: Sequence[RawFile], mapping: MappingFile | None, preset: str | None,
-           settings: RawSettings, log: IssueLog) -> list[StagedFile]:
+           settings: RawSettings, log: IssueLog, progress: Progress) -> list[StagedFile]:
     staged = []
     for file_id, file in enumerate(files, start=1):
+        progress(0.6 * (file_id - 1) / max(len(files), 1), f"reading {source_name(file.source)}")
         try:
             raw = read_raw_file(workspace, file.source, skip_rows=_skip_rows(file, mapping))
         except RawFileError as error:
@@ -165,8 +171,73 @@ def _stage(workspace: Workspace, files: Sequence[RawFile], mapping: MappingFile 
         if tell_conventions(workspace, one, log):
             staged.append(one)
     for one in settle_date_orders(staged, settings.date_order, log):
+        progress(0.6, f"reading the values of {one.raw.name}")
         type_file(workspace, one, settings.timezone, log)
     return staged
+
+
+@dataclass
+class FileInspection:
+    """One file as the mapping screen first shows it: its headers, first rows and the preset recognised.
+
+    Attributes
+    ----------
+    name:
+        The file's name.
+    headers:
+        The headers, as the file writes them (under any title rows).
+    header_row:
+        The header's row number as a spreadsheet shows it.
+    rows:
+        Data rows (total, footer and empty rows not counted).
+    first_rows:
+        The first data rows, with the headers as column names (text, as in the file).
+    recognition:
+        The preset recognised for the kind the file was given as (``recognition.preset`` ``None`` when none fits,
+        with the reason), to preselect the mapping screen's pickers (``recognition.mapping.columns``).
+    left_out:
+        Total and footer rows left out, with why.
+    problem:
+        Why the file cannot be read at all (empty, not a table ...), else ``None``.
+    """
+
+    name: str
+    headers: list[str] = field(default_factory=list)
+    header_row: int = 1
+    rows: int = 0
+    first_rows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    recognition: Recognition | None = None
+    left_out: dict[int, str] = field(default_factory=dict)
+    problem: str | None = None
+
+
+def inspect_raw_file(kind: str, source: FileSource, *, skip_rows: int | None = None, rows: int = 5) -> FileInspection:
+    """Read one file far enough to map it: headers, first rows, the preset its headers fit. Writes nothing.
+
+    Parameters
+    ----------
+    kind:
+        The kind the file is given as (``time_entries`` ...).
+    source:
+        A path, or a ``(file name, bytes)`` pair as an upload gives.
+    skip_rows:
+        Title rows above the header, when the owner says so; ``None`` finds the header row.
+    rows:
+        How many first rows to return.
+
+    Returns
+    -------
+    FileInspection
+        With ``problem`` set (and nothing else) when the file cannot be read as a table.
+    """
+    name = source_name(source)
+    with Workspace() as workspace:
+        try:
+            raw = read_raw_file(workspace, source, skip_rows=skip_rows)
+        except RawFileError as error:
+            return FileInspection(name, problem=str(error))
+        return FileInspection(name, list(raw.headers), raw.header_row, raw.rows_read,
+                              preview(workspace, raw, rows), recognise(kind, raw.headers), dict(raw.left_out))
 
 
 def _outcomes(staged: list[StagedFile], derived: Derived | None) -> list[FileOutcome]:
@@ -284,7 +355,8 @@ def _write(tx: Transaction, contract, frame: pd.DataFrame, write: bool) -> Write
 
 
 def _run(store: Store, files: Sequence[RawFile], mapping: MappingFile | None, preset: str | None,
-         settings: RawSettings | None, *, write: bool) -> RawImportReport:
+         settings: RawSettings | None, *, write: bool, progress: Progress | None = None) -> RawImportReport:
+    progress = progress or _quiet
     settings = settings or raw_settings(mapping)
     log = IssueLog(MAX_LISTED_ISSUES)
     report = RawImportReport(settings=settings.describe())
@@ -293,13 +365,14 @@ def _run(store: Store, files: Sequence[RawFile], mapping: MappingFile | None, pr
         report.issues, report.issues_not_listed = log.issues, log.not_listed
         return report
     with Workspace() as workspace:
-        staged = _stage(workspace, files, mapping, preset, settings, log)
+        staged = _stage(workspace, files, mapping, preset, settings, log, progress)
         derived = None
         if not len(log):
             choices = stored_client_choices(store)
             if mapping is not None:
                 choices.update({name_key(name): client for name, client in mapping.client_names.items()})
             stored = store.query("SELECT client_id, name FROM clients")
+            progress(0.75, "deriving the monthly metrics")
             derived = derive(workspace, staged, stored, choices, settings.business_hours, log)
         report.files = _outcomes(staged, derived)
         if derived is None or len(log):
@@ -309,6 +382,7 @@ def _run(store: Store, files: Sequence[RawFile], mapping: MappingFile | None, pr
     report.unresolved = derived.unresolved
     report.matches = derived.matches
     report.warnings = list(derived.warnings) + _client_warnings(derived)
+    progress(0.9, "writing" if write else "comparing with what is stored")
     clients, monthly, client_counts, month_counts = write_derived(
         store, derived, write=write, choices=mapping.client_names if mapping is not None else None
     )
@@ -317,6 +391,7 @@ def _run(store: Store, files: Sequence[RawFile], mapping: MappingFile | None, pr
     report.derived = derived.monthly
     report.clients_written, report.months_written = client_counts, month_counts
     report.written = write
+    progress(1.0, "done")
     return report
 
 
@@ -337,6 +412,7 @@ def check_raw(
     mapping: MappingFile | None = None,
     preset: str | None = None,
     settings: RawSettings | None = None,
+    progress: Progress | None = None,
 ) -> RawImportReport:
     """Read, check and derive raw files, and report what an import would write; write nothing.
 
@@ -352,6 +428,8 @@ def check_raw(
         A preset for every file that names none (``--preset``); ``None`` recognises each file's.
     settings:
         Time zone, business hours, date order; ``None`` takes the mapping file's ``[settings]``, then defaults.
+    progress:
+        Called as ``progress(fraction, what)`` while the files are read and derived (the app's progress bar).
 
     Returns
     -------
@@ -359,7 +437,7 @@ def check_raw(
         Per file, per metric and per client what was found; ``report.ok`` is False and ``report.issues`` lists
         every problem (file, row, column) when the files cannot be imported.
     """
-    return _run(store, files, mapping, preset, settings, write=False)
+    return _run(store, files, mapping, preset, settings, write=False, progress=progress)
 
 
 def import_raw(
@@ -370,6 +448,7 @@ def import_raw(
     preset: str | None = None,
     settings: RawSettings | None = None,
     raise_on_problems: bool = True,
+    progress: Progress | None = None,
 ) -> RawImportReport:
     """Read, check and derive raw files, and write the clients and client-months in one transaction.
 
@@ -388,11 +467,11 @@ def import_raw(
     StoreError
         The database refused the write; nothing is written.
     """
-    report = _run(store, files, mapping, preset, settings, write=True)
+    report = _run(store, files, mapping, preset, settings, write=True, progress=progress)
     if not report.ok and raise_on_problems:
         raise ImportValidationError(report.issues, report.issues_not_listed)
     return report
 
 
-__all__ = ["RawFile", "RawSettings", "check_raw", "import_raw", "parse_file_argument", "raw_settings",
-           "write_derived"]
+__all__ = ["FileInspection", "RawFile", "RawSettings", "check_raw", "import_raw", "inspect_raw_file",
+           "parse_file_argument", "raw_settings", "write_derived"]

@@ -226,3 +226,29 @@ def test_generic_costs_and_a_company_list_fill_direct_costs_and_the_client_colum
     client = report.clients.set_index("client_id").loc["K1"]
     assert (client["name"], client["seats"], client["service_model"]) == ("Oak Dental Ltd", 14, "managed")
     assert str(client["client_since"])[:10] == "2019-05-01"
+
+
+def test_inspecting_a_file_gives_its_headers_first_rows_and_recognised_preset(tmp_path):
+    from grading.sources import inspect_raw_file
+    from tests.unit.raw_handmade import write_exports
+
+    folder = write_exports(tmp_path)
+    seen = inspect_raw_file("invoices", folder / "qb_invoices.xlsx", rows=2)
+    assert seen.problem is None and seen.header_row == 4 and seen.rows == 3
+    assert seen.headers[:3] == ["Id", "DocNumber", "CustomerRef.name"]
+    assert seen.first_rows["DocNumber"].tolist() == ["INV-1", "INV-2"]
+    assert seen.recognition.preset.name == "quickbooks"
+    assert seen.left_out == {8: "a total row"}
+    assert inspect_raw_file("invoices", ("empty.csv", b"")).problem == "empty.csv: the file is empty"
+
+
+def test_progress_is_reported_from_reading_to_done(store, tmp_path):
+    from tests.unit.raw_handmade import write_exports
+
+    folder = write_exports(tmp_path)
+    steps = []
+    check_raw(store, [RawFile("time_entries", folder / "cw_time.csv"), RawFile("tickets", folder / "cw_tickets.csv")],
+              progress=lambda fraction, what: steps.append((fraction, what)))
+    fractions = [fraction for fraction, _ in steps]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert steps[0][1] == "reading cw_time.csv"
