@@ -187,7 +187,9 @@ def cross_validate(
         # strongest on a tie: the rules are the better-known default.
         options = [(summaries["rule_anchored", alpha]["brier"], -alpha) for alpha in ANCHOR_STRENGTHS]
         strength = -min(options)[1]
-    chosen_variant = {name: (name, strength if name == "rule_anchored" else None) for name in (*candidates, "rule_grade")}
+    chosen_variant = {
+        name: (name, strength if name == "rule_anchored" else None) for name in (*candidates, "rule_grade")
+    }
     metrics = {name: summaries[variant] for name, variant in chosen_variant.items()}
     if strength is not None:
         metrics["rule_anchored"]["alpha"] = float(strength)
