@@ -24,7 +24,7 @@ from grading.model.candidates import (
     CANDIDATES,
     TREES_FROM_EVENTS,
     candidate_inputs,
-    make_candidate,
+    fit_candidate,
 )
 from grading.model.metrics import (
     GRADES,
@@ -70,9 +70,6 @@ def _variants(candidates: Sequence[str]) -> list[tuple[str, float | None]]:
     return variants
 
 
-def _fit(name: str, strength: float | None, inputs: pd.DataFrame, grades, weights, random_state: int):
-    model = make_candidate(name, random_state=random_state, alpha=strength)
-    return model.fit(candidate_inputs(name, inputs), grades, model__sample_weight=weights)
 
 
 def fold_count(grades: np.ndarray, clients: np.ndarray, most: int = 5) -> int:
@@ -157,8 +154,13 @@ def cross_validate(
         pooled = {variant: np.zeros((len(inputs), len(GRADES))) for variant in variants}
         for train_rows, test_rows in splitter.split(inputs, grades, groups=clients):
             for name, strength in variants:
-                model = _fit(
-                    name, strength, inputs.iloc[train_rows], grades[train_rows], weights[train_rows], seed + repeat
+                model = fit_candidate(
+                    name,
+                    inputs.iloc[train_rows],
+                    grades[train_rows],
+                    weights[train_rows],
+                    random_state=seed + repeat,
+                    alpha=strength,
                 )
                 pooled[name, strength][test_rows] = _probabilities_in_grade_order(
                     model, candidate_inputs(name, inputs.iloc[test_rows])

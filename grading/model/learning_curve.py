@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold
 
-from grading.model.candidates import candidate_inputs, make_candidate
+from grading.model.candidates import candidate_inputs, fit_candidate
 from grading.model.dataset import TrainingSet, recency_weights
 from grading.model.metrics import GRADES, grade_codes, quadratic_weighted_kappa, suggested_codes
 
@@ -84,11 +84,9 @@ def learning_curve(
             if clients_needed or grades_needed:
                 suggested[test_rows] = training.rule_grades[test_rows]
                 continue
-            model = make_candidate(candidate, random_state=seed, alpha=alpha)
-            model.fit(
-                candidate_inputs(candidate, training.inputs.iloc[first]),
-                grades[first],
-                model__sample_weight=recency_weights(training.events["graded_on"].iloc[first]),
+            weights = recency_weights(training.events["graded_on"].iloc[first])
+            model = fit_candidate(
+                candidate, training.inputs.iloc[first], grades[first], weights, random_state=seed, alpha=alpha
             )
             probabilities = np.zeros((test_rows.size, len(GRADES)))
             raw = model.predict_proba(candidate_inputs(candidate, training.inputs.iloc[test_rows]))
