@@ -224,7 +224,8 @@ def _targets_section(table_lines: list[str]) -> list[str]:
     if missed:
         lines += ["", "Not met:", ""]
         lines += [
-            f"- {group}: {what}, {size}: {figure}" + (f" = {ratio} floor" if ratio != "–" else "") + f" (target {target})"
+            f"- {group}: {what}, {size}: {figure}" + (f" = {ratio} floor" if ratio != "–" else "")
+            + f" (target {target})"
             for group, what, size, figure, _, _, _, ratio, target, _ in missed
         ]
     return lines
@@ -260,7 +261,8 @@ def merge_report(existing: str, fresh: str, groups: set[str]) -> str:
         "Written by ", f"Rows of {', '.join(sorted(groups))} written by ", 1
     ).replace(" Do not edit by hand: run the command again.", "")
     notes = [line for line in _section(existing, "Notes") if line.startswith("- ")]
-    notes += [f"- ({', '.join(sorted(groups))}) {line[2:]}" for line in _section(fresh, "Notes") if line.startswith("- ")]
+    notes += [f"- ({', '.join(sorted(groups))}) {line[2:]}"
+              for line in _section(fresh, "Notes") if line.startswith("- ")]
     head = fresh_lines[:header_at + 2]
     head = [f"{written} {updated}".strip() if line.startswith("Written by ") else line for line in head]
     lines = head + table_lines + _targets_section(table_lines)

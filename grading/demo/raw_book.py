@@ -21,8 +21,8 @@ would be derived from, so that deriving them again by SOURCES.md's definitions g
 
 Every time is drawn in local time (:data:`DEMO_TIMEZONE`, a European book) and kept away from business-hour edges
 and month ends, so the same rows derive the same metrics for any business hours that start by 10:00 and end from
-15:00 to 20:00 local, and even when the times are read as UTC with business hours from 08:00 to 18:00. What cannot come back is said in
-:data:`NOT_ROUND_TRIPPED`.
+15:00 to 20:00 local, and even when the times are read as UTC with business hours from 08:00 to 18:00. What
+cannot come back is said in :data:`NOT_ROUND_TRIPPED`.
 """
 
 from __future__ import annotations
