@@ -24,6 +24,7 @@ import streamlit as st
 from grading import access
 from grading.errors import ClientGradeError
 from grading.text_safety import escape_markdown
+from ui import upload_gate
 
 ROLE_KEY = "clientgrade_role"
 READ_ONLY_HELP = "You are logged in as a viewer: you can look at everything but change nothing."
@@ -83,6 +84,12 @@ def _signed_in_as(role: str, logout: Any) -> None:
 
 def _log_out() -> None:
     st.session_state.pop(ROLE_KEY, None)
+    upload_gate.mark_left()
+
+
+def _sso_log_out() -> None:
+    upload_gate.mark_left()
+    st.logout()
 
 
 def _password_gate(config: access.AccessConfig) -> str:
@@ -91,6 +98,7 @@ def _password_gate(config: access.AccessConfig) -> str:
         _signed_in_as(role, _log_out)
         return role
     st.session_state.pop(ROLE_KEY, None)
+    upload_gate.mark_left()
     st.title("ClientGrade")
     with st.form("clientgrade_login", clear_on_submit=True):
         password = st.text_input("Password", type="password", autocomplete="current-password")
@@ -113,6 +121,7 @@ def _password_gate(config: access.AccessConfig) -> str:
 
 def _sso_gate() -> str:
     if not st.user.is_logged_in:
+        upload_gate.mark_left()
         st.title("ClientGrade")
         st.write("Sign in with your company account to open ClientGrade.")
         st.button("Log in", type="primary", icon=":material/login:", on_click=st.login)
@@ -124,10 +133,10 @@ def _sso_gate() -> str:
             "ClientGrade: "
             "ask the owner to add it to the editors or viewers."
         )
-        st.button("Log out", on_click=st.logout)
+        st.button("Log out", on_click=_sso_log_out)
         st.stop()
     st.session_state[ROLE_KEY] = role
-    _signed_in_as(role, st.logout)
+    _signed_in_as(role, _sso_log_out)
     return role
 
 
@@ -153,7 +162,17 @@ def require_role() -> str:
     Draws the login (a password form, or the single sign-on button) and stops the script until the user is in;
     draws the open-mode notice when nothing is configured. A malformed configuration stops the app with one
     error sentence rather than letting it run open by accident.
+
+    Only a session that gets past this may upload files: the server's upload manager is gated
+    (:mod:`ui.upload_gate`), so a visitor who has not logged in gets no upload URL and has no upload kept.
     """
+    upload_gate.install()
+    role = _role_through_the_gate()  # stops the script unless the session is in
+    upload_gate.mark_passed()
+    return role
+
+
+def _role_through_the_gate() -> str:
     try:
         if _sso_configured():
             return _sso_gate()
