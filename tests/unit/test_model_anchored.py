@@ -7,14 +7,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grading.model.candidates import make_candidate
-from grading.model.dataset import MODEL_INPUTS, MONOTONE, RULE_INPUT, recency_weights, rule_position
+from grading.model.candidates import fit_candidate, make_candidate
+from grading.model.dataset import MODEL_INPUTS, MONOTONE, RULE_INPUT, inputs_for, recency_weights, rule_position
 from grading.model.evaluation import Evaluation, choose_model, gain_standard_error
 from grading.model.learning_curve import CURVE_COLUMNS, curve_points, learning_curve, learning_curve_summary
 from grading.model.metrics import GRADES, suggested_codes
 from grading.model.ordinal import OrdinalLogisticRegression
 from grading.model.reasons import habit_reasons
-from grading.scoring.scorecard import grade_index, small_client_knockdown
+from grading.model.suggest import suggested_grades
+from grading.scoring.scorecard import grade_index, score_clients, small_client_knockdown
 from grading.settings import defaults
 from tests.owner_judgement import graded_book, training_set
 
@@ -206,3 +207,14 @@ def test_the_gains_standard_error_shrinks_with_more_clients_and_is_zero_for_a_co
     assert spread(400) < spread(40)
     truth = rng.integers(0, 4, 50)
     assert gain_standard_error(truth, truth, truth, np.arange(50)) == 0
+
+
+def test_the_rule_grade_as_a_fitted_model_suggests_exactly_the_rule_grade_with_a_learned_confidence():
+    graded = graded_book("contrarian", seed=4)
+    training = training_set(graded.events, graded.features)
+    model = fit_candidate("rule_grade", training.inputs, training.grades, training.weights)
+    rules = score_clients(graded.current, defaults(), explain=False)["rule_grade"].to_numpy(dtype=object)
+    assert (suggested_grades(model, graded.current) == rules).all()
+    # The confidence is learned: this owner often disagrees with the rules, so it is far from certain.
+    probabilities = model.predict_proba(inputs_for(model, graded.current, defaults()))
+    assert 0.3 < probabilities.max(axis=1).mean() < 0.9
