@@ -400,6 +400,45 @@ def _phrase(feature: str, values: Any, typical: Mapping[str, Any]) -> np.ndarray
     return label + " " + formatted_values(feature, values) + " (typical " + usual + ")"
 
 
+def _strongest(signed: np.ndarray, per_side: int) -> list[np.ndarray]:
+    """Per rank, the figure each row names (-1 for none): the largest noticeable value of ``signed``, the next ...
+
+    Figures that move the grade equally (effective rate and contribution per hour differ by a constant) are named
+    in the order of the columns, not by which one rounding errors happened to favour.
+    """
+    order = np.argsort(-np.round(signed, 9), axis=1, kind="stable")
+    rows = np.arange(signed.shape[0])
+    slots = []
+    for rank in range(min(per_side, signed.shape[1])):
+        feature_at = order[:, rank]
+        slots.append(np.where(signed[rows, feature_at] >= _NOTICEABLE, feature_at, -1))
+    return slots
+
+
+def _slot_phrases(
+    slots: list[np.ndarray], columns: list[str], features: pd.DataFrame, rows: np.ndarray, typical: Mapping[str, Any]
+) -> list[np.ndarray]:
+    """The phrase of each slot's figure for each row ("days to pay 48 days (typical 21 days)"), ``""`` for none.
+
+    ``rows`` are the positions in ``features`` of the slots' rows. Phrases are written only for the figures a row
+    names (a few of them), not for every figure of every row: the named places are grouped by figure, and each
+    figure's phrases are written in one go.
+    """
+    if not slots:
+        return []
+    grid = np.column_stack(slots)
+    named = np.flatnonzero(grid.ravel() >= 0)
+    named_feature = grid.ravel()[named]
+    by_feature = np.argsort(named_feature, kind="stable")
+    starts = np.searchsorted(named_feature[by_feature], np.arange(len(columns) + 1))
+    words = text(np.full(grid.size, ""))
+    for position, feature in enumerate(columns):
+        places = named[by_feature[starts[position] : starts[position + 1]]]
+        if places.size:
+            words[places] = _phrase(feature, features[feature].iloc[rows[places // grid.shape[1]]], typical)
+    return list(words.reshape(grid.shape).T)
+
+
 def suggestion_reasons(
     effects: pd.DataFrame,
     features: pd.DataFrame,
@@ -438,35 +477,9 @@ def suggestion_reasons(
     columns = list(effects.columns)
     values = effects.to_numpy()
     n_rows = values.shape[0]
-    row_index = np.arange(n_rows)
-    # Each slot holds, per row, the figure named in it (-1 for none): the strongest push up, the next, ...
-    up_slots: list[np.ndarray] = []
-    down_slots: list[np.ndarray] = []
-    # Figures that move the grade equally (effective rate and contribution per hour differ by a constant) are
-    # named in the order of REASON_FEATURES, not by which one rounding errors happened to favour.
-    ranked = np.round(values, 9)
-    for slots, order, sign in (
-        (up_slots, np.argsort(ranked, axis=1, kind="stable"), -1.0),  # most negative first: pushed towards A
-        (down_slots, np.argsort(-ranked, axis=1, kind="stable"), 1.0),  # most positive first: pushed towards D
-    ):
-        for rank in range(min(per_side, len(columns))):
-            feature_at = order[:, rank]
-            strong = sign * values[row_index, feature_at] >= _NOTICEABLE
-            slots.append(np.where(strong, feature_at, -1))
-    slots = np.column_stack(up_slots + down_slots) if up_slots else np.full((n_rows, 0), -1)
-    # Phrases are written only for the figures a row names (a few of them), not for every figure of every row:
-    # the named (row, slot) places are grouped by figure, and each figure's phrases are written in one go.
-    named = np.flatnonzero(slots.ravel() >= 0)
-    named_feature = slots.ravel()[named]
-    by_feature = np.argsort(named_feature, kind="stable")
-    starts = np.searchsorted(named_feature[by_feature], np.arange(len(columns) + 1))
-    slot_words = text(np.full(slots.size, ""))
-    for position, feature in enumerate(columns):
-        places = named[by_feature[starts[position] : starts[position + 1]]]
-        if places.size:
-            rows = places // slots.shape[1]
-            slot_words[places] = _phrase(feature, features[feature].iloc[rows], typical)
-    slot_text = list(slot_words.reshape(slots.shape).T)
+    up_slots = _strongest(-values, per_side)  # pushed towards A
+    down_slots = _strongest(values, per_side)  # pushed towards D
+    slot_text = _slot_phrases(up_slots + down_slots, columns, features, np.arange(n_rows), typical)
     up = join_phrases(slot_text[: len(up_slots)])
     down = join_phrases(slot_text[len(up_slots) :])
     has_up, has_down = up != "", down != ""
@@ -586,22 +599,8 @@ def habit_reasons(
         return pd.Series(pandas_text(said), index=effects.index)
     # +1 where the suggestion is worse than the rule: the habits that count against the client made it.
     direction = np.sign(suggested_codes[differs] - rule_codes[differs]).astype(float)
-    toward = np.round(direction[:, np.newaxis] * values[differs], 9)
-    order = np.argsort(-toward, axis=1, kind="stable")
-    slots = []
-    for rank in range(min(per_side, len(columns))):
-        feature_at = order[:, rank]
-        strong = toward[np.arange(differs.size), feature_at] >= _NOTICEABLE
-        slots.append(np.where(strong, feature_at, -1))
-    phrases = []
-    for slot in slots:
-        words = text(np.full(differs.size, ""))
-        for position in np.unique(slot[slot >= 0]):
-            rows = np.flatnonzero(slot == position)
-            feature = columns[position]
-            words[rows] = _phrase(feature, features[feature].iloc[differs[rows]], typical)
-        phrases.append(words)
-    named = join_phrases(phrases, sep=" and ")
+    slots = _strongest(direction[:, np.newaxis] * values[differs], per_side)
+    named = join_phrases(_slot_phrases(slots, columns, features, differs, typical), sep=" and ")
     better = direction < 0
     habit = np.where(
         better,
