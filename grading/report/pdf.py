@@ -6,7 +6,6 @@ import io
 import math
 from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -291,19 +290,7 @@ def _midnight(day: date):
     return datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
 
 
-def meeting_pack_pdf(
-    store: Store,
-    as_of: date | str | None = None,
-    *,
-    book: str = "",
-    models_dir: str | Path | None = None,
-    session_id: int | None = None,
-    anonymize: bool = False,
-    portfolio: pd.DataFrame | None = None,
-) -> bytes:
-    """Return the meeting pack of ``store`` as PDF bytes (:func:`build_pack`, then :func:`render_pdf`)."""
-    pack = build_pack(
-        store, as_of, book=book, models_dir=models_dir, session_id=session_id, anonymize=anonymize,
-        portfolio=portfolio,
-    )
-    return render_pdf(pack)
+def meeting_pack_pdf(store: Store, as_of: date | str | None = None, **options: Any) -> bytes:
+    """Return the meeting pack of ``store`` as PDF bytes: :func:`build_pack` (which takes ``options``: ``book``,
+    ``models_dir``, ``session_id``, ``anonymize``, ``portfolio``, ``settings``), then :func:`render_pdf`."""
+    return render_pdf(build_pack(store, as_of, **options))
