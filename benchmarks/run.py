@@ -1,7 +1,8 @@
 """Run every benchmark and rewrite BENCHMARKS.md: ``python -m benchmarks.run [--sizes 1000,10000,100000] [--quick]``.
 
 Groups, in order: import, grade, training, simulation, page reruns in AppTest, first render and peak memory in
-headless Chromium, whole commands as processes, and import-raw of a million raw time entries as a process. Each
+headless Chromium, whole commands as processes, import-raw of a million raw time entries as a process, and the
+comparison of 50 books. Each
 figure stands beside its floor measured in the same run; targets print as met or not. Generated books are kept
 in ``benchmarks/.cache`` (``--cache``), so a second run starts at once.
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 from benchmarks import (
     bench_browser,
     bench_cli,
+    bench_compare,
     bench_grade,
     bench_import,
     bench_pages,
@@ -41,6 +43,7 @@ GROUPS = {
     "browser": bench_browser,
     "cli": bench_cli,
     "raw_import": bench_raw_import,
+    "compare": bench_compare,
 }
 DEFAULT_SIZES = [1_000, 10_000, 100_000]
 #: Pages are benchmarked at the sizes the issue names; larger books are for the engines.

@@ -55,6 +55,8 @@ def test_every_benchmark_group_runs_without_failing(tiny_run):
         ("Browser", "matrix page, new session on a running server"),
         ("Memory", "peak resident memory"),
         ("Raw import (process)", "import-raw of ConnectWise time entries"),
+        ("Compare books", "compare_books"),
+        ("Compare books", "compare_exports"),
     ],
 )
 def test_report_has_a_row_for_each_benchmark(tiny_run, group, what):
