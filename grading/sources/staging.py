@@ -41,6 +41,8 @@ from grading.sources.workspace import Workspace
 
 # How many example rows a problem found in many rows lists before counting the rest.
 EXAMPLES = 20
+# How many first rows tell a file's date order, unless they all read two ways.
+DATE_SAMPLE = 20_000
 
 
 @dataclass
@@ -209,10 +211,12 @@ def _third_or_second_is_separator(column: str) -> str:
     return (f"substr(ltrim({column}), 2, 1) IN ('/', '.', '-') OR substr(ltrim({column}), 3, 1) IN ('/', '.', '-')")
 
 
-def _evidence(workspace: Workspace, staged: StagedFile, numbers: list[str], dates: list[str]) -> list[object]:
+def _evidence(workspace: Workspace, staged: StagedFile, numbers: list[str], dates: list[str],
+              sample: int | None = None) -> list[object]:
     """One scan of the file for what its cells tell: per number column the cells with a decimal comma, per date
     column the cells that are day-first, month-first, and the first ambiguous one (row, value) and the first of each
-    order. Cheap tests go first so that a cell that cannot tell costs next to nothing."""
+    order. Cheap tests go first so that a cell that cannot tell costs next to nothing. ``sample`` reads only the
+    first rows."""
     raw = staged.raw
     inner = [f"{raw.row_number} AS row_no"]
     outer = []
@@ -222,7 +226,7 @@ def _evidence(workspace: Workspace, staged: StagedFile, numbers: list[str], date
         outer.append(f"count(*) FILTER (WHERE comma_{position})")
     for position, header in enumerate(dates):
         text = text_sql(raw.column(header))
-        inner.append(f"{text} AS value_{position}")
+        inner.append(f"{raw.column(header)} AS value_{position}")
         inner.append(
             f"CASE WHEN ({_third_or_second_is_separator(raw.column(header))}) AND regexp_matches({text}, "
             f"'{NUMERIC_DATE}') THEN regexp_extract({text}, '{NUMERIC_DATE}', ['first', 'separator', 'second']) "
@@ -238,8 +242,9 @@ def _evidence(workspace: Workspace, staged: StagedFile, numbers: list[str], date
                   f"{ambiguous})", f"min(row_no) FILTER (WHERE {day})", f"min(row_no) FILTER (WHERE {month})"]
     if not outer:
         return []
+    limit = f" LIMIT {int(sample)}" if sample else ""
     return list(workspace.rows(
-        f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {raw.table} WHERE {raw.kept_rows})"
+        f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {raw.table} WHERE {raw.kept_rows}{limit})"
     )[0])
 
 
@@ -251,7 +256,15 @@ def tell_conventions(workspace: Workspace, staged: StagedFile, log: IssueLog) ->
     ok = True
     numbers = sorted({mapping.columns[name] for name in _number_fields(mapping)}) if not mapping.decimal else []
     dates = sorted({mapping.columns[name] for name in _date_fields(mapping)}) if not mapping.date_format else []
-    found = _evidence(workspace, staged, numbers, dates)
+    # Numbers are read whole: one "1,5" among a million cells decides the separator. Dates are read from the first
+    # rows, and whole only when those cannot tell: a later cell of the other order cannot be read then and is
+    # refused with its row, never misread.
+    found = _evidence(workspace, staged, numbers, [])
+    told = _evidence(workspace, staged, [], dates, sample=DATE_SAMPLE) if dates else []
+    if told and any(told[6 * i + 2] is not None and not told[6 * i] and not told[6 * i + 1]
+                    for i in range(len(dates))):
+        told = _evidence(workspace, staged, [], dates)
+    found = found + told
     if mapping.decimal:
         staged.decimal = mapping.decimal
         staged.conventions.append(f"decimal '{mapping.decimal}' (mapping)")
