@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -79,10 +80,11 @@ con.close()
 
 @dataclass(frozen=True)
 class ProcessRun:
-    """One child process's wall-clock seconds and peak resident memory (bytes)."""
+    """One child process's wall-clock seconds, CPU seconds (user and system) and peak resident memory (bytes)."""
 
     seconds: float
     peak_bytes: int
+    cpu_seconds: float = 0.0
 
 
 def run_process(argv: Sequence[str], *, env: dict[str, str] | None = None) -> ProcessRun:
@@ -107,24 +109,30 @@ def run_process(argv: Sequence[str], *, env: dict[str, str] | None = None) -> Pr
         child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise RuntimeError(f"{' '.join(map(str, argv))} exited {child.returncode}: {err.decode()[-800:]}")
-    return ProcessRun(elapsed, usage.ru_maxrss * 1024)
+    return ProcessRun(elapsed, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime)
 
 
 def time_process(
     make_argv, *, repeats: int, warmup: int, setup=None
-) -> tuple[Timing, int]:
-    """Time a process ``repeats`` times after ``warmup`` runs; return the timing and the largest peak memory.
+) -> tuple[Timing, int, float]:
+    """Time a process ``repeats`` times after ``warmup`` runs.
 
     ``make_argv(prepared)`` builds the command line from what ``setup()`` returned (untimed, before each run).
+
+    Returns
+    -------
+    tuple
+        The wall-clock timing, the largest peak memory (bytes) and the median CPU seconds (user and system).
     """
-    runs, peak = [], 0
+    runs, peak, cpu = [], 0, []
     for index in range(warmup + repeats):
         prepared = setup() if setup is not None else None
         done = run_process(make_argv(prepared))
         if index >= warmup:
             runs.append(done.seconds)
+            cpu.append(done.cpu_seconds)
             peak = max(peak, done.peak_bytes)
-    return Timing(tuple(runs)), peak
+    return Timing(tuple(runs)), peak, statistics.median(cpu)
 
 
 def _fresh(path: Path) -> Path:
@@ -209,15 +217,22 @@ def run(config: Config) -> None:
             if name not in chosen:
                 continue
             config.say(f"{name} at {n_clients:,} clients, {repeats} runs")
-            note = ""
+            load = os.getloadavg()[0]
             try:
-                figure, peak = time_process(spec["argv"], repeats=repeats, warmup=warmup, setup=spec.get("setup"))
+                figure, peak, cpu = time_process(spec["argv"], repeats=repeats, warmup=warmup,
+                                                 setup=spec.get("setup"))
                 value, peak_mib, counted = figure.median, peak / MIB, figure.repeats
             except RuntimeError as error:
                 # A command that fails is a finding, not a reason to lose the other figures.
-                value, peak_mib, counted, note = float("nan"), float("nan"), 0, f"the command failed: {error}"
+                value, peak_mib, counted, cpu = float("nan"), float("nan"), 0, float("nan")
+                failed = f"; the command failed: {error}"
+            else:
+                failed = ""
             floor_what, floor_argv = spec["floor"]
-            floor, floor_peak = time_process(floor_argv, repeats=repeats, warmup=warmup)
+            floor, floor_peak, floor_cpu = time_process(floor_argv, repeats=repeats, warmup=warmup)
+            # On a shared machine wall time stretches with the load; CPU time much less, so both are given.
+            note = (f"load average {load:.1f} on {os.cpu_count()} cores at the start; CPU time (user + system) "
+                    f"{cpu:.2f} s against the floor's {floor_cpu:.2f} s ({cpu / floor_cpu:.1f}x){failed}")
             targets = MILLION_TARGETS if million else TARGETS
             config.emit(
                 Row(GROUP, spec["what"], size, value, repeats=counted, floor_what=floor_what,

@@ -146,6 +146,9 @@ def run(argv: list[str] | None = None) -> tuple[list[Row], RunInfo]:
                 info.failed.append(name)
                 info.notes.append(f"The {name} group failed: {type(error).__name__}: {error}".replace("\n", " "))
     info.seconds = time.perf_counter() - started
+    for name in config.groups:
+        # A group may say what its figures rest on, or what they mean: its notes(config) returns sentences.
+        info.notes.extend(getattr(GROUPS[name], "notes", lambda _config: [])(config))
     info.notes.insert(0, _repeats_note(args.quick))
     info.notes.insert(1, _load_note(load_at_start, os.getloadavg()))
     args.out.parent.mkdir(parents=True, exist_ok=True)

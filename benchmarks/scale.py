@@ -111,6 +111,10 @@ def _write_database(path: Path, frames: dict[str, pd.DataFrame]) -> None:
     partial = path.with_name(path.name + ".partial")
     for leftover in (partial, partial.with_name(partial.name + ".wal")):
         leftover.unlink(missing_ok=True)
+    if "grades" in frames:
+        # At a million clients the demo generator draws a few grade events twice, to the day and the note (3 in
+        # 1.6 million), which the importer rightly refuses as repeated rows: the benchmark book keeps one of each.
+        frames = {**frames, "grades": frames["grades"].drop_duplicates(ignore_index=True)}
     with Store(partial) as store:
         import_frames(store, frames, source="demo")
         store.checkpoint()

@@ -44,19 +44,38 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser.set_defaults(run=run)
 
 
-def _json_bytes(frame: pd.DataFrame) -> bytes:
-    """The frame as a JSON list of records; dates as YYYY-MM-DD, missing values as null."""
+#: Rows turned into JSON text at a time: the text of a whole book of a million clients would take gigabytes.
+JSON_ROWS_PER_PIECE = 20_000
+
+
+def _json_text(frame: pd.DataFrame) -> str:
+    """Rows as a JSON list of records (one space of indent); dates as YYYY-MM-DD, missing values as null."""
     frame = frame.copy()
     for column in _DATE_COLUMNS:
         if column in frame.columns:
             frame[column] = pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d")
-    return (frame.to_json(orient="records", force_ascii=False, indent=1) + "\n").encode("utf-8")
+    return frame.to_json(orient="records", force_ascii=False, indent=1)
+
+
+def write_json(frame: pd.DataFrame, write, rows_per_piece: int = JSON_ROWS_PER_PIECE) -> None:
+    """Write ``frame`` as one JSON list of records, a piece of rows at a time, to ``write`` (bytes).
+
+    The pieces join into the very text the whole frame would give: each piece's list loses its brackets, and the
+    pieces are separated as its records are (``",\n"``).
+    """
+    if frame.empty:
+        write((_json_text(frame) + "\n").encode("utf-8"))
+        return
+    for start in range(0, len(frame), rows_per_piece):
+        records = _json_text(frame.iloc[start : start + rows_per_piece])[2:-2]  # without "[\n" and "\n]"
+        write((("[\n" if start == 0 else ",\n") + records).encode("utf-8"))
+    write(b"\n]\n")
 
 
 def _write(graded: pd.DataFrame, form: str, handle: BinaryIO) -> None:
     """Write the graded book to an open binary file as JSON or as safe CSV (streamed, not built in memory)."""
     if form == "json":
-        handle.write(_json_bytes(graded))
+        write_json(graded, handle.write)
     else:
         write_safe_csv_file(graded, handle)
 

@@ -179,3 +179,26 @@ def test_grading_without_a_model_does_not_import_scikit_learn(tmp_path):
                           cwd=repo)
     assert done.stdout.strip() == "0 []", done.stdout + done.stderr
     assert (tmp_path / "graded.csv").read_bytes().startswith(b"client_id,name,")
+
+
+def _reference_json_bytes(frame: pd.DataFrame) -> bytes:
+    """The replaced JSON writer: the whole frame's text at once."""
+    frame = frame.copy()
+    for column in ("client_since", "as_of", "window_start", "window_end", "assessed_on", "manual_graded_on"):
+        if column in frame.columns:
+            frame[column] = pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d")
+    return (frame.to_json(orient="records", force_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+@pytest.mark.parametrize("rows_per_piece", [1, 7, 20_000])
+def test_the_grade_json_written_in_pieces_is_the_whole_text_as_before(demo_db, rows_per_piece):
+    from grading.commands.grade_command import write_json
+
+    with Store(demo_db) as store:
+        graded = grade_portfolio(store, dt.date(2026, 1, 1), models_dir=demo_db.parent / "models")
+    pieces: list[bytes] = []
+    write_json(graded, pieces.append, rows_per_piece)
+    assert b"".join(pieces) == _reference_json_bytes(graded)
+    empty: list[bytes] = []
+    write_json(graded.iloc[:0], empty.append, rows_per_piece)
+    assert b"".join(empty) == _reference_json_bytes(graded.iloc[:0])
