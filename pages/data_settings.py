@@ -12,10 +12,12 @@ from grading.views import data_settings as view
 from grading.db.backup import backup_database, default_backup_folder, list_backups, restore_database
 from grading.errors import ClientGradeError
 from grading.importer import FILE_KINDS, contract_for, import_files, validate_files
+from grading.importer.limits import upload_limit_mb, upload_setting_problem
 from grading.model import persistence, training
 from grading.settings import SETTINGS, reset_settings, save_settings
 from grading.templates import template_csv
 from grading.text_safety import escape_markdown
+from ui import data
 from ui.auth import READ_ONLY_HELP, can_edit
 from ui.page import page_setup
 from ui.shared import KEEP_PREFIX
@@ -30,7 +32,10 @@ editable = can_edit()
 write_help = None if editable else READ_ONLY_HELP
 # The sidebar's copy is read per store revision, after this rerun's callbacks (a reset to defaults) have written.
 current = controls.settings
-max_upload_mb = float(current["max_upload_mb"])
+# An upload passes the Streamlit server first, which refuses anything over server.maxUploadSize: the page offers
+# (and promises) no more than that, and says so when the setting asks for more.
+server_upload_mb = float(st.get_option("server.maxUploadSize"))
+max_upload_mb, upload_note = upload_limit_mb(float(current["max_upload_mb"]), server_upload_mb)
 
 st.title("Data & settings")
 
@@ -55,6 +60,8 @@ with import_tab:
             "is written until you press Import, and then all files are written together or not at all. Importing the "
             f"same file twice changes nothing. Files over {max_upload_mb:g} MB are refused (setting max_upload_mb)."
         )
+        if upload_note:
+            st.info(upload_note)
         files = {}
         upload_columns = st.columns(2)
         for position, kind in enumerate(FILE_KINDS):
@@ -64,7 +71,7 @@ with import_tab:
                     contract.file_name,
                     type=["csv", "txt"],
                     key=f"upload_{kind}",
-                    max_upload_size=max(1, math.ceil(max_upload_mb)),
+                    max_upload_size=max(1, min(math.ceil(max_upload_mb), int(server_upload_mb))),
                     # An upload is read and checked on the server, so a viewer may not send files at all.
                     disabled=not editable,
                     help=f"{contract.description} The template is on the next tab."
@@ -75,8 +82,8 @@ with import_tab:
             if upload.size > max_upload_mb * 1024 * 1024:
                 st.error(
                     f"{escape_markdown(upload.name)} is {upload.size / 1024 / 1024:,.1f} MB, over the "
-                    f"{max_upload_mb:g} MB limit; it was not read. Split the file, or raise max_upload_mb in the "
-                    "settings."
+                    f"{max_upload_mb:g} MB limit; it was not read. Split the file, or import it with python -m grading "
+                    "import."
                 )
                 continue
             files[kind] = (upload.name, upload.getvalue())
@@ -230,8 +237,11 @@ with settings_tab:
                                               disabled=not editable, help=write_help)
         if submitted:
             changes = view.changed_settings(current, proposed)
+            too_large = upload_setting_problem(float(changes.get("max_upload_mb", 0)), server_upload_mb)
             try:
                 view.check_settings({**current, **changes})
+                if too_large:
+                    raise ClientGradeError(too_large)
                 if changes:
                     save_settings(store, changes)
             except ClientGradeError as error:
@@ -248,8 +258,12 @@ with settings_tab:
 with model_tab:
     if model_tab.open:
         st.subheader("The model behind the suggested grades")
+        model_state = data.model_state()
         card = persistence.load_model_card(store, models_dir)
-        if card is None:
+        if model_state.status == "refused":
+            # The registry still holds the card, but the file behind it was refused: show why, not the old card.
+            st.error(escape_markdown(model_state.message), icon=":material/gpp_bad:")
+        elif card is None:
             st.info(
                 f"No model yet: grade at least {training.MIN_GRADED_CLIENTS} clients by hand (on Suggested vs manual, "
                 "or import grades.csv), then train one here."
@@ -433,7 +447,7 @@ with books_tab:
                     st.error(escape_markdown(str(error)))
                 else:
                     switch_to_book(str(created.path))
-                    st.session_state["data_settings_flash"] = f"The book {created.name} is created and open."
+                    st.session_state["data_settings_flash"] = f"The book {escape_markdown(created.name)} is created and open."
                     st.rerun()
         movable = [book for book in books.list_books() if not books.is_start_book(book.path)]
         with st.container(border=True, key="books-rename"):
@@ -456,7 +470,9 @@ with books_tab:
                     else:
                         if chosen_book.path == this_book.path:
                             switch_to_book(str(renamed.path))
-                        st.session_state["data_settings_flash"] = f"{chosen_book.name} is now called {renamed.name}."
+                        st.session_state["data_settings_flash"] = (
+                            f"{escape_markdown(chosen_book.name)} is now called {escape_markdown(renamed.name)}."
+                        )
                         st.rerun()
                 if archive_column.button("Archive", key="books-archive-button", icon=":material/archive:",
                                          disabled=not editable, help=write_help or
@@ -469,6 +485,7 @@ with books_tab:
                         st.error(escape_markdown(str(error)))
                     else:
                         st.session_state["data_settings_flash"] = (
-                            f"{chosen_book.name} is archived in {archived.parent}; nothing was deleted."
+                            f"{escape_markdown(chosen_book.name)} is archived in {escape_markdown(archived.parent)}; nothing "
+                            "was deleted."
                         )
                         st.rerun()
