@@ -215,7 +215,8 @@ class OrdinalLogisticRegression(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return X @ self.coef_ - self.intercept_shift_
+        # A model saved before standardisation existed has no shift: its latent score is X . w alone.
+        return X @ self.coef_ - getattr(self, "intercept_shift_", 0.0)
 
     def predict_proba(self, X) -> np.ndarray:
         """Return the probability of each class, columns in the order of ``classes_``.

@@ -70,3 +70,11 @@ def test_a_bad_penalty_is_refused(alpha):
     features, grades = _ordered_sample(n=50)
     with pytest.raises(ValueError, match="alpha"):
         OrdinalLogisticRegression(alpha=alpha).fit(features, grades)
+
+
+def test_a_model_saved_before_the_anchor_existed_still_predicts():
+    features, grades = _ordered_sample()
+    model = OrdinalLogisticRegression().fit(features, grades)
+    expected = model.predict_proba(features)
+    del model.intercept_shift_  # what a model file written by the earlier version holds
+    np.testing.assert_allclose(model.predict_proba(features), expected)
