@@ -18,7 +18,7 @@ from grading.views.churn_impact import (
     simulation_portfolio,
 )
 from grading.errors import ClientGradeError
-from grading.db.export import safe_csv_bytes
+from grading.db.export import download_csv_bytes
 from grading.formatting import hourly_rate, hours, money
 from grading.views.portfolio_matrix import money_format
 from grading.simulation import GRADES, simulate_bands, simulate_timeline
@@ -325,7 +325,8 @@ if len(impact.fired):
 st.download_button(
     "Download the scenario (CSV)",
     # Made when the owner clicks, not on every rerun.
-    data=lambda: safe_csv_bytes(scenario_report(scenario, impact, timeline, bands, currency=currency)),
+    data=lambda: download_csv_bytes(scenario_report(scenario, impact, timeline, bands, currency=currency,
+                                                    fired=data.hide_ids(impact.fired))),
     file_name=f"churn-scenario-{controls.as_of:%Y-%m-%d}.csv",
     mime="text/csv",
     icon=":material/download:",

@@ -10,6 +10,7 @@ from datetime import date
 import streamlit as st
 
 from grading.charts.review import client_trend_chart, decisions_chart
+from grading.db.export import UTF8_BOM
 from grading.errors import ClientGradeError
 from grading import formatting
 from grading.review import card as cards
@@ -282,7 +283,8 @@ walk, summary_tab, plans_tab = st.tabs(
 with walk:
     if walk.open:
         client_id = session.client_ids[position]
-        suffix = f"{session.session_id}-{client_id}"
+        # Widget keys reach the browser: the client's alias number, never its id, tells them apart.
+        suffix = f"{session.session_id}-{data.alias_numbers().get(client_id, 0)}"
         saved = sessions.client_state(store, session.session_id, client_id)
         try:
             card = cards.client_card(shown, client_id, controls.currency)
@@ -445,7 +447,8 @@ with summary_tab:
                                review_summary.to_markdown(summary, controls.currency),
                                file_name=f"{stem}.md", mime="text/markdown", key="review-download-md",
                                on_click="ignore", icon=":material/download:")
-            st.download_button("Download the decisions (CSV)", review_summary.to_csv(summary), file_name=f"{stem}.csv",
+            st.download_button("Download the decisions (CSV)", UTF8_BOM + review_summary.to_csv(summary),
+                               file_name=f"{stem}.csv",
                                mime="text/csv", key="review-download-csv", on_click="ignore",
                                icon=":material/download:")
             meeting_pack_button(controls, key="review-download-pdf", session_id=session.session_id)

@@ -6,7 +6,7 @@ from grading import client_card
 from grading.charts.matrix import client_sparkline_chart, portfolio_matrix_chart
 from grading.charts.palette import GRADES, UNGRADED_LABEL
 from grading.errors import ClientGradeError
-from grading.db.export import safe_csv_bytes
+from grading.db.export import download_csv_bytes
 from grading.formatting import hourly_rate, hours, money, percent
 from grading.views.portfolio_matrix import (
     FLAGS,
@@ -113,7 +113,7 @@ with st.container(key="matrix-chart"):
         data.altair_chart(
             (*view_key, controls.currency),
             lambda: portfolio_matrix_chart(
-                shown,
+                data.hide_ids(shown),
                 grade_boundaries(controls.settings),
                 grade_column=controls.grade_column,
                 grade_title=grade_title,
@@ -182,7 +182,7 @@ with st.container(key="matrix-table"):
 st.download_button(
     "Download this table (CSV)",
     # Made when the owner clicks, not on every rerun.
-    data=lambda: safe_csv_bytes(shown),  # every row that passes the filters, not only the page shown
+    data=lambda: download_csv_bytes(data.hide_ids(shown)),  # every row that passes the filters, not only one page
     file_name=f"grade-table-{controls.as_of:%Y-%m-%d}.csv",
     mime="text/csv",
     icon=":material/download:",
@@ -215,7 +215,8 @@ shown_portfolio = data.computed(("shown-portfolio", controls.as_of, controls.ano
                                 lambda: for_display(portfolio, controls, free_text_columns=()))
 row = client_card.client_row(shown_portfolio, client_id)
 with st.container(border=True, key="client-card"):
-    st.subheader(f"{escape_markdown(row['name'])} ({escape_markdown(client_id)})")
+    shown_id = data.hide_ids(row.to_frame().T)["client_id"].iat[0]
+    st.subheader(f"{escape_markdown(row['name'])} ({escape_markdown(shown_id)})")
     grade_columns = st.columns(4)
     grade_columns[0].metric(
         "Rule grade",

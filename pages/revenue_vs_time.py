@@ -69,7 +69,8 @@ if not has_hours:
     )
 with st.container(key="revenue-time-chart"):
     data.altair_chart((*points_key, controls.anonymize, currency),
-                      lambda: revenue_hours_chart(shown_points, lines, currency=currency, grade_title=grade_title))
+                      lambda: revenue_hours_chart(data.hide_ids(shown_points), lines, currency=currency,
+                                                  grade_title=grade_title))
 st.caption(
     "A dot above the labor-cost line pays for the time it takes; below it, the client costs you money for every "
     "hour. The effective hourly rate is (revenue - direct costs) / labor hours."

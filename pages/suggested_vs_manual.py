@@ -247,7 +247,7 @@ else:
                 icon=":material/check:",
             )
             choice = st.segmented_control(
-                "Or give your own grade", list(GRADES), key=f"{GRADE_KEY}_{client_id}",
+                "Or give your own grade", list(GRADES), key=f"{GRADE_KEY}_{data.alias_numbers().get(client_id, 0)}",
                 default=row["manual_grade"] if isinstance(row["manual_grade"], str) else None,
             )
             st.button(

@@ -211,6 +211,32 @@ def altair_chart(key: tuple[Hashable, ...], build: Callable[[], alt.TopLevelMixi
     st.vega_lite_chart(spec=spec, **kwargs)
 
 
+def alias_numbers() -> dict[str, int]:
+    """Return the book's stored alias numbers by client id (:mod:`grading.anonymize`), read once per revision."""
+    from grading.anonymize import stored_aliases
+
+    return computed(("alias-numbers",), lambda: stored_aliases(get_store()))
+
+
+def anonymizing() -> bool:
+    """Whether this session hides names and ids (the sidebar's "Anonymize names")."""
+    return bool(st.session_state.get("keep_anonymize", False))
+
+
+def hide_ids(frame: pd.DataFrame, anonymize: bool | None = None) -> pd.DataFrame:
+    """Return ``frame`` ready to leave the server: ``client_id`` replaced by the alias id while anonymizing.
+
+    Pages keep real ids for their own logic (a selected row, a write); whatever is sent to the browser (tables,
+    chart data, downloads) goes through here, so an id such as a PSA company code never shows on a shared screen.
+    """
+    anonymize = anonymizing() if anonymize is None else anonymize
+    if not anonymize or not isinstance(frame, pd.DataFrame) or "client_id" not in frame.columns:
+        return frame
+    from grading.anonymize import anonymize_frame
+
+    return anonymize_frame(frame, alias_numbers(), name_columns=(), hide_ids=True)
+
+
 def dataframe(
     cache_key: tuple[Hashable, ...], frame: pd.DataFrame | Callable[[], pd.DataFrame], /, **kwargs: Any
 ) -> Any:
@@ -223,5 +249,8 @@ def dataframe(
     table is kept. ``kwargs`` (``key`` included) go to ``st.dataframe``, whose return value (a selection) is
     returned.
     """
-    table = computed(("arrow-table", *cache_key), lambda: pa.Table.from_pandas(frame() if callable(frame) else frame))
+    anonymize = anonymizing()
+    # Ids become alias ids on the way out while anonymizing (hide_ids): part of the key, whatever the caller's is.
+    table = computed(("arrow-table", anonymize, *cache_key), lambda: pa.Table.from_pandas(
+        hide_ids(frame() if callable(frame) else frame, anonymize)))
     return st.dataframe(table, **kwargs)

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from grading import settings as settings_registry
-from grading.anonymize import anonymize_frame, stored_aliases
+from grading.anonymize import anonymize_frame
 from grading.db.store import Store
 from ui import data
 from ui.auth import READ_ONLY_HELP, can_edit
@@ -65,7 +65,10 @@ def shared_controls(store: Store) -> SharedControls:
     # keys on every rerun, and Streamlit warns when a widget has both.
     st.session_state.setdefault(f"{KEEP_PREFIX}as_of", date.today())
     st.session_state.setdefault(f"{KEEP_PREFIX}grade_source", "effective")
-    st.session_state.setdefault(f"{KEEP_PREFIX}anonymize", False)
+    if f"{KEEP_PREFIX}anonymize" not in st.session_state:
+        # A new session (a reload, a new tab) starts from the address: ?keep_anonymize=true keeps names hidden.
+        in_address = str(st.query_params.get(f"{KEEP_PREFIX}anonymize", "")).strip().lower()
+        st.session_state[f"{KEEP_PREFIX}anonymize"] = in_address in {"true", "1", "yes", "on"}
     if st.session_state.get(currency_key) != current["currency"]:
         # First run, or another session (or the settings page) changed the currency: follow the stored setting.
         st.session_state[currency_key] = current["currency"]
@@ -98,8 +101,10 @@ def shared_controls(store: Store) -> SharedControls:
         anonymize = st.toggle(
             "Anonymize names",
             key=f"{KEEP_PREFIX}anonymize",
-            help="Show 'Client 007' instead of client names on every page and in every export, for screen "
-            "sharing.",
+            # Kept in the URL: a reload, a bookmark or the same address in a new tab stays anonymized.
+            bind="query-params",
+            help="Show 'Client 007' and 'anon-007' instead of client names and ids on every page and in every "
+            "export, for screen sharing. It stays on when you reload the page or open its address in a new tab.",
         )
     controls = SharedControls(
         as_of=as_of if isinstance(as_of, date) else date.today(),
@@ -111,13 +116,6 @@ def shared_controls(store: Store) -> SharedControls:
     return controls
 
 
-def alias_numbers() -> dict[str, int]:
-    """Return the book's stored alias numbers by client id, read once per store revision."""
-    from ui.resources import get_store
-
-    return data.computed(("alias-numbers",), lambda: stored_aliases(get_store()))
-
-
 def for_display(frame: pd.DataFrame, controls: SharedControls, *, all_client_ids: pd.Series | None = None,
                 free_text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
     """Return ``frame`` ready to show: names replaced by aliases (and free text blanked) when anonymizing.
@@ -127,4 +125,4 @@ def for_display(frame: pd.DataFrame, controls: SharedControls, *, all_client_ids
     """
     if not controls.anonymize or "client_id" not in frame.columns:
         return frame
-    return anonymize_frame(frame, alias_numbers(), name_columns=("name", *free_text_columns), hide_ids=False)
+    return anonymize_frame(frame, data.alias_numbers(), name_columns=("name", *free_text_columns), hide_ids=False)

@@ -285,3 +285,15 @@ def export_parquet(store: Store, out_dir: str | Path) -> list[Path]:
         store.copy_to_parquet(table, path)
         written.append(path)
     return written
+
+
+#: The UTF-8 byte order mark: Excel on Windows reads a CSV without it in the system's code page, so "€" garbles.
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def download_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """Return ``frame`` as a CSV download for a spreadsheet: :func:`safe_csv_bytes` after a UTF-8 byte order mark.
+
+    The app's download buttons use this; files the CLI writes for scripts stay without the mark.
+    """
+    return UTF8_BOM + safe_csv_bytes(frame)

@@ -186,7 +186,9 @@ def test_the_summary_downloads_hold_the_decisions(book_db, downloads):
     assert "Hand over the passwords" in markdown
     assert "## Projected impact of the firing and price decisions" in markdown
     csv_text = download_text(at, downloads, "review-download-csv")
-    assert csv_text.splitlines()[0].startswith("position,client_id,name,grade,decision")
+    # With a byte order mark, so Excel on Windows reads the file as UTF-8.
+    assert csv_text.startswith("\ufeff")
+    assert csv_text.removeprefix("\ufeff").splitlines()[0].startswith("position,client_id,name,grade,decision")
     assert {"fire", "raise_price", "lift"} <= set(line.split(",")[4] for line in csv_text.splitlines()[1:])
 
 

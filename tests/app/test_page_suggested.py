@@ -88,7 +88,11 @@ def test_overriding_with_my_own_grade_and_a_note_appends_that_grade(demo_db):
 
     at.text_input(key="keep_grader").input("Ann").run()
     at.text_input(key="suggested_note").input("Moved to managed services in June").run()
-    at.button_group(key=f"suggested_grade_choice_{client_id}").set_value(chosen).run()
+    from grading.anonymize import stored_aliases
+
+    # The widget's key holds the client's alias number, never its id (keys reach the browser).
+    alias_number = stored_aliases(store)[client_id]
+    at.button_group(key=f"suggested_grade_choice_{alias_number}").set_value(chosen).run()
     at.button(key="suggested_override").click().run()
     assert not at.exception, at.exception
 
