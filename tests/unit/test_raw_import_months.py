@@ -128,3 +128,12 @@ def test_the_mapping_file_is_written_and_read_back_unchanged(tmp_path):
 def test_the_sql_name_key_is_the_python_one(name):
     with Workspace() as workspace:
         assert workspace.scalar(f"SELECT {name_key_sql('v')} FROM (SELECT ? AS v)", [name]) == name_key(name)
+
+
+def test_a_payment_dated_before_its_invoice_is_a_warning_and_the_import_goes_on(store, tmp_path):
+    raw = files(tmp_path, "m", "HARB,Harbour Dental,2026-03-02T10:00:00Z,2\n", "INV-9,Harbour Dental,2026-03-31,100\n")
+    (tmp_path / "payments.csv").write_text("invoice,date,amount\nINV-9,2026-03-20,100\n", encoding="utf-8")
+    report = import_raw(store, [*raw, RawFile("payments", tmp_path / "payments.csv")])
+    assert report.warnings == ["payments.csv, row 2: the payment of invoice 'INV-9' on 2026-03-20 is dated before the "
+                               "invoice (2026-03-31); days to pay counts it as 0"]
+    assert store.scalar("SELECT days_to_pay FROM monthly_metrics WHERE client_id = 'HARB'") == 0
