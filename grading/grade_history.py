@@ -14,11 +14,11 @@ import pandas as pd
 
 from grading.errors import ClientGradeError
 from grading.scoring.features import as_date
+from grading.vocabulary import GRADES
 
 if TYPE_CHECKING:
     from grading.db.store import Store
 
-GRADES: tuple[str, ...] = ("A", "B", "C", "D")
 
 #: The columns :func:`grade_history` returns, in order.
 HISTORY_COLUMNS: tuple[str, ...] = (

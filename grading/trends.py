@@ -18,14 +18,10 @@ import numpy as np
 import pandas as pd
 
 from grading.errors import ClientGradeError
+from grading.vocabulary import GRADES, GRADE_ORDER, UNGRADED
 
 if TYPE_CHECKING:
     from grading.db.store import Store
-
-GRADES = ("A", "B", "C", "D")
-#: The label of clients that have no grade in the chosen source (the same words as the charts' legend).
-UNGRADED = "not graded"
-GRADE_ORDER = (*GRADES, UNGRADED)
 
 
 def _first_of_month(value: date | datetime | str | pd.Timestamp) -> date:

@@ -21,9 +21,10 @@ from grading.errors import ClientGradeError
 from grading.db.export import download_csv_bytes
 from grading.formatting import hourly_rate, hours, money
 from grading.views.portfolio_matrix import money_format
-from grading.simulation import GRADES, simulate_bands, simulate_timeline
+from grading.simulation import simulate_bands, simulate_timeline
 from grading.simulation.plan import WORST_FIRST_WORDS
 from grading.simulation.story import churn_story
+from grading.vocabulary import GRADES
 from grading.text_safety import escape_markdown
 from ui import data
 from ui.page import graded_portfolio, page_setup

@@ -4,12 +4,11 @@ import streamlit as st
 
 from grading import client_card
 from grading.charts.matrix import client_sparkline_chart, portfolio_matrix_chart
-from grading.charts.palette import GRADES, UNGRADED_LABEL
+from grading.vocabulary import FLAGS, GRADES, UNGRADED
 from grading.errors import ClientGradeError
 from grading.db.export import download_csv_bytes
 from grading.formatting import hourly_rate, hours, money, percent
 from grading.views.portfolio_matrix import (
-    FLAGS,
     SORT_ORDERS,
     TABLE_PAGE_ROWS,
     filter_grade_table,
@@ -59,7 +58,7 @@ def keep_only(key: str, options: list[str]) -> None:
         st.session_state[key] = [value for value in st.session_state[key] if value in options]
 
 
-grade_options = [*GRADES, UNGRADED_LABEL]
+grade_options = [*GRADES, UNGRADED]
 model_options, flag_options = data.computed(("matrix-options", controls.as_of),
                                             lambda: (service_models(portfolio), flag_names(portfolio)))
 for key, options in ((GRADE_KEY, grade_options), (MODEL_KEY, model_options), (FLAG_KEY, flag_options)):

@@ -6,7 +6,7 @@ import streamlit as st
 
 from grading.charts.agreement import candidate_frame, candidates_chart, confusion_chart
 from grading.charts.learning_curve import learning_curve_chart, learning_curve_frame
-from grading.charts.palette import GRADES
+from grading.vocabulary import GRADES
 from grading.errors import ClientGradeError
 from grading.formatting import percent
 from grading.grade_history import grades_still_needed, record_grade

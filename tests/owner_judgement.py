@@ -29,8 +29,9 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from grading.model.dataset import SERVICE_MODELS, TrainingSet, model_inputs
-from grading.model.metrics import GRADES, quadratic_weighted_kappa
+from grading.model.dataset import TrainingSet, model_inputs
+from grading.vocabulary import GRADES, SERVICE_MODELS
+from grading.model.metrics import quadratic_weighted_kappa
 from grading.scoring.scorecard import score_clients
 from grading.settings import defaults
 

@@ -17,16 +17,11 @@ import streamlit as st
 from grading import settings as settings_registry
 from grading.anonymize import anonymize_frame
 from grading.db.store import Store
+from grading.vocabulary import GRADE_SOURCE_LABELS
 from ui import data
 from ui.auth import READ_ONLY_HELP, can_edit
 
 KEEP_PREFIX = "keep_"
-GRADE_SOURCES = {
-    "effective": "Effective (manual, else suggested, else rule)",
-    "manual": "Manual (your own grades)",
-    "rule": "Rule (the scorecard)",
-    "suggested": "Suggested (the model)",
-}
 
 
 @dataclass(frozen=True)
@@ -82,8 +77,8 @@ def shared_controls(store: Store) -> SharedControls:
         )
         grade_source = st.selectbox(
             "Grade shown",
-            options=list(GRADE_SOURCES),
-            format_func=GRADE_SOURCES.get,
+            options=list(GRADE_SOURCE_LABELS),
+            format_func=GRADE_SOURCE_LABELS.get,
             key=f"{KEEP_PREFIX}grade_source",
             help="Which grade colours the charts and decides who is 'a D client' in the simulations.",
         )

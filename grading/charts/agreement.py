@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from grading.charts.palette import GRADES
+from grading.vocabulary import GRADES
 
 
 def confusion_long(confusion: pd.DataFrame) -> pd.DataFrame:

@@ -15,7 +15,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from grading.charts.palette import GRADES, UNGRADED_LABEL
+from grading.vocabulary import GRADES, UNGRADED
 
 #: Up to this many clients every client is a dot; above it the crowd becomes squares.
 MAX_MARKS = 2_500
@@ -117,9 +117,9 @@ def thin_scatter(
 
 def _cells(counted: pd.DataFrame, cell: np.ndarray, grade: str, bins: int, x_range, y_range) -> pd.DataFrame:
     """One row per non-empty square: its extent, how many clients, and how many of each grade."""
-    grades = counted[grade].astype("object").where(counted[grade].notna(), UNGRADED_LABEL).to_numpy()
+    grades = counted[grade].astype("object").where(counted[grade].notna(), UNGRADED).to_numpy()
     per_grade = pd.crosstab(cell, grades)
-    for label in (*GRADES, UNGRADED_LABEL):
+    for label in (*GRADES, UNGRADED):
         if label not in per_grade.columns:
             per_grade[label] = 0
     index = per_grade.index.to_numpy()
@@ -135,7 +135,7 @@ def _cells(counted: pd.DataFrame, cell: np.ndarray, grade: str, bins: int, x_ran
             "clients": per_grade.sum(axis=1).to_numpy(),
         }
     )
-    for label in (*GRADES, UNGRADED_LABEL):
+    for label in (*GRADES, UNGRADED):
         frame[f"grade_{label}"] = per_grade[label].to_numpy()
     return frame
 
@@ -154,7 +154,7 @@ def density_layer(
     """
     tooltip = [alt.Tooltip("clients:Q", title="Clients in this square", format=",")]
     tooltip += [alt.Tooltip(f"grade_{label}:Q", title=f"of them {label}", format=",")
-                for label in (*GRADES, UNGRADED_LABEL)]
+                for label in (*GRADES, UNGRADED)]
     x_scale = x_scale if x_scale is not None else alt.Undefined
     y_scale = y_scale if y_scale is not None else alt.Undefined
     return (

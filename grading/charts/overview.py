@@ -5,7 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from grading.charts.palette import GRADES, UNGRADED_LABEL, grade_color
+from grading.charts.palette import grade_color
+from grading.vocabulary import GRADES, UNGRADED
 from grading.formatting import currency_symbol
 
 _MEASURES = (
@@ -57,7 +58,7 @@ def grade_mix_chart(mix: pd.DataFrame, *, currency: str = "EUR", grade_title: st
         The legend's title (which grade source colours the bars).
     """
     data = grade_mix_frame(mix)
-    order = [*GRADES, UNGRADED_LABEL]
+    order = [*GRADES, UNGRADED]
     data["grade_order"] = data["grade"].map({grade: position for position, grade in enumerate(order)})
     symbol = currency_symbol(currency).strip()
     return (

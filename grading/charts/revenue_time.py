@@ -10,7 +10,8 @@ import altair as alt
 import pandas as pd
 
 from grading.charts.density import density_layer, thin_scatter, thinned_note
-from grading.charts.palette import GRADES, UNGRADED_LABEL, grade_color
+from grading.charts.palette import grade_color
+from grading.vocabulary import GRADES, UNGRADED
 from grading.formatting import currency_symbol
 
 #: What the monthly chart can show: measure column to (title, unit kind).
@@ -137,7 +138,7 @@ def share_chart(shares: pd.DataFrame, *, grade_title: str = "Grade") -> alt.Laye
         The colour legend's title (the grade source).
     """
     data = share_long_frame(shares)
-    order = [grade for grade in (*GRADES, UNGRADED_LABEL) if grade in set(data["grade"])]
+    order = [grade for grade in (*GRADES, UNGRADED) if grade in set(data["grade"])]
     measures = list(_SHARE_MEASURES.values())
     base = alt.Chart(data).encode(
         x=alt.X("grade:N", title=grade_title, sort=order, axis=alt.Axis(labelAngle=0)),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from grading.charts.palette import UNGRADED_LABEL, grade_color
+from grading.charts.palette import grade_color
+from grading.vocabulary import UNGRADED
 from grading.formatting import currency_symbol
 
 DECISION_ORDER = ["Keep", "Lift one grade", "Raise price", "Fire", "No decision yet"]
@@ -54,7 +55,7 @@ def decisions_chart(clients: pd.DataFrame) -> alt.Chart:
     frame = pd.DataFrame(
         {
             "decision": clients["decision"].map(labels).fillna("No decision yet"),
-            "grade": clients["grade"].astype("string").fillna(UNGRADED_LABEL),
+            "grade": clients["grade"].astype("string").fillna(UNGRADED),
         }
     )
     counted = frame.groupby(["decision", "grade"], as_index=False).size().rename(columns={"size": "clients"})

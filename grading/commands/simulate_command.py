@@ -12,8 +12,6 @@ from grading.db import paths
 from grading.errors import ClientGradeError
 from grading.simulation.defaults import CHURN_DEFAULTS
 from grading.simulation.scenario import (
-    GRADE_SOURCES,
-    GRADES,
     MAX_HORIZON_MONTHS,
     MIN_HORIZON_MONTHS,
     ManagedMove,
@@ -23,6 +21,7 @@ from grading.simulation.scenario import (
     Scenario,
     ScenarioError,
 )
+from grading.vocabulary import GRADES, GRADE_SOURCES
 
 
 def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -50,7 +50,7 @@ MONTHLY_COLUMNS = (
     "disputed_invoices",
 )
 ASSESSMENT_COLUMNS = ("client_id", "assessed_on", "assessor", *judgement.SCORE_COLUMNS, "caller_id", "note")
-GRADE_COLUMNS = ("client_id", "graded_on", "grade", "grader", "note")
+GRADE_EVENT_COLUMNS = ("client_id", "graded_on", "grade", "grader", "note")
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,7 +179,7 @@ def _clients_frame(clients: book.Clients) -> pd.DataFrame:
         {
             "client_id": clients.client_id,
             "name": clients.name,
-            "service_model": book.SERVICE_MODELS[clients.service_model],
+            "service_model": np.asarray(book.SERVICE_MODELS)[clients.service_model],
             "seats": clients.seats.astype(np.int64),
             "client_since": _dates(clients.client_since),
         },
@@ -223,7 +223,7 @@ def _assessments_frame(clients: book.Clients, assessed: judgement.Assessments) -
             "assessed_on": _dates(assessed.assessed_on),
             "assessor": assessed.assessor,
             **{name: assessed.scores[:, i].astype(np.int64) for i, name in enumerate(judgement.SCORE_COLUMNS)},
-            "caller_id": judgement.CALLER_IDS[assessed.caller_id],
+            "caller_id": np.asarray(judgement.CALLER_IDS)[assessed.caller_id],
             "note": assessed.note,
         },
         columns=list(ASSESSMENT_COLUMNS),
@@ -236,11 +236,11 @@ def _grades_frame(clients: book.Clients, events: judgement.GradeEvents) -> pd.Da
         {
             "client_id": clients.client_id[events.client],
             "graded_on": _dates(events.graded_on),
-            "grade": judgement.GRADES[events.grade],
+            "grade": np.asarray(judgement.GRADES)[events.grade],
             "grader": events.grader,
             "note": events.note,
         },
-        columns=list(GRADE_COLUMNS),
+        columns=list(GRADE_EVENT_COLUMNS),
     )
 
 

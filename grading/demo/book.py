@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from grading.demo import words
+from grading.vocabulary import SERVICE_MODELS
 
-SERVICE_MODELS = np.array(["managed", "break_fix", "project", "hybrid"])
 MANAGED, BREAK_FIX, PROJECT, HYBRID = range(4)
 
 # Share of clients per service model, and per nature grade (A, B, C, D, by quality from the top).

@@ -13,9 +13,8 @@ import numpy as np
 
 from grading.demo import words
 from grading.demo.book import Clients, Metrics
+from grading.vocabulary import CALLER_IDS, GRADES
 
-GRADES = np.array(["A", "B", "C", "D"])
-CALLER_IDS = np.array(["happy", "neutral", "dread"])
 SCORE_COLUMNS = ("pays_on_time", "values_service", "trusted_advisor", "follows_process", "open_to_recommendations")
 OWNER = "Owner"
 SERVICE_MANAGER = "Service manager"

@@ -32,7 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from grading.demo.book import BREAK_FIX, HYBRID, MANAGED, PROJECT, SERVICE_MODELS
+from grading.demo.book import BREAK_FIX, HYBRID, MANAGED, PROJECT
+from grading.vocabulary import SERVICE_MODELS
 
 DEMO_TIMEZONE = "Europe/Berlin"
 TAX_RATE = 0.19

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from grading.vocabulary import CALLER_IDS, GRADES, SERVICE_MODELS
+
 TEXT = "text"
 INTEGER = "integer"
 NUMBER = "number"
@@ -172,7 +174,7 @@ CLIENTS = FileContract(
             CHOICE,
             False,
             "How you serve the client.",
-            choices=("managed", "break_fix", "project", "hybrid"),
+            choices=SERVICE_MODELS,
             aliases=(("break/fix", "break_fix"), ("break-fix", "break_fix"), ("break fix", "break_fix")),
             examples=("managed", "break_fix"),
         ),
@@ -233,13 +235,13 @@ ASSESSMENTS = FileContract(
         _score("follows_process", "Uses the ticketing process instead of calling at 10 pm.", ("4", "2")),
         _score("open_to_recommendations", "Takes your recommendations.", ("4", "1")),
         Column("caller_id", CHOICE, False, "Your gut reaction when the client's name shows on the phone.",
-               choices=("happy", "neutral", "dread"), examples=("happy", "dread")),
+               choices=CALLER_IDS, examples=("happy", "dread")),
         Column("note", TEXT, False, "Anything worth remembering.",
                examples=("Prepays hardware", "Three invoices open, nephew tinkers")),
     ),
 )
 
-GRADES = FileContract(
+GRADES_FILE = FileContract(
     kind="grades",
     file_name="grades.csv",
     table="grade_events",
@@ -251,13 +253,15 @@ GRADES = FileContract(
         Column("client_id", TEXT, True, "A client in the database or in the clients file of the same import.",
                examples=("C001", "C002")),
         Column("graded_on", DATE, True, "The day the grade was given.", examples=("2024-06-10", "2024-06-10")),
-        Column("grade", CHOICE, True, "The grade you gave.", choices=("A", "B", "C", "D"), examples=("A", "D")),
+        Column("grade", CHOICE, True, "The grade you gave.", choices=GRADES, examples=("A", "D")),
         Column("grader", TEXT, False, "Who graded.", empty_as="", examples=("Dana", "Dana")),
         Column("note", TEXT, False, "Why.", empty_as="", examples=("Model client", "Fire after contract ends")),
     ),
 )
 
-CONTRACTS: dict[str, FileContract] = {contract.kind: contract for contract in (CLIENTS, MONTHLY, ASSESSMENTS, GRADES)}
+CONTRACTS: dict[str, FileContract] = {
+    contract.kind: contract for contract in (CLIENTS, MONTHLY, ASSESSMENTS, GRADES_FILE)
+}
 FILE_KINDS: tuple[str, ...] = tuple(CONTRACTS)
 
 

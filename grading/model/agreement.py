@@ -15,14 +15,8 @@ import numpy as np
 import pandas as pd
 
 from grading.formatting import percent
-from grading.model.metrics import (
-    GRADES,
-    accuracy,
-    confusion_frame,
-    grade_codes,
-    quadratic_weighted_kappa,
-    within_one,
-)
+from grading.model.metrics import accuracy, confusion_frame, grade_codes, quadratic_weighted_kappa, within_one
+from grading.vocabulary import GRADES
 
 if TYPE_CHECKING:
     from grading.db.store import Store

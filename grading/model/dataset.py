@@ -16,13 +16,11 @@ import numpy as np
 import pandas as pd
 
 from grading.scoring.features import features_at
-from grading.model.metrics import GRADES
+from grading.vocabulary import GRADES, SERVICE_MODELS
 
 if TYPE_CHECKING:
     from grading.db.store import Store
 
-#: Service models a client can be on; each becomes a 0/1 input so a linear model can weigh them.
-SERVICE_MODELS: tuple[str, ...] = ("managed", "break_fix", "project", "hybrid")
 
 #: The point-in-time features the model learns from. Book-keeping columns (months of data, missing months,
 #: days since the survey, number of assessors, single months' margins) are left out: they describe the data,

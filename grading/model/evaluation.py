@@ -26,14 +26,8 @@ from grading.model.candidates import (
     candidate_inputs,
     fit_candidate,
 )
-from grading.model.metrics import (
-    GRADES,
-    agreement_metrics,
-    brier_score,
-    calibration_error,
-    grade_codes,
-    suggested_codes,
-)
+from grading.model.metrics import agreement_metrics, brier_score, calibration_error, grade_codes, suggested_codes
+from grading.vocabulary import GRADES
 
 Progress = Callable[[float, str], None]
 

@@ -16,7 +16,8 @@ from sklearn.model_selection import StratifiedGroupKFold
 
 from grading.model.candidates import candidate_inputs, fit_candidate
 from grading.model.dataset import TrainingSet, recency_weights
-from grading.model.metrics import GRADES, grade_codes, quadratic_weighted_kappa, suggested_codes
+from grading.model.metrics import grade_codes, quadratic_weighted_kappa, suggested_codes
+from grading.vocabulary import GRADES
 
 CURVE_COLUMNS: tuple[str, ...] = ("n_grades", "qwk", "rule_qwk", "n_scored")
 

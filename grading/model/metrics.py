@@ -11,8 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-
-GRADES: tuple[str, ...] = ("A", "B", "C", "D")
+from grading.vocabulary import GRADES
 
 
 def grade_codes(grades, labels: Sequence[str] = GRADES) -> np.ndarray:

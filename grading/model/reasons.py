@@ -31,7 +31,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from grading.model.dataset import LEARNED_FEATURES, SERVICE_MODEL_INPUTS, raw_to_input
-from grading.model.metrics import GRADES
+from grading.vocabulary import GRADES
 from grading.scoring.reasons import TEXT, join_phrases, pandas_text, text
 
 #: Figures as the owner says them, and how their values read ("share": a fraction shown as %).

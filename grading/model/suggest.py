@@ -20,7 +20,8 @@ from threadpoolctl import threadpool_limits
 
 from grading.errors import ClientGradeError, ModelFileError
 from grading.model.dataset import RULE_INPUT, inputs_for
-from grading.model.metrics import GRADES, suggested_codes
+from grading.model.metrics import suggested_codes
+from grading.vocabulary import GRADES
 from grading.model.persistence import active_registry_row, read_verified_model
 from grading.scoring.reasons import pandas_text, text
 from grading.settings import defaults

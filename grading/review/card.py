@@ -14,12 +14,11 @@ import pandas as pd
 
 from grading.formatting import hourly_rate, hours, money, percent
 from grading.review import ReviewError
+from grading.vocabulary import SERVICE_MODEL_WORDS
 
 if TYPE_CHECKING:
     from grading.db.store import Store
 
-SERVICE_MODEL_WORDS = {"managed": "managed services", "break_fix": "break/fix", "project": "project work",
-                       "hybrid": "hybrid"}
 
 _MONTHLY_SQL = """
 SELECT month, revenue, labor_hours

@@ -19,7 +19,8 @@ import pandas as pd
 
 from grading.review import ReviewError
 from grading.review.playbook import CRITERION_LABELS, PLAYBOOK, STEPS, step_criteria
-from grading.scoring.scorecard import CRITERIA, GRADES, criterion_thresholds, score_clients
+from grading.scoring.scorecard import CRITERIA, criterion_thresholds, score_clients
+from grading.vocabulary import GRADES
 
 LIFT_GRADES = ("B", "C", "D")
 #: The columns :func:`lift_plans` returns, in order.

@@ -16,20 +16,12 @@ import pandas as pd
 
 from grading.review import ReviewError
 from grading.simulation.plan import WORST_FIRST_WORDS, worst_first
+from grading.vocabulary import FLAGS, GRADES, GRADE_COLUMNS
 
-GRADES = ("A", "B", "C", "D")
-GRADE_COLUMNS = ("effective_grade", "manual_grade", "rule_grade", "suggested_grade")
 ORDERS = {
     "worst_first": f"Worst first ({WORST_FIRST_WORDS})",
     "largest_first": "Largest first (most revenue first)",
     "by_hand": "By hand (in the order you pick them)",
-}
-#: The flags a session can filter on: boolean columns of the graded portfolio (grading.scoring.flags), and their words.
-FLAGS = {
-    "problem_client": "problem client",
-    "flight_risk": "flight risk",
-    "concentration": "concentration",
-    "data_gaps": "data gaps",
 }
 
 

@@ -27,6 +27,7 @@ from grading.errors import ClientGradeError
 from grading.scoring.features import as_date
 from grading.review import ReviewError
 from grading.review.selection import ClientSelection, check_client_ids
+from grading.vocabulary import CALLER_ID_ANSWERS
 
 if TYPE_CHECKING:
     from grading.db.store import Store
@@ -37,7 +38,6 @@ DECISIONS = {
     "raise_price": "Raise price",
     "fire": "Fire",
 }
-CALLER_ID_ANSWERS = {"happy": "Happy", "neutral": "Neutral", "dread": "Dread"}
 MAX_TEXT = 2000
 MAX_NOTICE_MONTHS = 24
 MAX_PRICE_INCREASE_PCT = 200.0

@@ -30,7 +30,6 @@ from grading.formatting import count, hourly_rate, hours, money, percent
 from grading.review.lift_plans import grades_if_plans_work
 from grading.review.playbook import STEPS, plan_steps
 from grading.review.sessions import (
-    CALLER_ID_ANSWERS,
     DECISIONS,
     ReviewSession,
     current_decisions,
@@ -38,6 +37,7 @@ from grading.review.sessions import (
     load_session,
 )
 from grading.settings import defaults
+from grading.vocabulary import CALLER_ID_ANSWERS
 from grading.text_safety import escape_markdown
 from grading.simulation import Redeployment, Scenario
 from grading.simulation.plan import make_plan

@@ -23,8 +23,7 @@ import pandas as pd
 
 from grading.scoring.reasons import join_phrases, money, numbers, pandas_text, text
 from grading.settings import defaults
-
-FLAG_COLUMNS: tuple[str, ...] = ("problem_client", "flight_risk", "concentration", "data_gaps")
+from grading.vocabulary import FLAG_COLUMNS
 
 
 def _plural(counts: np.ndarray, one: str, many: str) -> np.ndarray:

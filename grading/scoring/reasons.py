@@ -16,11 +16,11 @@ import pyarrow as pa
 from numpy.dtypes import StringDType
 
 from grading.formatting import currency_symbol
+from grading.vocabulary import GRADES
 
 if TYPE_CHECKING:
     from grading.scoring.scorecard import Criterion
 
-GRADES = ("A", "B", "C", "D")
 
 #: Text arrays are NumPy's variable-width strings: adding, comparing and choosing run in C for all clients at once.
 TEXT = StringDType()

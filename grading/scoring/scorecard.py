@@ -32,8 +32,8 @@ import pandas as pd
 from grading.scoring import reasons
 from grading.errors import ClientGradeError, SettingError
 from grading.settings import defaults
+from grading.vocabulary import GRADES
 
-GRADES = reasons.GRADES
 GROUPS: tuple[str, ...] = ("financial", "relationship", "caller_id")
 GROUP_WEIGHTS: dict[str, str] = {
     "financial": "weight_financial",

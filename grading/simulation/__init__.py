@@ -9,16 +9,8 @@ it) and a :class:`Scenario`:
 """
 
 from grading.simulation.montecarlo import simulate_bands
-from grading.simulation.scenario import (
-    GRADE_SOURCES,
-    GRADES,
-    ManagedMove,
-    Range,
-    Redeployment,
-    Repricing,
-    Scenario,
-    ScenarioError,
-)
+from grading.simulation.scenario import ManagedMove, Range, Redeployment, Repricing, Scenario, ScenarioError
+from grading.vocabulary import GRADES, GRADE_SOURCES
 from grading.simulation.static import METRICS, Impact, simulate_impact
 from grading.simulation.timeline import simulate_timeline
 

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from grading.simulation.plan import Plan, make_plan
-from grading.simulation.scenario import GRADES, Scenario, ScenarioError, bounds
+from grading.simulation.scenario import Scenario, ScenarioError, bounds
+from grading.vocabulary import GRADES
 from grading.simulation.static import default_labor_cost_rate
 from grading.simulation.timeline import calendar_months, monthly_paths
 

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from grading.simulation import redeploy
-from grading.simulation.scenario import GRADES, Scenario, ScenarioError, bounds
+from grading.simulation.scenario import Scenario, ScenarioError, bounds
+from grading.vocabulary import GRADES
 
 REQUIRED_COLUMNS = ("client_id", "revenue", "direct_costs", "labor_hours", "months_in_window")
 AMOUNT_COLUMNS = ("revenue", "direct_costs", "labor_hours")

@@ -17,9 +17,8 @@ from datetime import date
 import pandas as pd
 
 from grading.errors import ClientGradeError
+from grading.vocabulary import GRADES, GRADE_SOURCES
 
-GRADES = ("A", "B", "C", "D")
-GRADE_SOURCES = ("effective", "manual", "rule", "suggested")
 MIN_HORIZON_MONTHS = 12
 MAX_HORIZON_MONTHS = 24
 

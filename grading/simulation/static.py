@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from grading.simulation.plan import Plan, make_plan
-from grading.simulation.scenario import GRADES, Scenario, middle
+from grading.simulation.scenario import Scenario, middle
+from grading.vocabulary import GRADES, UNGRADED
 
 # Gross profit first: owners count the revenue they lose, not the profit (DOMAIN.md).
 METRICS = (
@@ -34,7 +35,6 @@ METRICS = (
     "clients",
     "largest_client_share",
 )
-UNGRADED = "ungraded"
 REDEPLOYED = "redeployed"
 
 
@@ -48,8 +48,8 @@ class Impact:
         Indexed by metric name (:data:`METRICS`), columns ``before``, ``after``, ``change`` (after - before) and
         ``change_pct`` (change as a percentage of before; NaN where before is 0).
     grade_shares:
-        One row per grade (A-D, then ``ungraded`` where some client has no grade, then ``redeployed`` for the work
-        the freed hours go to): revenue, labor hours and gross profit before and after, and each grade's share of
+        One row per grade (A-D, then :data:`~grading.vocabulary.UNGRADED` where some client has no grade, then
+        ``redeployed`` for the work the freed hours go to): revenue, labor hours and gross profit before and after, and each grade's share of
         revenue and of hours before and after (fractions of the portfolio's total).
     fired:
         The clients fired, worst first: ``order``, ``client_id``, ``name``, ``grade``, their window's

@@ -21,6 +21,7 @@ from grading.simulation import ManagedMove, Range, Redeployment, Repricing, Scen
 from grading.simulation.defaults import CHURN_DEFAULTS, uncertain
 from grading.simulation.static import Impact
 from grading.simulation.story import BreakEven
+from grading.vocabulary import UNGRADED
 
 #: The cards, in the order an owner should read them: label, metric, kind of number, whether a fall is good.
 _CARDS = (
@@ -108,7 +109,7 @@ PAGE_CHOICES = PageChoices()
 
 def client_labels(book: pd.DataFrame, grade_column: str) -> dict[str, str]:
     """Return the client picker's label of every client: its name and its grade, e.g. ``"Acme (D)"``."""
-    return dict(zip(book["client_id"], book["name"] + " (" + book[grade_column].fillna("no grade") + ")",
+    return dict(zip(book["client_id"], book["name"] + " (" + book[grade_column].fillna(UNGRADED) + ")",
                     strict=True))
 
 
@@ -425,7 +426,7 @@ def scenario_report(
             "section": "fired",
             "item": fired["name"].astype(str) + " (" + fired["client_id"].astype(str) + ")",
             "month": fired["exit_month"].astype(int),
-            "value": fired["grade"].astype(object).fillna("not graded").astype(str),
+            "value": fired["grade"].astype(object).fillna(UNGRADED).astype(str),
             "before": fired["revenue"].astype(float),
             "after": 0.0,
             "change": -fired["revenue"].astype(float),

@@ -14,11 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from grading.charts.palette import GRADES, UNGRADED_LABEL
 from grading.errors import ClientGradeError
 from grading.formatting import currency_symbol
-
-GRADE_SOURCES: tuple[str, ...] = ("effective", "manual", "rule", "suggested")
+from grading.vocabulary import FLAGS, GRADE_SOURCES, GRADES, UNGRADED
 
 #: The grade table's columns, in the order the matrix page shows them.
 TABLE_COLUMNS: tuple[str, ...] = (
@@ -125,7 +123,7 @@ def grade_labels(grades: pd.Series) -> pd.Series:
     """Return ``grades`` with every missing or unknown grade shown as ``"not graded"`` (for colours and counts)."""
     text = grades.astype("object")
     known = text.isin(GRADES)
-    return text.where(known, UNGRADED_LABEL).astype(str)
+    return text.where(known, UNGRADED).astype(str)
 
 
 def grade_mix(portfolio: pd.DataFrame, grade_source: str) -> pd.DataFrame:
@@ -149,24 +147,15 @@ def grade_mix(portfolio: pd.DataFrame, grade_source: str) -> pd.DataFrame:
             "gross_profit": _numeric(portfolio, "gross_profit").fillna(0.0).to_numpy(),
         }
     )
-    order = [*GRADES, UNGRADED_LABEL]
+    order = [*GRADES, UNGRADED]
     mix = frame.groupby("grade").sum().reindex(order, fill_value=0)
-    if mix.loc[UNGRADED_LABEL, "clients"] == 0:
-        mix = mix.drop(index=UNGRADED_LABEL)
+    if mix.loc[UNGRADED, "clients"] == 0:
+        mix = mix.drop(index=UNGRADED)
     for column, share in (("clients", "client_share"), ("revenue", "revenue_share"), ("labor_hours", "hours_share")):
         total = mix[column].sum()
         mix[share] = mix[column] / total if total > 0 else 0.0
     mix["clients"] = mix["clients"].astype(int)
     return mix.rename_axis("grade").reset_index()
-
-
-#: The flags an owner can filter the grade table by: the portfolio's boolean column -> its name in words.
-FLAGS: dict[str, str] = {
-    "problem_client": "problem client",
-    "flight_risk": "flight risk",
-    "concentration": "concentration",
-    "data_gaps": "data gaps",
-}
 
 
 def grade_story(mix: pd.DataFrame, grade: str = "D") -> str | None:

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from grading.formatting import hourly_rate
-from grading.trends import GRADE_ORDER, GRADES, UNGRADED, grade_labels, per_hour, require_columns
+from grading.trends import grade_labels, per_hour, require_columns
+from grading.vocabulary import GRADES, GRADE_ORDER, UNGRADED
 
 
 _AMOUNTS = ("revenue", "direct_costs", "labor_hours", "gross_profit")

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from grading.scoring.features import client_features
-from grading.scoring.flags import FLAG_COLUMNS, book_median_rate, flag_clients, flag_words
+from grading.scoring.flags import book_median_rate, flag_clients, flag_words
+from grading.vocabulary import FLAG_COLUMNS
 from grading.settings import defaults
 
 AS_OF = date(2024, 7, 10)

@@ -11,7 +11,8 @@ from grading.model.candidates import fit_candidate, make_candidate
 from grading.model.dataset import MODEL_INPUTS, MONOTONE, RULE_INPUT, inputs_for, recency_weights, rule_position
 from grading.model.evaluation import Evaluation, choose_model, gain_standard_error
 from grading.model.learning_curve import CURVE_COLUMNS, curve_points, learning_curve, learning_curve_summary
-from grading.model.metrics import GRADES, suggested_codes
+from grading.model.metrics import suggested_codes
+from grading.vocabulary import GRADES
 from grading.model.ordinal import OrdinalLogisticRegression
 from grading.model.reasons import habit_reasons
 from grading.model.suggest import suggested_grades

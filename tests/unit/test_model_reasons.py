@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from grading.model.candidates import CANDIDATES, USES_RULE, make_candidate
-from grading.model.dataset import LEARNED_FEATURES, RULE_INPUT, SERVICE_MODELS, model_inputs
+from grading.model.dataset import LEARNED_FEATURES, RULE_INPUT, model_inputs
+from grading.vocabulary import SERVICE_MODELS
 from grading.model.reasons import (
     REASON_FEATURES,
     expected_grade,

@@ -8,7 +8,8 @@ from grading.scoring.portfolio import grade_portfolio
 from grading.review import ReviewError
 from grading.review.lift_plans import grade_if_plan_works, lift_plans, suggested_steps
 from grading.review.playbook import PLAYBOOK, plan_from_text, plan_steps, plan_text, steps_for
-from grading.scoring.scorecard import CRITERIA, GRADES
+from grading.scoring.scorecard import CRITERIA
+from grading.vocabulary import GRADES
 from tests.review_book import AS_OF, write_review_book
 
 RANK = {grade: index for index, grade in enumerate(GRADES)}

@@ -408,5 +408,5 @@ def test_missing_amounts_count_as_zero_and_missing_grades_as_ungraded():
     impact = simulate_impact(frame, Scenario(fire_clients=("x",)), labor_cost_rate=0.0)
 
     assert impact.before("direct_costs") == 0.0
-    assert impact.grade_shares["grade"].tolist() == ["A", "B", "C", "D", "ungraded"]
+    assert impact.grade_shares["grade"].tolist() == ["A", "B", "C", "D", "not graded"]
     assert impact.fired.at[0, "grade"] is None

@@ -149,7 +149,7 @@ def test_the_pages_starting_choices_name_one_widget_each_and_one_per_grade_for_p
 
 def test_client_labels_name_the_client_and_its_grade():
     book = pd.DataFrame({"client_id": ["c1", "c2"], "name": ["Acme", "Bolt"], "effective_grade": ["D", None]})
-    assert client_labels(book, "effective_grade") == {"c1": "Acme (D)", "c2": "Bolt (no grade)"}
+    assert client_labels(book, "effective_grade") == {"c1": "Acme (D)", "c2": "Bolt (not graded)"}
 
 
 def test_picked_caption_names_the_first_five_and_counts_the_rest():

@@ -11,7 +11,8 @@ from grading.views import portfolio_matrix
 from grading.charts.agreement import candidate_frame, candidates_chart, confusion_chart, confusion_long
 from grading.charts.matrix import client_sparkline_chart, matrix_points, portfolio_matrix_chart
 from grading.charts.overview import grade_mix_chart, grade_mix_frame
-from grading.charts.palette import GRADE_COLORS, UNGRADED_LABEL
+from grading.charts.palette import GRADE_COLORS
+from grading.vocabulary import UNGRADED
 from grading.errors import ClientGradeError
 from grading.model.metrics import confusion_frame
 from grading.settings import defaults
@@ -76,7 +77,7 @@ def test_headline_of_an_empty_portfolio_has_no_rate_instead_of_an_error(portfoli
 
 def test_grade_mix_counts_every_grade_and_the_ungraded(portfolio):
     mix = portfolio_matrix.grade_mix(portfolio, "manual").set_index("grade")
-    assert list(mix.index) == ["A", "B", "C", "D", UNGRADED_LABEL]
+    assert list(mix.index) == ["A", "B", "C", "D", UNGRADED]
     assert list(mix["clients"]) == [2, 2, 1, 1, 2]
     assert mix["revenue_share"].sum() == pytest.approx(1.0)
     assert mix.loc["D", "revenue"] == pytest.approx(portfolio.loc[3, "revenue"])
@@ -93,7 +94,7 @@ def test_grade_mix_by_rule_has_no_ungraded_row_and_keeps_empty_grades(portfolio)
     [
         ({}, ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8"]),
         ({"grade_source": "rule", "grades": ["D"]}, ["C4", "C7"]),
-        ({"grade_source": "manual", "grades": [UNGRADED_LABEL]}, ["C3", "C7"]),
+        ({"grade_source": "manual", "grades": [UNGRADED]}, ["C3", "C7"]),
         ({"service_models": ["break_fix", "project"]}, ["C3", "C6", "C7"]),
         ({"flags": ["problem_client"]}, ["C3", "C4"]),
         ({"flags": ["data_gaps", "flight_risk"]}, ["C4", "C8"]),
@@ -196,7 +197,7 @@ def test_matrix_points_mark_missing_grades_and_leave_out_unplaceable_clients(por
     portfolio.loc[0, "financial_score"] = np.nan
     points = matrix_points(portfolio, "manual_grade")
     assert "C1" not in set(points["client_id"])
-    assert points.set_index("client_id").loc["C3", "shown_grade"] == UNGRADED_LABEL
+    assert points.set_index("client_id").loc["C3", "shown_grade"] == UNGRADED
     assert points.set_index("client_id").loc["C3", "manual_grade"] == "-"
 
 
