@@ -49,8 +49,8 @@ class Impact:
         ``change_pct`` (change as a percentage of before; NaN where before is 0).
     grade_shares:
         One row per grade (A-D, then :data:`~grading.vocabulary.UNGRADED` where some client has no grade, then
-        ``redeployed`` for the work the freed hours go to): revenue, labor hours and gross profit before and after, and each grade's share of
-        revenue and of hours before and after (fractions of the portfolio's total).
+        ``redeployed`` for the work the freed hours go to): revenue, labor hours and gross profit before and after,
+        and each grade's share of revenue and of hours before and after (fractions of the portfolio's total).
     fired:
         The clients fired, worst first: ``order``, ``client_id``, ``name``, ``grade``, their window's
         ``revenue``, ``direct_costs``, ``labor_hours``, ``gross_profit``, ``effective_hourly_rate``, and the
