@@ -256,13 +256,17 @@ def merge_report(existing: str, fresh: str, groups: set[str]) -> str:
     rows_end = next((i for i in range(header_at + 2, len(fresh_lines)) if not fresh_lines[i].startswith("| ")),
                     len(fresh_lines))
     table_lines = kept + fresh_lines[header_at + 2 : rows_end]
+    label = f"({', '.join(sorted(groups))})"
     written = next((line for line in existing.splitlines() if line.startswith("Written by ")), "")
+    # A rerun of the same groups replaces what their last run said in the header and the notes.
+    written = " Rows of ".join(part for part in written.split(" Rows of ")
+                               if not part.startswith(f"{label[1:-1]} written by "))
     updated = next(line for line in fresh_lines if line.startswith("Written by ")).replace(
-        "Written by ", f"Rows of {', '.join(sorted(groups))} written by ", 1
+        "Written by ", f"Rows of {label[1:-1]} written by ", 1
     ).replace(" Do not edit by hand: run the command again.", "")
-    notes = [line for line in _section(existing, "Notes") if line.startswith("- ")]
-    notes += [f"- ({', '.join(sorted(groups))}) {line[2:]}"
-              for line in _section(fresh, "Notes") if line.startswith("- ")]
+    notes = [line for line in _section(existing, "Notes") if line.startswith("- ")
+             and not line.startswith(f"- {label} ")]
+    notes += [f"- {label} {line[2:]}" for line in _section(fresh, "Notes") if line.startswith("- ")]
     head = fresh_lines[:header_at + 2]
     head = [f"{written} {updated}".strip() if line.startswith("Written by ") else line for line in head]
     lines = head + table_lines + _targets_section(table_lines)

@@ -54,3 +54,12 @@ def test_a_merged_report_replaces_only_the_groups_that_ran_and_counts_the_target
     assert "- Import: import, 1 client: 9.00 s = 9.0x floor (target ≤ 3x floor)" in merged
     assert "`full run`" in merged and "`raw run`" in merged
     assert "- note of full run" in merged and "- (Raw import) note of raw run" in merged
+
+
+def test_merging_the_same_groups_again_replaces_their_last_run_in_the_header_and_the_notes():
+    old = _report([Row("Import", "import", "1 client", 1.0)], "full run")
+    first = merge_report(old, _report([Row("Raw import", "import-raw", "size", 2.0)], "raw run 1"), {"Raw import"})
+    second = merge_report(first, _report([Row("Raw import", "import-raw", "size", 3.0)], "raw run 2"), {"Raw import"})
+    assert "`raw run 1`" not in second and "note of raw run 1" not in second
+    assert second.count("Rows of Raw import written by") == 1 and "`raw run 2`" in second
+    assert "- note of full run" in second and "- (Raw import) note of raw run 2" in second
