@@ -37,6 +37,7 @@ def test_the_benchmark_emits_a_time_row_beside_its_floor_and_a_memory_row(tmp_pa
     timed, memory = rows
     assert timed.group == bench_raw_import.GROUP and timed.target == bench_raw_import.TARGET
     assert timed.floor_value > 0
-    assert timed.value > 0 and not timed.note, timed.note  # import-raw ran (a failure leaves NaN and a note)
+    assert timed.value > 0 and "failed" not in timed.note, timed.note  # a failure leaves NaN and says so
+    assert "CPU time" in timed.note
     assert memory.unit == "MiB" and memory.floor_value > 0
     assert "time entries" in timed.size
