@@ -30,14 +30,9 @@ def grades_are_current(store: Store, as_of: date | str) -> bool:
         store.scalar(
             "SELECT NOT EXISTS (SELECT 1 FROM clients) OR EXISTS (SELECT 1 FROM graded_clients AS g, store_revision "
             "AS r WHERE g.as_of = ? AND g.revision = r.revision)",
-            [as_of_date(as_of)],
+            [as_date(as_of)],
         )
     )
-
-
-def as_of_date(value: date | str) -> date:
-    """The grading date as a calendar date (:func:`grading.scoring.features.as_date`)."""
-    return as_date(value)
 
 
 def save_grades(store: Store, graded: pd.DataFrame, as_of: date | str) -> int:
@@ -51,7 +46,7 @@ def save_grades(store: Store, graded: pd.DataFrame, as_of: date | str) -> int:
     int
         The revision the stored grades belong to (the store's revision after this write).
     """
-    day = as_of_date(as_of)
+    day = as_date(as_of)
     rows = pd.DataFrame({column: graded[column].astype("object") for column in _SAVED_COLUMNS})
     rows = rows.where(rows.notna(), None)
     with store.transaction() as tx, tx.frame(rows) as incoming:
