@@ -29,6 +29,7 @@ import csv
 import io
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +45,6 @@ _DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_BYTES = 256 * 1024
 _SNIFF_LINES = 60
 _TOTAL_ROW = r"^(grand\s+)?totals?\b|^(summe|gesamt|total general)\b"
-_CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
 
 
 class RawFileError(ClientGradeError):
@@ -259,24 +259,41 @@ def _read_csv_pandas(
     workspace: Workspace, name: str, text: str, delimiter: str, index: int, headers: list[str]
 ) -> RawTable:
     try:
-        body = pd.read_csv(
-            io.StringIO(text), sep=delimiter, header=None, skiprows=index + 1, dtype=str, keep_default_na=False,
-            skip_blank_lines=False, names=range(len(headers)), quotechar='"', engine="c", index_col=False,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            body = pd.read_csv(
+                io.StringIO(text), sep=delimiter, header=None, skiprows=index + 1, dtype=str, keep_default_na=False,
+                skip_blank_lines=False, names=range(len(headers)), quotechar='"', engine="c", index_col=False,
+            )
     except pd.errors.ParserError as error:
         found = re.search(r"line (\d+)", str(error))
         row = int(found.group(1)) if found else None
         raise _fail(name, "a row has more cells than the header (or a quote that does not close)", row) from None
     except pd.errors.EmptyDataError:
         raise _fail(name, "the file has a header but no rows") from None
+    if any(issubclass(warning.category, pd.errors.ParserWarning) for warning in caught):
+        # pandas cut a row longer than the header to its width: fine for empty cells (a trailing delimiter),
+        # a misreading for anything else.
+        row = _first_long_row(text, delimiter, index, len(headers))
+        if row is not None:
+            raise _fail(name, "a row has more cells than the header", row)
     rows = body.index.to_numpy() + index + 2
     table = _stage_frame(workspace, name, body, rows, len(headers))
     return _finish(workspace, RawTable(name, table, headers, index + 1, 0))
 
 
+def _first_long_row(text: str, delimiter: str, index: int, width: int) -> int | None:
+    """The line number of the first row with a filled cell beyond the header's width (only on the error path)."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    for position, row in enumerate(reader):
+        if position > index and any(cell.strip() for cell in row[width:]):
+            return reader.line_num
+    return None
+
+
 def _read_csv_duckdb(
     workspace: Workspace, name: str, path: Path, delimiter: str, index: int, headers: list[str]
-) -> RawTable:
+) -> RawTable | None:
     table = workspace.table_name("raw")
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(headers))) + "}"
     try:
@@ -286,11 +303,10 @@ def _read_csv_duckdb(
             f"quote = '\"', escape = '\"', null_padding = true, auto_detect = false, columns = {columns})",
             [str(path), delimiter, index + 1],
         )
-    except ClientGradeError as error:
-        found = _CSV_LINE.search(str(error))
-        row = int(found.group(1)) if found else None
-        raise _fail(name, "a row has more cells than the header (or a quote that does not close, or a byte that "
-                    "is not UTF-8)", row) from None
+    except ClientGradeError:
+        # A row DuckDB's reader refuses (a cell beyond the header, even an empty one; a byte that is not UTF-8)
+        # goes the careful way, which tells an empty trailing cell from a misreading, with the row.
+        return None
     # The table is used as DuckDB read it (a copy of a million rows costs as much as reading them): cells are
     # trimmed where they are read, and a row's number is its rowid plus the lines above the first row.
     return _finish(workspace, RawTable(name, table, headers, index + 1, 0, f"(rowid + {index + 2})"))
@@ -382,7 +398,9 @@ def read_raw_file(workspace: Workspace, source: FileSource, *, skip_rows: int | 
     # Blank lines would shift DuckDB's count of rows from the file's line numbers: such files go the pandas way.
     plain = encoding in ("utf-8", "utf-8-sig") and not isinstance(source, tuple)
     if plain and re.search(rb"\n[ \t\r]*\n", content.rstrip()) is None:
-        return _read_csv_duckdb(workspace, name, Path(source), delimiter, index, headers)  # type: ignore[arg-type]
+        read = _read_csv_duckdb(workspace, name, Path(source), delimiter, index, headers)  # type: ignore[arg-type]
+        if read is not None:
+            return read
     try:
         text = content.decode(encoding)
     except UnicodeDecodeError as error:

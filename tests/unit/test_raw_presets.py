@@ -252,3 +252,13 @@ def test_progress_is_reported_from_reading_to_done(store, tmp_path):
     fractions = [fraction for fraction, _ in steps]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert steps[0][1] == "reading cw_time.csv"
+
+
+@pytest.mark.parametrize("as_upload", [False, True])
+def test_a_trailing_delimiter_on_every_row_is_no_extra_column(store, tmp_path, as_upload):
+    content = b"client,date,hours\nC1,2026-03-02,1.5,\nC1,2026-03-03,2,\n"
+    path = tmp_path / "time.csv"
+    path.write_bytes(content)
+    report = check_raw(store, [RawFile("time_entries", ("time.csv", content) if as_upload else path)])
+    assert report.ok, report.summary()
+    assert month(report, "C1", "2026-03-01")["labor_hours"] == 3.5
