@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
 
 from grading.db.store import Store
+from tests.hypothesis_profiles import PROFILE
+
+settings.load_profile(PROFILE)
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import grading.importer
@@ -17,6 +17,7 @@ from grading.errors import ImportValidationError
 from grading.importer import CONTRACTS, import_files, validate_files
 from grading.importer.express import express_import
 from grading.db.store import Store
+from tests.hypothesis_profiles import examples
 
 SEED_CLIENTS = b"client_id,name\nC1,One\nC2,Two\n"
 MONTHLY = (
@@ -103,13 +104,13 @@ def monthly_files(draw):
     return (bom + newline.join(lines) + newline).encode("utf-8")
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(120))
 @given(content=monthly_files())
 def test_a_monthly_file_gives_the_same_tables_and_report_both_ways(content):
     assert _outcome({"monthly": content}, careful=False) == _outcome({"monthly": content}, careful=True)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40))
 @given(first=monthly_files(), second=monthly_files())
 def test_a_second_import_over_stored_rows_gives_the_same_tables_and_report_both_ways(first, second):
     def both(careful):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grading.errors import ImportValidationError
 from grading.importer import CONTRACTS, FILE_KINDS, import_files
 from grading.db.store import Store
+from tests.hypothesis_profiles import examples
 
 SEED_CLIENTS = b"client_id,name\nC1,One\nC2,Two\n"
 
@@ -43,7 +44,7 @@ def _attempt(kind: str, content: bytes) -> None:
             assert _snapshot(store) == before
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60))
 @given(kind=st.sampled_from(FILE_KINDS), content=st.binary(max_size=300))
 def test_random_bytes_import_cleanly_or_are_refused_whole(kind, content):
     _attempt(kind, content)
@@ -93,7 +94,7 @@ def csv_like(draw):
     return kind, text.encode("utf-8")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150))
 @given(case=csv_like())
 def test_random_csv_like_text_imports_cleanly_or_is_refused_whole(case):
     kind, content = case

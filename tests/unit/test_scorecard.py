@@ -22,6 +22,7 @@ from grading.scoring.scorecard import (
     score_clients,
 )
 from grading.settings import defaults, save_settings
+from tests.hypothesis_profiles import examples
 
 AS_OF = date(2024, 7, 1)
 WINDOW = [period.to_timestamp() for period in pd.period_range("2023-07", periods=12, freq="M")]
@@ -299,7 +300,7 @@ def clients_and_a_change(draw):
     return row, criterion, start, step
 
 
-@hypothesis_settings(max_examples=200, deadline=None)
+@hypothesis_settings(max_examples=examples(200))
 @given(clients_and_a_change(), st.booleans())
 def test_improving_one_criterion_never_lowers_the_grade_and_worsening_never_raises_it(case, small_client_rule):
     row, criterion, start, step = case
