@@ -294,6 +294,8 @@ def derive(
     placed = _place(workspace, tables, resolved, hours)
     warnings = _payment_warnings(workspace, placed, files)
     monthly, coverage, sources = _metrics(workspace, tables, placed, by_kind)
+    monthly, clamped = clamp_negative_months(monthly)
+    warnings += clamped
     clients = _clients(workspace, tables, placed, resolved)
     per_file = _per_file(workspace, placed, staged, left_out)
     matches = {str(how): int(count) for how, count in
@@ -554,6 +556,27 @@ def _metrics(workspace: Workspace, tables: dict[str, str | None], placed: dict[s
             ORDER BY keys.client_id, keys.month"""
     )
     return monthly, coverage, sources
+
+
+def clamp_negative_months(monthly: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Months whose credits or refunds outweigh what was billed or spent count 0, and say so.
+
+    A month's revenue or direct costs below zero cannot be stored (nor graded): it is counted as 0, and each such
+    client-month is named in a warning.
+    """
+    warnings = []
+    for metric, words in (("revenue", "credits exceed what was invoiced"), ("direct_costs", "refunds exceed the "
+                                                                                            "costs")):
+        negative = monthly[metric].astype(float) < 0
+        for _, row in monthly.loc[negative].head(EXAMPLES).iterrows():
+            warnings.append(f"{row['client_id']}, {pd.Timestamp(row['month']):%Y-%m}: {words} ({row[metric]:,.2f}); "
+                            f"{metric} counted as 0")
+        if negative.sum() > EXAMPLES:
+            warnings.append(f"... and {int(negative.sum()) - EXAMPLES} more client-months with {metric} below 0")
+        if negative.any():
+            monthly = monthly.copy()
+            monthly.loc[negative, metric] = 0.0
+    return monthly, warnings
 
 
 def _sources(derivable: dict[str, bool], by_kind: dict[str, list[StagedFile]], mapped: dict[str, set[str]]) -> dict[str, str]:

@@ -84,7 +84,8 @@ def number_sql(text: str, decimal: str) -> str:
         plain = f"replace(replace({signed}, '.', ''), ',', '.')"
     else:
         plain = f"replace({signed}, ',', '')"
-    return f"try_cast({plain} AS DOUBLE)"
+    # "NaN", "inf" and 1e309 are no amounts: they read as nothing, and the cell is reported.
+    return f"CASE WHEN isfinite(try_cast({plain} AS DOUBLE)) THEN try_cast({plain} AS DOUBLE) END"
 
 
 def hours_sql(text: str, unit: str, decimal: str) -> str:

@@ -137,3 +137,18 @@ def test_a_payment_dated_before_its_invoice_is_a_warning_and_the_import_goes_on(
     assert report.warnings == ["payments.csv, row 2: the payment of invoice 'INV-9' on 2026-03-20 is dated before the "
                                "invoice (2026-03-31); days to pay counts it as 0"]
     assert store.scalar("SELECT days_to_pay FROM monthly_metrics WHERE client_id = 'HARB'") == 0
+
+
+def test_a_month_whose_credits_outweigh_its_invoices_counts_0_with_a_warning(store, tmp_path):
+    raw = files(tmp_path, "m", "HARB,Harbour Dental,2026-03-02T10:00:00Z,2\n",
+                "1,Harbour Dental,2026-03-05,100\n2,Harbour Dental,2026-03-20,-250\n")
+    report = import_raw(store, raw)
+    assert "HARB, 2026-03: credits exceed what was invoiced (-150.00); revenue counted as 0" in report.warnings
+    assert stored(store).loc[("HARB", "2026-03"), "revenue"] == 0.0
+
+
+def test_a_number_cell_saying_nan_or_infinity_is_refused_with_its_row(store, tmp_path):
+    raw = files(tmp_path, "m", "HARB,Harbour Dental,2026-03-02T10:00:00Z,NaN\n")
+    report = check_raw(store, raw)
+    assert not report.ok
+    assert "m_time.csv, row 2, column 'actualHours': 'NaN' cannot be read as a duration" in report.summary()
