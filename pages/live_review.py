@@ -353,11 +353,12 @@ with walk:
                 st.caption(lifts.lift_preview(portfolio, client_id, steps, controls.settings))
         with price_column:
             st.markdown("**Raise the price**")
-            st.number_input("Price increase (%)", min_value=1.0, max_value=200.0, step=1.0,
+            st.number_input("Price increase (%)", min_value=1.0, max_value=sessions.MAX_PRICE_INCREASE_PCT, step=1.0,
                             key=f"review-price-{suffix}")
         with fire_column:
             st.markdown("**Fire**")
-            st.number_input("Notice period (months)", min_value=0, max_value=24, step=1, key=f"review-notice-{suffix}")
+            st.number_input("Notice period (months)", min_value=0, max_value=sessions.MAX_NOTICE_MONTHS, step=1,
+                            key=f"review-notice-{suffix}")
             st.text_area("Handover note", key=f"review-handover-{suffix}",
                          placeholder="Passwords, documentation, open tickets, who takes over.")
         owner_column, due_column = st.columns(2)
