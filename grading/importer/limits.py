@@ -38,12 +38,13 @@ class BoundsProblem:
 def header_columns(content: bytes, begin: int = 0) -> tuple[int, int]:
     """Return the number of columns of the header line starting at ``begin``, and where that line ends.
 
-    The columns are the line's delimiters (``;`` if more than ``,``) plus one, counted in place (no copy, however
-    long the line). A delimiter inside quotes is counted too, which can only overstate the count: fine for a bound.
+    The columns are the line's delimiters (whichever of ``,`` ``;`` tab ``|`` it holds most) plus one, counted in
+    place (no copy, however long the line). A delimiter inside quotes, or a character that is not the file's
+    delimiter, is counted too, which can only overstate the count: fine for a bound.
     """
     ends = [found for found in (content.find(b"\n", begin), content.find(b"\r", begin)) if found >= 0]
     end = min(ends) if ends else len(content)
-    return max(content.count(b",", begin, end), content.count(b";", begin, end)) + 1, end
+    return max(content.count(delimiter, begin, end) for delimiter in (b",", b";", b"\t", b"|")) + 1, end
 
 
 def _columns_problem(columns: int) -> BoundsProblem:
@@ -104,6 +105,32 @@ def _first_line_longer_than(content: bytes, begin: int, newline: bytes, limit: i
             return start
         start = last + 1
     return None
+
+
+#: Most bytes the parts of an ``.xlsx`` workbook (a zip archive) may unpack to: a few MB of zip can unpack to
+#: gigabytes of sheet XML (a "zip bomb"), which the Excel reader would hold whole.
+MAX_XLSX_UNPACKED_BYTES = 1024 * 1024 * 1024
+
+
+def xlsx_problem(content: bytes) -> BoundsProblem | None:
+    """Return why an ``.xlsx`` workbook is refused before it is opened (it would unpack past the bound), or ``None``.
+
+    Only the archive's directory is read (the sizes its parts declare), never the parts themselves. A workbook that
+    is not a readable zip archive is left to the Excel reader, which says so.
+    """
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(part.file_size for part in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None
+    if unpacked <= MAX_XLSX_UNPACKED_BYTES:
+        return None
+    return BoundsProblem(None, f"the workbook unpacks to {unpacked / 1024**2:,.0f} MB, more than the "
+                               f"{MAX_XLSX_UNPACKED_BYTES // 1024**2:,} MB an import file may; save the sheet as CSV; "
+                               "nothing was read")
 
 
 def upload_limit_mb(setting_mb: float, server_mb: float) -> tuple[float, str | None]:

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from grading.errors import ClientGradeError, ValidationIssue
+from grading.importer.limits import bounds_problem, xlsx_problem
 from grading.sources.workspace import Workspace
 
 FileSource = str | os.PathLike | tuple[str, bytes]
@@ -382,6 +383,11 @@ def read_raw_file(workspace: Workspace, source: FileSource, *, skip_rows: int | 
     content = _content(name, source)
     if not content.strip():
         raise _fail(name, "the file is empty")
+    # Bounded before anything parses it (columns, line length, cells; a workbook's unpacked size), as the
+    # importer's own files are: a small file can be built to take gigabytes to split.
+    problem = xlsx_problem(content) if content.startswith(b"PK\x03\x04") else bounds_problem(content)
+    if problem is not None:
+        raise _fail(name, problem.message, problem.row)
     if content.startswith(b"PK\x03\x04"):
         return _read_xlsx(workspace, name, content, skip_rows)
     if content.startswith(b"\xd0\xcf\x11\xe0"):
