@@ -326,8 +326,8 @@ if len(impact.fired):
 st.download_button(
     "Download the scenario (CSV)",
     # Made when the owner clicks, not on every rerun.
-    data=lambda: download_csv_bytes(scenario_report(scenario, impact, timeline, bands, currency=currency,
-                                                    fired=data.hide_ids(impact.fired))),
+    data=lambda numbers=data.alias_numbers(), hidden=controls.anonymize: download_csv_bytes(scenario_report(
+        scenario, impact, timeline, bands, currency=currency, fired=data.hide_ids(impact.fired, hidden, numbers))),
     file_name=f"churn-scenario-{controls.as_of:%Y-%m-%d}.csv",
     mime="text/csv",
     icon=":material/download:",

@@ -181,7 +181,9 @@ with st.container(key="matrix-table"):
 st.download_button(
     "Download this table (CSV)",
     # Made when the owner clicks, not on every rerun.
-    data=lambda: download_csv_bytes(data.hide_ids(shown)),  # every row that passes the filters, not only one page
+    # Every row that passes the filters, not only one page; made when clicked, so what it needs is read now.
+    data=lambda numbers=data.alias_numbers(), hidden=controls.anonymize: download_csv_bytes(
+        data.hide_ids(shown, hidden, numbers)),
     file_name=f"grade-table-{controls.as_of:%Y-%m-%d}.csv",
     mime="text/csv",
     icon=":material/download:",

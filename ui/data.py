@@ -223,18 +223,21 @@ def anonymizing() -> bool:
     return bool(st.session_state.get("keep_anonymize", False))
 
 
-def hide_ids(frame: pd.DataFrame, anonymize: bool | None = None) -> pd.DataFrame:
+def hide_ids(frame: pd.DataFrame, anonymize: bool | None = None,
+             numbers: dict[str, int] | None = None) -> pd.DataFrame:
     """Return ``frame`` ready to leave the server: ``client_id`` replaced by the alias id while anonymizing.
 
     Pages keep real ids for their own logic (a selected row, a write); whatever is sent to the browser (tables,
     chart data, downloads) goes through here, so an id such as a PSA company code never shows on a shared screen.
+    A download made when clicked runs outside the page's run: pass ``anonymize`` and ``numbers``
+    (:func:`alias_numbers`) read during the run.
     """
     anonymize = anonymizing() if anonymize is None else anonymize
     if not anonymize or not isinstance(frame, pd.DataFrame) or "client_id" not in frame.columns:
         return frame
     from grading.anonymize import anonymize_frame
 
-    return anonymize_frame(frame, alias_numbers(), name_columns=(), hide_ids=True)
+    return anonymize_frame(frame, alias_numbers() if numbers is None else numbers, name_columns=(), hide_ids=True)
 
 
 def dataframe(
