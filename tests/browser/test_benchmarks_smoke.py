@@ -20,6 +20,7 @@ TINY = [
     "--simulation-clients", "50",
     "--draws", "200",
     "--raw-time-entries", "3000",
+    "--cli-sizes", "50",
 ]
 
 
@@ -55,6 +56,8 @@ def test_every_benchmark_group_runs_without_failing(tiny_run):
         ("Browser", "matrix page, new session on a running server"),
         ("Memory", "peak resident memory"),
         ("Raw import (process)", "import-raw of ConnectWise time entries"),
+        ("Command (process)", "grade --format csv --out F"),
+        ("Command (process)", "export --out DIR"),
         ("Compare books", "compare_books"),
         ("Compare books", "compare_exports"),
     ],
