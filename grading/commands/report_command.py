@@ -7,6 +7,7 @@ import sys
 from datetime import date
 
 from grading import books
+from grading.commands.model_notice import warn_if_model_refused
 from grading.db import paths
 from grading.errors import ClientGradeError
 from grading.scoring.features import as_date
@@ -48,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
             store, as_of, book=db_path.name.removesuffix(books.BOOK_SUFFIX), models_dir=models,
             session_id=args.session, anonymize=args.anonymize,
         )
+        warn_if_model_refused(store, models)
     with open(args.out, "wb") as handle:
         handle.write(payload)
     print(f"Meeting pack as of {as_of.isoformat()}: {args.out}", file=sys.stderr)

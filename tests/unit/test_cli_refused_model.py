@@ -63,3 +63,10 @@ def test_simulating_on_effective_grades_of_a_refused_model_warns_and_goes_on_wit
     captured = capsys.readouterr()
     assert "warning: The model file" in captured.err
     assert json.loads(captured.out)["clients_fired"]
+
+
+def test_the_meeting_pack_warns_too(demo_db, tmp_path, capsys):
+    _flip_a_byte(_active_model_file(demo_db))
+    assert main(["report", "--out", str(tmp_path / "pack.pdf")]) == 0
+    assert "warning: The model file" in capsys.readouterr().err
+    assert (tmp_path / "pack.pdf").stat().st_size > 0
