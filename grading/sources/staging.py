@@ -489,6 +489,8 @@ def type_file(workspace: Workspace, staged: StagedFile, time_zone: str, log: Iss
     for name in ("hours", "after_hours_hours"):
         if name in used:
             checks.append((f'"{name}" < 0', mapping.columns[name], "negative hours ({value}) cannot be time spent"))
+    if "seats" in used:
+        checks.append(('"seats" < 0', mapping.columns["seats"], "a client cannot have {value} seats"))
     counts = workspace.rows(
         "SELECT " + ", ".join(f"count(*) FILTER (WHERE {condition})" for condition, *_ in checks)
         + f" FROM {staged.typed}"

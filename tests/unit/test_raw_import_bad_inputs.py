@@ -88,6 +88,8 @@ BAD_INPUTS = [
     ("the generic preset on other headers", [("costs", "c.csv", "Kunde,Datum,Betrag\nA,2026-03-01,5\n", "generic")],
      None, "c.csv: the generic preset reads headers named as the fields, and this file has none for client, date, "
      "amount"),
+    ("negative seats", [("companies", "c.csv", "client,name,seats\nK1,Oak,-3\n", None)], None,
+     "c.csv, row 2, column 'seats': a client cannot have -3 seats"),
     ("an empty file", [("invoices", "i.csv", "", None)], None, "i.csv: the file is empty"),
     ("a header without rows", [("invoices", "i.csv", "invoice,client,date,total\n", None)], None,
      "i.csv: the file has a header but no rows"),
