@@ -111,3 +111,29 @@ def test_data_and_settings_creates_an_empty_book_and_switches_to_it(two_books):
     assert at.session_state[BOOK_KEY] == str(alpha.parent / "gamma.duckdb")
     run_page(at, "pages/overview.py")
     assert any("No clients yet" in header.value for header in at.subheader)
+
+
+def test_renaming_the_open_book_keeps_the_session_on_it_and_archiving_moves_it_out(two_books):
+    alpha, beta = two_books
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
+    at.run()
+    at.sidebar.selectbox(key=BOOK_KEY).set_value(str(beta)).run()
+    run_page(at, "pages/data_settings.py")
+    at.session_state["keep_data_settings_tab"] = "Books"
+    at.run()
+    at.selectbox(key="books-chosen").set_value(str(beta))
+    at.text_input(key="books-rename-to").set_value("delta")
+    at.button(key="books-rename-button").click().run()
+    assert not at.exception
+    delta = alpha.parent / "delta.duckdb"
+    assert delta.exists() and not beta.exists()
+    assert at.session_state[BOOK_KEY] == str(delta)
+    run_page(at, "pages/overview.py")
+    assert {metric.label: metric.value for metric in at.metric}["Clients"] == "25"
+    run_page(at, "pages/data_settings.py")
+    at.selectbox(key="books-chosen").set_value(str(delta))
+    at.button(key="books-archive-button").click().run()
+    assert not at.exception
+    assert (alpha.parent / "archive" / "delta.duckdb").exists() and not delta.exists()
+    run_page(at, "pages/overview.py")
+    assert {metric.label: metric.value for metric in at.metric}["Clients"] == "60", "back on the start book"
