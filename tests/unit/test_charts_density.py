@@ -10,7 +10,7 @@ from grading.charts.density import MAX_MARKS, thin_scatter
 from grading.charts.matrix import portfolio_matrix_chart
 from grading.charts.revenue_time import revenue_hours_chart
 from grading.settings import defaults
-from grading.trends import client_points, rate_lines
+from grading.views.revenue_vs_time import client_points, rate_lines
 from grading.views.portfolio_matrix import grade_boundaries
 
 
