@@ -100,6 +100,41 @@ def record_grade(
         )
 
 
+# A client's grade as of a day is its latest event by then: the latest date, and on one date the event recorded
+# last. The schema's ``current_grades`` view applies the same rule to every event (a test holds the two together).
+_GRADES_AS_OF_SQL = """
+SELECT e.client_id, e.grade, e.graded_on
+FROM grade_events AS e {join}
+WHERE e.graded_on <= ?
+QUALIFY row_number() OVER (PARTITION BY e.client_id ORDER BY e.graded_on DESC, e.event_id DESC) = 1
+"""
+
+
+def grades_as_of(store: Store, as_of: date, *, known_clients_only: bool = False) -> pd.DataFrame:
+    """Return each client's manual grade as it stood at the end of ``as_of``: its latest grade event by then.
+
+    The one "grade as of a date" query: the graded portfolio, the revenue page's migration and this module's
+    readers all use it.
+
+    Parameters
+    ----------
+    store:
+        The open store.
+    as_of:
+        The day to look at.
+    known_clients_only:
+        Leave out grades of client ids the ``clients`` table does not hold.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``client_id``, ``grade`` and ``graded_on`` (as DuckDB returns dates), one row per client graded on or
+        before ``as_of``, in no particular order. Clients never graded by then are absent.
+    """
+    join = "JOIN clients AS c ON c.client_id = e.client_id" if known_clients_only else ""
+    return store.query(_GRADES_AS_OF_SQL.format(join=join), [as_of])
+
+
 def grade_history(store: Store, client_id: str | None = None, *, as_of: date | None = None) -> pd.DataFrame:
     """Return the manual grade history, newest first, of one client or (``client_id=None``) of every client.
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from grading.errors import ClientGradeError
+from grading.grade_history import grades_as_of
 from grading.vocabulary import GRADES, GRADE_ORDER, UNGRADED
 
 if TYPE_CHECKING:
@@ -171,16 +172,6 @@ def monthly_by_grade(
     return frame.reset_index(drop=True)
 
 
-_GRADES_ON_SQL = """
-SELECT e.client_id, e.grade, e.graded_on
-FROM grade_events AS e
-JOIN clients AS c ON c.client_id = e.client_id
-WHERE e.graded_on <= ?
-QUALIFY row_number() OVER (PARTITION BY e.client_id ORDER BY e.graded_on DESC, e.event_id DESC) = 1
-ORDER BY e.client_id
-"""
-
-
 def manual_grades_on(store: Store, day: date | str) -> pd.DataFrame:
     """Return each client's manual grade as it stood at the end of ``day`` (its latest grade event by then).
 
@@ -202,7 +193,7 @@ def manual_grades_on(store: Store, day: date | str) -> pd.DataFrame:
     ClientGradeError
         ``day`` is not a date.
     """
-    frame = store.query(_GRADES_ON_SQL, [_as_day(day)])
+    frame = grades_as_of(store, _as_day(day), known_clients_only=True).sort_values("client_id")
     frame["graded_on"] = pd.to_datetime(frame["graded_on"]).dt.date
     return frame.reset_index(drop=True)
 

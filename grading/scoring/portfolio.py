@@ -22,6 +22,7 @@ import pandas as pd
 
 from grading.db import paths
 from grading.errors import ClientGradeError
+from grading.grade_history import grades_as_of
 from grading.scoring.features import DESCRIPTIVE_COLUMNS, FEATURE_COLUMNS, as_date, calendar_dates, client_features
 from grading.scoring.flags import book_median_rate, flag_clients, flag_words
 from grading.scoring.scorecard import score_clients, score_words
@@ -71,32 +72,27 @@ LEADING_COLUMNS: tuple[str, ...] = (
     "flags",
 )
 
-_MANUAL_GRADES_AS_OF = """
-SELECT client_id, grade AS manual_grade, graded_on AS manual_graded_on
-FROM grade_events
-WHERE graded_on <= ?
-QUALIFY row_number() OVER (PARTITION BY client_id ORDER BY graded_on DESC, event_id DESC) = 1
-"""
+_AS_MANUAL = {"grade": "manual_grade", "graded_on": "manual_graded_on"}
 
 def manual_grades_as_of(store: Store, as_of: date) -> pd.DataFrame:
     """Return each client's manual grade as it stood on ``as_of``: its latest grade event on or before that day.
 
-    The rule is the ``current_grades`` view's (latest date; on one date, the event recorded last), applied only
-    to events up to ``as_of``, so grading a past date shows what the owner had decided by then.
+    The rule is :func:`grading.grade_history.grades_as_of`'s (latest date; on one date, the event recorded last),
+    so grading a past date shows what the owner had decided by then.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``client_id``, ``manual_grade``, ``manual_graded_on`` (a date); clients never graded are absent.
     """
-    frame = store.query(_MANUAL_GRADES_AS_OF, [as_of])
+    frame = grades_as_of(store, as_of).rename(columns=_AS_MANUAL)
     frame["manual_graded_on"] = calendar_dates(frame["manual_graded_on"])
     return frame
 
 
 def _manual_grades_beside(store: Store, as_of: date, client_ids: pd.Series) -> pd.DataFrame:
     """Each client's manual grade as of ``as_of``, row for row beside ``client_ids`` (missing where none)."""
-    latest = store.query(_MANUAL_GRADES_AS_OF, [as_of]).set_index("client_id")
+    latest = grades_as_of(store, as_of).rename(columns=_AS_MANUAL).set_index("client_id")
     frame = latest.reindex(pd.Index(client_ids.array, name="client_id")).reset_index()
     # NaN where a client has no grade, as a left merge would leave it.
     frame["manual_graded_on"] = calendar_dates(frame["manual_graded_on"], missing=np.nan)
