@@ -3,6 +3,7 @@
 import streamlit as st
 
 from grading import books
+from grading.charts.books import d_shares_chart
 from grading.compare import MIN_BOOKS_FOR_PERCENTILES, compare_books
 from grading.errors import ClientGradeError
 from grading.text_safety import escape_markdown
@@ -96,6 +97,9 @@ def highlight_current(row):
 
 with st.container(key="compare-books-table"):
     st.dataframe(shown.style.apply(highlight_current, axis=1), hide_index=True, column_config=column_config)
+if shown["d_revenue_share"].notna().any():
+    with st.container(key="compare-books-chart"):
+        st.altair_chart(d_shares_chart(shown), width="stretch")
 if len(shown) >= MIN_BOOKS_FOR_PERCENTILES:
     st.caption("Percentiles: where each book stands among these books (100 is the highest value).")
 else:
