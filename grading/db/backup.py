@@ -184,7 +184,7 @@ def backup_database(
     remove_leftovers(store.path, target_folder)
     alias = _attach_alias()
     source = store.scalar("SELECT current_database()")
-    with _hidden_file(target_folder, store.path, "backup") as partial:
+    with scratch_file(target_folder, store.path, "backup") as partial:
         store.rows(f"ATTACH ? AS {_quoted(alias)}", [str(partial)])
         try:
             # One statement, so one snapshot: rows committed by other sessions during the copy are either all
@@ -204,10 +204,12 @@ def _stem(db_path: str | os.PathLike) -> str:
 
 
 @contextmanager
-def _hidden_file(folder: Path, db_path: str | os.PathLike, purpose: str) -> Iterator[Path]:
+def scratch_file(folder: Path, db_path: str | os.PathLike, purpose: str) -> Iterator[Path]:
     """A hidden scratch file in ``folder`` named after the database, removed (with its WAL) when done.
 
-    A process killed before the end leaves it behind; :func:`remove_leftovers` recognises it by its name.
+    A process killed before the end leaves it behind; :func:`remove_leftovers` recognises it by its name. Used
+    for half-written backups, restore working copies and an upload's copy for the express import: never a copy
+    of the client data in the system's shared temporary folder.
     """
     path = folder / f".{_stem(db_path)}-{purpose}-{uuid.uuid4().hex}{_PARTIAL_SUFFIX}"
     with _IN_FLIGHT_LOCK:
@@ -356,13 +358,14 @@ def restore_database(store: Store, backup_path: str | os.PathLike, *, safety_bac
     folder.mkdir(parents=True, exist_ok=True)
     remove_leftovers(store.path, folder)
     # The working copy stays beside the backups (same disk, same permissions), not in a shared temporary folder.
-    with _hidden_file(folder, store.path, "restore") as working:
+    with scratch_file(folder, store.path, "restore") as working:
         shutil.copyfile(source, working)
         try:
             Store(working).close()  # brings an older backup up to the current schema, in the copy only
         except StoreError as error:
             # Name the user's file, never the working copy.
-            raise BackupError(f"{source} cannot be restored: {str(error).replace(str(working), str(source))}") from error
+            reason = str(error).replace(str(working), str(source))
+            raise BackupError(f"{source} cannot be restored: {reason}") from error
         safety = backup_database(store) if safety_backup else None
         table_rows = _copy_in(store, working, source)
     return RestoreReport(source, table_rows, safety)

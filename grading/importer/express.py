@@ -186,8 +186,12 @@ def plain_file(contract: FileContract, name: str, path: Path, head: bytes) -> Pl
 
 
 @contextmanager
-def _on_disk(source: FileSource | bytes, max_mb: float) -> Iterator[Path | None]:
-    """The file as a path DuckDB can read (an upload is written to a temporary file); ``None`` when too large."""
+def _on_disk(source: FileSource | bytes, max_mb: float, db_path: str | os.PathLike) -> Iterator[Path | None]:
+    """The file as a path DuckDB can read; ``None`` when too large.
+
+    An upload is written to a hidden scratch file in the backup folder beside the database (not the system's shared
+    temporary folder), removed when done, or at the next start if the process is killed first.
+    """
     max_bytes = int(max_mb * _MB)
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
@@ -201,13 +205,28 @@ def _on_disk(source: FileSource | bytes, max_mb: float) -> Iterator[Path | None]
     if not isinstance(content, (bytes, bytearray, memoryview)) or len(content) > max_bytes:
         yield None
         return
-    handle, name = tempfile.mkstemp(suffix=".csv", prefix="clientgrade-import-")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(content)
-        yield Path(name)
-    finally:
-        Path(name).unlink(missing_ok=True)
+    with _scratch(db_path) as path:
+        path.write_bytes(content)
+        yield path
+
+
+@contextmanager
+def _scratch(db_path: str | os.PathLike) -> Iterator[Path]:
+    from grading.db.backup import default_backup_folder, scratch_file
+
+    if str(db_path) == ":memory:":
+        # No folder of its own: a database in memory holds nothing a killed process could leave behind anyway.
+        handle, name = tempfile.mkstemp(suffix=".csv", prefix="clientgrade-import-")
+        os.close(handle)
+        try:
+            yield Path(name)
+        finally:
+            Path(name).unlink(missing_ok=True)
+        return
+    folder = default_backup_folder(db_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    with scratch_file(folder, db_path, "import") as path:
+        yield path
 
 
 def _head(path: Path) -> bytes:
@@ -389,7 +408,7 @@ def express_import(
     if not kinds or any(contracts[kind].appends for kind in kinds):
         # Grades are appended in the file's order, which a staging table does not keep: the careful way writes them.
         return None
-    with _all_on_disk([files[kind] for kind in kinds], max_mb) as paths:
+    with _all_on_disk([files[kind] for kind in kinds], max_mb, store.path) as paths:
         plains = []
         for kind, path in zip(kinds, paths, strict=True):
             plain = None if path is None else plain_file(contracts[kind], source_name(contracts[kind], files[kind]),
@@ -416,9 +435,9 @@ def express_import(
 
 
 @contextmanager
-def _all_on_disk(sources: list[FileSource], max_mb: float) -> Iterator[list[Path | None]]:
+def _all_on_disk(sources: list[FileSource], max_mb: float, db_path: str | os.PathLike) -> Iterator[list[Path | None]]:
     if not sources:
         yield []
         return
-    with _on_disk(sources[0], max_mb) as first, _all_on_disk(sources[1:], max_mb) as rest:
+    with _on_disk(sources[0], max_mb, db_path) as first, _all_on_disk(sources[1:], max_mb, db_path) as rest:
         yield [first, *rest]

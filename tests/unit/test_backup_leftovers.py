@@ -28,7 +28,12 @@ KILLED = textwrap.dedent(
 
     db, what, source = sys.argv[1], sys.argv[2], sys.argv[3]
     with Store(db) as store:
-        if what == "backup":
+        if what == "import":
+            from grading.importer import express, import_files
+
+            express._matching_lines = die  # the upload's copy is on disk, DuckDB is about to read it
+            import_files(store, {"clients": ("clients.csv", b"client_id,name\\nc9,Nine Ltd\\n")})
+        elif what == "backup":
             backup._read_backup = die  # after the copy is written, before it is published
             backup.backup_database(store)
         else:
@@ -53,7 +58,7 @@ def book(tmp_path):
     return db, made.path
 
 
-@pytest.mark.parametrize("what", ["backup", "restore"])
+@pytest.mark.parametrize("what", ["backup", "restore", "import"])
 def test_a_kill_leaves_nothing_in_the_temp_folder_and_the_next_start_removes_the_scratch_file(book, tmp_path, what):
     db, earlier_backup = book
     scratch = tmp_path / "tmp"
