@@ -53,11 +53,28 @@ def run_page(at: AppTest, page: str) -> AppTest:
     return at
 
 
+def session(book: Path | None = None) -> AppTest:
+    """A new browser session of the app, switched to ``book`` in the sidebar when one is named."""
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
+    at.run()
+    if book is not None:
+        at.sidebar.selectbox(key=BOOK_KEY).set_value(str(book)).run()
+        assert not at.exception
+    return at
+
+
+def books_tab(at: AppTest) -> AppTest:
+    """Open Data & settings on its Books tab."""
+    run_page(at, "pages/data_settings.py")
+    at.session_state["keep_data_settings_tab"] = "Books"
+    at.run()
+    return at
+
+
 def test_a_book_switch_shows_the_other_books_numbers_on_every_page(two_books, monkeypatch):
     alpha, beta = two_books
     alpha_only = names_in(alpha) - names_in(beta)
-    switched = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
-    switched.run()
+    switched = session()
     assert {metric.label: metric.value for metric in switched.metric}["Clients"] == "60"
     switched.sidebar.selectbox(key=BOOK_KEY).set_value(str(beta)).run()
     assert not switched.exception
@@ -67,8 +84,7 @@ def test_a_book_switch_shows_the_other_books_numbers_on_every_page(two_books, mo
     # A session started on beta itself (beta is the start book, with an empty models folder as beta has none).
     monkeypatch.setenv(paths.DB_ENV, str(beta))
     monkeypatch.setenv(paths.MODELS_ENV, str(beta.with_name("beta.models")))
-    started = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
-    started.run()
+    started = session()
     for page in PAGES:
         shown = what_the_page_shows(run_page(started, page))
         if page == "pages/compare_books.py":
@@ -78,18 +94,14 @@ def test_a_book_switch_shows_the_other_books_numbers_on_every_page(two_books, mo
 
 
 def test_the_picker_appears_only_with_more_than_one_book(demo_db):
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
-    at.run()
+    at = session()
     assert not at.exception
     assert not [box for box in at.sidebar.selectbox if box.key == BOOK_KEY]
 
 
 def test_compare_books_lists_every_book_with_the_current_one_first_and_others_hidden_on_request(two_books):
     alpha, beta = two_books
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
-    at.run()
-    at.sidebar.selectbox(key=BOOK_KEY).set_value(str(beta)).run()
-    run_page(at, "pages/compare_books.py")
+    at = run_page(session(beta), "pages/compare_books.py")
     table = at.dataframe[0].value
     assert table["book"].tolist() == ["beta (this book)", "alpha"]
     assert table["clients"].tolist() == [25, 60]
@@ -99,11 +111,7 @@ def test_compare_books_lists_every_book_with_the_current_one_first_and_others_hi
 
 def test_data_and_settings_creates_an_empty_book_and_switches_to_it(two_books):
     alpha, beta = two_books
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
-    at.run()
-    run_page(at, "pages/data_settings.py")
-    at.session_state["keep_data_settings_tab"] = "Books"
-    at.run()
+    at = books_tab(session())
     at.text_input(key="books-new-name").set_value("gamma")
     at.button(key="books-create").click().run()
     assert not at.exception
@@ -115,12 +123,7 @@ def test_data_and_settings_creates_an_empty_book_and_switches_to_it(two_books):
 
 def test_renaming_the_open_book_keeps_the_session_on_it_and_archiving_moves_it_out(two_books):
     alpha, beta = two_books
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
-    at.run()
-    at.sidebar.selectbox(key=BOOK_KEY).set_value(str(beta)).run()
-    run_page(at, "pages/data_settings.py")
-    at.session_state["keep_data_settings_tab"] = "Books"
-    at.run()
+    at = books_tab(session(beta))
     at.selectbox(key="books-chosen").set_value(str(beta))
     at.text_input(key="books-rename-to").set_value("delta")
     at.button(key="books-rename-button").click().run()
