@@ -2,25 +2,36 @@
 their restore, and a reset to the demo portfolio."""
 
 import math
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
 from grading import books
-from grading.db import maintenance
+from grading.db import book_admin, maintenance
 from grading.views import data_settings as view
+from grading.views.settings_preview import preview_settings
 from grading.db.backup import backup_database, default_backup_folder, list_backups, restore_database
 from grading.errors import ClientGradeError
 from grading.importer import FILE_KINDS, contract_for, import_files, validate_files
 from grading.importer.limits import upload_limit_mb, upload_setting_problem
 from grading.model import persistence, training
-from grading.settings import SETTINGS, reset_settings, save_settings
+from grading.formatting import count
+from grading.settings import (
+    SECTIONS,
+    SETTINGS,
+    reset_settings,
+    save_settings,
+    setting,
+    setting_help,
+    setting_label,
+)
 from grading.templates import template_csv
 from grading.text_safety import escape_markdown
 from ui import data
 from ui.auth import READ_ONLY_HELP, can_edit
 from ui.page import page_setup
-from ui.shared import KEEP_PREFIX
+from ui.shared import KEEP_PREFIX, for_display
 from ui.book_picker import switch_to_book
 from ui.resources import close_book, current_book, get_models_dir
 
@@ -209,12 +220,14 @@ with settings_tab:
                 seeded[item.name] = current[item.name]
         proposed = {}
         with st.form("settings-form", border=False):
-            for group, items in view.settings_by_group().items():
-                st.markdown(f"**{group.capitalize()}**")
+            for section in SECTIONS:
+                st.markdown(f"**{section.title}**")
+                st.caption(section.measures)
                 columns = st.columns(3)
-                for position, item in enumerate(items):
-                    label = item.name.replace("_", " ").capitalize()
+                for position, item in enumerate(setting(name) for name in section.names):
+                    label = setting_label(item.name, current["currency"])
                     key = f"{SETTING_KEY}{item.name}"
+                    item = replace(item, help=setting_help(item.name))
                     with columns[position % 3]:
                         if item.kind == "bool":
                             proposed[item.name] = st.checkbox(label, help=item.help, key=key)
@@ -233,8 +246,37 @@ with settings_tab:
                                 min_value=None if item.minimum is None else float(item.minimum),
                                 max_value=None if item.maximum is None else float(item.maximum),
                                 help=item.help, key=key)
-            submitted = st.form_submit_button("Save settings", type="primary", key="save-settings",
-                                              disabled=not editable, help=write_help)
+            preview_column, save_column = st.columns(2)
+            previewed = preview_column.form_submit_button(
+                "Preview: who changes grade", key="preview-settings", icon=":material/preview:",
+                help="Grade the book with the values above, without saving them, and list the clients whose rule "
+                "grade would change.")
+            submitted = save_column.form_submit_button("Save settings", type="primary", key="save-settings",
+                                                       disabled=not editable, help=write_help)
+        if previewed:
+            try:
+                preview = preview_settings(store, view.changed_settings(current, proposed), as_of=controls.as_of,
+                                           models_dir=models_dir)
+            except ClientGradeError as error:
+                st.error(escape_markdown(str(error)))
+            else:
+                with st.container(border=True, key="settings-preview"):
+                    st.markdown(escape_markdown(preview.sentence))
+                    if preview.count:
+                        st.dataframe(
+                            data.hide_ids(for_display(preview.clients, controls)), hide_index=True,
+                            key="settings-preview-table",
+                            column_config={
+                                "client_id": st.column_config.TextColumn("Id"),
+                                "name": st.column_config.TextColumn("Client"),
+                                "rule_score_before": st.column_config.NumberColumn("Score now", format="%.0f"),
+                                "rule_score_after": st.column_config.NumberColumn("Score then", format="%.0f"),
+                                "rule_grade_before": st.column_config.TextColumn("Rule grade now"),
+                                "rule_grade_after": st.column_config.TextColumn("Rule grade then"),
+                                "effective_grade_before": st.column_config.TextColumn("Effective now"),
+                                "effective_grade_after": st.column_config.TextColumn("Effective then"),
+                            },
+                        )
         if submitted:
             changes = view.changed_settings(current, proposed)
             too_large = upload_setting_problem(float(changes.get("max_upload_mb", 0)), server_upload_mb)
@@ -248,7 +290,10 @@ with settings_tab:
                 st.error(escape_markdown(str(error)))
             else:
                 st.session_state["data_settings_flash"] = (
-                    f"Saved {len(changes)} setting(s): {', '.join(changes)}." if changes else "Nothing changed."
+                    f"Saved {count(len(changes), 'setting')}: "
+                    + "; ".join(setting_label(name, str(changes.get("currency", current["currency"])))
+                                for name in changes) + "."
+                    if changes else "Nothing changed."
                 )
                 st.rerun()
         st.button("Reset every setting to its default", on_click=_reset_all_settings, key="reset-settings",
@@ -412,6 +457,51 @@ with reset_tab:
                         + (" and a model is trained on it." if result.model_card else ".")
                     )
                     st.rerun()
+
+    if reset_tab.open:
+        st.subheader("Your own clients only")
+        demo_ids = book_admin.demo_client_ids(store)
+        remove_column, empty_column = st.columns(2)
+        with remove_column:
+            st.write(f"The book holds {count(len(demo_ids), 'demo client')}. Removing them deletes them and everything "
+                     "recorded about them; your own clients stay as they are.")
+            if st.button("Remove the demo clients", key="remove-demo", icon=":material/person_remove:",
+                         disabled=not editable or not demo_ids, help=write_help):
+                removed = book_admin.remove_demo_clients(store)
+                st.session_state["data_settings_flash"] = f"Removed {count(removed.clients, 'demo client')}."
+                st.rerun()
+        with empty_column:
+            st.write("Start an empty book: deletes every client and everything about them (settings are kept), "
+                     "then import your own files on the Import tab.")
+            really = st.checkbox("Yes, delete every client", key="empty-book-confirm", disabled=not editable)
+            if st.button("Start an empty book", key="empty-book", icon=":material/delete_sweep:",
+                         disabled=not editable or not really, help=write_help):
+                book_admin.start_empty_book(store)
+                st.session_state["data_settings_flash"] = "The book is empty: import your own clients."
+                st.rerun()
+        st.subheader("Archive a client that has left")
+        st.caption("An archived client keeps its history (figures, grades, reviews) but is left out of grading, the "
+                   "pages and the simulations from the day you archive it.")
+        graded = data.portfolio(controls.as_of)
+        names = dict(zip(graded["client_id"], for_display(graded, controls)["name"], strict=True))
+        to_archive = st.selectbox("Client", options=list(names), format_func=names.get, index=None,
+                                  key="archive-client", placeholder="Type a client's name")
+        if st.button("Archive this client", key="archive-button", icon=":material/archive:",
+                     disabled=not editable or to_archive is None, help=write_help):
+            book_admin.archive_client(store, to_archive)
+            st.session_state["data_settings_flash"] = f"{escape_markdown(names[to_archive])} is archived."
+            st.rerun()
+        archived = book_admin.archived_clients(store)
+        if len(archived):
+            shown_archive = for_display(archived, controls)
+            labels = dict(zip(archived["client_id"], shown_archive["name"], strict=True))
+            back = st.selectbox("Archived clients", options=list(labels), format_func=labels.get,
+                                key="unarchive-client")
+            if st.button("Bring back into grading", key="unarchive-button", disabled=not editable,
+                         help=write_help):
+                book_admin.unarchive_client(store, back)
+                st.session_state["data_settings_flash"] = f"{escape_markdown(labels[back])} is back in grading."
+                st.rerun()
 
 # -- books --------------------------------------------------------------------------------------------------
 with books_tab:

@@ -19,7 +19,6 @@ from grading.anonymize import anonymize_frame
 from grading.db.store import Store
 from grading.vocabulary import GRADE_SOURCE_LABELS
 from ui import data
-from ui.auth import READ_ONLY_HELP, can_edit
 
 KEEP_PREFIX = "keep_"
 
@@ -47,15 +46,10 @@ def keep_widget_state() -> None:
             st.session_state[key] = st.session_state[key]
 
 
-def _save_currency(store: Store) -> None:
-    settings_registry.save_settings(store, {"currency": st.session_state[f"{KEEP_PREFIX}currency"]})
-
-
 def shared_controls(store: Store) -> SharedControls:
     """Draw the shared sidebar controls and return their values (called once per rerun, by ui.page)."""
     # Kept per store revision: every save of a setting is a write that raises it, so no rerun sees a stale value.
     current = dict(data.computed(("settings",), lambda: settings_registry.load_settings(store)))
-    currency_key = f"{KEEP_PREFIX}currency"
     # Defaults go through session state, not the widgets' value arguments: keep_widget_state() re-assigns these
     # keys on every rerun, and Streamlit warns when a widget has both.
     st.session_state.setdefault(f"{KEEP_PREFIX}as_of", date.today())
@@ -64,9 +58,6 @@ def shared_controls(store: Store) -> SharedControls:
         # A new session (a reload, a new tab) starts from the address: ?keep_anonymize=true keeps names hidden.
         in_address = str(st.query_params.get(f"{KEEP_PREFIX}anonymize", "")).strip().lower()
         st.session_state[f"{KEEP_PREFIX}anonymize"] = in_address in {"true", "1", "yes", "on"}
-    if st.session_state.get(currency_key) != current["currency"]:
-        # First run, or another session (or the settings page) changed the currency: follow the stored setting.
-        st.session_state[currency_key] = current["currency"]
     with st.sidebar:
         st.subheader("For every page")
         as_of = st.date_input(
@@ -82,17 +73,11 @@ def shared_controls(store: Store) -> SharedControls:
             key=f"{KEEP_PREFIX}grade_source",
             help="Which grade colours the charts and decides who is 'a D client' in the simulations.",
         )
-        currency = st.selectbox(
-            "Currency",
-            options=list(settings_registry.CURRENCIES),
-            key=currency_key,
-            on_change=_save_currency,
-            args=(store,),
-            # Choosing a currency saves it as a setting for everyone, so a viewer may not change it.
-            disabled=not can_edit(),
-            help="Every amount is shown in this currency (the numbers are not converted)."
-            + ("" if can_edit() else f" {READ_ONLY_HELP}"),
-        )
+        # The currency is the book's, a label only: set once for the book on Data & settings, never per session,
+        # so one person's choice cannot relabel every other session's amounts.
+        currency = current["currency"]
+        st.caption(f"Amounts in {currency}: this book's currency label (amounts are not converted); change it under "
+                   "Data & settings > Settings.")
         anonymize = st.toggle(
             "Anonymize names",
             key=f"{KEEP_PREFIX}anonymize",

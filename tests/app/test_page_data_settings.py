@@ -3,6 +3,8 @@ restore, reset."""
 
 from __future__ import annotations
 
+import pandas as pd
+
 from pathlib import Path
 
 import pytest
@@ -130,7 +132,47 @@ def test_changing_the_labor_cost_rate_is_stored(demo_db):
     assert not at.exception
     with Store(demo_db) as store:
         assert load_settings(store)["labor_cost_rate"] == 62.5
-    assert any("labor_cost_rate" in item.value for item in at.success)
+    # Said in words with the unit; the variable name is only in the help.
+    assert any("Labor cost of one technician hour" in item.value for item in at.success)
+
+
+def test_the_settings_are_labelled_in_words_and_the_preview_counts_the_clients_whose_grade_changes(demo_db):
+    from datetime import date
+
+    from grading.views.settings_preview import preview_settings
+
+    at = open_page(tab="Settings")
+    labels = [widget.label for widget in at.number_input]
+    assert "Labor cost of one technician hour (EUR/h)" in labels
+    assert not [label for label in labels if "_" in label]
+    at.number_input(key="setting_grade_a_min").set_value(90.0)
+    at.button(key="preview-settings").click()
+    at.run()
+    assert not at.exception, at.exception
+    with Store(demo_db) as store:
+        expected = preview_settings(store, {"grade_a_min": 90.0}, as_of=date.today(),
+                                    models_dir=demo_db.parent / "models")
+        assert load_settings(store)["grade_a_min"] == 75.0, "a preview saves nothing"
+    assert expected.count > 0
+    said = " ".join(item.value for item in at.markdown)
+    assert f"With these settings, {expected.count} clients change grade." in said.replace("\\", "")
+    listed = next(frame.value for frame in at.dataframe if "rule_grade_after" in frame.value.columns)
+    assert len(listed) == expected.count
+
+
+def test_removing_the_demo_clients_keeps_an_imported_client(demo_db):
+    from grading.importer import import_frames
+
+    with Store(demo_db) as store:
+        import_frames(store, {"clients": pd.DataFrame({"client_id": ["MINE"], "name": ["My own client"]})},
+                      source="import")
+    at = open_page(tab="Reset to demo")
+    at.button(key="remove-demo").click()
+    at.run()
+    assert not at.exception, at.exception
+    with Store(demo_db) as store:
+        assert store.query("SELECT client_id FROM clients")["client_id"].tolist() == ["MINE"]
+    assert any("Removed 60 demo clients" in item.value for item in at.success)
 
 
 def test_contradicting_grade_thresholds_are_refused_and_not_stored(demo_db):

@@ -59,7 +59,12 @@ def test_overview_grade_mix_follows_the_grade_source(demo_db, grade_source):
 
 def test_overview_shows_money_in_the_chosen_currency(demo_db):
     at = open_overview()
-    at.sidebar.selectbox(key="keep_currency").set_value("USD").run()
+    # The currency is the book's label, set on the settings page, not a per-session picker in the sidebar.
+    from grading.settings import save_settings
+    from ui.resources import get_store
+
+    save_settings(get_store(), {"currency": "USD"})
+    at.run()
     assert not at.exception
     assert metric_values(at)["Revenue per month"].startswith("$")
 
