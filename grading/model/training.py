@@ -2,9 +2,11 @@
 
 :func:`train_if_possible` is the one entry point (the CLI's ``train``, the app's retrain button and the demo's
 first start all call it). It builds the training set (each grade event with the features as of its date),
-cross-validates every candidate and the rule grade, picks the candidate with the best mean QWK, fits it on all
-events, measures how much the model and the rules lean on each figure, and saves the model, its card and its
-registry row. With too few grades it trains nothing and says which grades are missing.
+cross-validates every candidate and the rule grade, picks the candidate with the best mean QWK among those that
+beat the rule grade by more than the standard error of their gain (else the rule grade itself, fitted to give it a
+confidence), fits it on all events weighted by recency, draws the learning curve, measures how much the model and
+the rules lean on each figure, and saves the model, its card and its registry row. With too few grades it trains
+nothing and says which grades are missing.
 """
 
 from __future__ import annotations
