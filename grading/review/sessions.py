@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +42,26 @@ MAX_TEXT = 2000
 MAX_NOTICE_MONTHS = 24
 MAX_PRICE_INCREASE_PCT = 200.0
 
+
+@dataclass(frozen=True)
+class Decision:
+    """What is stored of one decision on one client, with the values a client without a decision has.
+
+    The fields are the stored row's (``review_decisions``), besides its ids, position, grade change and time; a
+    later save carries over from the client's previous row every field it does not set itself. The limits a page
+    offers are :data:`MAX_PRICE_INCREASE_PCT`, :data:`MAX_NOTICE_MONTHS` and :data:`MAX_TEXT`.
+    """
+
+    decision: str | None = None
+    plan_steps_json: str = "[]"
+    price_increase_pct: float | None = None
+    notice_months: int | None = None
+    handover_note: str = ""
+    owner: str = ""
+    due_on: date | None = None
+    caller_id_again: str | None = None
+    note: str = ""
+
 #: The columns of :func:`current_decisions` and :func:`decision_events`, in order.
 DECISION_COLUMNS: tuple[str, ...] = (
     "decision_id",
@@ -63,17 +83,7 @@ DECISION_COLUMNS: tuple[str, ...] = (
     "decided_at",
 )
 # What a later save carries over from the client's previous row when it does not set it itself.
-_STATE_COLUMNS = (
-    "decision",
-    "plan_steps_json",
-    "price_increase_pct",
-    "notice_months",
-    "handover_note",
-    "owner",
-    "due_on",
-    "caller_id_again",
-    "note",
-)
+_STATE_COLUMNS = tuple(field.name for field in fields(Decision))
 
 
 @dataclass(frozen=True)
@@ -363,8 +373,7 @@ def _append(store: Store, session_id: int, client_id: str, changes: dict[str, An
             f"SELECT {', '.join(_STATE_COLUMNS)} FROM current_review_decisions WHERE session_id = ? AND client_id = ?",
             [number, client],
         )
-        state: dict[str, Any] = {column: None for column in _STATE_COLUMNS}
-        state.update({"plan_steps_json": "[]", "handover_note": "", "owner": "", "note": ""})
+        state: dict[str, Any] = asdict(Decision())
         if len(current):
             state.update({key: _plain(value) for key, value in current.iloc[0].items()})
         state.update(changes)
@@ -591,8 +600,9 @@ def client_state(store: Store, session_id: int, client_id: str) -> dict[str, Any
     """
     rows = current_decisions(store, session_id)
     rows = rows.loc[rows["client_id"] == str(client_id)]
-    empty = {column: None for column in DECISION_COLUMNS}
-    empty.update({"client_id": str(client_id), "plan_steps": [], "handover_note": "", "owner": "", "note": ""})
+    undecided = asdict(Decision())
+    undecided["plan_steps"] = []
+    empty = {column: undecided.get(column) for column in DECISION_COLUMNS} | {"client_id": str(client_id)}
     if rows.empty:
         return empty
     state = {key: _plain(value) for key, value in rows.iloc[0].items()}

@@ -147,3 +147,13 @@ def test_worst_first_means_the_same_in_live_review_as_on_churn_impact(book, tmp_
                             Scenario(fire_grades=("C", "D"), grade_source="rule")).clients_fired
 
     assert reviewed == fired
+
+
+def test_a_decisions_fields_are_columns_of_the_stored_row(store):
+    from dataclasses import fields
+
+    from grading.review.sessions import Decision
+
+    stored = set(store.query("SELECT * FROM review_decisions LIMIT 0").columns)
+    assert {field.name for field in fields(Decision)} <= stored
+    assert Decision().decision is None and Decision().plan_steps_json == "[]"
