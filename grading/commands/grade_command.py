@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import BinaryIO
@@ -14,9 +15,9 @@ import pandas as pd
 from grading.db import paths
 from grading.commands.model_notice import warn_if_model_refused
 from grading.errors import ClientGradeError
-from grading.db.export import write_safe_csv_file
+from grading.db.export import write_safe_csv, write_safe_csv_file
 from grading.scoring.features import as_date
-from grading.scoring.portfolio import grade_portfolio
+from grading.scoring.portfolio import explain_portfolio, grade_portfolio
 from grading.db.store import Store
 
 
@@ -44,8 +45,20 @@ def register(subparsers: argparse._SubParsersAction, common: argparse.ArgumentPa
     parser.set_defaults(run=run)
 
 
-#: Rows turned into JSON text at a time: the text of a whole book of a million clients would take gigabytes.
-JSON_ROWS_PER_PIECE = 20_000
+#: Clients explained and written at a time: the words of a whole book of a million clients (and its JSON text)
+#: would take gigabytes beside its figures. (The book's dates are calendar days, written alike in any piece.)
+ROWS_PER_PIECE = 20_000
+
+
+def pieces(graded: pd.DataFrame, rows_per_piece: int | None = None) -> Iterator[pd.DataFrame]:
+    """The graded book's rows with their words (reasons, flags...), ``rows_per_piece`` clients at a time.
+
+    The words of a row depend on its own figures and on what the whole book was graded with, so the pieces hold
+    what ``grade_portfolio(..., explain=True)`` gives for the same rows (:func:`explain_portfolio`).
+    """
+    step = rows_per_piece or ROWS_PER_PIECE
+    for start in range(0, len(graded), step):
+        yield explain_portfolio(graded.iloc[start : start + step])
 
 
 def _json_text(frame: pd.DataFrame) -> str:
@@ -57,27 +70,32 @@ def _json_text(frame: pd.DataFrame) -> str:
     return frame.to_json(orient="records", force_ascii=False, indent=1)
 
 
-def write_json(frame: pd.DataFrame, write, rows_per_piece: int = JSON_ROWS_PER_PIECE) -> None:
-    """Write ``frame`` as one JSON list of records, a piece of rows at a time, to ``write`` (bytes).
+def write_json(frames: Iterable[pd.DataFrame], write: Callable[[bytes], object]) -> None:
+    """Write the rows of ``frames`` as one JSON list of records, a frame at a time, to ``write`` (bytes).
 
-    The pieces join into the very text the whole frame would give: each piece's list loses its brackets, and the
-    pieces are separated as its records are (``",\n"``).
+    The pieces join into the very text one frame of all the rows would give: each piece's list loses its brackets,
+    and the pieces are separated as its records are (``",\n"``).
     """
-    if frame.empty:
-        write((_json_text(frame) + "\n").encode("utf-8"))
-        return
-    for start in range(0, len(frame), rows_per_piece):
-        records = _json_text(frame.iloc[start : start + rows_per_piece])[2:-2]  # without "[\n" and "\n]"
-        write((("[\n" if start == 0 else ",\n") + records).encode("utf-8"))
-    write(b"\n]\n")
+    started = False
+    for frame in frames:
+        if frame.empty:
+            continue
+        records = _json_text(frame)[2:-2]  # without "[\n" and "\n]"
+        write((("[\n" if not started else ",\n") + records).encode("utf-8"))
+        started = True
+    write(b"\n]\n" if started else b"[\n\n]\n")
 
 
 def _write(graded: pd.DataFrame, form: str, handle: BinaryIO) -> None:
-    """Write the graded book to an open binary file as JSON or as safe CSV (streamed, not built in memory)."""
+    """Write the graded book with its words to an open binary file as JSON or safe CSV, a piece at a time."""
     if form == "json":
-        write_json(graded, handle.write)
-    else:
-        write_safe_csv_file(graded, handle)
+        write_json(pieces(graded), handle.write)
+        return
+    if graded.empty:
+        write_safe_csv_file(explain_portfolio(graded), handle)
+        return
+    for number, piece in enumerate(pieces(graded)):
+        write_safe_csv(piece, handle.write, header=number == 0)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
         raise ClientGradeError(f"There is no database at {db_path}. Create one with: python -m grading init")
     with Store(db_path) as store:
         models_dir = paths.models_dir(args.models)
-        graded = grade_portfolio(store, as_of, models_dir=models_dir)
+        # The words are written with each piece of rows (see pieces), not for the whole book at once.
+        graded = grade_portfolio(store, as_of, models_dir=models_dir, explain=False)
         warn_if_model_refused(store, models_dir)
     if args.out:
         # Written beside the target and renamed into place: a failure leaves no half-written file.

@@ -153,7 +153,9 @@ def _python_cells(column: pd.Series, chunk_rows: int, text: bool) -> list[str | 
     return cells
 
 
-def write_safe_csv(frame: pd.DataFrame, write: Callable[[bytes], object], *, rows_per_batch: int = 65_536) -> None:
+def write_safe_csv(
+    frame: pd.DataFrame, write: Callable[[bytes], object], *, rows_per_batch: int = 65_536, header: bool = True
+) -> None:
     """Write ``frame`` as UTF-8, comma-separated CSV with formulas neutralized, in pieces, to ``write``.
 
     Parameters
@@ -164,12 +166,15 @@ def write_safe_csv(frame: pd.DataFrame, write: Callable[[bytes], object], *, row
         Called with each piece of the file's bytes, in order (e.g. a binary file's ``write``).
     rows_per_batch:
         Rows turned into text at a time: what is held in memory beside the frame.
+    header:
+        Write the header line (``False`` for the second and later pieces of one file).
     """
     n_columns = frame.shape[1]
     chunk_rows = (_CHUNK_CELLS // (n_columns or 1)) or 1
-    header = io.StringIO()
-    pd.DataFrame(columns=[str(name) for name in frame.columns]).to_csv(header, index=False, lineterminator=_CRLF)
-    write(header.getvalue().encode("utf-8"))
+    if header:
+        names = io.StringIO()
+        pd.DataFrame(columns=[str(name) for name in frame.columns]).to_csv(names, index=False, lineterminator=_CRLF)
+        write(names.getvalue().encode("utf-8"))
     if len(frame) == 0 or n_columns == 0:
         if n_columns == 0 and len(frame):
             # pandas writes an empty line per row of a frame without columns.

@@ -197,8 +197,26 @@ def test_the_grade_json_written_in_pieces_is_the_whole_text_as_before(demo_db, r
     with Store(demo_db) as store:
         graded = grade_portfolio(store, dt.date(2026, 1, 1), models_dir=demo_db.parent / "models")
     pieces: list[bytes] = []
-    write_json(graded, pieces.append, rows_per_piece)
+    write_json((graded.iloc[start:start + rows_per_piece] for start in range(0, len(graded), rows_per_piece)),
+               pieces.append)
     assert b"".join(pieces) == _reference_json_bytes(graded)
     empty: list[bytes] = []
-    write_json(graded.iloc[:0], empty.append, rows_per_piece)
+    write_json([graded.iloc[:0]], empty.append)
     assert b"".join(empty) == _reference_json_bytes(graded.iloc[:0])
+
+
+@pytest.mark.parametrize("form", ["csv", "json"])
+def test_the_grade_command_explaining_a_few_rows_at_a_time_writes_the_same_file(demo_db, tmp_path, monkeypatch, form):
+    from grading.cli import main
+    from grading.commands import grade_command
+
+    whole = tmp_path / f"whole.{form}"
+    assert main(["grade", "--as-of", "2026-01-01", "--format", form, "--out", str(whole)]) == 0
+    monkeypatch.setattr(grade_command, "ROWS_PER_PIECE", 7)
+    pieced = tmp_path / f"pieced.{form}"
+    assert main(["grade", "--as-of", "2026-01-01", "--format", form, "--out", str(pieced)]) == 0
+    assert pieced.read_bytes() == whole.read_bytes()
+    with Store(demo_db) as store:
+        graded = grade_portfolio(store, dt.date(2026, 1, 1), models_dir=demo_db.parent / "models")
+    reference = reference_csv_bytes(graded) if form == "csv" else _reference_json_bytes(graded)
+    assert pieced.read_bytes() == reference
