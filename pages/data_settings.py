@@ -136,11 +136,19 @@ with import_tab:
                                 ],
                                 hide_index=True,
                                 key="import-summary",
+                                column_config={
+                                    "kind": st.column_config.TextColumn("Kind"),
+                                    "file": st.column_config.TextColumn("File"),
+                                    "rows_read": st.column_config.NumberColumn("Rows read"),
+                                    "rows_new": st.column_config.NumberColumn("New"),
+                                    "rows_replaced": st.column_config.NumberColumn("Replaced"),
+                                    "rows_unchanged": st.column_config.NumberColumn("Unchanged"),
+                                },
                             )
                 else:
                     more = f" ({report.issues_not_listed:,} more not listed)" if report.issues_not_listed else ""
                     st.error(
-                        f"{report.issue_count:,} problem(s) found{more}; nothing will be written. Fix them in the file "
+                        f"{count(report.issue_count, 'problem')} found{more}; nothing will be written. Fix them in the file "
                         "and upload it again."
                     )
                     st.dataframe(

@@ -14,7 +14,8 @@ from grading.charts.revenue_time import (
     share_chart,
 )
 from grading.errors import ClientGradeError
-from grading.formatting import hourly_rate, percent
+from grading.db.export import download_csv_bytes
+from grading.formatting import count, hourly_rate, percent
 from grading.views.portfolio_matrix import money_format
 from grading.text_safety import escape_markdown
 from ui import data
@@ -75,6 +76,40 @@ st.caption(
     "A dot above the labor-cost line pays for the time it takes; below it, the client costs you money for every "
     "hour. The effective hourly rate is (revenue - direct costs) / labor hours."
 )
+
+labor_cost = float(controls.settings["labor_cost_rate"])
+under_line = data.computed((*points_key, controls.anonymize, "under-line", labor_cost, window), lambda: (
+    revenue_vs_time.labor_cost_line_clients(shown_points, labor_cost, window_months=window)))
+st.markdown(f"**Below the labor-cost line, or within {percent(revenue_vs_time.NEAR_LABOR_COST)} above it "
+            f"({count(len(under_line), 'client')})**")
+if under_line.empty:
+    st.write("Every client with hours earns more than the labor cost per hour, with room to spare.")
+else:
+    money_column = money_format(currency)
+    data.dataframe(
+        (*points_key, controls.anonymize, "under-line", labor_cost, window, currency), under_line,
+        hide_index=True, key="revenue-under-line",
+        column_config={
+            "client_id": st.column_config.TextColumn("Id"),
+            "name": st.column_config.TextColumn("Client"),
+            "grade": st.column_config.TextColumn(grade_title),
+            "where": st.column_config.TextColumn("Line"),
+            "effective_hourly_rate": st.column_config.NumberColumn("Effective rate", format=f"{money_column}/h"),
+            "labor_hours": st.column_config.NumberColumn("Labor hours (window)", format="%,.0f h"),
+            "net_revenue": st.column_config.NumberColumn("Revenue less direct costs (window)", format=money_column),
+            "short_per_month": st.column_config.NumberColumn(
+                "Short of its labor cost, per month", format=money_column,
+                help="Its hours at the labor cost rate less its revenue less direct costs, per month; negative: "
+                "it pays for its hours with that to spare."),
+        },
+    )
+    st.download_button(
+        "Download these clients (CSV)",
+        data=lambda numbers=data.alias_numbers(), hidden=controls.anonymize: download_csv_bytes(
+            data.hide_ids(under_line, hidden, numbers)),
+        file_name=f"below-labor-cost-{controls.as_of:%Y-%m-%d}.csv", mime="text/csv",
+        icon=":material/download:", key="revenue-under-line-download",
+    )
 
 # -- per grade ----------------------------------------------------------------------------------------------
 st.subheader("Per grade: share of revenue against share of time")

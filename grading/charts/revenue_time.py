@@ -102,8 +102,10 @@ def revenue_hours_chart(
         layers.insert(0, density_layer(thinned.cells, x_title=x_title, y_title=y_title,
                                        x_scale=alt.Scale(zero=True)))
         subtitle.append(thinned_note(thinned))
+    subtitle.append("Scroll to zoom into the pile near the origin, drag to pan, double-click to reset")
+    # Zoom and pan: most clients sit in a pile near the origin, under a few large ones.
     return alt.layer(*layers, title=alt.Title("Revenue against time, per client", subtitle=subtitle)).resolve_scale(
-        color="independent").properties(height=420)
+        color="independent").properties(height=420).interactive()
 
 
 def share_long_frame(shares: pd.DataFrame) -> pd.DataFrame:

@@ -344,3 +344,41 @@ def migration_between(before: pd.DataFrame, after: pd.DataFrame, grade_column: s
     """
     moves = grade_migration(client_points(before, grade_column), client_points(after, grade_column))
     return Migration(moves, migration_summary(moves), migration_sentences(moves), migration_matrix(moves))
+
+
+#: "Near" the labor-cost line: an effective hourly rate at most this fraction above the labor cost rate.
+NEAR_LABOR_COST = 0.10
+
+
+def labor_cost_line_clients(points: pd.DataFrame, labor_cost_rate: float, *, near: float = NEAR_LABOR_COST,
+                            window_months: int = 12) -> pd.DataFrame:
+    """Return the clients below the labor-cost line and those just above it, lowest effective rate first.
+
+    Parameters
+    ----------
+    points:
+        :func:`client_points`.
+    labor_cost_rate:
+        What one technician hour costs.
+    near:
+        How far above the labor cost rate (a fraction of it) a client still counts as near the line.
+    window_months:
+        The scoring window, to say the shortfall per month.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``client_id``, ``name``, ``grade``, ``where`` ("below" or "near"), ``effective_hourly_rate``,
+        ``labor_hours``, ``net_revenue`` and ``short_per_month``: what the client's revenue less direct costs falls
+        short of its hours at the labor cost rate, per month (negative: it pays for them, with that to spare).
+        Clients without hours have no rate and are left out.
+    """
+    rate = points["effective_hourly_rate"].astype("float64")
+    limit = float(labor_cost_rate) * (1 + near)
+    chosen = points.loc[rate.notna() & (rate <= limit)].copy()
+    chosen["where"] = (chosen["effective_hourly_rate"] < float(labor_cost_rate)).map({True: "below", False: "near"})
+    months = max(int(window_months), 1)
+    chosen["short_per_month"] = (chosen["labor_hours"] * float(labor_cost_rate) - chosen["net_revenue"]) / months
+    columns = ["client_id", "name", "grade", "where", "effective_hourly_rate", "labor_hours", "net_revenue",
+               "short_per_month"]
+    return chosen.sort_values(["effective_hourly_rate", "client_id"])[columns].reset_index(drop=True)

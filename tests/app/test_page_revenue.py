@@ -80,3 +80,16 @@ def test_anonymize_switch_hides_every_client_name_on_the_revenue_page(demo_db):
     leaked = [name for name in names if name.encode() in hidden]
     assert leaked == []
     assert b"Client 001" in hidden
+
+
+def test_the_clients_below_and_near_the_labor_cost_line_are_listed_with_a_csv(demo_db):
+    from grading.views.revenue_vs_time import NEAR_LABOR_COST
+
+    at = open_page()
+    assert not at.exception, at.exception
+    listed = next(frame.value for frame in at.dataframe if "short_per_month" in frame.value.columns)
+    assert len(listed) > 0
+    assert set(listed["where"]) <= {"below", "near"}
+    assert (listed["effective_hourly_rate"] <= 45.0 * (1 + NEAR_LABOR_COST) + 1e-9).all()
+    assert listed["effective_hourly_rate"].is_monotonic_increasing
+    assert at.get("download_button")

@@ -176,3 +176,19 @@ def test_hours_freed_split_into_redeployed_and_back_to_the_owner():
     spec = churn_charts.hours_freed_chart(timeline).to_dict()
     assert "Hours per month (h)" in _axis_titles(spec)
     assert "Hours freed per month" in _titles(spec)
+
+
+def test_the_revenue_against_time_chart_zooms_and_pans():
+    import pandas as pd
+
+    from grading.charts.revenue_time import revenue_hours_chart
+
+    points = pd.DataFrame({"client_id": ["a", "b"], "name": ["A", "B"], "grade": ["A", "D"],
+                           "revenue": [1000.0, 50000.0], "direct_costs": [0.0, 0.0], "labor_hours": [10.0, 300.0],
+                           "net_revenue": [1000.0, 50000.0], "effective_hourly_rate": [100.0, 166.0]})
+    lines = pd.DataFrame({"line": ["cost"] * 2, "rate": [45.0] * 2, "labor_hours": [0.0, 300.0],
+                          "net_revenue": [0.0, 13500.0]})
+
+    spec = revenue_hours_chart(points, lines).to_dict()
+
+    assert '"bind": "scales"' in __import__("json").dumps(spec)
