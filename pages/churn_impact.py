@@ -215,13 +215,9 @@ try:
         managed_grades=managed_grades,
         start_month=next_month,
     )
-    # Every choice the scenario is made of, so a rerun that changes none of them (a chart's metric, another
-    # session's rerun) reuses the simulation.
-    scenario_key = (
-        "churn", controls.as_of, controls.anonymize, controls.grade_column, tuple(fire_grades), tuple(fire_clients),
-        tuple(share), use_a_rate, rate, tuple(ramp), cost_goes, pace, notice, horizon, tuple(price_increase.items()),
-        tuple(leave.items()), seat_price if managed else None, tuple(managed_grades), next_month,
-    )
+    # Keyed by the book and the scenario itself (every choice it is made of), so a rerun that changes none of them
+    # (a chart's metric, another session's rerun) reuses the simulation.
+    scenario_key = ("churn", controls.as_of, controls.anonymize, controls.grade_column, data.key_of(scenario))
     story, timeline = data.computed((*scenario_key, currency), lambda: (
         churn_story(shown, scenario, labor_cost_rate=labor_cost_rate, window_months=window, currency=currency),
         simulate_timeline(shown, scenario, labor_cost_rate=labor_cost_rate),

@@ -4,9 +4,10 @@ costs no recomputation, and a write by any session shows on every session's next
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from datetime import date
 from typing import Any, TypeVar
 
@@ -164,6 +165,32 @@ def model_state() -> Any:
     from grading.model.suggest import model_state as state_of
 
     return computed(("model-state",), lambda: state_of(get_store(), get_models_dir()))
+
+
+def key_of(value: Any) -> Hashable:
+    """Return a hashable stand-in for ``value``, to key a kept value by the very object it is computed from.
+
+    A (frozen) dataclass is keyed by its type and its fields, a mapping by its items (in sorted order), a list or
+    tuple as a tuple, recursively; anything else must be hashable itself. A key made from the object a
+    computation is given (e.g. the churn page's :class:`~grading.simulation.Scenario`) cannot disagree with it,
+    as a tuple written out by hand beside the call can.
+
+    Raises
+    ------
+    TypeError
+        ``value`` is (or holds) a frame, an array or another unhashable object: key by what it is computed from.
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__qualname__,
+                *((field.name, key_of(getattr(value, field.name))) for field in dataclasses.fields(value)))
+    if isinstance(value, Mapping):
+        return ("mapping", *sorted(((key_of(key), key_of(item)) for key, item in value.items()), key=repr))
+    if isinstance(value, list | tuple):
+        return tuple(key_of(item) for item in value)
+    if isinstance(value, pd.DataFrame | pd.Series):
+        raise TypeError("A frame cannot be a cache key; key by what it is computed from.")
+    hash(value)
+    return value
 
 
 def _computed(key: tuple, compute: Callable[[], Any]) -> Any:

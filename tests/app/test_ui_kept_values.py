@@ -58,3 +58,29 @@ def test_a_failed_computation_is_not_kept_and_the_next_ask_computes_again():
         kept.get(("a",), fails)
     assert kept.get(("a",), lambda: "fine now") == "fine now"
 
+
+
+def test_a_key_made_from_a_scenario_changes_with_every_choice_and_only_then():
+    from grading.simulation import Range, Redeployment, Repricing, Scenario
+    from ui.data import key_of
+
+    def scenario(**changes):
+        values = {"fire_grades": ("D",), "redeployment": Redeployment(share=Range(0.3, 0.6)),
+                  "repricing": Repricing(price_increase={"C": 0.1}, leave_probability={"C": Range(0.1, 0.3)})}
+        return Scenario(**{**values, **changes})
+
+    assert key_of(scenario()) == key_of(scenario())
+    hash(key_of(scenario()))
+    assert key_of(scenario()) != key_of(scenario(fire_grades=("C", "D")))
+    assert key_of(scenario()) != key_of(scenario(redeployment=Redeployment(share=Range(0.3, 0.7))))
+    assert key_of(scenario()) != key_of(scenario(repricing=Repricing(price_increase={"C": 0.2},
+                                                                       leave_probability={"C": Range(0.1, 0.3)})))
+
+
+def test_a_frame_is_refused_as_a_key():
+    import pandas as pd
+
+    from ui.data import key_of
+
+    with pytest.raises(TypeError, match="frame"):
+        key_of({"book": pd.DataFrame({"a": [1]})})
