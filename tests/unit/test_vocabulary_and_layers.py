@@ -138,3 +138,14 @@ def test_the_import_graph_sees_lazy_imports():
     # grading.db.backup imports the schema inside a function; grading.settings imports the store for type hints only.
     assert "grading.db.schema" in _direct_imports("grading.db.backup")
     assert "grading.db.store" not in _direct_imports("grading.settings")
+
+
+def test_only_the_browser_layer_starts_chromium_or_the_app_and_all_of_it_is_marked_browser():
+    tests = REPO / "tests"
+    for path in sorted((tests / "browser").glob("test_*.py")):
+        assert "pytestmark = pytest.mark.browser" in path.read_text(encoding="utf-8"), path.name
+    drives = re.compile(r"playwright|benchmarks\.serve|benchmarks import run|chromium", re.I)
+    others = [path.relative_to(REPO).as_posix() for layer in ("unit", "app")
+              for path in sorted((tests / layer).glob("*.py"))
+              if path.name != Path(__file__).name and drives.search(path.read_text(encoding="utf-8"))]
+    assert others == []
