@@ -298,7 +298,7 @@ with walk:
                 grade_columns = st.columns(3)
                 for column, (label, grade) in zip(grade_columns, card.grades.items(), strict=True):
                     column.metric(f"{label} grade", grade,
-                                  help=card.model_confidence if label == "Model" and card.model_confidence else None)
+                                  help=card.model_confidence if label == "Suggested" and card.model_confidence else None)
                 figure_columns = st.columns(len(card.figures))
                 for column, (label, figure) in zip(figure_columns, card.figures.items(), strict=True):
                     column.metric(label, figure)

@@ -39,7 +39,7 @@ class ClientCard:
     about:
         Service model and seats in words, e.g. ``"break/fix, 12 seats"``.
     grades:
-        ``Rule``, ``Model`` and ``Owner`` grade (``"-"`` where there is none), in that order.
+        ``Rule``, ``Suggested`` and ``Manual`` grade (as on every page) (``"-"`` where there is none), in that order.
     model_confidence:
         The model's confidence in its suggestion in words (``""`` without a suggestion).
     figures:
@@ -93,8 +93,8 @@ def client_card(portfolio: pd.DataFrame, client_id: str, currency: str = "EUR") 
         about=about,
         grades={
             "Rule": _text(row.get("rule_grade")) or "-",
-            "Model": _text(row.get("suggested_grade")) or "-",
-            "Owner": _text(row.get("manual_grade")) or "-",
+            "Suggested": _text(row.get("suggested_grade")) or "-",
+            "Manual": _text(row.get("manual_grade")) or "-",
         },
         model_confidence=f"{percent(float(confidence))} sure" if pd.notna(confidence) else "",
         figures={

@@ -148,7 +148,7 @@ def test_a_new_session_shows_its_first_client_and_progress(book_db):
     assert any("Quarterly review" in element.value for element in at.main.subheader)
     assert any("started with" in element.value for element in at.success)
     assert at.header[0].value.startswith("1. ")
-    assert [metric.label for metric in at.metric][:3] == ["Rule grade", "Model grade", "Owner grade"]
+    assert [metric.label for metric in at.metric][:3] == ["Rule grade", "Suggested grade", "Manual grade"]
 
 
 def test_deciding_moves_to_the_next_client_and_counts_progress(book_db):
