@@ -148,8 +148,8 @@ with import_tab:
                 else:
                     more = f" ({report.issues_not_listed:,} more not listed)" if report.issues_not_listed else ""
                     st.error(
-                        f"{count(report.issue_count, 'problem')} found{more}; nothing will be written. Fix them in the file "
-                        "and upload it again."
+                        f"{count(report.issue_count, 'problem')} found{more}; nothing will be written. Fix them in "
+                        "the file and upload it again."
                     )
                     st.dataframe(
                         view.issues_frame(report, hide_values=controls.anonymize),

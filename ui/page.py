@@ -70,6 +70,15 @@ def graded_portfolio(controls: shared.SharedControls, *, words: bool = False) ->
 
     ``words=True`` adds the reasons and the flags' text, for the pages that show them (see :func:`ui.data.portfolio`).
     """
+    # An as-of date outside the book's figures would draw charts of 0% and empty cells: say so and stop instead.
+    from grading.db.book_admin import no_figures_in_window
+
+    window = int(controls.settings["scoring_window_months"])
+    missing = data.computed(("no-figures", controls.as_of, window),
+                            lambda: no_figures_in_window(get_store(), controls.as_of, window))
+    if missing:
+        st.info(escape_markdown(missing), icon=":material/event_busy:")
+        st.stop()
     try:
         return data.portfolio(controls.as_of, words=words)
     except ClientGradeError as error:

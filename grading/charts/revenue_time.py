@@ -96,7 +96,9 @@ def revenue_hours_chart(
                                                                        format=",.0f")],
         )
     )
-    layers = [rate_lines, dots]
+    # The clients first: a chart's "Show data" lists the first layer's rows, which should be the clients, not the
+    # two ends of each reference line.
+    layers = [dots, rate_lines]
     subtitle = ["Dashed lines: revenue less direct costs that earns a constant rate per hour of work"]
     if thinned.thinned:
         layers.insert(0, density_layer(thinned.cells, x_title=x_title, y_title=y_title,
@@ -145,7 +147,7 @@ def share_chart(shares: pd.DataFrame, *, grade_title: str = "Grade") -> alt.Laye
     base = alt.Chart(data).encode(
         x=alt.X("grade:N", title=grade_title, sort=order, axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("measure:N", sort=measures),
-        y=alt.Y("share:Q", title="Share of the portfolio (%)", axis=alt.Axis(format="%")),
+        y=alt.Y("share:Q", title="Share (%)", axis=alt.Axis(format="%", titlePadding=8)),
         tooltip=[
             alt.Tooltip("grade:N", title=grade_title),
             alt.Tooltip("measure:N", title="Measure"),
@@ -163,10 +165,13 @@ def share_chart(shares: pd.DataFrame, *, grade_title: str = "Grade") -> alt.Laye
         ),
     )
     labels = base.mark_text(dy=-7, fontSize=12).encode(text="label:N")
+    # Two short title lines, anchored left, and a short axis title: the chart sits in a half-width column, where
+    # one long line was cut off.
     return alt.layer(bars, labels, title=alt.Title(
-        "Revenue share against time share, per grade",
-        subtitle="Solid: share of revenue. Pale: share of labor hours",
-    )).properties(height=320)
+        ["Revenue share against", "time share, per grade"],
+        subtitle=["Solid: share of revenue.", "Pale: share of labor hours."],
+        anchor="start",
+    )).properties(height=320, padding={"left": 10, "top": 10, "right": 10, "bottom": 10})
 
 
 def monthly_chart(

@@ -158,3 +158,30 @@ def archived_clients(store: Store) -> pd.DataFrame:
         "SELECT a.client_id, c.name, a.archived_on, a.note FROM archived_clients AS a "
         "JOIN clients AS c USING (client_id) ORDER BY a.archived_on DESC, a.client_id"
     )
+
+
+def no_figures_in_window(store: Store, as_of: date, window_months: int) -> str | None:
+    """Say why the scoring window before ``as_of`` holds no monthly figures, or return None when it holds some.
+
+    A page looked at as of a day before the book's first figures (or long after its last) would otherwise draw
+    charts of 0% and tables of empty cells.
+
+    Returns
+    -------
+    str or None
+        E.g. "There are no figures in the 12 months before 1 January 2015: this book's figures run from
+        January 2023 to November 2024. Move the 'As of' date in the sidebar into that span." ``None`` when the
+        window holds figures, or when the book has none at all (the pages say that themselves).
+    """
+    first, last = store.rows("SELECT min(month), max(month) FROM monthly_metrics")[0]
+    if first is None:
+        return None
+    month_start = date(as_of.year, as_of.month, 1)
+    months_back = as_of.year * 12 + as_of.month - 1 - int(window_months)
+    window_start = date(months_back // 12, months_back % 12 + 1, 1)
+    if window_start <= last and first < month_start:
+        return None
+    return (
+        f"There are no figures in the {int(window_months)} months before {as_of.day} {as_of:%B %Y}: this book's "
+        f"figures run from {first:%B %Y} to {last:%B %Y}. Move the 'As of' date in the sidebar into that span."
+    )

@@ -281,6 +281,14 @@ def grade_if_plan_works(
     return float(row["rule_score_if_plan_works"]), (None if pd.isna(grade) else str(grade))
 
 
+def _client_row(portfolio: pd.DataFrame, client_id: str) -> pd.DataFrame:
+    """The portfolio's row of one client, as a one-row frame; :class:`ReviewError` when it is not there."""
+    row = portfolio.loc[portfolio["client_id"].astype(str) == str(client_id)]
+    if row.empty:
+        raise ReviewError(f"There is no client with id '{client_id}' in the portfolio.")
+    return row
+
+
 def suggested_steps(
     portfolio: pd.DataFrame, client_id: str, *, weakest: int = 3
 ) -> list[str]:
@@ -291,10 +299,7 @@ def suggested_steps(
     ReviewError
         The client is not in the portfolio.
     """
-    row = portfolio.loc[portfolio["client_id"].astype(str) == str(client_id)]
-    if row.empty:
-        raise ReviewError(f"There is no client with id '{client_id}' in the portfolio.")
-    row = row.assign(client_id=row["client_id"].astype(str))
+    row = _client_row(portfolio, client_id).assign(client_id=str(client_id))
     proposed = _steps_per_client(row, weakest_criteria(row, weakest)[["client_id", "criterion"]])
     return proposed["step"].tolist()
 
@@ -344,9 +349,6 @@ def lift_preview(
     ReviewError
         The client is not in the portfolio.
     """
-    row = portfolio.loc[portfolio["client_id"].astype(str) == str(client_id)]
-    if row.empty:
-        raise ReviewError(f"There is no client with id '{client_id}' in the portfolio.")
-    grade_now = row["rule_grade"].iloc[0]
+    grade_now = _client_row(portfolio, client_id)["rule_grade"].iloc[0]
     score, grade = grade_if_plan_works(portfolio, client_id, step_keys, settings)
     return plan_outcome(None if pd.isna(grade_now) else str(grade_now), score, grade, steps=len(step_keys))

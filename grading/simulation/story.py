@@ -169,7 +169,9 @@ def _fired_words(plain: Impact) -> str:
     grades = plain.fired["grade"].dropna().unique().tolist()
     number = len(plain.fired)
     if len(grades) == 1 and plain.fired["grade"].notna().all():
-        return f"Firing the {count(number, f'{grades[0]} client')}" if number > 1 else f"Firing the one {grades[0]} client"
+        if number == 1:
+            return f"Firing the one {grades[0]} client"
+        return f"Firing the {count(number, f'{grades[0]} client')}"
     return f"Firing {count(number, 'client')}"
 
 
@@ -211,7 +213,8 @@ def story_sentence(plain: Impact, even: BreakEven, window_months: int, currency:
     ]
     rate_change = plain.change_pct("effective_hourly_rate") / 100
     if math.isfinite(rate_change) and percent(rate_change) != "0%":
-        parts[0] += f", so the effective hourly rate {'rises' if rate_change > 0 else 'falls'} {percent(abs(rate_change))}"
+        moves = "rises" if rate_change > 0 else "falls"
+        parts[0] += f", so the effective hourly rate {moves} {percent(abs(rate_change))}"
     parts[0] += "."
 
     profit_change = plain.change_pct("gross_profit") / 100

@@ -118,3 +118,16 @@ def test_an_archived_client_is_left_out_of_grading_from_its_day_and_keeps_its_hi
 def test_archiving_an_unknown_client_is_refused(store):
     with pytest.raises(ClientGradeError, match="no client with id ghost"):
         book_admin.archive_client(store, "ghost")
+
+
+def test_an_as_of_date_outside_the_books_figures_is_said_in_one_sentence(store):
+    import_frames(store, {"clients": clients("a"), "monthly": monthly("a")}, source="import")
+
+    before = book_admin.no_figures_in_window(store, date(2015, 1, 1), 12)
+    long_after = book_admin.no_figures_in_window(store, date(2027, 3, 1), 12)
+
+    assert before.startswith("There are no figures in the 12 months before 1 January 2015")
+    assert "run from January 2024 to December 2024" in before
+    assert long_after is not None
+    assert book_admin.no_figures_in_window(store, date(2025, 1, 15), 12) is None
+    assert book_admin.no_figures_in_window(store, date(2025, 12, 15), 12) is None

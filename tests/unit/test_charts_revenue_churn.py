@@ -82,8 +82,8 @@ def test_share_chart_labels_each_bar_with_its_percentage():
     assert len(long) == 2 * len(shares)
     assert long["label"].str.endswith("%").all()
     spec = revenue_time.share_chart(shares, grade_title="Rule grade").to_dict()
-    assert "Revenue share against time share" in _titles(spec)
-    assert "Share of the portfolio (%)" in _axis_titles(spec)
+    assert "time share, per grade" in _titles(spec)
+    assert "Share (%)" in _axis_titles(spec)
     assert _grade_ranges(spec)
     assert any(part.get("mark", {}) == {"type": "text", "dy": -7, "fontSize": 12} or part.get("mark") == "text"
                or (isinstance(part.get("mark"), dict) and part["mark"].get("type") == "text")
@@ -192,3 +192,22 @@ def test_the_revenue_against_time_chart_zooms_and_pans():
     spec = revenue_hours_chart(points, lines).to_dict()
 
     assert '"bind": "scales"' in __import__("json").dumps(spec)
+
+
+def test_the_per_grade_chart_has_short_title_lines_and_the_scatter_lists_clients_first():
+    import pandas as pd
+
+    from grading.charts.revenue_time import revenue_hours_chart, share_chart
+
+    shares = pd.DataFrame({"grade": ["A", "D"], "revenue_share": [0.75, 0.25], "hours_share": [0.6, 0.4]})
+    spec = share_chart(shares).to_dict()
+    assert all(len(line) <= 30 for line in spec["title"]["text"])
+    assert spec["layer"][0]["encoding"]["y"]["title"] == "Share (%)"
+
+    points = pd.DataFrame({"client_id": ["a"], "name": ["A"], "grade": ["A"], "revenue": [1000.0],
+                           "direct_costs": [0.0], "labor_hours": [10.0], "net_revenue": [1000.0],
+                           "effective_hourly_rate": [100.0]})
+    lines = pd.DataFrame({"line": ["cost"] * 2, "rate": [45.0] * 2, "labor_hours": [0.0, 10.0],
+                          "net_revenue": [0.0, 450.0]})
+    scatter = revenue_hours_chart(points, lines).to_dict()
+    assert scatter["layer"][0]["mark"]["type"] == "circle"
