@@ -27,7 +27,7 @@ from grading.simulation.story import churn_story
 from grading.vocabulary import GRADES
 from grading.text_safety import escape_markdown
 from ui import data
-from ui.page import graded_portfolio, page_setup
+from ui.page import graded_portfolio, page_setup, require_figures
 from ui.shared import KEEP_PREFIX, for_display
 
 page = page_setup()
@@ -44,6 +44,7 @@ st.caption(
     f"{controls.grade_source}. Gross profit counts labor at {hourly_rate(labor_cost_rate, currency)}."
 )
 
+require_figures(controls)
 portfolio = graded_portfolio(controls)
 
 if portfolio.empty:

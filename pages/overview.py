@@ -11,7 +11,7 @@ from grading.views.portfolio_matrix import grade_mix, grade_story, headline_numb
 from grading.text_safety import escape_markdown
 from ui import data
 from ui.meeting_pack import meeting_pack_button
-from ui.page import graded_portfolio, page_setup
+from ui.page import graded_portfolio, page_setup, require_figures
 
 page = page_setup()
 controls = page.controls
@@ -23,6 +23,7 @@ st.caption(
     f"{controls.settings['scoring_window_months']} complete months; grades shown: {controls.grade_source}."
 )
 
+require_figures(controls)
 portfolio = graded_portfolio(controls)
 
 if portfolio.empty:

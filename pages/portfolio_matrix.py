@@ -3,7 +3,7 @@
 import streamlit as st
 
 from grading import client_card
-from grading.charts.matrix import client_sparkline_chart, portfolio_matrix_chart
+from grading.charts.matrix import clicked_client_id, client_sparkline_chart, portfolio_matrix_chart
 from grading.vocabulary import FLAGS, GRADES, UNGRADED
 from grading.errors import ClientGradeError
 from grading.db.export import download_csv_bytes
@@ -21,7 +21,7 @@ from grading.views.portfolio_matrix import (
 )
 from grading.text_safety import escape_markdown
 from ui import data
-from ui.page import graded_portfolio, page_setup
+from ui.page import graded_portfolio, page_setup, require_figures
 from ui.shared import KEEP_PREFIX, for_display
 
 page = page_setup()
@@ -41,6 +41,7 @@ st.caption(
     f"survey), coloured by its {controls.grade_source} grade. Select a row of the table to open the client's card."
 )
 
+require_figures(controls)
 portfolio = graded_portfolio(controls, words=True)  # the table shows the flags, the card the reasons
 
 if portfolio.empty:
@@ -109,7 +110,7 @@ with st.container(key="matrix-chart"):
     if shown.empty:
         st.info("No client matches these filters. Clear a filter above to see more clients.")
     else:
-        data.altair_chart(
+        chart_event = data.altair_chart(
             (*view_key, controls.currency),
             lambda: portfolio_matrix_chart(
                 data.hide_ids(shown),
@@ -118,7 +119,14 @@ with st.container(key="matrix-chart"):
                 grade_title=grade_title,
                 currency=controls.currency,
             ),
+            on_select="rerun",
+            key="matrix-chart-click",
         )
+        # A click on a dot opens its client's card (the chart carries alias ids while anonymizing).
+        clicked = clicked_client_id(chart_event, data.alias_numbers() if controls.anonymize else None)
+        if clicked is not None and clicked != st.session_state.get("matrix_clicked"):
+            st.session_state["matrix_clicked"] = clicked
+            st.session_state[CLIENT_KEY] = clicked
 
 
 money_column = money_format(controls.currency)

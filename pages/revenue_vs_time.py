@@ -19,7 +19,7 @@ from grading.formatting import count, hourly_rate, percent
 from grading.views.portfolio_matrix import money_format
 from grading.text_safety import escape_markdown
 from ui import data
-from ui.page import graded_portfolio, page_setup
+from ui.page import graded_portfolio, page_setup, require_figures
 from ui.shared import KEEP_PREFIX, for_display
 
 page = page_setup()
@@ -34,6 +34,7 @@ st.caption(
     f"{controls.grade_source}. Labor costs {hourly_rate(controls.settings['labor_cost_rate'], currency)}."
 )
 
+require_figures(controls)
 portfolio = graded_portfolio(controls)
 
 if portfolio.empty:

@@ -224,18 +224,18 @@ except ImportError:  # pragma: no cover - depends on the Streamlit release
     _convert_altair_to_vega_lite_spec = None
 
 
-def altair_chart(key: tuple[Hashable, ...], build: Callable[[], alt.TopLevelMixin], **kwargs: Any) -> None:
+def altair_chart(key: tuple[Hashable, ...], build: Callable[[], alt.TopLevelMixin], /, **kwargs: Any) -> Any:
     """Show the Altair chart ``build()`` returns, building and validating it once per store revision and ``key``.
 
     ``st.altair_chart`` converts and validates a chart on every rerun (20-45% of a page's rerun); the spec it
     would make is kept instead, and shown with ``st.vega_lite_chart`` (the same element). ``key`` follows the
-    rules of :func:`computed`; ``kwargs`` go to ``st.vega_lite_chart`` (e.g. ``width``).
+    rules of :func:`computed`; ``kwargs`` go to ``st.vega_lite_chart`` (e.g. ``width``, or ``on_select`` and
+    ``key`` for a chart that selects), whose return value (the selection, with ``on_select``) is returned.
     """
     if _convert_altair_to_vega_lite_spec is None:
-        st.altair_chart(build(), **kwargs)
-        return
+        return st.altair_chart(build(), **kwargs)
     spec = computed(("chart", *key), lambda: _convert_altair_to_vega_lite_spec(build()))
-    st.vega_lite_chart(spec=spec, **kwargs)
+    return st.vega_lite_chart(spec=spec, **kwargs)
 
 
 def alias_numbers() -> dict[str, int]:

@@ -65,12 +65,12 @@ def _refused_model_banner() -> None:
         st.warning(escape_markdown(state.message), icon=":material/gpp_bad:")
 
 
-def graded_portfolio(controls: shared.SharedControls, *, words: bool = False) -> pd.DataFrame:
-    """Return the graded portfolio as of the sidebar's date, or stop the page with one error sentence.
+def require_figures(controls: shared.SharedControls) -> None:
+    """Stop the page with one sentence when the scoring window before the as-of date holds no monthly figures.
 
-    ``words=True`` adds the reasons and the flags' text, for the pages that show them (see :func:`ui.data.portfolio`).
+    The pages of figures (Overview, Portfolio matrix, Revenue vs time, Churn impact) call it: an as-of date outside
+    the book's figures would otherwise draw charts of 0% and tables of empty cells.
     """
-    # An as-of date outside the book's figures would draw charts of 0% and empty cells: say so and stop instead.
     from grading.db.book_admin import no_figures_in_window
 
     window = int(controls.settings["scoring_window_months"])
@@ -79,6 +79,13 @@ def graded_portfolio(controls: shared.SharedControls, *, words: bool = False) ->
     if missing:
         st.info(escape_markdown(missing), icon=":material/event_busy:")
         st.stop()
+
+
+def graded_portfolio(controls: shared.SharedControls, *, words: bool = False) -> pd.DataFrame:
+    """Return the graded portfolio as of the sidebar's date, or stop the page with one error sentence.
+
+    ``words=True`` adds the reasons and the flags' text, for the pages that show them (see :func:`ui.data.portfolio`).
+    """
     try:
         return data.portfolio(controls.as_of, words=words)
     except ClientGradeError as error:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import pandas as pd
 
@@ -44,6 +46,10 @@ def matrix_points(portfolio: pd.DataFrame, grade_column: str) -> pd.DataFrame:
         if column in points.columns:
             points[column] = points[column].astype("object").where(points[column].notna(), "-").astype(str)
     return points.reset_index(drop=True)
+
+
+#: The chart's selection parameter: the client whose dot was clicked (``{"client_id": ...}``).
+CLICKED_CLIENT = "clicked_client"
 
 
 def portfolio_matrix_chart(
@@ -115,6 +121,8 @@ def portfolio_matrix_chart(
             ),
             tooltip=tooltip,
         )
+        # A click on a dot selects its client (the page opens the client's card); a double click clears it.
+        .add_params(alt.selection_point(name=CLICKED_CLIENT, fields=["client_id"], on="click", clear="dblclick"))
     )
     lines = (
         alt.Chart(boundaries)
@@ -194,3 +202,34 @@ def client_sparkline_chart(monthly: pd.DataFrame, *, currency: str = "EUR", name
         y=alt.Y("labor_hours:Q", title="Labor hours (h)", axis=alt.Axis(tickCount=3))
     ).properties(height=90)
     return alt.vconcat(revenue, labor, spacing=6).resolve_scale(x="shared")
+
+
+def clicked_client_id(event: Any, alias_numbers: dict[str, int] | None = None) -> str | None:
+    """Return the client id of the dot clicked on :func:`portfolio_matrix_chart`, or None.
+
+    Parameters
+    ----------
+    event:
+        What ``st.vega_lite_chart(..., on_select="rerun")`` returned (its ``selection`` holds
+        :data:`CLICKED_CLIENT`).
+    alias_numbers:
+        While anonymizing, the book's alias numbers: the chart then carries alias ids, turned back into real ids.
+    """
+    selection = getattr(event, "selection", None) or (event.get("selection") if isinstance(event, dict) else None)
+    if not selection:
+        return None
+    picked = selection.get(CLICKED_CLIENT) if isinstance(selection, dict) else getattr(selection, CLICKED_CLIENT, None)
+    if isinstance(picked, dict):
+        picked = [picked] if "client_id" in picked else picked.get("values")
+    if not picked:
+        return None
+    first = picked[0]
+    client_id = first.get("client_id") if isinstance(first, dict) else first
+    if client_id is None:
+        return None
+    if alias_numbers:
+        from grading.anonymize import alias_id
+
+        real = {alias_id(number): real_id for real_id, number in alias_numbers.items()}
+        return real.get(str(client_id), str(client_id))
+    return str(client_id)

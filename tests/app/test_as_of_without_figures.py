@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-PAGES = ["pages/overview.py", "pages/portfolio_matrix.py", "pages/suggested_vs_manual.py",
+PAGES = ["pages/overview.py", "pages/portfolio_matrix.py",
          "pages/revenue_vs_time.py", "pages/churn_impact.py"]
 
 
