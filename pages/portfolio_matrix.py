@@ -89,15 +89,16 @@ view_key = (
 
 def filtered_view():
     """The filtered table as shown (names replaced when anonymizing)."""
+    # Names are replaced before sorting, so "Name" sorts by alias while anonymizing, never by the hidden names.
     table = filter_grade_table(
-        portfolio,
+        for_display(portfolio, controls),
         grade_source=controls.grade_source,
         grades=chosen_grades,
         service_models=chosen_models,
         flags=chosen_flags,
         sort_order=sort_order,
     )
-    return for_display(table, controls, all_client_ids=portfolio["client_id"])
+    return table
 
 
 try:

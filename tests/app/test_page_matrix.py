@@ -271,3 +271,15 @@ def test_the_card_says_the_small_client_sentence_once_and_its_history_stops_at_t
     assert written.count("mall client (") == 1
     history = [frame.value for frame in at.dataframe if "grader" in frame.value.columns]
     assert history and "From after the as-of date" not in set(history[0]["grader"])
+
+
+def test_sorting_by_name_while_anonymizing_sorts_by_alias(demo_db):
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.session_state["keep_anonymize"] = True
+    at.session_state["keep_matrix_sort"] = "Name"
+    at.run()
+    at.switch_page(MATRIX).run()
+    assert not at.exception, at.exception
+
+    names = grade_table(at)["name"].tolist()
+    assert names == sorted(names) and names[0].startswith("Client ")
