@@ -74,8 +74,9 @@ def download_text(at: AppTest, files: dict[str, bytes], key: str) -> str:
 
 
 def shown_as(markdown: str) -> str:
-    """A Markdown text as the reader sees it: backslash escapes (of names, notes, details) removed."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    """A Markdown text as the reader sees it: backslash escapes (of names, notes, details) and the invisible word
+    joiners escape_markdown places inside links, icons and dashes removed."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def rendered_text(at: AppTest) -> str:
