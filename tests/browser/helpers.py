@@ -18,6 +18,13 @@ def open_page(page, base_url: str, path: str = "") -> None:
     wait_for_app(page)
 
 
+def go_to(page, title: str) -> None:
+    """Open a page through the sidebar's navigation, in the same browser session (a reload would start a new one).
+    Scoped to the sidebar: a page's own "Go to ..." link carries the same name."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title).click()
+    wait_for_app(page)
+
+
 def container(page, key: str):
     """Return the locator of the ``st.container(key=...)`` with that key."""
     return page.locator(f".st-key-{key}")

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from grading import books
 from grading.report import SECTIONS
 from tests.browser.conftest import StreamlitServer
-from tests.browser.helpers import container, error_texts, open_page, pick_option, wait_for_app
+from tests.browser.helpers import container, error_texts, go_to, open_page, pick_option, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -31,12 +31,6 @@ def two_book_server(demo_database_template, tmp_path_factory):
 def clients_shown(page) -> str:
     metric = page.locator('[data-testid="stMetric"]').filter(has_text="Clients").first
     return metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
-
-
-def go_to(page, title: str) -> None:
-    """Open a page through the sidebar's navigation, in the same browser session (a reload would start a new one)."""
-    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title).click()
-    wait_for_app(page)
 
 
 def switch_book(page, name: str) -> None:

@@ -118,14 +118,13 @@ def test_a_visitor_who_has_not_logged_in_gets_no_upload_url_and_parks_no_file(pa
 
 
 def test_a_logged_in_editor_still_uploads_through_the_page(password_server, page, tmp_path):
-    from tests.browser.helpers import open_page, wait_for_app
+    from tests.browser.helpers import go_to, open_page, wait_for_app
 
     open_page(page, password_server.url)
     page.get_by_label("Password", exact=True).fill("the editor's password")
     page.get_by_role("button", name="Log in").click()
     wait_for_app(page)
-    page.get_by_role("link", name="Data & settings").click()
-    wait_for_app(page)
+    go_to(page, "Data & settings")
     clients = tmp_path / "clients.csv"
     clients.write_text("client_id,name\nc1,Acme\n", encoding="utf-8")
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(clients))
