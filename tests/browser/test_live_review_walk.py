@@ -42,7 +42,7 @@ def test_coach_walks_three_clients_and_downloads_the_markdown_summary(app_server
     with page.expect_download(timeout=60_000) as download_info:
         page.get_by_role("button", name="Download the summary (Markdown)").click()
     markdown = open(download_info.value.path(), encoding="utf-8").read()
-    # Names are Markdown-escaped in the file ("S\\.L\\."); compare the text a Markdown viewer shows.
+    # Names are Markdown-escaped in the file ("S\.L\."); compare the text a Markdown viewer shows.
     summary = re.sub(r"\\(.)", r"\1", markdown).replace(WORD_JOINER, "")
     page.screenshot(path=str(screenshots / "review-summary.png"), full_page=True)
     for name in decided:
