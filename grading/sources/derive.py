@@ -444,6 +444,16 @@ def _coverage_sql(placed: dict[str, str]) -> str:
     return " UNION ".join(parts)
 
 
+def _exact_sum(column: str) -> str:
+    """SQL summing a DOUBLE column the same way every time.
+
+    DuckDB adds doubles in whatever order its threads meet them, so a float sum can differ in its last bits from one
+    run to the next, and re-importing the same files would then "replace" unchanged client-months. Each value is
+    rounded to a millionth (far below a cent or a second) and summed as an exact decimal.
+    """
+    return f"CAST(sum(CAST({column} AS DECIMAL(38, 6))) AS DOUBLE)"
+
+
 def _metrics(workspace: Workspace, tables: dict[str, str | None], placed: dict[str, str],
              by_kind: dict[str, list[StagedFile]]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
     """The monthly metrics per client and month, the coverage, and where each metric came from."""
@@ -492,7 +502,7 @@ def _metrics(workspace: Workspace, tables: dict[str, str | None], placed: dict[s
                 LEFT JOIN credits AS c2 ON c2.credit_for = i.invoice_id
                 WHERE i.counts AND i.client_id IS NOT NULL
             )
-            SELECT client_id, month, sum(net) AS revenue,
+            SELECT client_id, month, {_exact_sum('net')} AS revenue,
                 avg(greatest(date_diff('day', date, paid), 0)) FILTER (WHERE paid IS NOT NULL) AS days_to_pay,
                 count(*) FILTER (WHERE coalesce(credited, 0) > 0 OR disputed_status OR coalesce(credit, 0) > 0)
                     AS disputed_invoices
@@ -501,7 +511,7 @@ def _metrics(workspace: Workspace, tables: dict[str, str | None], placed: dict[s
         parts.append("invoice_months")
     if has["time_entries"]:
         workspace.execute(
-            f"CREATE TABLE time_months AS SELECT client_id, month, sum(hours) AS labor_hours "
+            f"CREATE TABLE time_months AS SELECT client_id, month, {_exact_sum('hours')} AS labor_hours "
             f"FROM {placed['time_entries']} WHERE client_id IS NOT NULL GROUP BY client_id, month"
         )
         parts.append("time_months")
@@ -520,7 +530,7 @@ def _metrics(workspace: Workspace, tables: dict[str, str | None], placed: dict[s
         parts.append("ticket_months")
     if has["costs"]:
         workspace.execute(
-            f"CREATE TABLE cost_months AS SELECT client_id, month, sum(amount) AS direct_costs "
+            f"CREATE TABLE cost_months AS SELECT client_id, month, {_exact_sum('amount')} AS direct_costs "
             f"FROM {placed['costs']} WHERE client_id IS NOT NULL GROUP BY client_id, month"
         )
         parts.append("cost_months")

@@ -152,3 +152,15 @@ def test_a_number_cell_saying_nan_or_infinity_is_refused_with_its_row(store, tmp
     report = check_raw(store, raw)
     assert not report.ok
     assert "m_time.csv, row 2, column 'actualHours': 'NaN' cannot be read as a duration" in report.summary()
+
+
+def test_sums_do_not_depend_on_the_order_the_cells_are_added(store, tmp_path):
+    # 0.1 + 0.2 is 0.30000000000000004 in floats, and a float sum's last bits follow DuckDB's thread order, so a
+    # re-import of the same files would "replace" unchanged months. Sums are exact decimals of the cells.
+    rows = "".join(f"HARB,Harbour Dental,2026-03-{day:02d}T10:00:00Z,{hours}\n"
+                   for day, hours in ((2, "0.1"), (3, "0.2"), (4, "0.7")))
+    first = import_raw(store, files(tmp_path, "march", rows))
+    assert stored(store).loc[("HARB", "2026-03"), "labor_hours"] == 1.0
+    again = check_raw(store, files(tmp_path, "march", rows))
+    assert first.months_written.new == 1
+    assert again.months_written.replaced == 0 and again.months_written.unchanged == 1
