@@ -13,11 +13,11 @@ from grading.charts.review import client_trend_chart, decisions_chart
 from grading.db.export import UTF8_BOM
 from grading.errors import ClientGradeError
 from grading import formatting
-from grading.review import card as cards
 from grading.review import lift_plans as lifts
 from grading.review import playbook, selection, sessions
 from grading.review import summary as review_summary
 from grading.text_safety import escape_markdown
+from grading.views import client_card as cards
 from ui import data
 from ui.auth import READ_ONLY_HELP
 from ui.meeting_pack import meeting_pack_button
@@ -287,7 +287,7 @@ with walk:
         suffix = f"{session.session_id}-{data.alias_numbers().get(client_id, 0)}"
         saved = sessions.client_state(store, session.session_id, client_id)
         try:
-            card = cards.client_card(shown, client_id, controls.currency)
+            card = cards.review_card(shown, client_id, controls.currency)
         except ClientGradeError as error:
             st.warning(escape_markdown(str(error)))
             card = None
@@ -296,18 +296,18 @@ with walk:
                 st.header(f"{position + 1}. {escape_markdown(card.name)}")
                 st.caption(escape_markdown(card.about))
                 grade_columns = st.columns(3)
-                for column, (label, grade) in zip(grade_columns, card.grades.items(), strict=True):
+                for column, (label, grade) in zip(grade_columns, card.review_grades.items(), strict=True):
                     column.metric(f"{label} grade", grade,
                                   help=card.model_confidence if label == "Suggested" and card.model_confidence else None)
-                figure_columns = st.columns(len(card.figures))
-                for column, (label, figure) in zip(figure_columns, card.figures.items(), strict=True):
+                figure_columns = st.columns(len(card.window_figures))
+                for column, (label, figure) in zip(figure_columns, card.window_figures.items(), strict=True):
                     column.metric(label, figure)
                 if card.flags:
                     st.warning(f"Flags: {card.flags}")
-                st.markdown("\n".join(f"- {reason}" for reason in card.reasons) or "No reasons: no figures yet.")
+                st.markdown("\n".join(f"- {reason}" for reason in card.reason_lines) or "No reasons: no figures yet.")
                 trend_key = ("review-trend", client_id, controls.as_of)
                 monthly = data.computed(trend_key,
-                                        lambda: cards.monthly_revenue_and_hours(store, client_id, controls.as_of))
+                                        lambda: cards.monthly_series(store, client_id, controls.as_of))
                 with st.container(key="review-client-chart"):
                     if monthly.empty:
                         st.info("No monthly figures for this client in the last two years.")

@@ -2,12 +2,10 @@
 
 import streamlit as st
 
-from grading import client_card
 from grading.charts.matrix import clicked_client_id, client_sparkline_chart, portfolio_matrix_chart
 from grading.vocabulary import FLAGS, GRADES, UNGRADED
 from grading.errors import ClientGradeError
 from grading.db.export import download_csv_bytes
-from grading.formatting import hourly_rate, hours, money, percent
 from grading.views.portfolio_matrix import (
     SORT_ORDERS,
     TABLE_PAGE_ROWS,
@@ -20,6 +18,7 @@ from grading.views.portfolio_matrix import (
     table_page_count,
 )
 from grading.text_safety import escape_markdown
+from grading.views import client_card
 from ui import data
 from ui.page import graded_portfolio, page_setup, require_figures
 from ui.shared import KEEP_PREFIX, for_display
@@ -224,30 +223,22 @@ if client_id is None:
 shown_portfolio = data.computed(("shown-portfolio", controls.as_of, controls.anonymize),
                                 lambda: for_display(portfolio, controls, free_text_columns=()))
 row = client_card.client_row(shown_portfolio, client_id)
+card = client_card.client_card(row, controls.currency)
+grade_help = {
+    "Rule": f"The scorecard's grade; rule score {card.rule_score} of 100.",
+    "Suggested": f"The model's grade; it is {card.confidence} sure.",
+    "Manual": "Your latest grade.",
+    "Effective": f"Taken from the {card.effective_source} grade.",
+}
 with st.container(border=True, key="client-card"):
     shown_id = data.hide_ids(row.to_frame().T)["client_id"].iat[0]
-    st.subheader(f"{escape_markdown(row['name'])} ({escape_markdown(shown_id)})")
-    grade_columns = st.columns(4)
-    grade_columns[0].metric(
-        "Rule grade",
-        client_card.display_grade(row["rule_grade"]),
-        help=f"The scorecard's grade; rule score {client_card.display_score(row['rule_score'])} of 100.",
-    )
-    grade_columns[1].metric(
-        "Suggested grade",
-        client_card.display_grade(row["suggested_grade"]),
-        help=f"The model's grade; it is {percent(row['suggested_confidence'])} sure.",
-    )
-    grade_columns[2].metric("Manual grade", client_card.display_grade(row["manual_grade"]), help="Your latest grade.")
-    grade_columns[3].metric("Effective grade", client_card.display_grade(row["effective_grade"]),
-                            help=f"Taken from the {row['effective_grade_source']} grade.")
-    number_columns = st.columns(5)
-    number_columns[0].metric("Revenue per month", money(row["avg_monthly_revenue"], controls.currency))
-    number_columns[1].metric("Hours per month", hours(row["avg_monthly_hours"]))
-    number_columns[2].metric("Effective hourly rate", hourly_rate(row["effective_hourly_rate"], controls.currency))
-    number_columns[3].metric("Gross margin", percent(row["gross_margin"]))
-    number_columns[4].metric("Gross profit (window)", money(row["gross_profit"], controls.currency))
-    st.caption(escape_markdown(client_card.client_summary(row)))
+    st.subheader(f"{escape_markdown(card.name)} ({escape_markdown(shown_id)})")
+    for column, (label, grade) in zip(st.columns(len(card.grades)), card.grades.items(), strict=True):
+        column.metric(f"{label} grade", grade, help=grade_help[label])
+    for column, (label, figure) in zip(st.columns(len(card.monthly_figures)), card.monthly_figures.items(),
+                                       strict=True):
+        column.metric(label, figure)
+    st.caption(escape_markdown(card.summary))
 
     left, right = st.columns([3, 2])
     with left:
@@ -258,17 +249,17 @@ with st.container(border=True, key="client-card"):
         else:
             data.altair_chart(
                 ("sparkline", controls.as_of, client_id, controls.anonymize, controls.currency),
-                lambda: client_sparkline_chart(monthly, currency=controls.currency, name=row["name"]),
+                lambda: client_sparkline_chart(monthly, currency=controls.currency, name=card.name),
             )
     with right:
         st.markdown("**Why this rule grade**")
-        st.write(row["reasons"] or "No reasons: the client could not be scored.")
+        st.write(card.reasons or "No reasons: the client could not be scored.")
         # The reasons already end with the small-client note; only what is missing is said apart.
-        if isinstance(row["incomplete"], str) and row["incomplete"]:
-            st.caption(row["incomplete"])
-        if client_card.suggestion_differs(row):
-            st.markdown(f"**Why the model suggests {row['suggested_grade']}**")
-            st.write(row["suggestion_reasons"] or "The model gave no reasons.")
+        if card.incomplete:
+            st.caption(card.incomplete)
+        if card.suggestion_reasons is not None:
+            st.markdown(f"**Why the model suggests {card.grades['Suggested']}**")
+            st.write(card.suggestion_reasons or "The model gave no reasons.")
 
     st.markdown("**Criteria**")
     data.dataframe(

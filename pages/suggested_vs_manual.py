@@ -10,7 +10,7 @@ from grading.vocabulary import GRADES
 from grading.errors import ClientGradeError
 from grading.formatting import percent
 from grading.grade_history import grades_still_needed, record_grade
-from grading.client_card import client_row
+from grading.views.client_card import client_row
 from grading.views.portfolio_matrix import decision_labels, disagreement_queue, money_format
 from grading.model.agreement import confusion_frame, grade_these_next, rater_agreement
 from grading.model.learning_curve import learning_curve_summary

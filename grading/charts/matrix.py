@@ -173,7 +173,7 @@ def client_sparkline_chart(monthly: pd.DataFrame, *, currency: str = "EUR", name
     Parameters
     ----------
     monthly:
-        :func:`grading.client_card.monthly_series` (``month``, ``revenue``, ``labor_hours``, ...).
+        :func:`grading.views.client_card.monthly_series` (``month``, ``revenue``, ``labor_hours``, ...).
     currency:
         For the revenue axis.
     name:

@@ -18,7 +18,7 @@ def client_trend_chart(monthly: pd.DataFrame, currency: str = "EUR") -> alt.Laye
     Parameters
     ----------
     monthly:
-        ``month``, ``revenue``, ``labor_hours`` (:func:`grading.review.card.monthly_revenue_and_hours`).
+        ``month``, ``revenue``, ``labor_hours`` (:func:`grading.views.client_card.monthly_series`).
     currency:
         The currency of the revenue axis.
     """

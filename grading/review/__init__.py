@@ -6,7 +6,6 @@ playbook, lift plans per client and the written summary they leave with.
 - :mod:`grading.review.playbook`: the lift playbook's steps and the weak criteria each addresses.
 - :mod:`grading.review.lift_plans`: for each B-D client, its weakest criteria, the steps that address them and
   the grade if the plan worked.
-- :mod:`grading.review.card`: the figures the client card shows.
 - :mod:`grading.review.summary`: the session's summary and its Markdown and CSV exports.
 """
 

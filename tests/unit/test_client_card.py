@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grading import client_card
+from grading.views import client_card
 from grading.errors import ClientGradeError
 from grading.grade_history import count_grade_events, grade_history, grades_still_needed, record_grade
 from grading.scoring.scorecard import CRITERIA
@@ -212,3 +212,33 @@ def test_the_cards_grade_history_stops_at_the_as_of_date(small_book):
 
     assert then["grade"].tolist() == ["C"]
     assert now["grade"].tolist() == ["B", "C"]
+
+
+def test_one_card_serves_the_matrix_and_the_review():
+    row = _scored_row(
+        service_model="break_fix", rule_grade="C", suggested_grade="B", manual_grade=np.nan, effective_grade="B",
+        effective_grade_source="suggested", rule_score=47.6, suggested_confidence=0.8, revenue=30000.0,
+        labor_hours=400.0, gross_profit=9000.0, avg_monthly_revenue=2500.0, avg_monthly_hours=33.3,
+        reasons="Pays on time.", strongest="pays on time", weakest="low margin", incomplete="",
+        suggestion_reasons="Like clients you graded B.",
+    )
+    card = client_card.client_card(row, "GBP")
+    assert card.grades == {"Rule": "C", "Suggested": "B", "Manual": "-", "Effective": "B"}
+    assert card.review_grades == {"Rule": "C", "Suggested": "B", "Manual": "-"}
+    assert card.about == "break/fix, 12 seats"
+    assert card.rule_score == "48" and card.model_confidence == "80% sure"
+    assert card.monthly_figures["Revenue per month"] == "£2,500"
+    assert card.window_figures["Revenue"] == "£30,000"
+    assert card.reason_lines == ["Strongest: pays on time", "Weakest: low margin"]
+    assert card.suggestion_reasons == "Like clients you graded B."
+    agreeing = client_card.client_card({**row.to_dict(), "suggested_grade": "C"}, "GBP")
+    assert agreeing.suggestion_reasons is None and agreeing.grades["Suggested"] == "C"
+
+
+def test_the_review_card_of_a_client_gone_from_the_book_says_skip_it():
+    from grading.review import ReviewError
+
+    portfolio = pd.DataFrame({"client_id": ["C1"], "name": ["Alderbrook Dental"]})
+    assert client_card.review_card(portfolio, "C1").name == "Alderbrook Dental"
+    with pytest.raises(ReviewError, match="skip it with Next"):
+        client_card.review_card(portfolio, "C2")

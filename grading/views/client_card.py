@@ -1,24 +1,30 @@
-"""What the client detail card shows: the monthly figures for a sparkline, the scorecard's criteria one by one,
-and the manual grade history.
+"""The client card, one builder for the two pages that show it: the portfolio matrix (the detail card) and the live
+review (the same card in large type, a view of it).
 
-Pure functions over the store (through :class:`~grading.db.store.Store` methods) and over one row of the graded
-portfolio; nothing here draws.
+:func:`client_card` shapes one row of the graded portfolio into a :class:`ClientCard` (grades, figures, reasons,
+flags); :func:`monthly_series` is the card's one read of the monthly figures (the matrix's sparkline and the
+review's revenue-against-hours chart); :func:`criteria_breakdown` and :func:`client_grade_history` are the matrix
+card's criteria and grade history. Nothing here draws.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from grading.scoring import reasons
 from grading.errors import ClientGradeError
+from grading.formatting import hourly_rate, hours, money, percent
 from grading.grade_history import grade_history
+from grading.review import ReviewError
+from grading.scoring import reasons
 from grading.scoring.scorecard import CRITERIA, Criterion, criterion_thresholds
 from grading.settings import defaults
+from grading.vocabulary import SERVICE_MODEL_WORDS
 
 if TYPE_CHECKING:
     from grading.db.store import Store
@@ -75,7 +81,8 @@ def monthly_series(store: Store, client_id: str, as_of: date | datetime | str, *
     -------
     pandas.DataFrame
         :data:`MONTHLY_COLUMNS`, oldest month first, ``month`` as a timestamp; only months with figures.
-        ``effective_hourly_rate`` is NaN for a month without hours.
+        ``effective_hourly_rate`` is NaN for a month without hours. The review's chart reads ``month``,
+        ``revenue`` and ``labor_hours`` of the same frame.
 
     Raises
     ------
@@ -228,3 +235,160 @@ def suggestion_differs(client: Mapping[str, Any] | pd.Series) -> bool:
     manual = row.get("manual_grade")
     compare_with = manual if manual is not None and pd.notna(manual) and str(manual) != "" else row.get("rule_grade")
     return compare_with is None or pd.isna(compare_with) or str(compare_with) != str(suggested)
+
+
+def _text(value: object) -> str:
+    """A text cell of the portfolio, ``""`` where it is missing."""
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _number(row: pd.Series, column: str) -> float | None:
+    value = pd.to_numeric(pd.Series([row.get(column)]), errors="coerce").iloc[0]
+    return float(value) if pd.notna(value) else None
+
+
+#: The review shows these three grades, the matrix all four.
+REVIEW_GRADES: tuple[str, ...] = ("Rule", "Suggested", "Manual")
+
+
+@dataclass(frozen=True)
+class ClientCard:
+    """One client as its card shows it, on the matrix page and (as :meth:`review_grades` and the window figures) in
+    the live review.
+
+    Attributes
+    ----------
+    client_id, name:
+        The client (``name`` is already an alias when the page anonymizes).
+    about:
+        Service model and seats in words, e.g. ``"break/fix, 12 seats"`` (the review's line under the name).
+    summary:
+        :func:`client_summary`: service model, seats, client since and flags (the matrix card's caption).
+    grades:
+        ``Rule``, ``Suggested``, ``Manual`` and ``Effective`` grade, in that order (``"-"`` where there is none).
+    rule_score:
+        The rule score (0-100) rounded, ``"-"`` where there is none.
+    confidence:
+        The model's confidence in its suggestion as a percentage (``"n/a"`` without one).
+    effective_source:
+        Which grade the effective grade was taken from.
+    monthly_figures:
+        Label to formatted figure, per month: revenue, hours, effective hourly rate, gross margin, and the gross
+        profit over the scoring window (the matrix card).
+    window_figures:
+        Label to formatted figure over the scoring window: revenue, labor hours, effective hourly rate, gross
+        margin, gross profit (the review card).
+    reasons:
+        The scorecard's reasons as one text (``""`` without any).
+    reason_lines:
+        The same reasons one phrase a line (strongest, weakest, small-client rule, what is missing).
+    incomplete:
+        What data is missing, in words (``""`` when nothing is).
+    suggestion_reasons:
+        Why the model suggests its grade, where that grade differs from the manual (else the rule) grade;
+        ``None`` where it does not differ.
+    flags:
+        The raised flags in words (``""`` when none).
+    """
+
+    client_id: str
+    name: str
+    about: str
+    summary: str
+    grades: dict[str, str]
+    rule_score: str
+    confidence: str
+    effective_source: str
+    monthly_figures: dict[str, str]
+    window_figures: dict[str, str]
+    reasons: str
+    reason_lines: list[str]
+    incomplete: str
+    suggestion_reasons: str | None
+    flags: str
+
+    @property
+    def review_grades(self) -> dict[str, str]:
+        """The grades the review shows: rule, suggested and manual."""
+        return {label: self.grades[label] for label in REVIEW_GRADES}
+
+    @property
+    def model_confidence(self) -> str:
+        """The model's confidence in words for the review (``""`` without a suggestion)."""
+        return f"{self.confidence} sure" if self.confidence != "n/a" else ""
+
+
+def client_card(client: Mapping[str, Any] | pd.Series, currency: str = "EUR") -> ClientCard:
+    """Return the card of one client.
+
+    Parameters
+    ----------
+    client:
+        The client's row of the graded portfolio with its words (pass a row of the display frame to show
+        aliases); :func:`client_row` finds it.
+    currency:
+        The currency the amounts are written in.
+    """
+    row = pd.Series(client)
+    seats = pd.to_numeric(pd.Series([row.get("seats")]), errors="coerce").iloc[0]
+    model = SERVICE_MODEL_WORDS.get(_text(row.get("service_model")), _text(row.get("service_model")) or "service n/a")
+    labels = {"strongest": "Strongest: ", "weakest": "Weakest: "}
+    reason_lines = [
+        (labels.get(column, "") + _text(row.get(column))).strip()
+        for column in ("strongest", "weakest", "small_client_note", "incomplete")
+        if _text(row.get(column))
+    ]
+    return ClientCard(
+        client_id=str(row.get("client_id")),
+        name=_text(row.get("name")) or str(row.get("client_id")),
+        about=model + (f", {int(seats)} seats" if pd.notna(seats) else ""),
+        summary=client_summary(row),
+        grades={
+            "Rule": display_grade(row.get("rule_grade")),
+            "Suggested": display_grade(row.get("suggested_grade")),
+            "Manual": display_grade(row.get("manual_grade")),
+            "Effective": display_grade(row.get("effective_grade")),
+        },
+        rule_score=display_score(row.get("rule_score")),
+        confidence=percent(_number(row, "suggested_confidence")),
+        effective_source=_text(row.get("effective_grade_source")),
+        monthly_figures={
+            "Revenue per month": money(_number(row, "avg_monthly_revenue"), currency),
+            "Hours per month": hours(_number(row, "avg_monthly_hours")),
+            "Effective hourly rate": hourly_rate(_number(row, "effective_hourly_rate"), currency),
+            "Gross margin": percent(_number(row, "gross_margin")),
+            "Gross profit (window)": money(_number(row, "gross_profit"), currency),
+        },
+        window_figures={
+            "Revenue": money(_number(row, "revenue"), currency),
+            "Labor hours": hours(_number(row, "labor_hours")),
+            "Effective hourly rate": hourly_rate(_number(row, "effective_hourly_rate"), currency),
+            "Gross margin": percent(_number(row, "gross_margin")),
+            "Gross profit": money(_number(row, "gross_profit"), currency),
+        },
+        reasons=_text(row.get("reasons")),
+        reason_lines=reason_lines,
+        incomplete=_text(row.get("incomplete")),
+        suggestion_reasons=_text(row.get("suggestion_reasons")) if suggestion_differs(row) else None,
+        flags=_text(row.get("flags")),
+    )
+
+
+def review_card(portfolio: pd.DataFrame, client_id: str, currency: str = "EUR") -> ClientCard:
+    """Return the card of ``client_id`` as the live review walks to it (pass the display frame to show aliases).
+
+    Raises
+    ------
+    ReviewError
+        The client is not in the portfolio (it may have been deleted since the session was made).
+    """
+    try:
+        row = client_row(portfolio, client_id)
+    except ClientGradeError as error:
+        raise ReviewError(f"Client '{client_id}' is no longer in the portfolio; skip it with Next.") from error
+    return client_card(row, currency)
+
+
+def display_names(portfolio: pd.DataFrame) -> dict[str, str]:
+    """Return client id to the name to show (pass the display frame, whose names are aliases when anonymizing)."""
+    return dict(zip(portfolio["client_id"].astype(str), portfolio["name"].astype(str), strict=True))
