@@ -20,7 +20,7 @@ from grading.views.churn_impact import (
 from grading.errors import ClientGradeError
 from grading.db.export import download_csv_bytes
 from grading.formatting import hourly_rate, hours, money
-from grading.views.portfolio_matrix import money_format
+from grading.views.shared import money_format
 from grading.simulation import simulate_bands, simulate_timeline
 from grading.simulation.plan import WORST_FIRST_WORDS
 from grading.simulation.story import churn_story

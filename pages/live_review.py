@@ -18,6 +18,7 @@ from grading.review import playbook, selection, sessions
 from grading.review import summary as review_summary
 from grading.text_safety import escape_markdown
 from grading.views import client_card as cards
+from grading.views import live_review as view
 from ui import data
 from ui.auth import READ_ONLY_HELP
 from ui.meeting_pack import meeting_pack_button
@@ -52,14 +53,9 @@ if portfolio.empty:
     st.stop()
 
 
-
-def shown_book():
-    """The book as shown (names replaced when anonymizing), each client's shown name, and the client ids."""
-    book = for_display(portfolio, controls, all_client_ids=portfolio["client_id"])
-    return book, cards.display_names(book), book["client_id"].astype(str).tolist()
-
-
-shown, names, client_options = data.computed(("review-book", controls.as_of, controls.anonymize), shown_book)
+shown = data.computed(("review-book", controls.as_of, controls.anonymize), lambda: for_display(portfolio, controls))
+names, client_options = data.computed(("review-names", controls.as_of, controls.anonymize),
+                                      lambda: view.review_book(shown))
 
 
 # -- callbacks: they run before the page, so they may move the position and switch the session ---------------
@@ -139,7 +135,7 @@ def _save_note(session_id: int, client_id: str, suffix: str) -> None:
             session_id,
             client_id,
             sessions.client_state(store, session_id, client_id)["decision"],
-            **_kept_decision_values(session_id, client_id),
+            **view.kept_decision_values(sessions.client_state(store, session_id, client_id)),
             caller_id_again=st.session_state[f"review-caller-{suffix}"],
             note=st.session_state[f"review-note-{suffix}"],
         )
@@ -147,18 +143,6 @@ def _save_note(session_id: int, client_id: str, suffix: str) -> None:
         _report(error)
         return
     st.session_state[MESSAGE_KEY] = f"Notes saved for {escape_markdown(names.get(client_id, client_id))}."
-
-
-def _kept_decision_values(session_id: int, client_id: str) -> dict:
-    saved = sessions.client_state(store, session_id, client_id)
-    return {
-        "plan_steps": saved["plan_steps"],
-        "price_increase_pct": saved["price_increase_pct"],
-        "notice_months": saved["notice_months"],
-        "handover_note": saved["handover_note"],
-        "owner": saved["owner"],
-        "due_on": saved["due_on"],
-    }
 
 
 def _set_grade(session_id: int, client_id: str, suffix: str) -> None:
@@ -264,7 +248,7 @@ if st.session_state.get(POSITION_OWNER_KEY) != session.session_id:
     st.session_state[POSITION_KEY] = sessions.resume_position(store, session.session_id)
     st.session_state[POSITION_OWNER_KEY] = session.session_id
 position = min(max(int(st.session_state.get(POSITION_KEY, 0)), 0), count - 1)
-decided = int(past.loc[past["session_id"] == session.session_id, "decided"].iloc[0]) if not past.empty else 0
+decided = view.decided_count(past, session.session_id)
 
 st.subheader(escape_markdown(session.title))
 st.caption(
@@ -319,21 +303,10 @@ with walk:
             detail = review_summary.decision_detail(saved)
             st.info(f"Decided so far: **{escape_markdown(detail)}**. Choose again to replace it.")
 
-        saved_keys = [step["step"] for step in saved["plan_steps"] if step.get("step") in playbook.STEPS]
-        proposed = saved_keys or (lifts.suggested_steps(portfolio, client_id) if card is not None else [])
+        proposed = view.proposed_steps(saved, portfolio, client_id, in_book=card is not None)
         # Each client's inputs start from what was saved for it; afterwards they keep what is typed.
-        for key, initial in {
-            f"review-caller-{suffix}": saved["caller_id_again"],
-            f"review-steps-{suffix}": proposed,
-            f"review-plan-{suffix}": playbook.plan_text(saved["plan_steps"] or playbook.plan_steps(proposed)),
-            f"review-price-{suffix}": float(saved["price_increase_pct"] or 10.0),
-            f"review-notice-{suffix}": int(saved["notice_months"] if saved["notice_months"] is not None else 3),
-            f"review-handover-{suffix}": saved["handover_note"],
-            f"review-owner-{suffix}": saved["owner"],
-            f"review-due-{suffix}": saved["due_on"],
-            f"review-note-{suffix}": saved["note"],
-        }.items():
-            st.session_state.setdefault(key, initial)
+        for name, initial in view.initial_inputs(saved, proposed).items():
+            st.session_state.setdefault(f"review-{name}-{suffix}", initial)
 
         st.radio(
             "Caller-ID test, asked again: how do you feel when their name shows on your phone?",

@@ -7,7 +7,8 @@ import streamlit as st
 from grading.charts.overview import grade_mix_chart
 from grading.errors import ClientGradeError
 from grading.formatting import hourly_rate, hours, money, percent
-from grading.views.portfolio_matrix import grade_mix, grade_story, headline_numbers, money_format
+from grading.views.overview import change, grade_mix_and_story, headline_now_and_a_year_before
+from grading.views.shared import money_format
 from grading.text_safety import escape_markdown
 from ui import data
 from ui.meeting_pack import meeting_pack_button
@@ -37,29 +38,12 @@ if portfolio.empty:
         st.page_link("pages/data_settings.py", label="Go to Data & settings", icon=":material/upload:")
     st.stop()
 
-
-
-def headline_now_and_a_year_before():
-    """The headline numbers as of the sidebar's date and a year before (None when there were no figures then)."""
-    year_before = data.portfolio(controls.as_of - timedelta(days=365))
-    return (
-        headline_numbers(portfolio),
-        headline_numbers(year_before) if year_before["revenue"].sum() > 0 else None,
-    )
-
-
 try:
-    headline, earlier = data.computed(("overview-headline", controls.as_of), headline_now_and_a_year_before)
+    headline, earlier = data.computed(("overview-headline", controls.as_of), lambda: headline_now_and_a_year_before(
+        portfolio, data.portfolio(controls.as_of - timedelta(days=365))))
 except ClientGradeError as error:
     st.error(escape_markdown(str(error)))
     st.stop()
-
-
-def change(now: float, then: float | None) -> str | None:
-    """The change against a year before, as a signed percentage, or None when there is nothing to compare."""
-    if then is None or not then:
-        return None
-    return percent(now / then - 1, signed=True)
 
 
 with st.container(key="overview-headline"):
@@ -103,14 +87,8 @@ with st.container(key="overview-meeting-pack"):
     meeting_pack_button(controls, key="overview-download-pdf")
 
 
-def mix_and_its_story():
-    """The grade mix table and the sentence about the D clients that heads it."""
-    mix = grade_mix(portfolio, controls.grade_source)
-    return mix, grade_story(mix, "D")
-
-
 mix_key = ("grade-mix", controls.as_of, controls.grade_source)
-mix, story = data.computed(mix_key, mix_and_its_story)
+mix, story = data.computed(mix_key, lambda: grade_mix_and_story(portfolio, controls.grade_source))
 st.subheader("Grade mix")
 if story:
     st.markdown(story)

@@ -10,13 +10,12 @@ from grading.views.portfolio_matrix import (
     SORT_ORDERS,
     TABLE_PAGE_ROWS,
     filter_grade_table,
-    flag_names,
+    filter_options,
     grade_boundaries,
-    money_format,
-    service_models,
-    table_page,
+    page_with_names,
     table_page_count,
 )
+from grading.views.shared import money_format
 from grading.text_safety import escape_markdown
 from grading.views import client_card
 from ui import data
@@ -59,8 +58,7 @@ def keep_only(key: str, options: list[str]) -> None:
 
 
 grade_options = [*GRADES, UNGRADED]
-model_options, flag_options = data.computed(("matrix-options", controls.as_of),
-                                            lambda: (service_models(portfolio), flag_names(portfolio)))
+model_options, flag_options = data.computed(("matrix-options", controls.as_of), lambda: filter_options(portfolio))
 for key, options in ((GRADE_KEY, grade_options), (MODEL_KEY, model_options), (FLAG_KEY, flag_options)):
     keep_only(key, options)
 
@@ -85,23 +83,11 @@ view_key = (
     tuple(chosen_flags), sort_order, controls.anonymize,
 )
 
-
-def filtered_view():
-    """The filtered table as shown (names replaced when anonymizing)."""
-    # Names are replaced before sorting, so "Name" sorts by alias while anonymizing, never by the hidden names.
-    table = filter_grade_table(
-        for_display(portfolio, controls),
-        grade_source=controls.grade_source,
-        grades=chosen_grades,
-        service_models=chosen_models,
-        flags=chosen_flags,
-        sort_order=sort_order,
-    )
-    return table
-
-
 try:
-    shown = data.computed(view_key, filtered_view)
+    # Names are replaced before sorting, so "Name" sorts by alias while anonymizing, never by the hidden names.
+    shown = data.computed(view_key, lambda: filter_grade_table(
+        for_display(portfolio, controls), grade_source=controls.grade_source, grades=chosen_grades,
+        service_models=chosen_models, flags=chosen_flags, sort_order=sort_order))
 except ClientGradeError as error:
     st.error(escape_markdown(str(error)))
     st.stop()
@@ -141,14 +127,7 @@ if page_count > 1:
         help=f"The table shows {TABLE_PAGE_ROWS:,} clients at a time; the download holds them all.",
     )
 
-
-def page_of_the_table():
-    """The rows on the chosen page of the table, and the client picker's labels for them."""
-    chosen = table_page(shown, page_number)
-    return chosen, dict(zip(chosen.rows["client_id"], chosen.rows["name"]))
-
-
-table, names = data.computed((*view_key, "page", page_number), page_of_the_table)
+table, names = data.computed((*view_key, "page", page_number), lambda: page_with_names(shown, page_number))
 if table.count > 1:
     st.caption(f"Clients {table.first_row:,} to {table.last_row:,} of {table.total_rows:,}, in the order chosen "
                "above; the client card below lists this page's clients.")

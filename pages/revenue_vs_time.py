@@ -16,7 +16,7 @@ from grading.charts.revenue_time import (
 from grading.errors import ClientGradeError
 from grading.db.export import download_csv_bytes
 from grading.formatting import count, hourly_rate, percent
-from grading.views.portfolio_matrix import money_format
+from grading.views.shared import money_format
 from grading.text_safety import escape_markdown
 from ui import data
 from ui.page import graded_portfolio, page_setup, require_figures

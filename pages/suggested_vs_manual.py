@@ -5,15 +5,15 @@ from datetime import date
 import streamlit as st
 
 from grading.charts.agreement import candidate_frame, candidates_chart, confusion_chart
-from grading.charts.learning_curve import learning_curve_chart, learning_curve_frame
+from grading.charts.learning_curve import learning_curve_chart
 from grading.vocabulary import GRADES
 from grading.errors import ClientGradeError
 from grading.formatting import percent
 from grading.grade_history import grades_still_needed, record_grade
 from grading.views.client_card import client_row
-from grading.views.portfolio_matrix import decision_labels, disagreement_queue, money_format
-from grading.model.agreement import confusion_frame, grade_these_next, rater_agreement
-from grading.model.learning_curve import learning_curve_summary
+from grading.views.shared import money_format
+from grading.views.suggested_vs_manual import agreement_figures, decision_view, graded_by_both, learning_curve
+from grading.model.agreement import confusion_frame, rater_agreement
 from grading.model.suggest import model_state
 from grading.model.training import train_if_possible
 from grading.text_safety import escape_markdown
@@ -71,44 +71,17 @@ if card is not None:
         f"Cross-validated on {card.get('n_labels')} of your grades of {card.get('n_clients')} clients: each "
         "client's grade is predicted by a model that never saw that client."
     )
-    metric_columns = st.columns(4)
-    metric_columns[0].metric(
-        "QWK",
-        f"{card['qwk']:.2f}",
-        delta=f"{card['qwk'] - card['rule_qwk']:+.2f} against the rule grade",
-        help="Quadratic-weighted kappa against your grades: 1 is perfect, 0 is chance; a miss by two grades "
-        "counts four times a miss by one.",
-    )
-    metric_columns[1].metric(
-        "Accuracy",
-        percent(card["accuracy"]),
-        delta=f"{(card['accuracy'] - card['rule_accuracy']) * 100:+.0f} points against the rule grade",
-        help="Share of clients given exactly your grade.",
-    )
-    metric_columns[2].metric(
-        "Within one grade",
-        percent(card["within_one"]),
-        delta=f"{(card['within_one'] - card['rule_within_one']) * 100:+.0f} points against the rule grade",
-        help="Share of clients at most one grade from yours.",
-    )
-    metric_columns[3].metric(
-        "Rule grade's QWK",
-        f"{card['rule_qwk']:.2f}",
-        help=f"For comparison; always guessing the most common grade gives {card['dummy_qwk']:.2f}.",
-    )
+    figures = agreement_figures(card)
+    for column, figure in zip(st.columns(len(figures)), figures, strict=True):
+        column.metric(figure.label, figure.value, delta=figure.delta, help=figure.help)
 
-    def graded_by_both():
-        """Clients with a manual grade and a suggestion, and how many of them get the same grade from both."""
-        both = portfolio.loc[portfolio["manual_grade"].notna() & portfolio["suggested_grade"].notna()]
-        return both, int((both["manual_grade"] == both["suggested_grade"]).sum())
-
-    curve = data.computed(("learning-curve", str(models_dir)), lambda: learning_curve_frame(card))
+    curve, curve_summary = data.computed(("learning-curve", str(models_dir)), lambda: learning_curve(card))
     if not curve.empty:
         with st.container(key="suggested-learning-curve"):
             data.altair_chart(("learning-curve", str(models_dir)), lambda: learning_curve_chart(curve))
-            st.caption(escape_markdown(learning_curve_summary(card)))
+            st.caption(escape_markdown(curve_summary))
 
-    graded, agreeing = data.computed(("suggested-graded", controls.as_of), graded_by_both)
+    graded, agreeing = data.computed(("suggested-graded", controls.as_of), lambda: graded_by_both(portfolio))
     left, right = st.columns([3, 2])
     with left, st.container(key="suggested-chart"):
         data.altair_chart(
@@ -126,24 +99,9 @@ if card is not None:
         )
 
 # The disagreement queue ----------------------------------------------------------------------------------------
-all_ids = portfolio["client_id"]
-
-
-def decision_view():
-    """The disagreement queue, the clients to grade next and the picker's labels."""
-    queue = for_display(disagreement_queue(portfolio), controls, all_client_ids=all_ids)
-    next_up = for_display(grade_these_next(store, portfolio, as_of=controls.as_of, limit=15), controls,
-                          all_client_ids=all_ids)
-    return queue, next_up, decision_labels(for_display(portfolio, controls))
-
-
-def shown_row(client_id: str):
-    """One client's row of the book as shown (name replaced when anonymizing)."""
-    return client_row(for_display(portfolio, controls), client_id)
-
-
 decide_key = ("suggested-decide", controls.as_of, controls.anonymize)
-queue, next_up, labels = data.computed(decide_key, decision_view)
+shown = data.computed(decide_key, lambda: for_display(portfolio, controls))
+queue, next_up, labels = data.computed((*decide_key, "lists"), lambda: decision_view(store, shown, controls.as_of))
 
 st.subheader(f"Where the model disagrees with you: {len(queue)} clients")
 if queue.empty:
@@ -224,7 +182,7 @@ if not candidates:
 else:
     with st.container(border=True, key="suggested-decide"):
         client_id = st.selectbox("Client", candidates, key=CLIENT_KEY, format_func=labels.get)
-        row = data.computed((*decide_key, "row", client_id), lambda: shown_row(client_id))
+        row = data.computed((*decide_key, "row", client_id), lambda: client_row(shown, client_id))
         suggested = row["suggested_grade"] if isinstance(row["suggested_grade"], str) else None
         reason_column, action_column = st.columns([3, 2])
         with reason_column:

@@ -10,7 +10,7 @@ import pandas as pd
 from grading.charts.density import density_layer, thin_scatter, thinned_note
 from grading.charts.palette import GRADE_COLORS, grade_color
 from grading.formatting import currency_symbol
-from grading.views.portfolio_matrix import grade_labels
+from grading.views.shared import grade_labels
 
 _TOOLTIP_GRADES = (
     ("rule_grade", "Rule grade"),

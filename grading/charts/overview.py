@@ -22,7 +22,7 @@ def grade_mix_frame(mix: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     mix:
-        :func:`grading.views.portfolio_matrix.grade_mix`.
+        :func:`grading.views.overview.grade_mix`.
 
     Returns
     -------
@@ -51,7 +51,7 @@ def grade_mix_chart(mix: pd.DataFrame, *, currency: str = "EUR", grade_title: st
     Parameters
     ----------
     mix:
-        :func:`grading.views.portfolio_matrix.grade_mix`.
+        :func:`grading.views.overview.grade_mix`.
     currency:
         For the revenue in the tooltip.
     grade_title:

@@ -16,14 +16,9 @@ from grading.charts.matrix import portfolio_matrix_chart
 from grading.charts.overview import grade_mix_chart
 from grading.views.churn_impact import simulation_portfolio
 from grading.scoring.features import as_date
-from grading.views.portfolio_matrix import (
-    Headline,
-    disagreement_queue,
-    grade_boundaries,
-    grade_mix,
-    grade_story,
-    headline_numbers,
-)
+from grading.views.overview import Headline, grade_mix, grade_story, headline_numbers
+from grading.views.portfolio_matrix import grade_boundaries
+from grading.views.suggested_vs_manual import disagreement_queue
 from grading.review.summary import ReviewSummary, build_summary, impact_table
 from grading.review.sessions import list_sessions
 from grading.settings import load_settings
@@ -50,9 +45,9 @@ class MeetingPack:
     book, as_of, currency, window_months:
         The book's name, the date, the currency amounts are in and the scoring window.
     headline:
-        :func:`grading.views.portfolio_matrix.headline_numbers`.
+        :func:`grading.views.overview.headline_numbers`.
     mix, mix_story:
-        :func:`grading.views.portfolio_matrix.grade_mix` of the effective grades and its sentence about the D clients.
+        :func:`grading.views.overview.grade_mix` of the effective grades and its sentence about the D clients.
     charts:
         Title to Altair chart: the grade mix and the portfolio matrix, from the pages' own builders.
     d_clients:

@@ -388,7 +388,3 @@ def review_card(portfolio: pd.DataFrame, client_id: str, currency: str = "EUR") 
         raise ReviewError(f"Client '{client_id}' is no longer in the portfolio; skip it with Next.") from error
     return client_card(row, currency)
 
-
-def display_names(portfolio: pd.DataFrame) -> dict[str, str]:
-    """Return client id to the name to show (pass the display frame, whose names are aliases when anonymizing)."""
-    return dict(zip(portfolio["client_id"].astype(str), portfolio["name"].astype(str), strict=True))

@@ -1,5 +1,5 @@
-"""The portfolio as the overview and the matrix page show it: headline numbers, the grade mix, and the grade
-table with its filters.
+"""The portfolio matrix page: the filters on offer, the grade table with its filters and pages, and the grade
+boundaries drawn on the matrix.
 
 Every function takes the graded portfolio (:func:`grading.scoring.portfolio.grade_portfolio`, one row per client) and
 works on whole columns; none of them reads the database.
@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from grading.errors import ClientGradeError
-from grading.formatting import currency_symbol
-from grading.vocabulary import FLAGS, GRADE_SOURCES, GRADES, UNGRADED
+from grading.views.shared import grade_column, grade_labels
+from grading.vocabulary import FLAGS
 
 #: The grade table's columns, in the order the matrix page shows them.
 TABLE_COLUMNS: tuple[str, ...] = (
@@ -50,138 +50,6 @@ SORT_ORDERS: dict[str, tuple[str, bool]] = {
     "Labor hours, most first": ("labor_hours", False),
     "Name": ("name", True),
 }
-
-
-@dataclass(frozen=True)
-class Headline:
-    """The portfolio's headline numbers; amounts per month are run rates over each client's months with data."""
-
-    clients: int
-    monthly_revenue: float
-    monthly_hours: float
-    effective_hourly_rate: float
-    gross_margin: float
-    gross_profit: float
-
-
-def grade_column(grade_source: str) -> str:
-    """Return the portfolio column holding ``grade_source`` (``"rule"`` gives ``"rule_grade"``).
-
-    Raises
-    ------
-    ClientGradeError
-        ``grade_source`` is not one of effective, manual, rule or suggested.
-    """
-    if grade_source not in GRADE_SOURCES:
-        raise ClientGradeError(f"The grade source must be one of {', '.join(GRADE_SOURCES)}; got '{grade_source}'.")
-    return f"{grade_source}_grade"
-
-
-def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
-    if column not in frame.columns:
-        return pd.Series(np.nan, index=frame.index, dtype="float64")
-    return pd.to_numeric(frame[column], errors="coerce").astype("float64")
-
-
-def _monthly(frame: pd.DataFrame, total_column: str, average_column: str) -> pd.Series:
-    """Each client's monthly figure: its own average where known, else the window total over the window."""
-    if average_column in frame.columns:
-        return _numeric(frame, average_column).fillna(0.0)
-    months = _numeric(frame, "months_with_data").where(lambda value: value > 0)
-    return (_numeric(frame, total_column) / months).fillna(0.0)
-
-
-def headline_numbers(portfolio: pd.DataFrame) -> Headline:
-    """Return the portfolio's headline numbers.
-
-    Parameters
-    ----------
-    portfolio:
-        The graded portfolio, one row per client, with ``revenue``, ``direct_costs``, ``labor_hours`` and
-        ``gross_profit`` over the scoring window and ``avg_monthly_revenue`` / ``avg_monthly_hours``.
-
-    Returns
-    -------
-    Headline
-        Rates and margins are NaN where their denominator is zero (no hours, no revenue).
-    """
-    revenue = float(_numeric(portfolio, "revenue").sum())
-    direct_costs = float(_numeric(portfolio, "direct_costs").fillna(0.0).sum())
-    hours = float(_numeric(portfolio, "labor_hours").sum())
-    gross_profit = float(_numeric(portfolio, "gross_profit").sum())
-    return Headline(
-        clients=int(len(portfolio)),
-        monthly_revenue=float(_monthly(portfolio, "revenue", "avg_monthly_revenue").sum()),
-        monthly_hours=float(_monthly(portfolio, "labor_hours", "avg_monthly_hours").sum()),
-        effective_hourly_rate=(revenue - direct_costs) / hours if hours > 0 else float("nan"),
-        gross_margin=gross_profit / revenue if revenue > 0 else float("nan"),
-        gross_profit=gross_profit,
-    )
-
-
-def grade_labels(grades: pd.Series) -> pd.Series:
-    """Return ``grades`` with every missing or unknown grade shown as ``"not graded"`` (for colours and counts)."""
-    text = grades.astype("object")
-    known = text.isin(GRADES)
-    return text.where(known, UNGRADED).astype(str)
-
-
-def grade_mix(portfolio: pd.DataFrame, grade_source: str) -> pd.DataFrame:
-    """Return clients, revenue, labor hours and gross profit per grade of ``grade_source``, with their shares.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per grade A-D (always all four, with zeros) and a ``"not graded"`` row where some clients have
-        no grade of that source: ``grade``, ``clients``, ``revenue``, ``labor_hours``, ``gross_profit``,
-        ``client_share``, ``revenue_share``, ``hours_share`` (fractions of the portfolio's totals, 0 when the
-        total is 0).
-    """
-    labels = grade_labels(portfolio[grade_column(grade_source)]) if len(portfolio) else pd.Series([], dtype=str)
-    frame = pd.DataFrame(
-        {
-            "grade": labels.to_numpy(),
-            "clients": 1,
-            "revenue": _numeric(portfolio, "revenue").fillna(0.0).to_numpy(),
-            "labor_hours": _numeric(portfolio, "labor_hours").fillna(0.0).to_numpy(),
-            "gross_profit": _numeric(portfolio, "gross_profit").fillna(0.0).to_numpy(),
-        }
-    )
-    order = [*GRADES, UNGRADED]
-    mix = frame.groupby("grade").sum().reindex(order, fill_value=0)
-    if mix.loc[UNGRADED, "clients"] == 0:
-        mix = mix.drop(index=UNGRADED)
-    for column, share in (("clients", "client_share"), ("revenue", "revenue_share"), ("labor_hours", "hours_share")):
-        total = mix[column].sum()
-        mix[share] = mix[column] / total if total > 0 else 0.0
-    mix["clients"] = mix["clients"].astype(int)
-    return mix.rename_axis("grade").reset_index()
-
-
-def grade_story(mix: pd.DataFrame, grade: str = "D") -> str | None:
-    """Return one sentence on what one grade's clients bring against the time they take, or None without any.
-
-    For example ``"The 21 D clients bring 27% of revenue and take 45% of labor hours."``: the picture behind
-    firing the D clients (a quarter of revenue, 40% of the time, in the coach's reference case).
-
-    Parameters
-    ----------
-    mix:
-        :func:`grade_mix`.
-    grade:
-        The grade to describe.
-    """
-    rows = mix.loc[mix["grade"] == grade]
-    if rows.empty or int(rows["clients"].iat[0]) == 0:
-        return None
-    row = rows.iloc[0]
-    clients = int(row["clients"])
-    who = f"The {grade} client" if clients == 1 else f"The {clients} {grade} clients"
-    verbs = ("brings", "takes") if clients == 1 else ("bring", "take")
-    return (
-        f"{who} {verbs[0]} {row['revenue_share']:.0%} of revenue and {verbs[1]} {row['hours_share']:.0%} "
-        "of labor hours."
-    )
 
 
 def flag_names(portfolio: pd.DataFrame) -> list[str]:
@@ -301,54 +169,16 @@ def service_models(portfolio: pd.DataFrame) -> list[str]:
     return sorted(str(model) for model in portfolio["service_model"].dropna().unique())
 
 
-def disagreement_queue(portfolio: pd.DataFrame) -> pd.DataFrame:
-    """Return the clients whose suggested grade differs from their manual grade, the surest suggestions first.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``client_id``, ``name``, ``manual_grade``, ``suggested_grade``, ``suggested_confidence``, ``rule_grade``,
-        ``grade_gap`` (how many grades apart, 1-3), ``manual_graded_on``, ``avg_monthly_revenue`` and
-        ``suggestion_reasons``, on a fresh index; sorted by confidence (highest first), then the gap.
-    """
-    columns = [
-        "client_id", "name", "manual_grade", "suggested_grade", "suggested_confidence", "rule_grade",
-        "grade_gap", "manual_graded_on", "avg_monthly_revenue", "suggestion_reasons",
-    ]
-    manual = portfolio["manual_grade"].astype("object")
-    suggested = portfolio["suggested_grade"].astype("object")
-    both = manual.isin(GRADES) & suggested.isin(GRADES)
-    queue = portfolio.loc[both & (manual != suggested)].copy()
-    order = {grade: position for position, grade in enumerate(GRADES)}
-    queue["grade_gap"] = (
-        queue["manual_grade"].astype("object").map(order) - queue["suggested_grade"].astype("object").map(order)
-    ).abs().astype("int64")
-    queue = queue.sort_values(["suggested_confidence", "grade_gap"], ascending=[False, False], kind="stable")
-    return queue[[column for column in columns if column in queue.columns]].reset_index(drop=True)
+def filter_options(portfolio: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Return the service models and the flags the matrix page's filters offer (:func:`service_models`,
+    :func:`flag_names`)."""
+    return service_models(portfolio), flag_names(portfolio)
 
 
-def decision_labels(portfolio: pd.DataFrame) -> dict[str, str]:
-    """Return, per client id, a label for a picker: the name and its grades, e.g.
-    ``"Alderbrook Dental (yours: C, suggested: B, rule: B)"``."""
-    def grade_text(column: str) -> pd.Series:
-        if column not in portfolio.columns:
-            return pd.Series("none", index=portfolio.index)
-        grades = portfolio[column].astype("object")
-        return grades.where(grades.isin(GRADES), "none").astype(str)
-
-    labels = (
-        portfolio["name"].astype(str)
-        + " (yours: " + grade_text("manual_grade")
-        + ", suggested: " + grade_text("suggested_grade")
-        + ", rule: " + grade_text("rule_grade") + ")"
-    )
-    return dict(zip(portfolio["client_id"].astype(str), labels))
-
-
-def money_format(currency: str, decimals: int = 0) -> str:
-    """Return a printf-style number format that shows amounts in ``currency`` (for table columns)."""
-    symbol = currency_symbol(currency).replace("%", "%%")
-    return f"{symbol}%,.{decimals}f"
+def page_with_names(table: pd.DataFrame, number: int) -> tuple[TablePage, dict[str, str]]:
+    """Return page ``number`` of the grade table and, for the client picker, its clients' names by id."""
+    chosen = table_page(table, number)
+    return chosen, dict(zip(chosen.rows["client_id"], chosen.rows["name"]))
 
 
 def grade_boundaries(settings: Mapping[str, Any], *, caller_id_score: float = 50.0, steps: int = 101) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from grading.charts.overview import grade_mix_chart
-from grading.views.portfolio_matrix import grade_mix
+from grading.views.overview import grade_mix
 from grading.scoring.portfolio import grade_portfolio
 from grading.report import SECTIONS, build_pack, render_pdf
 from grading.report.fonts import PackFont, find_font

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from grading.views import portfolio_matrix
+from grading.views import overview, portfolio_matrix, shared, suggested_vs_manual
 from grading.charts.agreement import candidate_frame, candidates_chart, confusion_chart, confusion_long
 from grading.charts.matrix import client_sparkline_chart, matrix_points, portfolio_matrix_chart
 from grading.charts.overview import grade_mix_chart, grade_mix_frame
@@ -59,7 +59,7 @@ def portfolio() -> pd.DataFrame:
 
 
 def test_headline_numbers_add_up_the_portfolio(portfolio):
-    headline = portfolio_matrix.headline_numbers(portfolio)
+    headline = overview.headline_numbers(portfolio)
     assert headline.clients == 8
     assert headline.monthly_revenue == pytest.approx(portfolio["revenue"].sum() / 12)
     assert headline.monthly_hours == pytest.approx(portfolio["labor_hours"].sum() / 12)
@@ -69,14 +69,14 @@ def test_headline_numbers_add_up_the_portfolio(portfolio):
 
 
 def test_headline_of_an_empty_portfolio_has_no_rate_instead_of_an_error(portfolio):
-    headline = portfolio_matrix.headline_numbers(portfolio.iloc[0:0])
+    headline = overview.headline_numbers(portfolio.iloc[0:0])
     assert headline.clients == 0
     assert headline.monthly_revenue == 0
     assert np.isnan(headline.effective_hourly_rate) and np.isnan(headline.gross_margin)
 
 
 def test_grade_mix_counts_every_grade_and_the_ungraded(portfolio):
-    mix = portfolio_matrix.grade_mix(portfolio, "manual").set_index("grade")
+    mix = overview.grade_mix(portfolio, "manual").set_index("grade")
     assert list(mix.index) == ["A", "B", "C", "D", UNGRADED]
     assert list(mix["clients"]) == [2, 2, 1, 1, 2]
     assert mix["revenue_share"].sum() == pytest.approx(1.0)
@@ -84,7 +84,7 @@ def test_grade_mix_counts_every_grade_and_the_ungraded(portfolio):
 
 
 def test_grade_mix_by_rule_has_no_ungraded_row_and_keeps_empty_grades(portfolio):
-    mix = portfolio_matrix.grade_mix(portfolio.iloc[:2], "rule")
+    mix = overview.grade_mix(portfolio.iloc[:2], "rule")
     assert list(mix["grade"]) == ["A", "B", "C", "D"]
     assert list(mix["clients"]) == [1, 1, 0, 0]
 
@@ -133,7 +133,7 @@ def test_flag_names_lists_only_raised_flags(portfolio):
 
 
 def test_disagreement_queue_holds_clients_whose_suggestion_differs_from_the_manual_grade(portfolio):
-    queue = portfolio_matrix.disagreement_queue(portfolio)
+    queue = suggested_vs_manual.disagreement_queue(portfolio)
     # C2 (manual B, suggested C), C5 (A vs B), C8 (B vs A); the surest suggestion first.
     assert list(queue["client_id"]) == ["C8", "C5", "C2"]
     assert list(queue["grade_gap"]) == [1, 1, 1]
@@ -142,7 +142,7 @@ def test_disagreement_queue_holds_clients_whose_suggestion_differs_from_the_manu
 
 @pytest.mark.parametrize(("currency", "expected"), [("EUR", "€%,.0f"), ("CHF", "CHF %,.0f"), ("SEK", "SEK %,.0f")])
 def test_money_format_puts_the_currency_before_the_amount(currency, expected):
-    assert portfolio_matrix.money_format(currency) == expected
+    assert shared.money_format(currency) == expected
 
 
 def test_grade_boundaries_lie_where_the_rule_score_meets_each_threshold():
@@ -218,7 +218,7 @@ def test_sparkline_shows_revenue_and_hours_by_month():
 
 
 def test_grade_mix_chart_splits_clients_revenue_and_hours_by_grade(portfolio):
-    mix = portfolio_matrix.grade_mix(portfolio, "effective")
+    mix = overview.grade_mix(portfolio, "effective")
     long = grade_mix_frame(mix)
     assert set(long["measure"]) == {"Clients", "Revenue", "Labor hours"}
     assert long.groupby("measure")["share"].sum().round(6).eq(1.0).all()
@@ -269,15 +269,15 @@ def test_candidates_chart_marks_the_chosen_model_and_the_baselines():
 )
 def test_grade_story_says_what_the_d_clients_bring_against_the_time_they_take(portfolio, rows, expected):
     chosen = portfolio.iloc[[0, *rows]]
-    mix = portfolio_matrix.grade_mix(chosen, "rule")
-    story = portfolio_matrix.grade_story(mix, "D")
+    mix = overview.grade_mix(chosen, "rule")
+    story = overview.grade_story(mix, "D")
     d_revenue = chosen.loc[chosen["rule_grade"] == "D", "revenue"].sum() / chosen["revenue"].sum()
     assert story.startswith(expected)
     assert f"{d_revenue:.0%} of revenue" in story
 
 
 def test_grade_story_is_silent_without_clients_of_that_grade(portfolio):
-    assert portfolio_matrix.grade_story(portfolio_matrix.grade_mix(portfolio.iloc[:2], "rule"), "D") is None
+    assert overview.grade_story(overview.grade_mix(portfolio.iloc[:2], "rule"), "D") is None
 
 
 def test_candidate_frame_lists_models_and_baselines_best_first():
@@ -302,7 +302,7 @@ def test_candidate_frame_lists_models_and_baselines_best_first():
 
 
 def test_decision_labels_name_the_client_and_its_three_grades(portfolio):
-    labels = portfolio_matrix.decision_labels(portfolio)
+    labels = suggested_vs_manual.decision_labels(portfolio)
     assert labels["C2"] == "Client name 2 (yours: B, suggested: C, rule: B)"
     assert labels["C6"] == "Client name 6 (yours: C, suggested: none, rule: C)"
 
@@ -325,3 +325,51 @@ def test_the_grade_table_is_sent_a_page_of_a_thousand_rows_at_a_time(rows, asked
     assert len(page.rows) == page.last_row - page.first_row + (1 if rows else 0)
     if rows:
         assert page.rows["client_id"].iat[0] == f"c{span[0] - 1}"
+
+
+# The page views built on the functions above -------------------------------------------------------------------
+
+
+def test_overview_compares_with_a_year_before_only_when_there_was_revenue(portfolio):
+    now, before = overview.headline_now_and_a_year_before(portfolio, portfolio.assign(revenue=0.0))
+    assert now == overview.headline_numbers(portfolio) and before is None
+    _, before = overview.headline_now_and_a_year_before(portfolio, portfolio.head(3))
+    assert before.clients == 3
+
+
+def test_overview_grade_mix_comes_with_its_sentence_about_the_d_clients(portfolio):
+    mix, story = overview.grade_mix_and_story(portfolio, "rule")
+    assert mix.set_index("grade").loc["D", "clients"] == 2
+    assert story.startswith("The 2 D clients bring ")
+
+
+def test_matrix_filters_offer_what_the_book_holds_and_a_page_names_its_clients(portfolio):
+    models, flags = portfolio_matrix.filter_options(portfolio)
+    assert models == ["break_fix", "hybrid", "managed", "project"]
+    assert flags == ["problem_client", "flight_risk", "data_gaps"]
+    page, names = portfolio_matrix.page_with_names(portfolio, 2)  # past the end: the last page
+    assert page.number == 1 and names["C3"] == "Client name 3" and len(names) == 8
+
+
+def test_suggested_page_counts_the_clients_both_graded_and_where_they_agree(portfolio):
+    graded, agreeing = suggested_vs_manual.graded_by_both(portfolio)
+    assert list(graded["client_id"]) == ["C1", "C2", "C4", "C5", "C8"]
+    assert agreeing == 2
+
+
+def test_overview_change_is_signed_and_absent_without_a_year_before():
+    assert overview.change(110.0, 100.0) == "+10%"
+    assert overview.change(90.0, 100.0) == "-10%"
+    assert overview.change(90.0, None) is None and overview.change(90.0, 0.0) is None
+
+
+def test_agreement_figures_stand_each_against_the_rule_grade():
+    card = {"qwk": 0.71, "rule_qwk": 0.5, "accuracy": 0.62, "rule_accuracy": 0.5, "within_one": 0.95,
+            "rule_within_one": 0.9, "dummy_qwk": 0.0}
+    figures = suggested_vs_manual.agreement_figures(card)
+    assert [(figure.label, figure.value, figure.delta) for figure in figures] == [
+        ("QWK", "0.71", "+0.21 against the rule grade"),
+        ("Accuracy", "62%", "+12 points against the rule grade"),
+        ("Within one grade", "95%", "+5 points against the rule grade"),
+        ("Rule grade's QWK", "0.50", None),
+    ]
