@@ -7,7 +7,8 @@ A book is ``<folder>/<name>.duckdb``; its name is the file name without ``.duckd
 settings and review sessions (they are tables in its file) and its own models, in a folder beside it:
 ``<folder>/<name>.models/``. The one exception is the book the single-book start opens (``$CLIENTGRADE_DB``, else
 ``data/portfolio.duckdb``): its models stay where they always were (``$CLIENTGRADE_MODELS``, else ``models/``), so
-an existing set-up starts exactly as before and simply becomes the first book of the folder.
+an existing set-up starts exactly as before and simply becomes the first book of the folder. The app and every CLI
+command find a book's model folder with :func:`models_dir_for` (the CLI's ``--models`` overrides it).
 
 Archiving a book moves its file (and its models folder) into ``<folder>/archive/``, where :func:`list_books` no
 longer sees it; nothing is deleted. A book that is open in another program cannot be renamed or archived: the
@@ -22,11 +23,14 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grading.db import paths
 from grading.errors import ClientGradeError
-from grading.importer.reading import FileSource
 from grading.db.store import Store
+
+if TYPE_CHECKING:  # the importer package is heavy; a command that only looks up a book's models never loads it
+    from grading.importer.reading import FileSource
 
 BOOKS_ENV = "CLIENTGRADE_BOOKS"
 BOOK_SUFFIX = ".duckdb"
@@ -87,12 +91,25 @@ def is_start_book(book_path: str | os.PathLike) -> bool:
     return _same_file(Path(book_path), start)
 
 
-def models_dir_for(book_path: str | os.PathLike) -> Path:
-    """Return the model folder of the book at ``book_path``.
+def models_dir_for(book_path: str | os.PathLike, explicit: str | os.PathLike | None = None) -> Path:
+    """Return the model folder of the book at ``book_path``: the one place the app and every CLI command ask.
 
-    The single-book start's database (:func:`grading.db.paths.database_path`) keeps :func:`grading.db.paths.models_dir`;
-    any other book has ``<name>.models/`` beside its file.
+    Parameters
+    ----------
+    book_path:
+        The book's DuckDB file (it need not exist yet: ``init`` asks before creating it).
+    explicit:
+        A folder the user named (the CLI's ``--models``); it wins over everything else.
+
+    Returns
+    -------
+    Path
+        ``explicit`` if given; else for the single-book start's database (:func:`grading.db.paths.database_path`)
+        :func:`grading.db.paths.models_dir` (``$CLIENTGRADE_MODELS``, else ``models/``); else ``<name>.models/``
+        beside the book's file, so ``grade --db books/acme.duckdb`` reads acme's own model.
     """
+    if explicit:
+        return Path(explicit)
     book_path = Path(book_path)
     if is_start_book(book_path):
         return paths.models_dir()

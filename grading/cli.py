@@ -40,7 +40,8 @@ def _common_options() -> argparse.ArgumentParser:
         "--models",
         metavar="DIR",
         default=argparse.SUPPRESS,
-        help="the folder of saved models (default: $CLIENTGRADE_MODELS, else models/)",
+        help="the folder of saved models (default: the book's own, <name>.models/ beside --db; for the book "
+        "ClientGrade opens first, $CLIENTGRADE_MODELS, else models/)",
     )
     return common
 

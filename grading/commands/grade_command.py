@@ -12,6 +12,7 @@ from typing import BinaryIO
 
 import pandas as pd
 
+from grading import books
 from grading.db import paths
 from grading.commands.model_notice import warn_if_model_refused
 from grading.errors import ClientGradeError
@@ -105,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     if not db_path.exists():
         raise ClientGradeError(f"There is no database at {db_path}. Create one with: python -m grading init")
     with Store(db_path) as store:
-        models_dir = paths.models_dir(args.models)
+        models_dir = books.models_dir_for(db_path, args.models)
         # The words are written with each piece of rows (see pieces), not for the whole book at once.
         graded = grade_portfolio(store, as_of, models_dir=models_dir, explain=False)
         warn_if_model_refused(store, models_dir)

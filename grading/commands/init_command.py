@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from grading import books
 from grading.db import bootstrap, paths
 from grading.errors import ClientGradeError
 from grading.db.store import Store
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
                 raise ClientGradeError("--clients needs at least 1 client.")
             bootstrap.fill_with_demo(
                 store,
-                paths.models_dir(args.models),
+                books.models_dir_for(db_path, args.models),
                 n_clients=args.clients,
                 seed=args.seed,
                 train=not args.no_train,

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     db_path = paths.database_path(args.db)
     if not db_path.exists():
         raise ClientGradeError(f"There is no database at {db_path}. Create one with: python -m grading init")
-    models = paths.models_dir(args.models) if args.models else books.models_dir_for(db_path)
+    models = books.models_dir_for(db_path, args.models)
     with Store(db_path) as store:
         payload = meeting_pack_pdf(
             store, as_of, book=db_path.name.removesuffix(books.BOOK_SUFFIX), models_dir=models,

@@ -49,9 +49,12 @@ def run(args: argparse.Namespace) -> int:
     if args.check_only:
         print(f"The database {db_path} can be opened.")
         return 0
-    environment = {**os.environ, paths.DB_ENV: str(db_path)}
-    if getattr(args, "models", None):
-        environment[paths.MODELS_ENV] = str(args.models)
+    from grading import books
+
+    # The served book becomes the app's start book, which reads $CLIENTGRADE_MODELS: point it at the folder this
+    # book's models are in here (its own <name>.models/ unless it is already the start book or --models is given).
+    models = books.models_dir_for(db_path, getattr(args, "models", None))
+    environment = {**os.environ, paths.DB_ENV: str(db_path), paths.MODELS_ENV: str(models)}
     extra = [item for item in args.streamlit_args if item != "--"]
     # ui/serve.py is `streamlit run` with a warm-up thread started first, in the server's own process.
     command = [sys.executable, str(SERVE), str(APP), *extra]

@@ -149,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
     if str(db_path) != ":memory:" and not db_path.exists():
         raise ClientGradeError(f"There is no database at {db_path}; create one with `python -m grading init`.")
 
+    from grading import books
     from grading.commands.model_notice import warn_if_model_refused
     from grading.scoring.portfolio import grade_portfolio
     from grading.settings import load_settings
@@ -160,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
     with Store(db_path) as store:
         settings = load_settings(store)
         # The simulation reads figures and grades only: no reason texts.
-        models_dir = paths.models_dir(args.models)
+        models_dir = books.models_dir_for(db_path, args.models)
         portfolio = grade_portfolio(store, args.as_of, models_dir=models_dir, settings=settings, explain=False)
         state = warn_if_model_refused(store, models_dir)
     if args.grade_source == "suggested" and portfolio["suggested_grade"].isna().all() and len(portfolio):

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from grading import books
 from grading.db import paths
 from grading.db.store import Store
 
@@ -41,9 +42,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.repeats is not None and args.repeats < 1:
         raise ClientGradeError("--repeats needs at least 1.")
-    with Store(paths.database_path(args.db)) as store:
+    db_path = paths.database_path(args.db)
+    with Store(db_path) as store:
         outcome = train_if_possible(
-            store, paths.models_dir(args.models), n_repeats=args.repeats, seed=args.seed
+            store, books.models_dir_for(db_path, args.models), n_repeats=args.repeats, seed=args.seed
         )
     print(json.dumps(outcome.summary(), indent=2))
     if not outcome.trained:
