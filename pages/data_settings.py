@@ -2,6 +2,7 @@
 their restore, and a reset to the demo portfolio."""
 
 import math
+import zoneinfo
 from dataclasses import replace
 
 import pandas as pd
@@ -10,12 +11,16 @@ import streamlit as st
 from grading import books
 from grading.db import book_admin, maintenance
 from grading.views import data_settings as view
+from grading.views import raw_import as raw_view
 from grading.views.settings_preview import preview_settings
 from grading.db.backup import backup_database, default_backup_folder, list_backups, restore_database
 from grading.errors import ClientGradeError
 from grading.importer import FILE_KINDS, contract_for, import_files, validate_files
 from grading.importer.limits import upload_limit_mb, upload_setting_problem
 from grading.model import persistence, training
+from grading.sources import KIND_NAMES, RAW_KINDS, MappingFile, check_raw, import_raw, mapping_toml, raw_settings
+from grading.sources.saved_mapping import save_mapping, saved_mapping
+from grading.sources.values import DATE_ORDERS, HOURS_UNITS
 from grading.formatting import count
 from grading.settings import (
     SECTIONS,
@@ -56,8 +61,9 @@ if flash:
 
 # Only the open tab runs (on_change="rerun"): the settings form alone draws 38 widgets, and a rerun of this page
 # should not pay for five tabs nobody is looking at. The key keeps the open tab when the owner comes back.
-import_tab, files_tab, settings_tab, model_tab, backups_tab, reset_tab, books_tab = st.tabs(
-    ["Import", "Templates & export", "Settings", "Model", "Backups", "Reset to demo", "Books"],
+import_tab, raw_tab, files_tab, settings_tab, model_tab, backups_tab, reset_tab, books_tab = st.tabs(
+    ["Import", "From your PSA and books", "Templates & export", "Settings", "Model", "Backups", "Reset to demo",
+     "Books"],
     key=f"{KEEP_PREFIX}data_settings_tab",
     on_change="rerun",
 )
@@ -162,6 +168,282 @@ with import_tab:
                             "problem": st.column_config.TextColumn("Problem"),
                         },
                     )
+
+# -- raw exports from the PSA and the books -----------------------------------------------------------------
+RAW_UPLOADS = "raw_uploads"  # file name and digest to the read upload (read once, not on every rerun)
+RAW_CHECKED = "raw_checked"  # the last check: (signature, report)
+RAW_ANSWERS = "raw_answers"  # the owner's answers for client names, name to client id
+RAW_IMPORTED = "raw_imported"  # the report of the last import, shown once the uploads are cleared
+RAW_UPLOADER = "raw_uploader_round"  # raised after an import, so the uploader starts empty
+
+
+def _progress_bar(text: str):
+    """A progress bar and the callback the library reports to (fraction, what it is doing)."""
+    bar = st.progress(0.0, text=text)
+    return bar, lambda fraction, what: bar.progress(min(max(float(fraction), 0.0), 1.0), text=f"{text} {what}...")
+
+
+def _read_raw_uploads(uploads) -> list[raw_view.Upload]:
+    """The uploads as the mapping screen reads them; each file is read once per content (kept in the session)."""
+    known = st.session_state.setdefault(RAW_UPLOADS, {})
+    read, seen = [], set()
+    for upload in uploads or []:
+        if upload.size > max_upload_mb * 1024 * 1024:
+            st.error(f"{escape_markdown(upload.name)} is {upload.size / 1024 / 1024:,.1f} MB, over the "
+                     f"{max_upload_mb:g} MB limit; it was not read. Import it with python -m grading import-raw.")
+            continue
+        content = upload.getvalue()
+        key = (upload.name, upload.size, upload.file_id)
+        if key not in known:
+            with st.spinner(f"Reading {upload.name}..."):
+                known[key] = raw_view.read_upload(upload.name, content)
+        seen.add(key)
+        read.append(known[key])
+    for key in [key for key in known if key not in seen]:
+        del known[key]
+    return read
+
+
+def _map_file(position: int, upload: raw_view.Upload, saved):
+    """One file's mapping screen: its kind and preset, a picker per field, value maps; returns (RawFile, mapping)."""
+    inspection = upload.inspection
+    with st.container(border=True, key=f"raw-file-{position}"):
+        st.markdown(f"**{escape_markdown(upload.name)}**: {inspection.rows:,} rows, header on row "
+                    f"{inspection.header_row}")
+        kind_column, preset_column = st.columns(2)
+        kind = kind_column.selectbox(
+            "Kind", options=list(KIND_NAMES), key=f"raw-kind-{position}",
+            index=KIND_NAMES.index(upload.kind) if upload.kind in KIND_NAMES else None,
+            format_func=lambda name: RAW_KINDS[name].label.capitalize(), placeholder="Which kind of file is this?",
+            help="What the file holds; guessed from its columns and its name.")
+        if kind is None:
+            st.warning("Say which kind of file this is; it is left out until then.")
+            return None
+        first, why = raw_view.first_choice(kind, inspection.headers, saved)
+        options = raw_view.read_with_options(kind, inspection.headers, saved)
+        option = preset_column.selectbox(
+            "Read with", options=options, index=options.index(first), key=f"raw-preset-{position}-{kind}",
+            format_func=raw_view.option_label,
+            help="The system that wrote the file (its preset), or your saved mapping. The pickers below start from it.")
+        if why.startswith("recognised") or first == raw_view.SAVED:
+            st.caption(escape_markdown(why[0].upper() + why[1:]))
+        else:
+            st.warning(f"{escape_markdown(why)}: pick the columns below.")
+        st.dataframe(inspection.first_rows, hide_index=True, key=f"raw-first-rows-{position}")
+        base = raw_view.base_mapping(option, kind, inspection.headers, saved)
+        prefix = f"raw-{position}-{kind}-{option}"
+        with st.expander("Columns and values", expanded=option == raw_view.GENERIC or first != option):
+            columns = {}
+            picker_columns = st.columns(3)
+            required = set(RAW_KINDS[kind].required_fields) | set(RAW_KINDS[kind].one_of)
+            for number, item in enumerate(RAW_KINDS[kind].fields):
+                current = base.columns.get(item.name)
+                choices = [""] + inspection.headers
+                columns[item.name] = picker_columns[number % 3].selectbox(
+                    item.name + (" *" if item.name in required else ""), options=choices,
+                    index=choices.index(current) if current in choices else 0, key=f"{prefix}-col-{item.name}",
+                    format_func=lambda header: header or "(not in this file)", help=item.help)
+            values = {}
+            chosen = raw_view.build_mapping(base, columns)
+            for field_name, key, question in raw_view.VALUE_MAPS.get(kind, ()):
+                found = raw_view.value_options(upload, chosen, field_name)
+                if not found:
+                    continue
+                first_values = raw_view.chosen_values(found, getattr(base, key))
+                picked = st.multiselect(question, options=found, default=first_values,
+                                        key=f"{prefix}-{key}-{chosen.columns.get(field_name)}")
+                values[key] = None if picked == first_values else picked
+            unit = None
+            if kind == "time_entries":
+                units = list(HOURS_UNITS)
+                unit = st.selectbox("Hours are written in", options=units, index=units.index(base.hours_unit),
+                                    key=f"{prefix}-hours-unit")
+            date_format = st.text_input("Date format (strftime, e.g. %d.%m.%Y; empty: told by the dates)",
+                                        value=base.date_format or "", key=f"{prefix}-date-format")
+            mapping = raw_view.build_mapping(base, columns, values, hours_unit=unit, date_format=date_format)
+            st.caption("The first rows as they will be read:")
+            st.dataframe(raw_view.mapped_preview(inspection.first_rows, mapping), hide_index=True,
+                         key=f"raw-mapped-preview-{position}")
+        recognised = raw_view.recognised_preset(kind, inspection.headers)
+        return raw_view.raw_file(upload, kind, option, recognised, mapping, base), mapping
+
+
+def _show_raw_report(report) -> None:
+    """The report of a check or an import: per file, per metric, the client-months, what could not be placed."""
+    with st.container(key="raw-report"):
+        st.dataframe(
+            raw_view.files_frame(report), hide_index=True, key="raw-files-report",
+            column_config={
+                "file": st.column_config.TextColumn("File"), "kind": st.column_config.TextColumn("Kind"),
+                "preset": st.column_config.TextColumn("Preset"), "why": st.column_config.TextColumn("Why"),
+                "rows_read": st.column_config.NumberColumn("Rows read"),
+                "rows_used": st.column_config.NumberColumn("Rows used"),
+                "period": st.column_config.TextColumn("Period"),
+                "unplaced_rows": st.column_config.NumberColumn("Rows not placed"),
+                "unplaced_hours": st.column_config.NumberColumn("Hours not placed", format="%.2f"),
+                "unplaced_money": st.column_config.NumberColumn("Money not placed", format="%.2f"),
+                "notes": st.column_config.TextColumn("Read with; left out"),
+            })
+        if not report.ok:
+            more = f" ({report.issues_not_listed:,} more not listed)" if report.issues_not_listed else ""
+            st.error(f"{count(len(report.issues), 'problem')} found{more}; nothing was written. Fix the files or the "
+                     "mapping and check again.")
+            st.dataframe(raw_view.issues_frame(report), hide_index=True, key="raw-issues", column_config={
+                "row": st.column_config.NumberColumn("Row", help="The row as a spreadsheet shows it.")})
+            return
+        unplaced = raw_view.unplaced_sentence(report)
+        if unplaced:
+            st.warning(escape_markdown(unplaced))
+        for warning in report.warnings:
+            st.warning(escape_markdown(warning))
+        st.markdown("**Where each metric comes from**")
+        st.dataframe(raw_view.metrics_frame(report), hide_index=True, key="raw-metrics")
+        st.markdown("**The monthly metrics**")
+        st.dataframe(raw_view.monthly_frame(report), hide_index=True, key="raw-monthly")
+        st.info(escape_markdown(raw_view.written_sentence(report)))
+
+
+def _client_answers(report, known_clients) -> None:
+    """A choice per name that matched no client or two; the answers are kept in the session (RAW_ANSWERS)."""
+    answers = st.session_state.setdefault(RAW_ANSWERS, {})
+    if not report.unresolved:
+        return
+    with st.container(border=True, key="raw-client-names"):
+        st.markdown("**Client names to resolve**")
+        st.caption("These names match no client, or more than one. Say who each is; the answer is saved with the "
+                   "import (and in the mapping), so next month's files place them too.")
+        st.dataframe(raw_view.unresolved_frame(report), hide_index=True, key="raw-unresolved")
+        for number, item in enumerate(report.unresolved):
+            options = list(item.candidates) or list(known_clients)
+            new = raw_view.new_client_label(item.name)
+            picked = st.selectbox(f"'{escape_markdown(item.name)}' is", options=[new, *options], index=None,
+                                  key=f"raw-name-{number}-{item.name}", placeholder="Leave out for now",
+                                  format_func=lambda client: client if client == new else
+                                  f"{known_clients.get(client, client)} ({client})")
+            if picked is not None:
+                answers[item.name] = item.name if picked == new else picked
+
+
+with raw_tab:
+    if raw_tab.open:
+        st.subheader("From your PSA and books")
+        st.write(
+            "Drop the exports as your systems write them: time entries and tickets from the PSA, invoices and "
+            "payments from the PSA or the books, optionally costs and a company list (CSV in any delimiter, UTF-8 "
+            "or UTF-16, or .xlsx). Each file's system is recognised from its columns; adjust anything below, check "
+            "what would be written, then import. Nothing is written before you press Import, and then everything "
+            f"is written together or nothing is. Files over {max_upload_mb:g} MB are refused (setting max_upload_mb)."
+        )
+        if upload_note:
+            st.info(upload_note)
+        saved_raw = saved_mapping(store)
+        if saved_raw is not None:
+            st.caption("A mapping is saved with this book from an earlier import; files it fits are read with it.")
+        raw_uploads = st.file_uploader(
+            "Export files", type=["csv", "txt", "tsv", "xlsx"], accept_multiple_files=True,
+            key=f"raw-upload-{st.session_state.get(RAW_UPLOADER, 0)}",
+            max_upload_size=max(1, min(math.ceil(max_upload_mb), int(server_upload_mb))), disabled=not editable,
+            help="Several files of one kind are read as one (Autotask's 5,000-row grid exports, for instance)."
+            + ("" if editable else f" {READ_ONLY_HELP}"))
+        uploads = _read_raw_uploads(raw_uploads)
+        raw_files, mappings = [], []
+        for position, upload in enumerate(uploads):
+            if upload.inspection.problem:
+                st.error(escape_markdown(upload.inspection.problem))
+                continue
+            mapped = _map_file(position, upload, saved_raw)
+            if mapped is not None:
+                raw_files.append(mapped[0])
+                mappings.append(mapped[1])
+        if raw_files:
+            saved_settings = saved_raw.settings if saved_raw is not None else {}
+            with st.container(border=True, key="raw-settings"):
+                st.markdown("**Time zone and business hours** (they decide which tickets count as after-hours)")
+                zones = sorted(zoneinfo.available_timezones())
+                zone_column, hours_column, days_column, order_column = st.columns(4)
+                zone = zone_column.selectbox("Time zone", options=zones, key="raw-timezone",
+                                             index=zones.index(saved_settings.get("timezone", "UTC"))
+                                             if saved_settings.get("timezone", "UTC") in zones else None)
+                hours = hours_column.text_input("Business hours", key="raw-business-hours",
+                                                value=saved_settings.get("business_hours", "08:00-18:00"))
+                days = days_column.text_input("Working days", key="raw-working-days",
+                                              value=saved_settings.get("working_days", "Mon-Fri"))
+                orders = ["", *DATE_ORDERS]
+                order = order_column.selectbox(
+                    "Date order", options=orders, key="raw-date-order",
+                    index=orders.index(saved_settings.get("date_order", "")),
+                    format_func=lambda value: value or "told by each file",
+                    help="How to read dates like 03/04/2026 where no date in a file tells.")
+            book_settings = {"timezone": zone or "UTC", "business_hours": hours.strip(),
+                             "working_days": days.strip(), **({"date_order": order} if order else {})}
+            checked = st.session_state.get(RAW_CHECKED)
+            if checked is not None:
+                _client_answers(checked[1], raw_view.known_clients(store, checked[1]))
+            answers = {**(saved_raw.client_names if saved_raw is not None else {}),
+                       **st.session_state.get(RAW_ANSWERS, {})}
+            book_mapping = raw_view.mapping_for_book(mappings, answers, book_settings)
+            answers_only = MappingFile(client_names=dict(answers))
+            fingerprint = raw_view.signature(uploads, raw_files, book_mapping)
+            try:
+                raw_run_settings = raw_settings(None, timezone=book_settings["timezone"],
+                                                business_hours=book_settings["business_hours"],
+                                                working_days=book_settings["working_days"], date_order=order or None)
+            except ClientGradeError as error:
+                st.error(escape_markdown(str(error)))
+                raw_run_settings = None
+            check_column, import_column, download_column = st.columns(3)
+            if check_column.button("Check (nothing is written)", key="raw-check", icon=":material/fact_check:",
+                                   disabled=raw_run_settings is None):
+                bar, report_progress = _progress_bar("Checking:")
+                try:
+                    checked = (fingerprint, check_raw(store, raw_files, mapping=answers_only,
+                                                      settings=raw_run_settings, progress=report_progress))
+                except ClientGradeError as error:
+                    checked = None
+                    st.error(escape_markdown(str(error)))
+                bar.empty()
+                st.session_state[RAW_CHECKED] = checked
+                if checked is not None and checked[1].unresolved:
+                    st.rerun()  # draw the questions for the names above the buttons
+            ready = checked is not None and checked[0] == fingerprint and checked[1].ok
+            save_next = st.checkbox("Save this mapping with the book for next month", value=True, key="raw-save")
+            if import_column.button("Import", type="primary", key="raw-import", icon=":material/upload:",
+                                    disabled=not editable or not ready or raw_run_settings is None,
+                                    help=write_help or ("" if ready else "Check the files first (again after a "
+                                                                          "change).")):
+                bar, report_progress = _progress_bar("Importing:")
+                try:
+                    written = import_raw(store, raw_files, mapping=answers_only, settings=raw_run_settings,
+                                         progress=report_progress, raise_on_problems=False)
+                except ClientGradeError as error:
+                    written = None
+                    st.error(escape_markdown(str(error)))
+                bar.empty()
+                if written is not None and written.ok:
+                    if save_next:
+                        save_mapping(store, book_mapping)
+                    for key in (RAW_CHECKED, RAW_ANSWERS, RAW_UPLOADS):
+                        st.session_state.pop(key, None)
+                    st.session_state[RAW_IMPORTED] = written
+                    st.session_state[RAW_UPLOADER] = st.session_state.get(RAW_UPLOADER, 0) + 1
+                    st.session_state["data_settings_flash"] = (
+                        "Imported. " + escape_markdown(raw_view.written_sentence(written))
+                        + " The grades and charts on every page now include these clients."
+                        + (" The mapping is saved for next month." if save_next else ""))
+                    st.rerun()
+                if written is not None:
+                    st.session_state[RAW_CHECKED] = checked = (fingerprint, written)
+            download_column.download_button(
+                "Download the mapping (TOML)", data=mapping_toml(book_mapping), file_name="clientgrade-mapping.toml",
+                mime="application/toml", icon=":material/download:", key="raw-mapping-download",
+                help="The same recipe as a mapping file: python -m grading import-raw --mapping clientgrade-mapping.toml")
+            if checked is not None and checked[0] == fingerprint:
+                _show_raw_report(checked[1])
+            elif checked is not None:
+                st.caption("The files or the choices changed since the last check: check again before importing.")
+        elif st.session_state.get(RAW_IMPORTED) is not None:
+            st.markdown("**The last import**")
+            _show_raw_report(st.session_state[RAW_IMPORTED])
 
 # -- templates and exports ----------------------------------------------------------------------------------
 with files_tab:

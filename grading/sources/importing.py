@@ -23,7 +23,7 @@ from grading.importer.contract import CLIENTS, MONTHLY
 from grading.importer.issues import MAX_LISTED_ISSUES, IssueLog
 from grading.importer.writing import WriteCounts, count_row_changes, write_rows
 from grading.sources.derive import METRICS, BusinessHours, Derived, derive, parse_business_hours, parse_working_days
-from grading.sources.files import FileSource, RawFileError, preview, read_raw_file, source_name
+from grading.sources.files import FileSource, RawFileError, RawTable, preview, read_raw_file, source_name
 from grading.sources.kinds import KIND_NAMES, RAW_KINDS
 from grading.sources.mapping import FileMapping, MappingFile
 from grading.sources.matching import name_key, save_client_choices, stored_client_choices
@@ -199,6 +199,9 @@ class FileInspection:
         Total and footer rows left out, with why.
     problem:
         Why the file cannot be read at all (empty, not a table ...), else ``None``.
+    values:
+        Per header, its distinct values (trimmed, sorted) when the column holds no more than asked for
+        (``inspect_raw_file(values=N)``): what the mapping screen's value maps offer (priorities, statuses ...).
     """
 
     name: str
@@ -209,9 +212,31 @@ class FileInspection:
     recognition: Recognition | None = None
     left_out: dict[int, str] = field(default_factory=dict)
     problem: str | None = None
+    values: dict[str, list[str]] = field(default_factory=dict)
 
 
-def inspect_raw_file(kind: str, source: FileSource, *, skip_rows: int | None = None, rows: int = 5) -> FileInspection:
+def _few_values(workspace: Workspace, raw: RawTable, most: int) -> dict[str, list[str]]:
+    """The distinct values of each column that holds at most ``most`` of them (two scans, however many columns)."""
+    cells = [f"nullif(trim(c{i}), '')" for i in range(len(raw.headers))]
+    counts = workspace.rows(
+        f"SELECT {', '.join(f'approx_count_distinct({cell})' for cell in cells)} FROM {raw.table} "
+        f"WHERE {raw.kept_rows}"
+    )[0]
+    # The estimate is within a few per cent: a column estimated a little over the bound is counted exactly below.
+    few = [position for position, count in enumerate(counts) if count <= most * 1.1 + 2]
+    if not few:
+        return {}
+    found = workspace.rows(
+        f"SELECT {', '.join(f'list(DISTINCT {cells[i]} ORDER BY {cells[i]})' for i in few)} FROM {raw.table} "
+        f"WHERE {raw.kept_rows}"
+    )[0]
+    return {raw.headers[position]: [value for value in listed if value is not None]
+            for position, listed in zip(few, found, strict=True)
+            if len([value for value in listed if value is not None]) <= most}
+
+
+def inspect_raw_file(kind: str, source: FileSource, *, skip_rows: int | None = None, rows: int = 5,
+                     values: int = 0) -> FileInspection:
     """Read one file far enough to map it: headers, first rows, the preset its headers fit. Writes nothing.
 
     Parameters
@@ -224,6 +249,8 @@ def inspect_raw_file(kind: str, source: FileSource, *, skip_rows: int | None = N
         Title rows above the header, when the owner says so; ``None`` finds the header row.
     rows:
         How many first rows to return.
+    values:
+        List the distinct values of every column that holds at most this many (0: none).
 
     Returns
     -------
@@ -237,7 +264,8 @@ def inspect_raw_file(kind: str, source: FileSource, *, skip_rows: int | None = N
         except RawFileError as error:
             return FileInspection(name, problem=str(error))
         return FileInspection(name, list(raw.headers), raw.header_row, raw.rows_read,
-                              preview(workspace, raw, rows), recognise(kind, raw.headers), dict(raw.left_out))
+                              preview(workspace, raw, rows), recognise(kind, raw.headers), dict(raw.left_out),
+                              values=_few_values(workspace, raw, values) if values else {})
 
 
 def _outcomes(staged: list[StagedFile], derived: Derived | None) -> list[FileOutcome]:

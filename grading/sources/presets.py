@@ -481,3 +481,51 @@ def _other_kind(kind: str, headers: list[str]) -> tuple[str, str] | None:
             if best is None or score > best[0]:
                 best = (score, preset.label, other)
     return (best[1], best[2]) if best else None
+
+
+# Words in a file's name that say its kind ("tickets_1.csv", "Invoice List.xlsx"), to break a tie of headers.
+_KIND_WORDS = {
+    "time_entries": ("time", "entries", "actions", "timer", "hours"),
+    "tickets": ("ticket",),
+    "invoices": ("invoice",),
+    "payments": ("payment", "receipt"),
+    "costs": ("cost", "expense", "bill"),
+    "companies": ("compan", "organi", "client", "customer", "account"),
+}
+
+
+def guess_kind(headers: list[str], file_name: str = "") -> str | None:
+    """Guess which kind of raw file a file is, from its headers (and its name, to break a tie).
+
+    Every preset's view of every kind is resolved against the headers; of the views that find every required field,
+    the one with the most headers particular to its system wins, then one whose kind the file's name says, then the
+    one that explains the largest share of the file's columns.
+
+    Parameters
+    ----------
+    headers:
+        The file's headers, as written.
+    file_name:
+        The file's name ("tickets_1.csv").
+
+    Returns
+    -------
+    str or None
+        The kind (``time_entries`` ...), or ``None`` when no preset reads the file as any kind (the owner says).
+    """
+    name = file_name.lower()
+    best = None
+    for order, preset in enumerate(PRESETS.values()):
+        for kind in preset.kinds:
+            mapping, missing = resolve(preset, kind, headers)
+            if missing:
+                continue
+            distinctive = len(_distinctive(mapping)) if preset.name != GENERIC else 0
+            named = any(word in name for word in _KIND_WORDS[kind])
+            explained = len(set(mapping.columns.values())) / max(len(headers), 1)
+            score = (distinctive, named, explained, -order)
+            if best is None or score > best[0]:
+                best = (score, kind)
+    if best is not None:
+        return best[1]
+    return next((kind for kind, words in _KIND_WORDS.items() if any(word in name for word in words)), None)

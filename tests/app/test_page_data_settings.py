@@ -56,8 +56,8 @@ def frame_with(at: AppTest, column: str):
 
 def test_data_page_offers_uploads_templates_settings_model_and_reset(demo_db):
     at = open_page()
-    assert [tab.label for tab in at.tabs] == ["Import", "Templates & export", "Settings", "Model", "Backups",
-                                              "Reset to demo", "Books"]
+    assert [tab.label for tab in at.tabs] == ["Import", "From your PSA and books", "Templates & export", "Settings",
+                                              "Model", "Backups", "Reset to demo", "Books"]
     assert len(at.get("file_uploader")) == 4
     open_tab(at, "Templates & export")
     downloads = [button.label for button in at.get("download_button")]
