@@ -117,12 +117,15 @@ window_months AS (
       ON m.client_id = w.client_id AND m.month >= w.window_start AND m.month < w.window_end
 ),
 totals AS (
+    -- Amounts are summed as exact decimals (to 8 places), not as doubles: a double sum depends on the order in
+    -- which DuckDB's threads hand the rows over, so the same book graded twice differed in the last digits.
+    -- (The importer refuses non-finite numbers; an amount beyond 10^30 would fail this cast.)
     SELECT point_index,
            count(*) AS months_with_data,
-           sum(revenue) AS revenue,
-           sum(coalesce(direct_costs, 0)) AS direct_costs,
+           sum(CAST(revenue AS DECIMAL(38, 8))) AS revenue,
+           sum(CAST(coalesce(direct_costs, 0) AS DECIMAL(38, 8))) AS direct_costs,
            count(*) - count(direct_costs) AS months_without_costs,
-           sum(labor_hours) AS labor_hours,
+           sum(CAST(labor_hours AS DECIMAL(38, 8))) AS labor_hours,
            sum(tickets) AS tickets,
            count(tickets) AS months_with_tickets,
            -- Shares count only the months that have both the part and the whole.
@@ -130,13 +133,13 @@ totals AS (
            sum(CASE WHEN after_hours_tickets IS NOT NULL THEN tickets END) AS tickets_with_after_hours,
            sum(CASE WHEN tickets IS NOT NULL THEN emergency_tickets END) AS emergency_tickets,
            sum(CASE WHEN emergency_tickets IS NOT NULL THEN tickets END) AS tickets_with_emergency,
-           avg(days_to_pay) AS avg_days_to_pay,
+           avg(CAST(days_to_pay AS DECIMAL(38, 8))) AS avg_days_to_pay,
            sum(disputed_invoices) AS disputed_invoices,
            count(disputed_invoices) AS months_with_disputes_data,
-           avg(CASE WHEN recent THEN revenue END) AS recent_revenue,
-           avg(CASE WHEN NOT recent THEN revenue END) AS earlier_revenue,
-           avg(CASE WHEN recent THEN labor_hours END) AS recent_hours,
-           avg(CASE WHEN NOT recent THEN labor_hours END) AS earlier_hours,
+           avg(CAST(CASE WHEN recent THEN revenue END AS DECIMAL(38, 8))) AS recent_revenue,
+           avg(CAST(CASE WHEN NOT recent THEN revenue END AS DECIMAL(38, 8))) AS earlier_revenue,
+           avg(CAST(CASE WHEN recent THEN labor_hours END AS DECIMAL(38, 8))) AS recent_hours,
+           avg(CAST(CASE WHEN NOT recent THEN labor_hours END AS DECIMAL(38, 8))) AS earlier_hours,
            max(CASE WHEN months_back = 1 THEN month_gross_profit / nullif(revenue, 0) END) AS gross_margin_month_1,
            max(CASE WHEN months_back = 2 THEN month_gross_profit / nullif(revenue, 0) END) AS gross_margin_month_2,
            max(CASE WHEN months_back = 3 THEN month_gross_profit / nullif(revenue, 0) END) AS gross_margin_month_3,
