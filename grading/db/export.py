@@ -15,17 +15,18 @@ Python, as pandas would (their cells are few and cheap); nothing runs per cell f
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
+from grading.db.store import Store, quote_identifier
 
-from grading.db.store import Store
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
 
 _FORMULA_START = r"^(?: *[=+\-@]|[\t\r])"
 _NUMBER_KINDS = {"integer", "floating", "mixed-integer-float", "decimal", "boolean", "empty"}
@@ -38,6 +39,8 @@ _CRLF = "\r\n"
 
 def _is_text(column: pd.Series) -> bool:
     """Whether a column holds text a spreadsheet could read as a formula (numbers, dates and booleans do not)."""
+    import pandas as pd
+
     dtype = column.dtype
     if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
         return False
@@ -72,6 +75,10 @@ class _Column:
     """One column of the frame as DuckDB will read it, and the SQL that turns it into its CSV cells."""
 
     def __init__(self, position: int, column: pd.Series, chunk_rows: int):
+        import numpy as np
+        import pandas as pd
+        import pyarrow as pa
+
         self.name = f"c{position}"
         text = _is_text(column)
         dtype = column.dtype
@@ -135,6 +142,7 @@ def _python_cells(column: pd.Series, chunk_rows: int, text: bool) -> list[str | 
     like a formula gets its quote here (the check reads ``str`` of the value, as the neutralizing always has).
     """
     from pandas.core.indexes.base import get_values_for_csv
+    import numpy as np
 
     cells: list[str | None] = []
     values = column.array
@@ -169,11 +177,14 @@ def write_safe_csv(
     header:
         Write the header line (``False`` for the second and later pieces of one file).
     """
+    import pyarrow as pa
+
     n_columns = frame.shape[1]
     chunk_rows = (_CHUNK_CELLS // (n_columns or 1)) or 1
     if header:
+        # The header line as pandas writes it: Python's csv writer, quoting only where a name needs it.
         names = io.StringIO()
-        pd.DataFrame(columns=[str(name) for name in frame.columns]).to_csv(names, index=False, lineterminator=_CRLF)
+        csv.writer(names, lineterminator=_CRLF).writerow([str(name) for name in frame.columns])
         write(names.getvalue().encode("utf-8"))
     if len(frame) == 0 or n_columns == 0:
         if n_columns == 0 and len(frame):
@@ -206,6 +217,9 @@ def write_safe_csv(
 
 def _joined_bytes(lines: pa.Array) -> bytes:
     """The UTF-8 bytes of every string of ``lines`` one after the other (they carry their own line ends)."""
+    import numpy as np
+    import pyarrow as pa
+
     lines = lines.cast(pa.large_string())
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset : lines.offset + len(lines) + 1]
     data = lines.buffers()[2]
@@ -246,6 +260,11 @@ def export_tables(store: Store, out_dir: str | Path) -> list[Path]:
     Tables are listed from the database itself, so tables that later versions add are exported too. Rows are
     sorted by all columns, so two exports of the same database are identical files.
 
+    Each file holds the bytes :func:`write_safe_csv` writes for the frame ``store.query`` gives of the sorted
+    table, but a table whose columns are all of the kinds the schema uses (text, whole numbers, doubles, booleans,
+    dates and timestamps) is written by DuckDB's own ``COPY`` from the database, each line made in SQL
+    (:func:`_copy_sql`): no frame is built and no cell passes through Python. Any other table takes the frame.
+
     Parameters
     ----------
     store:
@@ -262,12 +281,110 @@ def export_tables(store: Store, out_dir: str | Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for table in store.table_names():
-        # The name comes from the database's own catalog, not from a user; quoting keeps odd names intact.
-        frame = store.query(f"SELECT * FROM {_quoted(table)} ORDER BY ALL")
         path = folder / f"{table}.csv"
-        write_safe_csv_file(frame, path)
+        columns = store.rows(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+            [table],
+        )
+        sql = _copy_sql(table, columns)
+        if sql is not None:
+            store.rows(sql, [str(path)])
+        else:
+            # The name comes from the database's own catalog, not from a user; quoting keeps odd names intact.
+            frame = store.query(f"SELECT * FROM {quote_identifier(table)} ORDER BY ALL")
+            write_safe_csv_file(frame, path)
         written.append(path)
     return written
+
+
+_WHOLE_NUMBERS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+#: Hidden columns of the COPY query (named so that no table of the schema has them).
+_ROW, _LEVEL, _SOURCE = "__clientgrade_row", "__clientgrade_level_", "__clientgrade_table"
+#: How a timestamp is written at each level of detail its chunk needs (pandas picks the finest one per chunk).
+_TIMESTAMP_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%g", "%Y-%m-%d %H:%M:%S.%f")
+
+
+def _sql_cell(column: str, data_type: str, level: str) -> str | None:
+    """The SQL of one column's CSV cell, as :func:`write_safe_csv` writes the column ``Store.query`` gives.
+
+    ``Store.query`` gives whole numbers (nullable or not), doubles, booleans and text as pandas columns that the
+    writer writes as Python does, and dates and timestamps as ``datetime64``, which pandas writes per chunk of
+    rows: as days if every value of the chunk is a midnight, else down to the second, millisecond or microsecond,
+    whichever the chunk's finest value needs; ``level`` names the column that holds that level per row.
+    ``None`` for any other type (the table is then written from its frame).
+    """
+    name = quote_identifier(column)
+    if data_type == "VARCHAR":
+        neutral = (f"CASE WHEN regexp_matches({name}, {_sql_text(_FORMULA_START)}) THEN '''' || {name} "
+                   f"ELSE {name} END")
+        return _quoted_when_needed(f"coalesce({neutral}, '')")
+    if data_type in _WHOLE_NUMBERS:
+        return f"coalesce(CAST({name} AS VARCHAR), '')"
+    if data_type == "BOOLEAN":
+        return f"CASE WHEN {name} THEN 'True' WHEN NOT {name} THEN 'False' ELSE '' END"
+    if data_type == "DOUBLE":
+        return f"CASE WHEN {name} IS NULL OR isnan({name}) THEN '' ELSE CAST({name} AS VARCHAR) END"
+    if data_type == "DATE":
+        return f"coalesce(strftime({name}, {_sql_text(_TIMESTAMP_FORMATS[0])}), '')"
+    if data_type == "TIMESTAMP":
+        formats = " ".join(f"WHEN {index} THEN strftime({name}, {_sql_text(form)})"
+                           for index, form in enumerate(_TIMESTAMP_FORMATS))
+        return f"coalesce(CASE {quote_identifier(level)} {formats} END, '')"
+    return None
+
+
+def _timestamp_level(column: str) -> str:
+    """The SQL of the detail one timestamp needs: 0 a midnight, 1 whole seconds, 2 milliseconds, 3 microseconds."""
+    micros = f"epoch_us({quote_identifier(column)})"
+    return (f"CASE WHEN {micros} % 86400000000 = 0 THEN 0 WHEN {micros} % 1000000 = 0 THEN 1 "
+            f"WHEN {micros} % 1000 = 0 THEN 2 ELSE 3 END")
+
+
+def _quoted_when_needed(cell: str) -> str:
+    return (f"CASE WHEN regexp_matches({cell}, {_sql_text(_NEEDS_QUOTES)}) "
+            f"THEN '\"' || replace({cell}, '\"', '\"\"') || '\"' ELSE {cell} END")
+
+
+def _copy_sql(table: str, columns: list[tuple[str, str]]) -> str | None:
+    """The ``COPY`` that writes ``table`` sorted by all its columns as safe CSV to the file ``?``, or ``None``.
+
+    Every line is one text value made in SQL (cells joined by commas, CRLF after it) and written as it is: the
+    COPY quotes nothing itself (``QUOTE ''``), and the header is that value's column name, the header line pandas
+    writes. ``None`` when a column is of a type :func:`_sql_cell` does not write.
+    """
+    if not columns:
+        return None
+    cells = []
+    levels = {}
+    for position, (column, data_type) in enumerate(columns):
+        level = f"{_LEVEL}{position}"
+        cell = _sql_cell(column, data_type, level)
+        if cell is None:
+            return None
+        if data_type == "TIMESTAMP":
+            levels[level] = _timestamp_level(column)
+        cells.append(cell)
+    line = "concat_ws(',', " + ", ".join(cells) + ")"
+    if len(columns) == 1:
+        # Python's csv writer quotes a row's only cell when it is empty, so the line is not blank.
+        line = f"CASE WHEN ({line}) = '' THEN '\"\"' ELSE {line} END"
+    header = io.StringIO()
+    csv.writer(header, lineterminator="").writerow([name for name, _ in columns])
+    # Sorted by the table's columns, qualified: a header line naming one column would otherwise sort by the line.
+    order = ", ".join(f"{_SOURCE}.{quote_identifier(name)}" for name, _ in columns)
+    source = f"{quote_identifier(table)} AS {_SOURCE}"
+    if levels:
+        # pandas writes _CHUNK_CELLS cells at a time; a timestamp's detail is the finest its chunk of rows needs.
+        chunk_rows = (_CHUNK_CELLS // len(columns)) or 1
+        chunk = f"{_ROW} // {chunk_rows}"
+        chunked = ", ".join(f"max({sql}) OVER (PARTITION BY {chunk}) AS {quote_identifier(level)}"
+                            for level, sql in levels.items())
+        source = (f"(SELECT *, {chunked} FROM (SELECT *, row_number() OVER (ORDER BY {order}) - 1 AS {_ROW} "
+                  f"FROM {source})) AS {_SOURCE}")
+        order = f"{_SOURCE}.{_ROW}"
+    query = f"SELECT {line} AS {quote_identifier(header.getvalue())} FROM {source} ORDER BY {order}"
+    return f"COPY ({query}) TO ? (FORMAT csv, HEADER true, QUOTE '', ESCAPE '', NEW_LINE '\\r\\n')"
 
 
 def export_parquet(store: Store, out_dir: str | Path) -> list[Path]:

@@ -20,12 +20,14 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from grading.errors import DatabaseLockedError, StoreError
+
+if TYPE_CHECKING:
+    import pandas as pd  # frames come from DuckDB itself; a command that makes none never loads pandas
 
 Params = Sequence[Any] | dict[str, Any] | None
 

@@ -220,3 +220,63 @@ def test_the_grade_command_explaining_a_few_rows_at_a_time_writes_the_same_file(
         graded = grade_portfolio(store, dt.date(2026, 1, 1), models_dir=demo_db.parent / "models")
     reference = reference_csv_bytes(graded) if form == "csv" else _reference_json_bytes(graded)
     assert pieced.read_bytes() == reference
+
+
+def _odd_tables(store, rows: int) -> None:
+    """Tables of every column type the export writes in SQL, with the corners of each (seeded)."""
+    rng = np.random.default_rng(11)
+    words = ["plain", "=1+2", "  -cmd", "+41 44", "@SUM(A1)", "\t=x", "\r=y", "a,b", 'say "hi"', "two\nlines",
+             "lone\rcr", "", "é ü 漢", "a=b", "-", " ", "'already", None]
+    # Midnights, whole seconds, milli- and microseconds: pandas writes each chunk of rows with the detail its
+    # finest value needs.
+    base = pd.Timestamp("1969-12-25")
+    offsets = np.where(np.arange(rows) < 11_111, rng.integers(0, 400, rows) * 86_400_000_000,
+                       np.where(np.arange(rows) < 22_222, rng.integers(0, 10**7, rows) * 1_000_000,
+                                np.where(np.arange(rows) < 33_333, rng.integers(0, 10**10, rows) * 1_000,
+                                         rng.integers(0, 10**13, rows))))
+    frame = pd.DataFrame({
+        "text": pd.Series([words[i] for i in rng.integers(0, len(words), rows)], dtype=object),
+        "whole": pd.array(np.where(rng.random(rows) < 0.2, None, rng.integers(-10**12, 10**12, rows)),
+                          dtype="Int64"),
+        "small": pd.array(np.where(rng.random(rows) < 0.2, None, rng.integers(-100, 100, rows)), dtype="Int8"),
+        "full": rng.integers(0, 10, rows).astype("int32"),
+        "yes, no": pd.array(np.where(rng.random(rows) < 0.2, None, rng.random(rows) < 0.5), dtype="boolean"),
+        "amount": np.where(rng.random(rows) < 0.1, np.nan, rng.normal(0, 1, rows) * 10.0 ** rng.integers(-8, 18, rows)),
+        'day "d"': pd.Series(pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, rows), unit="D")),
+        "at": pd.Series(base + pd.to_timedelta(offsets, unit="us")).where(rng.random(rows) > 0.05),
+        "flag": rng.random(rows) < 0.5,
+    })
+    store.execute('CREATE TABLE odd (text VARCHAR, whole BIGINT, small TINYINT, "full" INTEGER, "yes, no" BOOLEAN, '
+                  'amount DOUBLE, "day ""d""" DATE, "at" TIMESTAMP, flag BOOLEAN)')
+    with store.transaction() as tx, tx.frame(frame) as name:
+        tx.execute(f"INSERT INTO odd SELECT * FROM {name}")  # noqa: S608 - a frame name
+    store.execute('UPDATE odd SET amount = CAST(\'nan\' AS DOUBLE) WHERE "full" = 3 AND amount IS NOT NULL')
+    store.execute("CREATE TABLE lonely (alone VARCHAR)")
+    store.execute("INSERT INTO lonely VALUES (''), (NULL), ('=x'), ('a,b')")
+    store.execute("CREATE TABLE nothing (a DOUBLE, b TIMESTAMP)")
+    store.execute("CREATE TABLE moments AS SELECT TIMESTAMP '2001-01-01' + to_microseconds(CAST(CASE "
+                  "WHEN i < 25000 THEN i * 86400000000 WHEN i < 50000 THEN 10 ** 16 + i * 1000000 "
+                  "WHEN i < 75000 THEN 2 * 10 ** 16 + i * 1000 ELSE 3 * 10 ** 16 + i END AS BIGINT)) AS at, "
+                  "i AS n, i % 7 AS m, NULL::INTEGER AS e FROM range(100000) AS r(i)")
+
+
+def test_tables_written_by_duckdb_copy_are_what_the_frame_writer_wrote(tmp_path):
+    with Store(tmp_path / "odd.duckdb") as store:
+        _odd_tables(store, 40_000)
+        written = {path.stem: path for path in export_tables(store, tmp_path / "out")}
+        for table in ("odd", "lonely", "nothing", "moments"):
+            frame = store.query(f'SELECT * FROM "{table}" ORDER BY ALL')
+            assert written[table].read_bytes() == reference_csv_bytes(frame), table
+    assert b"'=1+2" in written["odd"].read_bytes()
+    # Sorted by time, each chunk of 25,000 rows (4 columns) is written with the detail its finest value needs.
+    lines = written["moments"].read_bytes().split(b"\r\n")
+    assert [len(lines[row].split(b",")[0]) for row in (1, 25_001, 50_001, 75_001)] == [10, 19, 23, 26]
+
+
+def test_the_export_sql_way_covers_every_table_of_the_schema(store):
+    from grading.db.export import _copy_sql
+
+    for table in store.table_names():
+        columns = store.rows("SELECT column_name, data_type FROM information_schema.columns "
+                             "WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position", [table])
+        assert _copy_sql(table, columns) is not None, table
