@@ -325,7 +325,12 @@ def _client_answers(report, known_clients) -> None:
 
 
 with raw_tab:
-    if raw_tab.open:
+    if raw_tab.open and controls.anonymize:
+        st.subheader("From your PSA and books")
+        # The files' rows and the names to resolve are the clients' own: nothing of them is drawn while sharing.
+        st.info("'Anonymize names' is on, and the export files show your clients' names: turn it off in the sidebar "
+                "to map, check and import them here.")
+    elif raw_tab.open:
         st.subheader("From your PSA and books")
         st.write(
             "Drop the exports as your systems write them: time entries and tickets from the PSA, invoices and "

@@ -228,3 +228,44 @@ def test_the_recognised_set_imports_and_next_month_starts_from_the_saved_mapping
     again.button(key="raw-check").click().run()
     assert shown_as(again.info[0].value).count("0 new, 0 replaced") == 2, \
         "the same files again change nothing"
+
+
+CW_TIME = (b"id,company/identifier,company/name,timeStart,actualHours\n"
+           b"1,HARB,Harbour Dental,2026-03-02T10:00:00Z,2\n"
+           b"2,MILL,Miller Bakery,2026-03-03T10:00:00Z,1\n")
+QB_INVOICES = (b"DocNumber,CustomerRef.name,TxnDate,TotalAmt\n"
+               b"1,Harbour Dental Ltd,2026-03-31,100\n"
+               b"2,Harbor Dentistry,2026-03-31,40\n")
+
+
+def test_a_name_that_matches_no_client_is_asked_about_and_the_answer_is_saved(empty_book):
+    at = upload(open_tab(), [("time.csv", CW_TIME, "text/csv"), ("invoices.csv", QB_INVOICES, "text/csv")])
+    at.button(key="raw-check").click().run()
+    assert not at.exception, [item.value for item in at.exception]
+    assert list(frame_with(at, "matches")["name"]) == ["Harbor Dentistry"]
+    assert "1 row(s) could not be placed" in shown_as(at.warning[0].value) and "40.00 in money" in \
+        shown_as(at.warning[0].value)
+    question = at.selectbox(key="raw-name-0-Harbor Dentistry")
+    assert {"Harbour Dental (HARB)", "Miller Bakery (MILL)", "A new client: Harbor Dentistry"} <= set(question.options)
+    question.set_value("HARB").run()
+    assert at.button(key="raw-import").disabled, "an answer changes what is imported: check again"
+    at.button(key="raw-check").click().run()
+    assert not at.get("warning") or not any("could not be placed" in w.value for w in at.warning)
+    at.button(key="raw-import").click().run()
+    assert not at.exception, [item.value for item in at.exception]
+    with Store(empty_book) as store:
+        revenue = store.scalar("SELECT revenue FROM monthly_metrics WHERE client_id = 'HARB'")
+        choices = store.query("SELECT name, client_id FROM client_name_choices")
+    assert revenue == 140.0
+    assert choices.to_dict("records") == [{"name": "Harbor Dentistry", "client_id": "HARB"}]
+    assert saved_mapping(Store(empty_book)).client_names == {"Harbor Dentistry": "HARB"}
+
+
+def test_while_anonymizing_the_tab_takes_no_files(empty_book):
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.session_state["keep_data_settings_tab"] = TAB
+    at.session_state["keep_anonymize"] = True
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [item.value for item in at.exception]
+    assert not at.get("file_uploader") and "Anonymize names" in at.info[0].value
