@@ -1,13 +1,14 @@
 """Churn impact: choose whom to fire and what the freed time becomes; see gross profit, revenue and hours before
 and after, month by month, with uncertainty bands."""
 
+from functools import partial
+
 import streamlit as st
 
 from grading.charts.churn import TIMELINE_METRICS, hours_freed_chart, timeline_chart
 from grading.views.churn_impact import (
     PAGE_CHOICES,
     break_even_card,
-    client_labels,
     has_uncertainty,
     month_after,
     picked_caption,
@@ -15,15 +16,15 @@ from grading.views.churn_impact import (
     monthly_level,
     scenario_from_choices,
     scenario_report,
-    simulation_portfolio,
+    simulation_book,
+    story_and_timeline,
 )
 from grading.errors import ClientGradeError
 from grading.db.export import download_csv_bytes
 from grading.formatting import hourly_rate, hours, money
 from grading.views.shared import money_format
-from grading.simulation import simulate_bands, simulate_timeline
+from grading.simulation import simulate_bands
 from grading.simulation.plan import WORST_FIRST_WORDS
-from grading.simulation.story import churn_story
 from grading.vocabulary import GRADES
 from grading.text_safety import escape_markdown
 from ui import data
@@ -58,14 +59,8 @@ if portfolio.empty:
     st.stop()
 
 # Names are replaced before the simulation sees them, so every table and the CSV carry the aliases.
-def simulation_view():
-    """The book the simulation sees (names replaced when anonymizing) and the labels of the client picker."""
-    book = simulation_portfolio(for_display(portfolio, controls), window)
-    return book, client_labels(book, controls.grade_column)
-
-
-shown, picker_labels = data.computed(("churn-book", controls.as_of, controls.anonymize, controls.grade_column),
-                                     simulation_view)
+shown, picker_labels = data.computed(simulation_book, data.computed(for_display, portfolio, controls), window,
+                                     controls.grade_column)
 
 # The story comes first on the page but depends on every choice below: its place is kept here and filled once the
 # simulation has run.
@@ -216,19 +211,16 @@ try:
         managed_grades=managed_grades,
         start_month=next_month,
     )
-    # Keyed by the book and the scenario itself (every choice it is made of), so a rerun that changes none of them
+    # Kept by the book and the scenario itself (every choice it is made of), so a rerun that changes none of them
     # (a chart's metric, another session's rerun) reuses the simulation.
-    scenario_key = ("churn", controls.as_of, controls.anonymize, controls.grade_column, data.key_of(scenario))
-    story, timeline = data.computed((*scenario_key, currency), lambda: (
-        churn_story(shown, scenario, labor_cost_rate=labor_cost_rate, window_months=window, currency=currency),
-        simulate_timeline(shown, scenario, labor_cost_rate=labor_cost_rate),
-    ))
+    story, timeline = data.computed(story_and_timeline, shown, scenario, labor_cost_rate=labor_cost_rate,
+                                    window_months=window, currency=currency)
     impact = story.scenario
     bands = None
     if has_uncertainty(scenario):
         with st.spinner(f"Drawing the timeline {draws:,} times..."):
-            bands = data.computed((*scenario_key, int(draws), int(seed)), lambda: simulate_bands(
-                shown, scenario, draws=int(draws), rng=int(seed), labor_cost_rate=labor_cost_rate))
+            bands = data.computed(simulate_bands, shown, scenario, draws=int(draws), rng=int(seed),
+                                  labor_cost_rate=labor_cost_rate)
 except ClientGradeError as error:
     st.error(escape_markdown(str(error)))
     st.stop()
@@ -249,15 +241,14 @@ with story_box:
         st.caption(f"Only the firing, over the {window} months of the scoring window: nothing of the freed time is "
                    "resold" + ("; the labor cost of the freed hours goes." if cost_goes else
                                "; the hours that come back are your time, still paid for."))
-        show_cards(data.computed((*scenario_key, "plain-cards", currency),
-                                 lambda: impact_cards(story.plain, currency)))
+        show_cards(data.computed(impact_cards, story.plain, currency))
     with owners_column, st.container(border=True, key="churn-scenario"):
         st.subheader("Your scenario")
         st.caption("With your assumptions below (resold hours, prices, moves to managed), once every change is in "
                    "effect; the deltas are against today.")
         if not len(impact.fired) and not impact.clients_repriced and not impact.clients_moved:
             st.info("Nothing changes yet: pick a grade or clients to fire below, or raise prices, to see the impact.")
-        show_cards(data.computed((*scenario_key, "cards", currency), lambda: impact_cards(impact, currency)))
+        show_cards(data.computed(impact_cards, impact, currency))
         even_value, even_help = break_even_card(story.break_even, currency)
         st.metric("Break-even: resold hours", even_value, help=even_help, border=True)
 
@@ -277,7 +268,7 @@ freed_columns[2].metric("Back to you", hours(impact.hours_back),
                         + ("Their labor cost goes." if impact.labor_cost_goes else
                            "Still paid for, so they save no cost."))
 with st.container(key="churn-hours-chart"):
-    data.altair_chart((*scenario_key, "hours"), lambda: hours_freed_chart(timeline))
+    data.altair_chart(partial(hours_freed_chart, timeline))
 
 st.subheader("Month by month")
 st.session_state.setdefault(f"{KEEP_PREFIX}churn_metric", "gross_profit")
@@ -288,11 +279,8 @@ metric = st.segmented_control(
     key=f"{KEEP_PREFIX}churn_metric",
 ) or "gross_profit"
 with st.container(key="churn-timeline-chart"):
-    data.altair_chart(
-        (*scenario_key, int(draws), int(seed), "timeline", metric, currency),
-        lambda: timeline_chart(timeline, bands, metric, before_per_month=monthly_level(impact, metric),
-                               currency=currency),
-    )
+    data.altair_chart(partial(timeline_chart, timeline, bands, metric,
+                              before_per_month=monthly_level(impact, metric), currency=currency))
 if bands is None:
     st.caption("No band: every assumption is a single number. Give a range (e.g. the share of hours put back) to "
                "see how uncertain the outcome is.")
@@ -300,7 +288,6 @@ if bands is None:
 if len(impact.fired):
     st.subheader(f"Clients fired, worst first ({len(impact.fired):,})")
     data.dataframe(
-        (*scenario_key, "fired"),
         impact.fired,
         hide_index=True,
         key="churn-fired-table",

@@ -4,10 +4,10 @@ import streamlit as st
 
 from grading import books
 from grading.charts.books import d_shares_chart
-from grading.compare import MIN_BOOKS_FOR_PERCENTILES, compare_books
+from grading.compare import MIN_BOOKS_FOR_PERCENTILES
 from grading.errors import ClientGradeError
 from grading.text_safety import escape_markdown
-from grading.views.compare_books import comparison_view, notes_view
+from grading.views.compare_books import comparison_of, comparison_view, notes_view
 from ui import data
 from ui.page import page_setup
 from ui.resources import current_book, open_stores
@@ -50,10 +50,7 @@ def files_signature() -> tuple:
 
 try:
     with st.spinner("Comparing the books..."):
-        comparison = data.computed(
-            ("compare-books", controls.as_of, files_signature()),
-            lambda: compare_books(choices, controls.as_of, open_stores=open_stores()),
-        )
+        comparison = data.computed(comparison_of, choices, controls.as_of, files_signature(), open_stores)
 except ClientGradeError as error:
     st.error(escape_markdown(str(error)))
     st.stop()

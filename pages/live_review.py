@@ -6,6 +6,7 @@ decision buttons, then Previous / Next.
 """
 
 from datetime import date
+from functools import partial
 
 import streamlit as st
 
@@ -53,9 +54,8 @@ if portfolio.empty:
     st.stop()
 
 
-shown = data.computed(("review-book", controls.as_of, controls.anonymize), lambda: for_display(portfolio, controls))
-names, client_options = data.computed(("review-names", controls.as_of, controls.anonymize),
-                                      lambda: view.review_book(shown))
+shown = data.computed(for_display, portfolio, controls)  # names replaced while anonymizing
+names, client_options = data.computed(view.review_book, shown)
 
 
 # -- callbacks: they run before the page, so they may move the position and switch the session ---------------
@@ -173,13 +173,7 @@ def _plan_from_steps(suffix: str) -> None:
 
 # -- choosing or starting a session --------------------------------------------------------------------------
 
-def past_sessions():
-    """The saved review sessions and their labels for the picker."""
-    listed = sessions.list_sessions(store)
-    return listed, sessions.session_labels(listed)
-
-
-past, past_labels = data.computed(("review-sessions",), past_sessions)
+past, past_labels = data.computed(view.past_sessions, store)
 labels = {NEW_SESSION: "Start a new session", **past_labels}
 if st.session_state.get(SESSION_KEY) not in labels:
     st.session_state[SESSION_KEY] = NEW_SESSION if past.empty else int(past["session_id"].iloc[0])
@@ -223,11 +217,7 @@ if chosen == NEW_SESSION:
                 disagreement_only=st.session_state["review-new-disagreement"],
                 order=st.session_state["review-new-order"], by_hand=st.session_state["review-new-by-hand"],
             )
-            preview = data.computed(
-                ("review-preview", controls.as_of, wanted.grade_column, tuple(wanted.grades), tuple(wanted.flags),
-                 wanted.disagreement_only, wanted.order, tuple(wanted.by_hand)),
-                lambda: selection.select_clients(portfolio, wanted),
-            )
+            preview = data.computed(selection.select_clients, portfolio, wanted)
         except ClientGradeError as error:
             st.error(escape_markdown(str(error)))
             preview = []
@@ -289,15 +279,12 @@ with walk:
                 if card.flags:
                     st.warning(f"Flags: {card.flags}")
                 st.markdown("\n".join(f"- {reason}" for reason in card.reason_lines) or "No reasons: no figures yet.")
-                trend_key = ("review-trend", client_id, controls.as_of)
-                monthly = data.computed(trend_key,
-                                        lambda: cards.monthly_series(store, client_id, controls.as_of))
+                monthly = data.computed(cards.monthly_series, store, client_id, controls.as_of)
                 with st.container(key="review-client-chart"):
                     if monthly.empty:
                         st.info("No monthly figures for this client in the last two years.")
                     else:
-                        data.altair_chart((*trend_key, controls.currency),
-                                          lambda: client_trend_chart(monthly, controls.currency), width="stretch")
+                        data.altair_chart(partial(client_trend_chart, monthly, controls.currency), width="stretch")
 
         if saved["decision"]:
             detail = review_summary.decision_detail(saved)

@@ -1,6 +1,7 @@
 """Overview: the portfolio's headline numbers, the grade mix, and where to go next."""
 
 from datetime import timedelta
+from functools import partial
 
 import streamlit as st
 
@@ -39,8 +40,8 @@ if portfolio.empty:
     st.stop()
 
 try:
-    headline, earlier = data.computed(("overview-headline", controls.as_of), lambda: headline_now_and_a_year_before(
-        portfolio, data.portfolio(controls.as_of - timedelta(days=365))))
+    headline, earlier = data.computed(headline_now_and_a_year_before, portfolio,
+                                      data.portfolio(controls.as_of - timedelta(days=365)))
 except ClientGradeError as error:
     st.error(escape_markdown(str(error)))
     st.stop()
@@ -87,19 +88,14 @@ with st.container(key="overview-meeting-pack"):
     meeting_pack_button(controls, key="overview-download-pdf")
 
 
-mix_key = ("grade-mix", controls.as_of, controls.grade_source)
-mix, story = data.computed(mix_key, lambda: grade_mix_and_story(portfolio, controls.grade_source))
+mix, story = data.computed(grade_mix_and_story, portfolio, controls.grade_source)
 st.subheader("Grade mix")
 if story:
     st.markdown(story)
 with st.container(key="overview-chart"):
-    data.altair_chart(
-        (*mix_key, controls.currency),
-        lambda: grade_mix_chart(mix, currency=controls.currency, grade_title=grade_title),
-    )
+    data.altair_chart(partial(grade_mix_chart, mix, currency=controls.currency, grade_title=grade_title))
 with st.expander("The grade mix in numbers"):
     data.dataframe(
-        mix_key,
         mix,
         hide_index=True,
         column_order=("grade", "clients", "revenue", "revenue_share", "labor_hours", "hours_share"),

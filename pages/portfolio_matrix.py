@@ -1,5 +1,7 @@
 """Portfolio matrix: every client on financial against relationship score, the grade table, and a client's card."""
 
+from functools import partial
+
 import streamlit as st
 
 from grading.charts.matrix import clicked_client_id, client_sparkline_chart, portfolio_matrix_chart
@@ -58,7 +60,7 @@ def keep_only(key: str, options: list[str]) -> None:
 
 
 grade_options = [*GRADES, UNGRADED]
-model_options, flag_options = data.computed(("matrix-options", controls.as_of), lambda: filter_options(portfolio))
+model_options, flag_options = data.computed(filter_options, portfolio)
 for key, options in ((GRADE_KEY, grade_options), (MODEL_KEY, model_options), (FLAG_KEY, flag_options)):
     keep_only(key, options)
 
@@ -78,16 +80,11 @@ with st.container(key="matrix-filters"):
     )
     sort_order = filter_columns[3].selectbox("Sort by", list(SORT_ORDERS), key=SORT_KEY)
 
-view_key = (
-    "matrix", controls.as_of, controls.grade_source, tuple(chosen_grades), tuple(chosen_models),
-    tuple(chosen_flags), sort_order, controls.anonymize,
-)
-
+displayed = data.computed(for_display, portfolio, controls)  # names replaced while anonymizing
 try:
     # Names are replaced before sorting, so "Name" sorts by alias while anonymizing, never by the hidden names.
-    shown = data.computed(view_key, lambda: filter_grade_table(
-        for_display(portfolio, controls), grade_source=controls.grade_source, grades=chosen_grades,
-        service_models=chosen_models, flags=chosen_flags, sort_order=sort_order))
+    shown = data.computed(filter_grade_table, displayed, grade_source=controls.grade_source, grades=chosen_grades,
+                          service_models=chosen_models, flags=chosen_flags, sort_order=sort_order)
 except ClientGradeError as error:
     st.error(escape_markdown(str(error)))
     st.stop()
@@ -97,10 +94,10 @@ with st.container(key="matrix-chart"):
         st.info("No client matches these filters. Clear a filter above to see more clients.")
     else:
         chart_event = data.altair_chart(
-            (*view_key, controls.currency),
-            lambda: portfolio_matrix_chart(
-                data.hide_ids(shown),
-                grade_boundaries(controls.settings),
+            partial(
+                portfolio_matrix_chart,
+                data.computed(data.hide_ids, shown, controls.anonymize),
+                data.computed(grade_boundaries, controls.settings),
                 grade_column=controls.grade_column,
                 grade_title=grade_title,
                 currency=controls.currency,
@@ -127,13 +124,12 @@ if page_count > 1:
         help=f"The table shows {TABLE_PAGE_ROWS:,} clients at a time; the download holds them all.",
     )
 
-table, names = data.computed((*view_key, "page", page_number), lambda: page_with_names(shown, page_number))
+table, names = data.computed(page_with_names, shown, page_number)
 if table.count > 1:
     st.caption(f"Clients {table.first_row:,} to {table.last_row:,} of {table.total_rows:,}, in the order chosen "
                "above; the client card below lists this page's clients.")
 with st.container(key="matrix-table"):
     table_event = data.dataframe(
-        (*view_key, "page", table.number),
         table.rows,
         key=TABLE_KEY,
         on_select="rerun",
@@ -199,9 +195,7 @@ client_id = st.selectbox(
 if client_id is None:
     st.stop()
 
-shown_portfolio = data.computed(("shown-portfolio", controls.as_of, controls.anonymize),
-                                lambda: for_display(portfolio, controls, free_text_columns=()))
-row = client_card.client_row(shown_portfolio, client_id)
+row = data.computed(client_card.client_row, displayed, client_id)
 card = client_card.client_card(row, controls.currency)
 grade_help = {
     "Rule": f"The scorecard's grade; rule score {card.rule_score} of 100.",
@@ -221,15 +215,11 @@ with st.container(border=True, key="client-card"):
 
     left, right = st.columns([3, 2])
     with left:
-        monthly = data.computed(("client-monthly", controls.as_of, client_id),
-                                lambda: client_card.monthly_series(store, client_id, controls.as_of))
+        monthly = data.computed(client_card.monthly_series, store, client_id, controls.as_of)
         if monthly.empty:
             st.info("No monthly figures for this client in the last two years.")
         else:
-            data.altair_chart(
-                ("sparkline", controls.as_of, client_id, controls.anonymize, controls.currency),
-                lambda: client_sparkline_chart(monthly, currency=controls.currency, name=card.name),
-            )
+            data.altair_chart(partial(client_sparkline_chart, monthly, currency=controls.currency, name=card.name))
     with right:
         st.markdown("**Why this rule grade**")
         st.write(card.reasons or "No reasons: the client could not be scored.")
@@ -242,8 +232,7 @@ with st.container(border=True, key="client-card"):
 
     st.markdown("**Criteria**")
     data.dataframe(
-        ("client-criteria", controls.as_of, client_id, controls.anonymize, controls.currency),
-        lambda: client_card.criteria_breakdown(row, controls.settings),
+        partial(client_card.criteria_breakdown, row, controls.settings),
         hide_index=True,
         placeholder="-",
         column_order=("group", "criterion", "measured", "zero_at", "full_at", "score", "points", "counted"),
@@ -260,8 +249,7 @@ with st.container(border=True, key="client-card"):
     )
 
     st.markdown("**Grade history**")
-    history = data.computed(("client-grades", client_id, controls.as_of),
-                            lambda: client_card.client_grade_history(store, client_id, controls.as_of))
+    history = data.computed(client_card.client_grade_history, store, client_id, controls.as_of)
     if history.empty:
         st.caption("Never graded by hand. Grade this client on the Suggested vs manual page.")
     else:

@@ -1,6 +1,7 @@
 """Revenue vs time: what each client and each grade brings against the time it takes, and how grades moved."""
 
 from datetime import date, timedelta
+from functools import partial
 
 import streamlit as st
 
@@ -48,39 +49,30 @@ if portfolio.empty:
         st.page_link("pages/data_settings.py", label="Go to Data & settings", icon=":material/upload:")
     st.stop()
 
-all_ids = portfolio["client_id"]
-points_key = ("revenue-points", controls.as_of, controls.grade_column)
-points = data.computed(points_key, lambda: revenue_vs_time.client_points(portfolio, controls.grade_column))
-shown_points = data.computed((*points_key, controls.anonymize),
-                             lambda: for_display(points, controls, all_client_ids=all_ids))
+points = data.computed(revenue_vs_time.client_points, portfolio, controls.grade_column)
+shown_points = data.computed(for_display, points, controls)
 
 # -- per client ---------------------------------------------------------------------------------------------
 st.subheader("Per client: revenue against labor hours")
-portfolio_rate = data.computed(("revenue-rate", controls.as_of),
-                               lambda: revenue_vs_time.portfolio_hourly_rate(portfolio))
+portfolio_rate = data.computed(revenue_vs_time.portfolio_hourly_rate, portfolio)
 rates = revenue_vs_time.reference_rates(controls.settings["labor_cost_rate"], portfolio_rate,
                                         controls.settings["target_hourly_rate"], currency)
-lines, has_hours = data.computed(
-    (*points_key, "rate-lines", tuple(rates.items())),
-    lambda: (revenue_vs_time.rate_lines(rates, points["labor_hours"].max()), points["labor_hours"].sum() > 0),
-)
+lines, has_hours = data.computed(revenue_vs_time.rate_lines_for, points, rates)
 if not has_hours:
     st.info(
         f"No labor hours are recorded in the last {window} months, so there is no rate to draw. Import monthly "
         "figures with labor hours, or move the 'As of' date in the sidebar to a period with figures."
     )
 with st.container(key="revenue-time-chart"):
-    data.altair_chart((*points_key, controls.anonymize, currency),
-                      lambda: revenue_hours_chart(data.hide_ids(shown_points), lines, currency=currency,
-                                                  grade_title=grade_title))
+    data.altair_chart(partial(revenue_hours_chart, data.computed(data.hide_ids, shown_points, controls.anonymize),
+                              lines, currency=currency, grade_title=grade_title))
 st.caption(
     "A dot above the labor-cost line pays for the time it takes; below it, the client costs you money for every "
     "hour. The effective hourly rate is (revenue - direct costs) / labor hours."
 )
 
 labor_cost = float(controls.settings["labor_cost_rate"])
-under_line = data.computed((*points_key, controls.anonymize, "under-line", labor_cost, window), lambda: (
-    revenue_vs_time.labor_cost_line_clients(shown_points, labor_cost, window_months=window)))
+under_line = data.computed(revenue_vs_time.labor_cost_line_clients, shown_points, labor_cost, window_months=window)
 st.markdown(f"**Below the labor-cost line, or within {percent(revenue_vs_time.NEAR_LABOR_COST)} above it "
             f"({count(len(under_line), 'client')})**")
 if under_line.empty:
@@ -88,7 +80,7 @@ if under_line.empty:
 else:
     money_column = money_format(currency)
     data.dataframe(
-        (*points_key, controls.anonymize, "under-line", labor_cost, window, currency), under_line,
+        under_line,
         hide_index=True, key="revenue-under-line",
         column_config={
             "client_id": st.column_config.TextColumn("Id"),
@@ -114,19 +106,10 @@ else:
 
 # -- per grade ----------------------------------------------------------------------------------------------
 st.subheader("Per grade: share of revenue against share of time")
-
-
-def shares_and_the_d_row():
-    """Each grade's share of revenue and of time, and the D clients' row of it."""
-    shares = revenue_vs_time.grade_shares(portfolio, controls.grade_column)
-    return shares, revenue_vs_time.grade_row(shares, "D")
-
-
-shares, worst = data.computed(("revenue-shares", controls.as_of, controls.grade_column), shares_and_the_d_row)
+shares, worst = data.computed(revenue_vs_time.shares_and_the_d_row, portfolio, controls.grade_column)
 left, right = st.columns([3, 2])
 with left, st.container(key="revenue-share-chart"):
-    data.altair_chart(("revenue-shares", controls.as_of, controls.grade_column),
-                      lambda: share_chart(shares, grade_title=grade_title))
+    data.altair_chart(partial(share_chart, shares, grade_title=grade_title))
 with right:
     st.metric(
         "D clients: share of revenue",
@@ -140,9 +123,7 @@ with right:
         "reference case: 25% of revenue for 40% of the time.",
     )
     data.dataframe(
-        ("revenue-shares", controls.as_of, controls.grade_column),
-        lambda: shares[["grade", "clients", "revenue", "revenue_share", "labor_hours", "hours_share",
-                        "effective_hourly_rate"]],
+        partial(revenue_vs_time.share_table, shares),
         hide_index=True,
         column_config={
             "grade": st.column_config.TextColumn(grade_title),
@@ -173,9 +154,8 @@ with choice_right:
     months_shown = st.slider("Months shown", min_value=6, max_value=60, step=1, key=f"{KEEP_PREFIX}revenue_months")
 window_end = date(controls.as_of.year, controls.as_of.month, 1)
 first_month = trends.months_before(window_end, months_shown)
-monthly_key = ("revenue-monthly", *points_key, first_month, window_end)
-monthly = data.computed(monthly_key, lambda: trends.monthly_by_grade(
-    store, points, first_month, window_end, labor_cost_rate=controls.settings["labor_cost_rate"]))
+monthly = data.computed(trends.monthly_by_grade, store, points, first_month, window_end,
+                        labor_cost_rate=controls.settings["labor_cost_rate"])
 if monthly.empty:
     st.info(
         f"No monthly figures between {first_month:%B %Y} and {window_end:%B %Y}. Import monthly.csv on the "
@@ -183,8 +163,7 @@ if monthly.empty:
     )
 else:
     with st.container(key="revenue-monthly-chart"):
-        data.altair_chart((*monthly_key, measure, currency),
-                          lambda: monthly_chart(monthly, measure, currency=currency, grade_title=grade_title))
+        data.altair_chart(partial(monthly_chart, monthly, measure, currency=currency, grade_title=grade_title))
 
 # -- grade history and migration ----------------------------------------------------------------------------
 st.subheader("Grade history: who moved between two dates")
@@ -199,8 +178,7 @@ with to_column:
 if date_from >= date_to:
     st.warning("Pick a 'From' date before the 'To' date to see how grades moved.")
 else:
-    counts = data.computed(("revenue-counts", date_from, date_to),
-                           lambda: trends.grade_counts_by_month(store, date_from, date_to))
+    counts = data.computed(trends.grade_counts_by_month, store, date_from, date_to)
     if counts.empty:
         st.info(
             "No manual grades were given by then. Grade clients on the Suggested vs manual page, or import "
@@ -208,13 +186,11 @@ else:
         )
     else:
         with st.container(key="revenue-history-chart"):
-            data.altair_chart(("revenue-counts", date_from, date_to), lambda: grade_history_chart(counts))
+            data.altair_chart(partial(grade_history_chart, counts))
 
     try:
-        moved = data.computed(
-            ("revenue-migration", date_from, date_to, controls.grade_column),
-            lambda: revenue_vs_time.migration_between(data.portfolio(date_from), data.portfolio(date_to),
-                                                      controls.grade_column))
+        moved = data.computed(revenue_vs_time.migration_between, data.portfolio(date_from), data.portfolio(date_to),
+                              controls.grade_column)
     except ClientGradeError as error:
         st.error(escape_markdown(str(error)))
         st.stop()
@@ -228,17 +204,14 @@ else:
         st.markdown("\n".join(f"- {sentence}" for sentence in moved.sentences))
     else:
         st.write("No client changed grade between these dates.")
-    data.dataframe(("revenue-migration", date_from, date_to, controls.grade_column), moved.matrix,
-                   key="revenue-migration-table")
+    data.dataframe(moved.matrix, key="revenue-migration-table")
     st.caption("Rows: the grade at the first date; columns: the grade at the second; cells: clients.")
 
-    events = data.computed(("revenue-events", date_from, date_to),
-                           lambda: trends.grade_events_between(store, date_from, date_to))
+    events = data.computed(trends.grade_events_between, store, date_from, date_to)
     if not events.empty:
         with st.expander(f"Manual grades given in this period ({len(events):,})"):
             data.dataframe(
-                ("revenue-events", date_from, date_to, controls.anonymize),
-                lambda: for_display(events, controls, all_client_ids=all_ids, free_text_columns=("note",)),
+                data.computed(for_display, events, controls, free_text_columns=("note",)),
                 hide_index=True,
                 column_config={
                     "client_id": None,

@@ -1,6 +1,7 @@
 """Suggested vs manual: how far the model agrees with your grades, where it does not, and the model behind it."""
 
 from datetime import date
+from functools import partial
 
 import streamlit as st
 
@@ -12,8 +13,14 @@ from grading.formatting import percent
 from grading.grade_history import grades_still_needed, record_grade
 from grading.views.client_card import client_row
 from grading.views.shared import money_format
-from grading.views.suggested_vs_manual import agreement_figures, decision_view, graded_by_both, learning_curve
-from grading.model.agreement import confusion_frame, rater_agreement
+from grading.views.suggested_vs_manual import (
+    agreement_figures,
+    decision_view,
+    graded_by_both,
+    latest_against_today,
+    learning_curve,
+)
+from grading.model.agreement import rater_agreement
 from grading.model.suggest import model_state
 from grading.model.training import train_if_possible
 from grading.text_safety import escape_markdown
@@ -38,7 +45,7 @@ st.caption(
 
 portfolio = graded_portfolio(controls, words=True)  # the queue and the card show the reasons
 try:
-    state = data.computed(("model-state", str(models_dir)), lambda: model_state(store, models_dir))
+    state = data.computed(model_state, store, models_dir)
 except ClientGradeError as error:
     st.error(escape_markdown(str(error)))
     st.stop()
@@ -75,22 +82,17 @@ if card is not None:
     for column, figure in zip(st.columns(len(figures)), figures, strict=True):
         column.metric(figure.label, figure.value, delta=figure.delta, help=figure.help)
 
-    curve, curve_summary = data.computed(("learning-curve", str(models_dir)), lambda: learning_curve(card))
+    curve, curve_summary = data.computed(learning_curve, card)
     if not curve.empty:
         with st.container(key="suggested-learning-curve"):
-            data.altair_chart(("learning-curve", str(models_dir)), lambda: learning_curve_chart(curve))
+            data.altair_chart(partial(learning_curve_chart, curve))
             st.caption(escape_markdown(curve_summary))
 
-    graded, agreeing = data.computed(("suggested-graded", controls.as_of), lambda: graded_by_both(portfolio))
+    graded, agreeing = data.computed(graded_by_both, portfolio)
     left, right = st.columns([3, 2])
     with left, st.container(key="suggested-chart"):
-        data.altair_chart(
-            ("suggested-confusion", controls.as_of),
-            lambda: confusion_chart(
-                confusion_frame(graded["manual_grade"], graded["suggested_grade"]),
-                title="Your latest grade against today's suggestion",
-            ),
-        )
+        data.altair_chart(partial(confusion_chart, data.computed(latest_against_today, graded),
+                                  title="Your latest grade against today's suggestion"))
     with right:
         st.markdown(f"**{agreeing} of {len(graded)}** clients you graded get the same grade from the model today.")
         st.caption(
@@ -99,9 +101,8 @@ if card is not None:
         )
 
 # The disagreement queue ----------------------------------------------------------------------------------------
-decide_key = ("suggested-decide", controls.as_of, controls.anonymize)
-shown = data.computed(decide_key, lambda: for_display(portfolio, controls))
-queue, next_up, labels = data.computed((*decide_key, "lists"), lambda: decision_view(store, shown, controls.as_of))
+shown = data.computed(for_display, portfolio, controls)  # names replaced while anonymizing
+queue, next_up, labels = data.computed(decision_view, store, shown, controls.as_of)
 
 st.subheader(f"Where the model disagrees with you: {len(queue)} clients")
 if queue.empty:
@@ -112,7 +113,6 @@ if queue.empty:
     )
 else:
     data.dataframe(
-        (*decide_key, "queue"),
         queue,
         key="suggested_queue",
         on_select="rerun",
@@ -182,7 +182,7 @@ if not candidates:
 else:
     with st.container(border=True, key="suggested-decide"):
         client_id = st.selectbox("Client", candidates, key=CLIENT_KEY, format_func=labels.get)
-        row = data.computed((*decide_key, "row", client_id), lambda: client_row(shown, client_id))
+        row = data.computed(client_row, shown, client_id)
         suggested = row["suggested_grade"] if isinstance(row["suggested_grade"], str) else None
         reason_column, action_column = st.columns([3, 2])
         with reason_column:
@@ -233,7 +233,6 @@ if next_up.empty:
     st.caption("Every client has a recent grade.")
 else:
     data.dataframe(
-        (*decide_key, "next"),
         next_up,
         key="suggested_next",
         on_select="rerun",
@@ -253,13 +252,12 @@ else:
 
 # Rater agreement -----------------------------------------------------------------------------------------------
 st.subheader("Do your graders agree?")
-raters = data.computed(("rater-agreement",), lambda: rater_agreement(store))
+raters = data.computed(rater_agreement, store)
 if raters.empty:
     st.caption("Only one grader so far: when two people grade the same clients, their agreement shows here.")
 else:
     st.caption("The model can only be as consistent as the grades it learns from.")
     data.dataframe(
-        ("rater-agreement",),
         raters,
         hide_index=True,
         column_config={
@@ -276,11 +274,11 @@ else:
 st.subheader("The model")
 st.write(escape_markdown(state.message))
 if card is not None:
-    candidates_table = data.computed(("model-candidates", str(models_dir)), lambda: candidate_frame(card))
+    candidates_table = data.computed(candidate_frame, card)
     chart_column, facts_column = st.columns([3, 2])
     with chart_column:
         if not candidates_table.empty:
-            data.altair_chart(("model-candidates", str(models_dir)), lambda: candidates_chart(candidates_table))
+            data.altair_chart(partial(candidates_chart, candidates_table))
     with facts_column:
         st.markdown(
             f"**Chosen:** {escape_markdown(card.get('model_title', card.get('model')))}  \n"
@@ -296,7 +294,6 @@ if card is not None:
         # Runs only while open: a rerun of this page (a grade saved) need not redraw the model's fine print.
         if details.open:
             data.dataframe(
-                ("model-candidates", str(models_dir)),
                 candidates_table,
                 hide_index=True,
                 column_order=("candidate", "qwk", "accuracy", "within_one", "chosen"),

@@ -1,14 +1,23 @@
 """Cached reads for the pages: computed frames are kept per store revision, so a rerun that changes no data
-costs no recomputation, and a write by any session shows on every session's next rerun."""
+costs no recomputation, and a write by any session shows on every session's next rerun.
+
+A kept value is asked for by the function that makes it and its arguments, ``computed(fn, *args)``, never by a key
+written out beside a closure: the key is the function's qualified name and its arguments (:func:`key_of`), plus the
+book, the store revision and the active model. A frame handed out here (:func:`portfolio`, :func:`computed`)
+remembers which kept value it is, so it can be an argument in turn; any other frame is refused as an argument.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from datetime import date
+from pathlib import Path
 from typing import Any, TypeVar
 
 import altair as alt
@@ -17,6 +26,7 @@ import pyarrow as pa
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from grading.db.store import Store
 from grading.model.persistence import active_model_file, model_file_stamp
 from ui.resources import get_models_dir, get_store
 
@@ -122,14 +132,6 @@ def _revision_key() -> tuple[str, str, int, tuple[int, int, int] | None]:
     return key
 
 
-def _shallow(value: Any) -> Any:
-    if isinstance(value, pd.DataFrame | pd.Series):
-        return value.copy(deep=False)
-    if isinstance(value, tuple):
-        return tuple(_shallow(item) for item in value)
-    return value
-
-
 def portfolio(as_of: date, *, words: bool = False, quiet: bool = False) -> pd.DataFrame:
     """Return :func:`grading.scoring.portfolio.grade_portfolio` for ``as_of``, cached per store revision.
 
@@ -152,10 +154,12 @@ def portfolio(as_of: date, *, words: bool = False, quiet: bool = False) -> pd.Da
         with saying("Writing the reasons behind the grades..."):
             return explain_portfolio(graded)
 
-    handed_out = _kept_portfolios().get((*_revision_key(), as_of, words), explain if words else grade).copy(deep=False)
+    key = (*_revision_key(), as_of, words)
+    handed_out = _kept_portfolios().get(key, explain if words else grade).copy(deep=False)
     # The kept frame's attrs hold what explain_portfolio needs (the model among it); pages never explain, and
     # Streamlit would try to write attrs into every table and chart it converts.
     handed_out.attrs = {}
+    _origins.remember(handed_out, ("portfolio", *key))
     return handed_out
 
 
@@ -164,21 +168,73 @@ def model_state() -> Any:
     kept per store revision and model file (a file changed on disk is looked at again at the next rerun)."""
     from grading.model.suggest import model_state as state_of
 
-    return computed(("model-state",), lambda: state_of(get_store(), get_models_dir()))
+    return computed(state_of, get_store(), get_models_dir())
+
+
+class _Origins:
+    """Which kept value each frame handed out is, for as long as the frame lives (by ``id``, dropped when the frame
+    is collected), so that :func:`key_of` can key a computation on a frame by where the frame came from."""
+
+    def __init__(self) -> None:
+        self._keys: dict[int, Hashable] = {}
+        self._lock = threading.Lock()
+
+    def remember(self, frame: Any, key: Hashable) -> None:
+        with self._lock:
+            known = self._keys.get(id(frame))
+            self._keys[id(frame)] = key
+        if known is None:
+            # CPython calls this while the frame is freed, before its id can be given to another object.
+            weakref.finalize(frame, self._forget, id(frame))
+
+    def _forget(self, ident: int) -> None:
+        with self._lock:
+            self._keys.pop(ident, None)
+
+    def key(self, frame: Any) -> Hashable | None:
+        with self._lock:
+            return self._keys.get(id(frame))
+
+
+_origins = _Origins()
+
+
+def _function_key(fn: Callable[..., Any]) -> Hashable:
+    """The module and qualified name of ``fn``; a ``functools.partial`` adds its arguments.
+
+    Refused: a lambda or a nested function (what it captures would not be part of the key) and a function of a page
+    script (it reads the page's variables, which would not be either).
+    """
+    if isinstance(fn, functools.partial):
+        return ("partial", _function_key(fn.func), key_of(fn.args), key_of(fn.keywords))
+    name = getattr(fn, "__qualname__", None)
+    module = getattr(fn, "__module__", None)
+    if name is None or module is None:
+        raise TypeError(f"{fn!r} has no qualified name to key a kept value by; pass a module-level function.")
+    if "<lambda>" in name or "<locals>" in name:
+        raise TypeError(f"{name} is a lambda or a nested function: what it captures would not be part of the key; "
+                        "pass a module-level function and its arguments.")
+    if module == "__main__":
+        raise TypeError(f"{name} is defined in a page script and may read the page's variables, which would not be "
+                        "part of the key; move it to grading/views/ and pass what it reads as arguments.")
+    return (module, name)
 
 
 def key_of(value: Any) -> Hashable:
-    """Return a hashable stand-in for ``value``, to key a kept value by the very object it is computed from.
+    """Return a hashable stand-in for ``value``, to key a kept value by the very objects it is computed from.
 
     A (frozen) dataclass is keyed by its type and its fields, a mapping by its items (in sorted order), a list or
-    tuple as a tuple, recursively; anything else must be hashable itself. A key made from the object a
-    computation is given (e.g. the churn page's :class:`~grading.simulation.Scenario`) cannot disagree with it,
-    as a tuple written out by hand beside the call can.
+    tuple as a tuple, recursively; a frame handed out by :func:`portfolio` or :func:`computed` by the kept value it
+    is; a store by its file; a function by its qualified name (a ``functools.partial`` with its arguments);
+    anything else must be hashable itself. A key made from the objects a computation is given (e.g. the churn
+    page's :class:`~grading.simulation.Scenario`) cannot disagree with them, as a tuple written out by hand beside
+    the call can.
 
     Raises
     ------
     TypeError
-        ``value`` is (or holds) a frame, an array or another unhashable object: key by what it is computed from.
+        ``value`` is (or holds) a frame not handed out here, an array or another unhashable object, or a function
+        :func:`computed` refuses.
     """
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return (type(value).__qualname__,
@@ -188,32 +244,66 @@ def key_of(value: Any) -> Hashable:
     if isinstance(value, list | tuple):
         return tuple(key_of(item) for item in value)
     if isinstance(value, pd.DataFrame | pd.Series):
-        raise TypeError("A frame cannot be a cache key; key by what it is computed from.")
+        origin = _origins.key(value)
+        if origin is None:
+            raise TypeError("A frame not handed out by ui.data cannot be a cache key; key by what it is computed "
+                            "from (pass the frame computed() returned, or compute it with computed()).")
+        return ("frame", origin)
+    if isinstance(value, Store):
+        return ("store", str(value.path))
+    if isinstance(value, Path):
+        return ("path", str(value))
+    if callable(value) and not isinstance(value, type):
+        return ("function", _function_key(value))
     hash(value)
     return value
 
 
-def _computed(key: tuple, compute: Callable[[], Any]) -> Any:
-    return _kept_values().get(key, compute)
+def _handed_out(value: Any, key: Hashable) -> Any:
+    """``value`` as a caller gets it: frames (also inside a tuple) as shallow copies, so a caller cannot change the
+    kept one, each remembering the kept value it is; frames in a dataclass's fields (and its dataclasses' fields)
+    are remembered as they are."""
+    if isinstance(value, pd.DataFrame | pd.Series):
+        copy = value.copy(deep=False)
+        _origins.remember(copy, key)
+        return copy
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        return tuple(_handed_out(item, (key, position)) for position, item in enumerate(value))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # A kept dataclass is handed out as it is (frozen); its frames, at any depth, are remembered in place.
+        for field in dataclasses.fields(value):
+            item = getattr(value, field.name)
+            if isinstance(item, pd.DataFrame | pd.Series):
+                _origins.remember(item, (key, field.name))
+            elif dataclasses.is_dataclass(item) and not isinstance(item, type):
+                _handed_out(item, (key, field.name))
+    return value
 
 
-def computed(key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
-    """Return ``compute()``, computed once per store revision and ``key`` and shared by every session.
+def computed(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Return ``fn(*args, **kwargs)``, computed once per store revision and arguments and shared by every session.
 
     Parameters
     ----------
-    key : tuple
-        Everything the result depends on besides the stored data: a name for the computation first, then the
-        as-of date, the controls and the filters it reads. Two computations with the same key must agree.
-    compute : callable
-        Makes the value; called only when no value is kept for this revision and key.
+    fn : callable
+        A module-level function (or a ``functools.partial`` of one): a lambda, a nested function or a page's own
+        function is refused, since what it captures would not be part of the key.
+    *args, **kwargs
+        Its arguments: everything the result depends on besides the stored data. They key the value through
+        :func:`key_of`; a frame must have been handed out by :func:`portfolio` or :func:`computed`.
 
     Returns
     -------
     object
         The value; frames (also inside a tuple) are shallow copies, so a caller cannot change the kept one.
+
+    Raises
+    ------
+    TypeError
+        ``fn`` is refused, or an argument cannot be keyed (see :func:`key_of`).
     """
-    return _shallow(_computed((*_revision_key(), *key), compute))
+    key = (*_revision_key(), _function_key(fn), key_of(args), key_of(kwargs))
+    return _handed_out(_kept_values().get(key, lambda: fn(*args, **kwargs)), key)
 
 
 try:
@@ -224,25 +314,30 @@ except ImportError:  # pragma: no cover - depends on the Streamlit release
     _convert_altair_to_vega_lite_spec = None
 
 
-def altair_chart(key: tuple[Hashable, ...], build: Callable[[], alt.TopLevelMixin], /, **kwargs: Any) -> Any:
-    """Show the Altair chart ``build()`` returns, building and validating it once per store revision and ``key``.
+def _chart_spec(build: Callable[[], alt.TopLevelMixin]) -> dict:
+    return _convert_altair_to_vega_lite_spec(build())
+
+
+def altair_chart(build: Callable[[], alt.TopLevelMixin], /, **kwargs: Any) -> Any:
+    """Show the Altair chart ``build()`` returns, building and validating it once per store revision and ``build``.
 
     ``st.altair_chart`` converts and validates a chart on every rerun (20-45% of a page's rerun); the spec it
-    would make is kept instead, and shown with ``st.vega_lite_chart`` (the same element). ``key`` follows the
-    rules of :func:`computed`; ``kwargs`` go to ``st.vega_lite_chart`` (e.g. ``width``, or ``on_select`` and
-    ``key`` for a chart that selects), whose return value (the selection, with ``on_select``) is returned.
+    would make is kept instead, and shown with ``st.vega_lite_chart`` (the same element). ``build`` is a chart
+    builder with its arguments, ``functools.partial(grade_mix_chart, mix, currency="EUR")``, keyed as
+    :func:`computed` keys a function and its arguments; ``kwargs`` go to ``st.vega_lite_chart`` (e.g. ``width``,
+    or ``on_select`` and ``key`` for a chart that selects), whose return value (the selection, with
+    ``on_select``) is returned.
     """
     if _convert_altair_to_vega_lite_spec is None:
         return st.altair_chart(build(), **kwargs)
-    spec = computed(("chart", *key), lambda: _convert_altair_to_vega_lite_spec(build()))
-    return st.vega_lite_chart(spec=spec, **kwargs)
+    return st.vega_lite_chart(spec=computed(_chart_spec, build), **kwargs)
 
 
 def alias_numbers() -> dict[str, int]:
     """Return the book's stored alias numbers by client id (:mod:`grading.anonymize`), read once per revision."""
     from grading.anonymize import stored_aliases
 
-    return computed(("alias-numbers",), lambda: stored_aliases(get_store()))
+    return computed(stored_aliases, get_store())
 
 
 def anonymizing() -> bool:
@@ -267,20 +362,18 @@ def hide_ids(frame: pd.DataFrame, anonymize: bool | None = None,
     return anonymize_frame(frame, alias_numbers() if numbers is None else numbers, name_columns=(), hide_ids=True)
 
 
-def dataframe(
-    cache_key: tuple[Hashable, ...], frame: pd.DataFrame | Callable[[], pd.DataFrame], /, **kwargs: Any
-) -> Any:
-    """Show ``frame`` with ``st.dataframe``, converted to Arrow once per store revision and ``cache_key``.
+def _arrow_table(frame: pd.DataFrame | Callable[[], pd.DataFrame], anonymize: bool) -> pa.Table:
+    return pa.Table.from_pandas(hide_ids(frame() if callable(frame) else frame, anonymize))
+
+
+def dataframe(frame: pd.DataFrame | Callable[[], pd.DataFrame], /, **kwargs: Any) -> Any:
+    """Show ``frame`` with ``st.dataframe``, converted to Arrow once per store revision and ``frame``.
 
     ``st.dataframe`` converts a pandas frame to Arrow on every rerun (two thirds of its cost); handed an Arrow
     table it only serializes it. The conversion is the same ``pyarrow.Table.from_pandas`` Streamlit makes, so the
-    table looks the same, index included. ``cache_key`` follows the rules of :func:`computed` and must name
-    everything the frame's values depend on (filters, anonymizing); ``frame`` may be a function, called only when no
-    table is kept. ``kwargs`` (``key`` included) go to ``st.dataframe``, whose return value (a selection) is
-    returned.
+    table looks the same, index included. ``frame`` is a frame handed out by :func:`computed` (keyed by where it
+    came from) or a function with its arguments that makes one (a ``functools.partial``, keyed as :func:`computed`
+    keys it). ``kwargs`` (``key`` included) go to ``st.dataframe``, whose return value (a selection) is returned.
     """
-    anonymize = anonymizing()
-    # Ids become alias ids on the way out while anonymizing (hide_ids): part of the key, whatever the caller's is.
-    table = computed(("arrow-table", anonymize, *cache_key), lambda: pa.Table.from_pandas(
-        hide_ids(frame() if callable(frame) else frame, anonymize)))
-    return st.dataframe(table, **kwargs)
+    # Ids become alias ids on the way out while anonymizing (hide_ids): part of the key, whatever the frame's is.
+    return st.dataframe(computed(_arrow_table, frame, anonymizing()), **kwargs)

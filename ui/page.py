@@ -74,8 +74,7 @@ def require_figures(controls: shared.SharedControls) -> None:
     from grading.db.book_admin import no_figures_in_window
 
     window = int(controls.settings["scoring_window_months"])
-    missing = data.computed(("no-figures", controls.as_of, window),
-                            lambda: no_figures_in_window(get_store(), controls.as_of, window))
+    missing = data.computed(no_figures_in_window, get_store(), controls.as_of, window)
     if missing:
         st.info(escape_markdown(missing), icon=":material/event_busy:")
         st.stop()

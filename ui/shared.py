@@ -49,7 +49,7 @@ def keep_widget_state() -> None:
 def shared_controls(store: Store) -> SharedControls:
     """Draw the shared sidebar controls and return their values (called once per rerun, by ui.page)."""
     # Kept per store revision: every save of a setting is a write that raises it, so no rerun sees a stale value.
-    current = dict(data.computed(("settings",), lambda: settings_registry.load_settings(store)))
+    current = dict(data.computed(settings_registry.load_settings, store))
     # Defaults go through session state, not the widgets' value arguments: keep_widget_state() re-assigns these
     # keys on every rerun, and Streamlit warns when a widget has both.
     st.session_state.setdefault(f"{KEEP_PREFIX}as_of", date.today())

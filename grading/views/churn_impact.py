@@ -20,7 +20,8 @@ from grading.formatting import hourly_rate, hours, money, percent, percent_point
 from grading.simulation import ManagedMove, Range, Redeployment, Repricing, Scenario, ScenarioError
 from grading.simulation.defaults import CHURN_DEFAULTS, uncertain
 from grading.simulation.static import Impact
-from grading.simulation.story import BreakEven
+from grading.simulation.story import BreakEven, ChurnStory, churn_story
+from grading.simulation.timeline import simulate_timeline
 from grading.vocabulary import UNGRADED
 
 #: The cards, in the order an owner should read them: label, metric, kind of number, whether a fall is good.
@@ -169,6 +170,23 @@ def simulation_portfolio(portfolio: pd.DataFrame, window_months: int) -> pd.Data
     if "months_in_window" in portfolio.columns:
         return portfolio
     return portfolio.assign(months_in_window=int(window_months))
+
+
+def simulation_book(shown: pd.DataFrame, window_months: int, grade_column: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Return the book the simulation sees (:func:`simulation_portfolio` of the portfolio as shown, names replaced
+    when anonymizing, so every table and the CSV carry the aliases) and the client picker's labels."""
+    book = simulation_portfolio(shown, window_months)
+    return book, client_labels(book, grade_column)
+
+
+def story_and_timeline(book: pd.DataFrame, scenario: Scenario, *, labor_cost_rate: float, window_months: int,
+                       currency: str) -> tuple[ChurnStory, pd.DataFrame]:
+    """Return the scenario's story (:func:`grading.simulation.story.churn_story`) and its month-by-month timeline
+    (:func:`grading.simulation.simulate_timeline`) over ``book``."""
+    return (
+        churn_story(book, scenario, labor_cost_rate=labor_cost_rate, window_months=window_months, currency=currency),
+        simulate_timeline(book, scenario, labor_cost_rate=labor_cost_rate),
+    )
 
 
 def scenario_from_choices(

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+from grading.compare import Comparison, compare_books
+
+if TYPE_CHECKING:
+    from grading.books import Book
+    from grading.db.store import Store
 
 #: The columns the page shows, in order (all from :data:`grading.compare.COLUMNS`, ``book`` relabelled).
 SHOWN_COLUMNS = (
@@ -82,3 +91,21 @@ def notes_view(notes: Sequence[str], names: Sequence[str], current: str, *, anon
         # A file's path names its book: the reason keeps its words, the path goes.
         shown.append(re.sub(r"\S+\.duckdb\b", "(name hidden)", note))
     return shown
+
+
+def comparison_of(books: Sequence[Book], as_of: date, files_signature: tuple,
+                  open_stores: Callable[[], Mapping[Path, Store]]) -> Comparison:
+    """Return :func:`grading.compare.compare_books` of ``books`` as of ``as_of``.
+
+    Parameters
+    ----------
+    books, as_of:
+        As for :func:`~grading.compare.compare_books`.
+    files_signature:
+        Each book file's size and time. Not read here: it is an argument so that a comparison kept for these
+        arguments is kept for the files as they are, and a book another process wrote is compared again.
+    open_stores:
+        Returns the books this process has open, by path; called only when the comparison is made (which books
+        are open changes how they are read, not the result).
+    """
+    return compare_books(books, as_of, open_stores=open_stores())

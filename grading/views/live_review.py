@@ -8,12 +8,15 @@ The client card itself is :mod:`grading.views.client_card`; sessions, decisions 
 from __future__ import annotations
 
 from dataclasses import fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from grading.review import lift_plans, playbook
-from grading.review.sessions import Decision
+from grading.review.sessions import Decision, list_sessions, session_labels
+
+if TYPE_CHECKING:
+    from grading.db.store import Store
 
 #: What the price and notice inputs offer for a client without a saved value.
 PROPOSED_PRICE_INCREASE_PCT = 10.0
@@ -38,6 +41,12 @@ def review_book(shown: pd.DataFrame) -> tuple[dict[str, str], list[str]]:
     ``shown`` is the graded portfolio as shown (names replaced when anonymizing).
     """
     return display_names(shown), shown["client_id"].astype(str).tolist()
+
+
+def past_sessions(store: Store) -> tuple[pd.DataFrame, dict[int, str]]:
+    """Return the saved review sessions, newest first, and their labels for the session picker."""
+    listed = list_sessions(store)
+    return listed, session_labels(listed)
 
 
 def decided_count(sessions: pd.DataFrame, session_id: int) -> int:

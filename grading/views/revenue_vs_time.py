@@ -382,3 +382,25 @@ def labor_cost_line_clients(points: pd.DataFrame, labor_cost_rate: float, *, nea
     columns = ["client_id", "name", "grade", "where", "effective_hourly_rate", "labor_hours", "net_revenue",
                "short_per_month"]
     return chosen.sort_values(["effective_hourly_rate", "client_id"])[columns].reset_index(drop=True)
+
+
+def rate_lines_for(points: pd.DataFrame, rates: Mapping[str, float]) -> tuple[pd.DataFrame, bool]:
+    """Return :func:`rate_lines` drawn as far as the busiest client of ``points`` (:func:`client_points`), and
+    whether any client has hours at all (without any there is no rate to draw)."""
+    return rate_lines(rates, points["labor_hours"].max()), bool(points["labor_hours"].sum() > 0)
+
+
+def shares_and_the_d_row(portfolio: pd.DataFrame, grade_column: str) -> tuple[pd.DataFrame, pd.Series]:
+    """Return each grade's share of revenue and of time (:func:`grade_shares`) and the D clients' row of it."""
+    shares = grade_shares(portfolio, grade_column)
+    return shares, grade_row(shares, "D")
+
+
+#: The columns of the per-grade table beside the share chart.
+SHARE_TABLE_COLUMNS = ("grade", "clients", "revenue", "revenue_share", "labor_hours", "hours_share",
+                       "effective_hourly_rate")
+
+
+def share_table(shares: pd.DataFrame) -> pd.DataFrame:
+    """Return the per-grade table the page shows beside the share chart (:data:`SHARE_TABLE_COLUMNS`)."""
+    return shares[list(SHARE_TABLE_COLUMNS)]

@@ -15,7 +15,7 @@ import pandas as pd
 
 from grading.charts.learning_curve import learning_curve_frame
 from grading.formatting import percent
-from grading.model.agreement import grade_these_next
+from grading.model.agreement import confusion_frame, grade_these_next
 from grading.model.learning_curve import learning_curve_summary
 from grading.vocabulary import GRADES
 
@@ -74,6 +74,12 @@ def graded_by_both(portfolio: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """Return the clients with a manual grade and a suggestion, and how many of them get the same grade from both."""
     both = portfolio.loc[portfolio["manual_grade"].notna() & portfolio["suggested_grade"].notna()]
     return both, int((both["manual_grade"] == both["suggested_grade"]).sum())
+
+
+def latest_against_today(graded: pd.DataFrame) -> pd.DataFrame:
+    """Return the confusion matrix of the owner's latest grades against today's suggestions (``graded`` is
+    :func:`graded_by_both`'s frame)."""
+    return confusion_frame(graded["manual_grade"], graded["suggested_grade"])
 
 
 def decision_view(store: Store, shown: pd.DataFrame,

@@ -84,3 +84,62 @@ def test_a_frame_is_refused_as_a_key():
 
     with pytest.raises(TypeError, match="frame"):
         key_of({"book": pd.DataFrame({"a": [1]})})
+
+
+def _module_level(value):
+    return value
+
+
+def test_computed_refuses_a_lambda_a_nested_function_and_a_page_scripts_function():
+    from ui.data import _function_key
+
+    def nested():
+        return 1
+
+    page_function = type(nested)(nested.__code__, {"__name__": "__main__"})
+    page_function.__module__, page_function.__qualname__ = "__main__", "shown_view"
+    for refused, words in ((lambda: 1, "lambda"), (nested, "nested"), (page_function, "page script")):
+        with pytest.raises(TypeError, match=words):
+            _function_key(refused)
+
+
+def test_a_function_is_keyed_by_its_module_and_name_and_a_partial_also_by_its_arguments():
+    from functools import partial
+
+    from ui.data import key_of
+
+    assert key_of(_module_level) == ("function", (__name__, "_module_level"))
+    assert key_of(partial(_module_level, 1)) == key_of(partial(_module_level, 1))
+    assert key_of(partial(_module_level, 1)) != key_of(partial(_module_level, 2))
+    assert key_of(partial(_module_level, value=1)) != key_of(partial(_module_level, 1))
+
+
+def test_a_frame_handed_out_is_keyed_by_the_kept_value_it_is_and_only_while_it_lives():
+    import gc
+    from dataclasses import dataclass
+
+    import pandas as pd
+
+    from ui.data import _handed_out, _origins, key_of
+
+    @dataclass(frozen=True)
+    class Inner:
+        rows: pd.DataFrame
+
+    @dataclass(frozen=True)
+    class Outer:
+        inner: Inner
+
+    kept = pd.DataFrame({"a": [1, 2]})
+    copy = _handed_out(kept, ("book", 1))
+    assert copy is not kept and key_of(copy) == ("frame", ("book", 1))
+    first, second = _handed_out((kept, kept), ("pair",))
+    assert key_of(first) != key_of(second)
+    nested = _handed_out(Outer(Inner(pd.DataFrame({"b": [1]}))), ("story",))
+    assert key_of(nested.inner.rows) == ("frame", ((("story",), "inner"), "rows"))
+    with pytest.raises(TypeError, match="not handed out"):
+        key_of(kept)  # the kept frame itself, or any frame made on a page, names no kept value
+    ident = id(copy)
+    del copy
+    gc.collect()
+    assert _origins._keys.get(ident) != ("book", 1)

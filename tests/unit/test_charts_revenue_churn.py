@@ -211,3 +211,16 @@ def test_the_per_grade_chart_has_short_title_lines_and_the_scatter_lists_clients
                           "net_revenue": [0.0, 450.0]})
     scatter = revenue_hours_chart(points, lines).to_dict()
     assert scatter["layer"][0]["mark"]["type"] == "circle"
+
+
+def test_the_revenue_pages_views_draw_rate_lines_to_the_busiest_client_and_pick_the_d_row():
+    portfolio = _portfolio()
+    points = revenue_vs_time.client_points(portfolio, "effective_grade")
+    rates = {"labor cost": 45.0}
+    lines, has_hours = revenue_vs_time.rate_lines_for(points, rates)
+    pd.testing.assert_frame_equal(lines, revenue_vs_time.rate_lines(rates, points["labor_hours"].max()))
+    assert has_hours is True
+    assert revenue_vs_time.rate_lines_for(points.assign(labor_hours=0.0), rates)[1] is False
+    shares, d_row = revenue_vs_time.shares_and_the_d_row(portfolio, "effective_grade")
+    assert d_row["grade"] == "D"
+    assert list(revenue_vs_time.share_table(shares).columns) == list(revenue_vs_time.SHARE_TABLE_COLUMNS)

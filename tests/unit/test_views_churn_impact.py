@@ -165,3 +165,22 @@ def test_the_simulation_starts_the_month_after_the_as_of_date(day, first):
 
     assert month_after(date.fromisoformat(day)) == date.fromisoformat(first)
 
+
+
+def test_the_simulation_book_comes_with_the_pickers_labels():
+    from grading.views.churn_impact import simulation_book
+
+    book, labels = simulation_book(_portfolio(), 12, "effective_grade")
+    assert (book["months_in_window"] == 12).all()
+    assert labels == client_labels(book, "effective_grade")
+
+
+def test_story_and_timeline_are_the_story_and_the_timeline_of_one_scenario():
+    from grading.simulation.story import churn_story
+    from grading.views.churn_impact import story_and_timeline
+
+    book = simulation_portfolio(_portfolio(), 12)
+    scenario = scenario_from_choices(fire_grades=["D"])
+    story, timeline = story_and_timeline(book, scenario, labor_cost_rate=45.0, window_months=12, currency="EUR")
+    assert story.sentence == churn_story(book, scenario, labor_cost_rate=45.0, window_months=12).sentence
+    pd.testing.assert_frame_equal(timeline, simulate_timeline(book, scenario, labor_cost_rate=45.0))
