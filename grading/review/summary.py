@@ -31,6 +31,7 @@ from grading.review.lift_plans import grades_if_plans_work
 from grading.review.playbook import STEPS, plan_steps
 from grading.review.sessions import (
     DECISIONS,
+    Decision,
     ReviewSession,
     current_decisions,
     grade_changes,
@@ -58,26 +59,27 @@ IMPACT_ROWS = (
     ("largest_client_share", "Largest client's share", "share"),
     ("clients", "Clients", "count"),
 )
+
+
+def _client_columns() -> tuple[str, ...]:
+    """The summary's columns: the client, then the fields of a :class:`~grading.review.sessions.Decision` in their
+    order, written for a reader: ``detail`` (the decision in words) after the decision, the plan as text (``plan``)
+    where the decision stores its steps, and the session's grade change and the lift's outcome before the note."""
+    columns = ["position", "client_id", "name", "grade"]
+    for name in (field.name for field in dataclasses.fields(Decision)):
+        if name == "decision":
+            columns += ["decision", "detail"]
+        elif name == "plan_steps_json":
+            columns.append("plan")
+        elif name == "note":
+            columns += ["previous_grade", "new_grade", "grade_if_plan_works", "note"]
+        else:
+            columns.append(name)
+    return tuple(columns)
+
+
 #: The columns of :attr:`ReviewSummary.clients` and of the CSV export (``client_id`` left out when anonymized).
-CLIENT_COLUMNS: tuple[str, ...] = (
-    "position",
-    "client_id",
-    "name",
-    "grade",
-    "decision",
-    "detail",
-    "plan",
-    "price_increase_pct",
-    "notice_months",
-    "handover_note",
-    "owner",
-    "due_on",
-    "caller_id_again",
-    "previous_grade",
-    "new_grade",
-    "grade_if_plan_works",
-    "note",
-)
+CLIENT_COLUMNS: tuple[str, ...] = _client_columns()
 
 
 @dataclass(frozen=True)

@@ -166,3 +166,16 @@ def test_the_summary_table_shows_no_none_cells_and_counts_clients_in_words(revie
     assert summary.clients.loc[summary.clients["decision"].eq("lift"), "due_on"].tolist() == ["2030-01-31"]
     markdown = to_markdown(summary)
     assert "(s)" not in markdown and "1 client fired" in markdown
+
+
+def test_the_summary_columns_are_the_decisions_fields_in_their_order():
+    from dataclasses import fields
+
+    from grading.review.sessions import Decision
+    from grading.review.summary import CLIENT_COLUMNS
+
+    stored = [field.name for field in fields(Decision)]
+    # The plan is stored as JSON and summarized as text; every other field is a column of its own, in order.
+    shown = ["plan" if name == "plan_steps_json" else name for name in stored]
+    assert [column for column in CLIENT_COLUMNS if column in shown] == shown
+    assert CLIENT_COLUMNS[:4] == ("position", "client_id", "name", "grade")
