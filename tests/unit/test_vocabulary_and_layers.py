@@ -133,6 +133,31 @@ def test_the_database_layer_never_imports_a_view_or_a_chart(module):
     assert not {name for name in reached if name.startswith(("grading.views", "grading.charts"))}, sorted(reached)
 
 
+#: The layers the page views are built on: none of them may reach a view (the report and the charts sit above).
+BELOW_THE_VIEWS = ("grading.db", "grading.scoring", "grading.simulation", "grading.model", "grading.importer",
+                   "grading.sources", "grading.review")
+
+
+@pytest.mark.parametrize("package", BELOW_THE_VIEWS)
+def test_nothing_below_the_views_reaches_a_view(package):
+    reaching = {module: sorted(name for name in _reachable(module) if name.startswith("grading.views"))
+                for module in _modules(package)}
+    assert {module: views for module, views in reaching.items() if views} == {}
+
+
+def test_grading_never_imports_streamlit_the_ui_or_a_page_not_even_inside_a_function():
+    # The subprocess check in test_house_rules imports every module; this one also reads imports inside functions.
+    modules = sorted(
+        ".".join(path.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
+        for path in (REPO / "grading").rglob("*.py")
+    )
+    offending = {module: sorted(name for name in _direct_imports(module)
+                                if name.split(".")[0] in {"streamlit", "ui", "pages"})
+                 for module in modules}
+    assert len(modules) > 50
+    assert {module: names for module, names in offending.items() if names} == {}
+
+
 def test_the_import_graph_sees_lazy_imports():
     # The checks above are only as good as the graph: a function-level import must count.
     # grading.db.backup imports the schema inside a function; grading.settings imports the store for type hints only.
