@@ -318,6 +318,21 @@ class ClientCard:
         return f"{self.confidence} sure" if self.confidence != "n/a" else ""
 
 
+def _figures(row: pd.Series, currency: str, *, per_month: bool) -> dict[str, str]:
+    """The card's five figures, label to text: revenue and hours per month (the matrix) or over the scoring window
+    (the review), then the rate, the margin and the window's gross profit."""
+    revenue, labor = ("avg_monthly_revenue", "avg_monthly_hours") if per_month else ("revenue", "labor_hours")
+    labels = (("Revenue per month", "Hours per month", "Gross profit (window)") if per_month
+              else ("Revenue", "Labor hours", "Gross profit"))
+    return {
+        labels[0]: money(_number(row, revenue), currency),
+        labels[1]: hours(_number(row, labor)),
+        "Effective hourly rate": hourly_rate(_number(row, "effective_hourly_rate"), currency),
+        "Gross margin": percent(_number(row, "gross_margin")),
+        labels[2]: money(_number(row, "gross_profit"), currency),
+    }
+
+
 def client_card(client: Mapping[str, Any] | pd.Series, currency: str = "EUR") -> ClientCard:
     """Return the card of one client.
 
@@ -352,20 +367,8 @@ def client_card(client: Mapping[str, Any] | pd.Series, currency: str = "EUR") ->
         rule_score=display_score(row.get("rule_score")),
         confidence=percent(_number(row, "suggested_confidence")),
         effective_source=_text(row.get("effective_grade_source")),
-        monthly_figures={
-            "Revenue per month": money(_number(row, "avg_monthly_revenue"), currency),
-            "Hours per month": hours(_number(row, "avg_monthly_hours")),
-            "Effective hourly rate": hourly_rate(_number(row, "effective_hourly_rate"), currency),
-            "Gross margin": percent(_number(row, "gross_margin")),
-            "Gross profit (window)": money(_number(row, "gross_profit"), currency),
-        },
-        window_figures={
-            "Revenue": money(_number(row, "revenue"), currency),
-            "Labor hours": hours(_number(row, "labor_hours")),
-            "Effective hourly rate": hourly_rate(_number(row, "effective_hourly_rate"), currency),
-            "Gross margin": percent(_number(row, "gross_margin")),
-            "Gross profit": money(_number(row, "gross_profit"), currency),
-        },
+        monthly_figures=_figures(row, currency, per_month=True),
+        window_figures=_figures(row, currency, per_month=False),
         reasons=_text(row.get("reasons")),
         reason_lines=reason_lines,
         incomplete=_text(row.get("incomplete")),
