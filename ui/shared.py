@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import parse_qs
 
 import pandas as pd
 import streamlit as st
@@ -18,7 +19,7 @@ from grading import settings as settings_registry
 from grading.anonymize import anonymize_frame
 from grading.db.store import Store
 from grading.vocabulary import GRADE_SOURCE_LABELS
-from ui import data
+from ui import browser_bridge, data
 
 KEEP_PREFIX = "keep_"
 
@@ -46,6 +47,27 @@ def keep_widget_state() -> None:
             st.session_state[key] = st.session_state[key]
 
 
+def _take_as_of_from_address() -> None:
+    """Use the address's as-of date (``?keep_as_of=YYYY-MM-DD``) when it differs from this session's.
+
+    A page link's rerun carries the address but no widget values, and the remembered value re-assigned by
+    :func:`keep_widget_state` would otherwise win over it: a date typed just before clicking a page is only there.
+    ``st.query_params`` leaves it out on that rerun (Streamlit drops parameters bound to a widget drawn by another
+    page, as the sidebar's date is), so the run's own address is read.
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    key = f"{KEEP_PREFIX}as_of"
+    context = get_script_run_ctx()
+    values = parse_qs(getattr(context, "query_string", "") or "").get(key, [])
+    try:
+        in_address = date.fromisoformat(values[-1].strip()) if values else None
+    except ValueError:
+        in_address = None  # not a date: the session's own date stands
+    if in_address is not None and st.session_state.get(key) != in_address:
+        st.session_state[key] = in_address
+
+
 def shared_controls(store: Store) -> SharedControls:
     """Draw the shared sidebar controls and return their values (called once per rerun, by ui.page)."""
     # Kept per store revision: every save of a setting is a write that raises it, so no rerun sees a stale value.
@@ -53,18 +75,27 @@ def shared_controls(store: Store) -> SharedControls:
     # Defaults go through session state, not the widgets' value arguments: keep_widget_state() re-assigns these
     # keys on every rerun, and Streamlit warns when a widget has both.
     st.session_state.setdefault(f"{KEEP_PREFIX}as_of", date.today())
+    _take_as_of_from_address()
     st.session_state.setdefault(f"{KEEP_PREFIX}grade_source", "effective")
     if f"{KEEP_PREFIX}anonymize" not in st.session_state:
-        # A new session (a reload, a new tab) starts from the address: ?keep_anonymize=true keeps names hidden.
+        # A new session (a reload, a new tab) starts hidden when the address says so (?keep_anonymize=true) or this
+        # browser remembers it (a new tab on the bare address): before anything of the page is drawn.
         in_address = str(st.query_params.get(f"{KEEP_PREFIX}anonymize", "")).strip().lower()
-        st.session_state[f"{KEEP_PREFIX}anonymize"] = in_address in {"true", "1", "yes", "on"}
+        st.session_state[f"{KEEP_PREFIX}anonymize"] = (in_address in {"true", "1", "yes", "on"}
+                                                      or browser_bridge.anonymize_remembered())
     with st.sidebar:
         st.subheader("For every page")
         as_of = st.date_input(
             "As of",
             key=f"{KEEP_PREFIX}as_of",
+            # Applied by the browser bridge (Enter, leaving the field, a picked date) or carried by the next rerun,
+            # a page link's included: a rerun of its own would race with the page link and lose the page.
+            on_change="ignore",
+            # In the address as well: a page link's rerun sends no widget values, only the address, so this is how
+            # a date typed just before clicking a page reaches that page.
+            bind="query-params",
             help="Grades and figures use the months before this date (the scoring window ends with the last "
-            "complete month).",
+            "complete month). Type a date and press Enter, or pick one in the calendar.",
         )
         grade_source = st.selectbox(
             "Grade shown",
@@ -84,8 +115,10 @@ def shared_controls(store: Store) -> SharedControls:
             # Kept in the URL: a reload, a bookmark or the same address in a new tab stays anonymized.
             bind="query-params",
             help="Show 'Client 007' and 'anon-007' instead of client names and ids on every page and in every "
-            "export, for screen sharing. It stays on when you reload the page or open its address in a new tab.",
+            "export, for screen sharing. It stays on when you reload the page or open the app in a new tab of this "
+            "browser.",
         )
+        browser_bridge.mount((as_of if isinstance(as_of, date) else date.today()).isoformat(), bool(anonymize))
     controls = SharedControls(
         as_of=as_of if isinstance(as_of, date) else date.today(),
         grade_source=grade_source,

@@ -1,9 +1,10 @@
-"""The owner's and the coach's first hour in a real browser: anonymize that survives a reload and a new tab, and the
-churn page that opens with the plain story."""
+"""The owner's and the coach's first hour in a real browser: anonymize that survives a reload and a new tab, the
+as-of date that applies on Enter and travels with a page link, and the churn page that opens with the plain story."""
 
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 
@@ -57,6 +58,48 @@ def test_anonymize_survives_a_reload_and_a_new_tab_and_hides_every_name_and_id(a
     assert leaks(second.content(), clients) == []
     # Tables draw on a canvas, so the switch itself says the new tab is anonymized (AppTest checks the tables).
     assert second.get_by_role("switch", name="Anonymize names").is_checked()
+
+    # A new tab on the bare address (no ?keep_anonymize): the browser remembers, every page and the table's CSV.
+    bare = page.context.new_page()
+    for path in PATHS:
+        bare.goto(f"{app_server.url}/{path}")
+        wait_for_app(bare)
+        assert bare.get_by_role("switch", name="Anonymize names").is_checked(), path
+        assert leaks(bare.content(), clients) == [], path
+    bare.goto(f"{app_server.url}/portfolio_matrix")
+    wait_for_app(bare)
+    with bare.expect_download() as bare_download:
+        bare.get_by_role("button", name="Download this table (CSV)").click()
+    assert leaks(bare_download.value.path().read_bytes().decode("utf-8-sig"), clients) == []
+
+
+def type_as_of(page, day: date) -> None:
+    """Type a date into the sidebar's as-of field, segment by segment as a person does (nothing else pressed)."""
+    page.get_by_role("spinbutton", name="year, As of").click()
+    page.keyboard.type(day.strftime("%Y%m%d"))
+
+
+def sidebar_as_of(page) -> str:
+    return page.locator('[data-testid="stSidebar"] [data-testid="stDateInput"] input[type="date"]').input_value()
+
+
+def test_a_typed_as_of_date_applies_on_enter_and_travels_with_a_page_link(app_server, page):
+    open_page(page, app_server.url)
+    first, second = date.today() - timedelta(days=200), date.today() - timedelta(days=320)
+
+    type_as_of(page, first)
+    page.keyboard.press("Enter")
+    page.get_by_text(f"As of {first:%d %B %Y}:").wait_for(timeout=60_000)
+    wait_for_app(page)
+    assert sidebar_as_of(page) == first.isoformat()
+
+    type_as_of(page, second)
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Churn impact", exact=True).click()
+    page.wait_for_url(re.compile(r"/churn_impact"), timeout=60_000)
+    wait_for_app(page)
+    assert sidebar_as_of(page) == second.isoformat()
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Overview", exact=True).click()
+    page.get_by_text(f"As of {second:%d %B %Y}:").wait_for(timeout=60_000)
 
 
 def test_the_churn_page_as_first_opened_tells_the_plain_story(app_server, page):
