@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import date
 from typing import Any
 
+from grading.commands.json_text import dumps_indented
 from grading.db import paths
 from grading.errors import ClientGradeError
 from grading.simulation.defaults import CHURN_DEFAULTS
@@ -200,7 +200,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.format == "json":
         # One string, written once: json.dump writes every token separately (a million writes for a big book).
-        sys.stdout.write(json.dumps(result, indent=2, allow_nan=False) + "\n")
+        # dumps_indented is json.dumps(result, indent=2, allow_nan=False) made in C for the long lists.
+        sys.stdout.write(dumps_indented(result, 2) + "\n")
     else:
         sys.stdout.write(story.sentence + "\n\n" + _as_text(impact, timeline, bands, currency))
     return 0
