@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import BinaryIO
@@ -64,11 +65,10 @@ def pieces(graded: pd.DataFrame, rows_per_piece: int | None = None) -> Iterator[
 
 def _json_text(frame: pd.DataFrame) -> str:
     """Rows as a JSON list of records (one space of indent); dates as YYYY-MM-DD, missing values as null."""
-    frame = frame.copy()
-    for column in _DATE_COLUMNS:
-        if column in frame.columns:
-            frame[column] = pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d")
-    return frame.to_json(orient="records", force_ascii=False, indent=1)
+    # assign leaves the frame as it was without copying it (pandas copies on write).
+    days = {column: pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d")
+            for column in _DATE_COLUMNS if column in frame.columns}
+    return frame.assign(**days).to_json(orient="records", force_ascii=False, indent=1)
 
 
 def write_json(frames: Iterable[pd.DataFrame], write: Callable[[bytes], object]) -> None:
@@ -81,8 +81,11 @@ def write_json(frames: Iterable[pd.DataFrame], write: Callable[[bytes], object])
     for frame in frames:
         if frame.empty:
             continue
-        records = _json_text(frame)[2:-2]  # without "[\n" and "\n]"
-        write((("[\n" if not started else ",\n") + records).encode("utf-8"))
+        # The text of a piece is tens of megabytes: encoded once, and its list's brackets ("[\n", "\n]")
+        # left out by a view rather than by copying the text again.
+        text = _json_text(frame).encode("utf-8")
+        write(b"[\n" if not started else b",\n")
+        write(memoryview(text)[2:-2])
         started = True
     write(b"\n]\n" if started else b"[\n\n]\n")
 
@@ -95,8 +98,16 @@ def _write(graded: pd.DataFrame, form: str, handle: BinaryIO) -> None:
     if graded.empty:
         write_safe_csv_file(explain_portfolio(graded), handle)
         return
-    for number, piece in enumerate(pieces(graded)):
-        write_safe_csv(piece, handle.write, header=number == 0)
+    # DuckDB turns one piece into text (with the interpreter's lock let go) while the next piece's words are
+    # made in Python: one writer thread, so the pieces reach the file in order, and one piece waiting at most.
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        pending = None
+        for number, piece in enumerate(pieces(graded)):
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(write_safe_csv, piece, handle.write, header=number == 0)
+        if pending is not None:
+            pending.result()
 
 
 def run(args: argparse.Namespace) -> int:
