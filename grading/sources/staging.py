@@ -222,7 +222,10 @@ def _evidence(workspace: Workspace, staged: StagedFile, numbers: list[str], date
     outer = []
     for position, header in enumerate(numbers):
         text = text_sql(raw.column(header))
-        inner.append(f"contains({raw.column(header)}, ',') AND {comma_decimal_sql(text)} AS comma_{position}")
+        # CASE, not AND: DuckDB works out both sides of an AND in a select list for every row, and the regular
+        # expressions cost ten times the test for a comma that rules nearly every cell out.
+        inner.append(f"CASE WHEN contains({raw.column(header)}, ',') THEN {comma_decimal_sql(text)} ELSE false END "
+                     f"AS comma_{position}")
         outer.append(f"count(*) FILTER (WHERE comma_{position})")
     for position, header in enumerate(dates):
         text = text_sql(raw.column(header))
