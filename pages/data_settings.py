@@ -401,8 +401,9 @@ with raw_tab:
                                    disabled=raw_run_settings is None):
                 bar, report_progress = _progress_bar("Checking:")
                 try:
-                    checked = (fingerprint, check_raw(store, raw_files, mapping=answers_only,
-                                                      settings=raw_run_settings, progress=report_progress))
+                    with raw_view.on_disk(raw_files) as files_on_disk:
+                        checked = (fingerprint, check_raw(store, files_on_disk, mapping=answers_only,
+                                                          settings=raw_run_settings, progress=report_progress))
                 except ClientGradeError as error:
                     checked = None
                     st.error(escape_markdown(str(error)))
@@ -418,8 +419,9 @@ with raw_tab:
                                                                           "change).")):
                 bar, report_progress = _progress_bar("Importing:")
                 try:
-                    written = import_raw(store, raw_files, mapping=answers_only, settings=raw_run_settings,
-                                         progress=report_progress, raise_on_problems=False)
+                    with raw_view.on_disk(raw_files) as files_on_disk:
+                        written = import_raw(store, files_on_disk, mapping=answers_only, settings=raw_run_settings,
+                                             progress=report_progress, raise_on_problems=False)
                 except ClientGradeError as error:
                     written = None
                     st.error(escape_markdown(str(error)))

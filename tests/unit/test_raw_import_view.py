@@ -49,3 +49,13 @@ def test_the_mapping_saved_with_the_book_reads_back_and_is_offered_first_where_i
     assert view.first_choice("time_entries", ["kunde", "Datum", "Dauer", "Notiz"], again)[0] == view.SAVED
     assert view.first_choice("time_entries", ["Kunde", "Datum"], again)[0] == "generic", "it needs every column"
     assert isinstance(again, MappingFile)
+
+
+def test_uploads_are_read_from_a_temporary_folder_that_is_gone_afterwards():
+    files = [RawFile("time_entries", ("../../evil/time.csv", CW_TIME)), RawFile("tickets", ("time.csv", b"x"))]
+    with view.on_disk(files) as written:
+        paths = [file.source for file in written]
+        assert [path.name for path in paths] == ["time.csv", "time.csv"] and paths[0] != paths[1]
+        assert paths[0].read_bytes() == CW_TIME and "evil" not in str(paths[0])
+        assert [file.kind for file in written] == ["time_entries", "tickets"]
+    assert not any(path.exists() for path in paths)
