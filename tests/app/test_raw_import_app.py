@@ -16,10 +16,9 @@ from grading.demo import generate_demo
 from grading.demo.raw_book import draw_raw_book
 from grading.demo.raw_exports import write_connectwise_quickbooks
 from grading.sources.saved_mapping import saved_mapping
+from tests.app.test_page_data_settings import frame_with, open_page  # AppTest knows no key of a table
 from tests.app.test_page_live_review import download_text, downloads, shown_as  # noqa: F401 - the fixture
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-PAGE = "pages/data_settings.py"
 TAB = "From your PSA and books"
 UPLOADER = "raw-upload-0"
 
@@ -55,13 +54,8 @@ def uploads(folder: Path) -> list[tuple[str, bytes, str]]:
     return [(path.name, path.read_bytes(), "application/octet-stream") for path in sorted(folder.iterdir())]
 
 
-def open_tab() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.session_state["keep_data_settings_tab"] = TAB
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [item.value for item in at.exception]
-    return at
+def open_tab(*, anonymize: bool = False) -> AppTest:
+    return open_page(anonymize=anonymize, tab=TAB)
 
 
 def upload(at: AppTest, files: list[tuple[str, bytes, str]]) -> AppTest:
@@ -72,11 +66,6 @@ def upload(at: AppTest, files: list[tuple[str, bytes, str]]) -> AppTest:
 
 def chosen(at: AppTest, prefix: str) -> dict[str, str]:
     return {box.key: box.value for box in at.selectbox if box.key and box.key.startswith(prefix)}
-
-
-def frame_with(at: AppTest, column: str):
-    """The first table showing ``column`` (AppTest knows no key of a table)."""
-    return next(frame.value for frame in at.dataframe if column in frame.value.columns)
 
 
 def mapped_preview(at: AppTest):
@@ -262,10 +251,5 @@ def test_a_name_that_matches_no_client_is_asked_about_and_the_answer_is_saved(em
 
 
 def test_while_anonymizing_the_tab_takes_no_files(empty_book):
-    at = AppTest.from_file(APP, default_timeout=300)
-    at.session_state["keep_data_settings_tab"] = TAB
-    at.session_state["keep_anonymize"] = True
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [item.value for item in at.exception]
+    at = open_tab(anonymize=True)
     assert not at.get("file_uploader") and "Anonymize names" in at.info[0].value
