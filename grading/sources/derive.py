@@ -276,7 +276,8 @@ def derive(
             log_note = f"{repeated} ticket row(s) repeat a ticket read already (same client and opening) and count once"
             for file in by_kind["tickets"]:
                 left_out[file.file_id].append(log_note)
-        tables["tickets"] = _dedupe(workspace, tables["tickets"], "ticket")
+            # Only then: without a ticket twice there is nothing to keep once, and the copy of every row is saved.
+            tables["tickets"] = _dedupe(workspace, tables["tickets"], "ticket")
     if tables["invoices"]:
         repeated = _check_duplicates(workspace, tables["invoices"], "invoice", files, "client, date, total",
                                      "invoice", log)
@@ -284,7 +285,7 @@ def derive(
             for file in by_kind["invoices"]:
                 left_out[file.file_id].append(f"{repeated} invoice row(s) repeat an invoice read already (same client, "
                                               "date and total: the lines of one invoice) and count once")
-        tables["invoices"] = _dedupe(workspace, tables["invoices"], "invoice")
+            tables["invoices"] = _dedupe(workspace, tables["invoices"], "invoice")
     if tables["time_entries"]:
         _check_tickets(workspace, tables["time_entries"], tables["tickets"], files, log)
     if len(log):
