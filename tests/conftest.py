@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import os
+
+# One OpenMP and BLAS thread, as the app trains (grading.model.training): the tests' small fits gain nothing from
+# more, and on a shared 2-core machine OpenMP's waiting threads spin and make them several times slower. Set before
+# scikit-learn and NumPy load their thread pools (subprocesses the tests start inherit it).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import pytest  # noqa: E402 - after the thread setting, which must come first
 from hypothesis import settings
 
 from grading.db.store import Store

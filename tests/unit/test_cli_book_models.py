@@ -25,14 +25,24 @@ AS_OF = date.today().isoformat()
 
 
 @pytest.fixture(scope="module")
-def trained_books(tmp_path_factory):
-    """Two demo books made as the app makes them (models beside each), with different data and so different models.
+def trained_books(demo_database_template, tmp_path_factory):
+    """Two books laid out as the app keeps them (models beside each), with different data and so different models.
 
-    Built once for the module: the tests only read them (each test that writes copies the folder first).
+    Acme is the session's demo book with its model; beta a smaller demo book of another seed, trained here (one
+    cross-validation repeat: which model wins does not matter, only where it is kept). Built once for the module:
+    the tests read copies (:func:`shelf`).
     """
+    from grading import demo
+    from grading.model.training import train_if_possible
+
     folder = tmp_path_factory.mktemp("coach-books")
-    for name, seed in (("acme", 1), ("beta", 2)):
-        books.create_book(name, folder, start="demo", demo_clients=30, seed=seed)
+    shutil.copy(demo_database_template / "portfolio.duckdb", folder / "acme.duckdb")
+    shutil.copytree(demo_database_template / "models", folder / "acme.models")
+    beta = books.create_book("beta", folder)
+    with Store(beta.path) as store:
+        demo.write_demo_portfolio(store, n_clients=30, seed=2)
+        assert train_if_possible(store, beta.models_dir, n_repeats=1).trained
+        store.checkpoint()
     return folder
 
 

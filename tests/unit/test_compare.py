@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import pandas as pd
 import pytest
 
 from grading import books
+from grading.cli import main
 from grading.db.book_admin import archive_client
 from grading.compare import COLUMNS, compare_books, compare_exports
 from grading.db.export import export_parquet
@@ -22,14 +21,16 @@ from grading.settings import save_settings
 from grading.db.store import Store
 from tests.held_database import held_by_another_process
 
-REPO = Path(__file__).resolve().parents[2]
 AS_OF = date.today()
 
 
-@pytest.fixture
-def three_books(demo_database_template, tmp_path):
-    """Three books: the demo with its trained model, and two smaller demo books, one with settings of its own."""
-    folder = tmp_path / "books"
+@pytest.fixture(scope="module")
+def three_books_made(demo_database_template, tmp_path_factory):
+    """Three books: the demo with its trained model, and two smaller demo books, one with settings of its own.
+
+    Made once for the module, never graded; tests get a copy (:func:`three_books`).
+    """
+    folder = tmp_path_factory.mktemp("three-books") / "books"
     folder.mkdir()
     shutil.copy(demo_database_template / "portfolio.duckdb", folder / "alpha.duckdb")
     shutil.copytree(demo_database_template / "models", folder / "alpha.models")
@@ -41,6 +42,27 @@ def three_books(demo_database_template, tmp_path):
     with Store(gamma.path) as store:
         save_settings(store, {"labor_cost_rate": 60.0, "scoring_window_months": 6, "currency": "USD"})
     return folder
+
+
+@pytest.fixture(scope="module")
+def three_books_compared(three_books_made, tmp_path_factory):
+    """The three books after a first comparison: each has its grades for ``AS_OF`` stored. Tests get a copy."""
+    folder = tmp_path_factory.mktemp("three-books-compared") / "books"
+    shutil.copytree(three_books_made, folder)
+    assert len(compare_books(books.list_books(folder), AS_OF).notes) == 3
+    return folder
+
+
+@pytest.fixture
+def three_books(three_books_made, tmp_path):
+    """A private copy of the three books, none graded yet."""
+    return Path(shutil.copytree(three_books_made, tmp_path / "books"))
+
+
+@pytest.fixture
+def compared_books(three_books_compared, tmp_path):
+    """A private copy of the three books with their grades for ``AS_OF`` stored by a first comparison."""
+    return Path(shutil.copytree(three_books_compared, tmp_path / "books"))
 
 
 def figures_one_book_at_a_time(folder: Path) -> pd.DataFrame:
@@ -102,8 +124,9 @@ def test_the_first_comparison_grades_the_books_and_the_second_reads_their_stored
     pd.testing.assert_frame_equal(first.table, second.table)
 
 
-def test_a_write_to_a_book_makes_its_stored_grades_stale_and_it_is_graded_again(three_books):
-    compare_books(books.list_books(three_books), AS_OF)
+def test_a_write_to_a_book_makes_its_stored_grades_stale_and_it_is_graded_again(compared_books):
+    three_books = compared_books
+    assert compare_books(books.list_books(three_books), AS_OF).notes == [], "the copies' stored grades count"
     with Store(three_books / "beta.duckdb") as store:
         store.execute(
             "INSERT INTO grade_events (client_id, graded_on, grade, source) "
@@ -123,8 +146,8 @@ def test_without_regrading_a_book_with_stale_grades_shows_no_grade_figures(three
     assert len(comparison.notes) == 3
 
 
-def test_a_book_held_by_another_program_is_left_out_with_a_note(three_books):
-    compare_books(books.list_books(three_books), AS_OF)
+def test_a_book_held_by_another_program_is_left_out_with_a_note(compared_books):
+    three_books = compared_books
     with held_by_another_process(three_books / "beta.duckdb"):
         comparison = compare_books(books.list_books(three_books), AS_OF)
     assert list(comparison.table["book"]) == ["alpha", "gamma"]
@@ -143,8 +166,8 @@ def test_the_parquet_exports_give_the_same_comparison(three_books, tmp_path):
     pd.testing.assert_frame_equal(from_exports.table, from_books.table, check_exact=False, rtol=1e-12)
 
 
-def test_an_export_without_grades_for_the_date_shows_no_grade_figures_and_says_so(three_books, tmp_path):
-    compare_books(books.list_books(three_books), AS_OF)
+def test_an_export_without_grades_for_the_date_shows_no_grade_figures_and_says_so(compared_books, tmp_path):
+    three_books = compared_books
     with Store(three_books / "gamma.duckdb") as store:
         export_parquet(store, tmp_path / "exports" / "gamma")
     other_day = date(AS_OF.year - 1, AS_OF.month, 1)
@@ -174,14 +197,12 @@ def test_percentiles_appear_with_five_books_and_not_with_fewer(tmp_path):
     assert best == 100.0
 
 
-def test_the_cli_prints_one_row_per_book_with_the_issue_columns(three_books):
-    result = subprocess.run(
-        [sys.executable, "-m", "grading", "compare", "--books", str(three_books), "--as-of", AS_OF.isoformat(),
-         "--format", "json"],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    rows = json.loads(result.stdout)
+def test_the_cli_prints_one_row_per_book_with_the_issue_columns(three_books, capsys):
+    # In this process (main() is what `python -m grading` runs): a new interpreter would cost seconds of imports.
+    status = main(["compare", "--books", str(three_books), "--as-of", AS_OF.isoformat(), "--format", "json"])
+    result = capsys.readouterr()
+    assert status == 0, result.err
+    rows = json.loads(result.out)
     assert [row["book"] for row in rows] == ["alpha", "beta", "gamma"]
     wanted = {"book", "clients", "revenue", "labor_hours", "effective_hourly_rate", "d_revenue_share",
               "d_hours_share", "grades_a", "grades_b", "grades_c", "grades_d"}
@@ -189,16 +210,13 @@ def test_the_cli_prints_one_row_per_book_with_the_issue_columns(three_books):
     expected = figures_one_book_at_a_time(three_books)
     assert [row["grades_d"] for row in rows] == list(expected["grades_d"])
     assert rows[0]["d_revenue_share"] == pytest.approx(expected["d_revenue_share"][0], rel=1e-9)
-    assert "note: Book 'alpha' was graded" in result.stderr
+    assert "note: Book 'alpha' was graded" in result.err
 
 
-def test_the_cli_says_so_when_the_folder_holds_no_books(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "grading", "compare", "--books", str(tmp_path)],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
-    )
-    assert result.returncode == 1
-    assert "There are no books" in result.stderr and "Traceback" not in result.stderr
+def test_the_cli_says_so_when_the_folder_holds_no_books(tmp_path, capsys):
+    assert main(["compare", "--books", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "There are no books" in err and "Traceback" not in err
 
 
 def test_a_book_this_process_has_open_is_read_through_its_own_store_with_the_same_figures(three_books):
@@ -212,8 +230,8 @@ def test_a_book_this_process_has_open_is_read_through_its_own_store_with_the_sam
     pd.testing.assert_frame_equal(mixed.table, attached_only.table, check_exact=False, rtol=1e-12)
 
 
-def test_without_the_open_store_a_book_open_in_this_process_is_left_out_with_a_note(three_books):
-    compare_books(books.list_books(three_books), AS_OF)
+def test_without_the_open_store_a_book_open_in_this_process_is_left_out_with_a_note(compared_books):
+    three_books = compared_books
     with Store(three_books / "gamma.duckdb"):
         comparison = compare_books(books.list_books(three_books), AS_OF)
     assert list(comparison.table["book"]) == ["alpha", "beta"]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
-import sys
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from grading.charts.overview import grade_mix_chart
+from grading.cli import main
 from grading.views.overview import grade_mix
 from grading.scoring.portfolio import grade_portfolio
 from grading.report import SECTIONS, build_pack, render_pdf
@@ -21,17 +21,22 @@ from grading.review import sessions
 from grading.review.playbook import plan_steps
 from grading.db.store import Store
 
-REPO = Path(__file__).resolve().parents[2]
 AS_OF = date.today()
 #: A lift plan's owner whose name Windows-1252 cannot print: it shows whether the pack's font is a Unicode one.
 OWNER = "Łukasz Tech"
 
 
-@pytest.fixture
-def reviewed_demo(demo_db, tmp_path):
-    """The demo book (with its model) and a review session: a firing, a lift plan, notes quoting a client's name."""
+@pytest.fixture(scope="module")
+def reviewed_demo(demo_database_template, tmp_path_factory):
+    """The demo book (with its model) and a review session: a firing, a lift plan, notes quoting a client's name.
+
+    Made once for the module: the tests only read the book (and the packs made of it, below).
+    """
+    folder = tmp_path_factory.mktemp("reviewed-demo")
+    shutil.copytree(demo_database_template, folder, dirs_exist_ok=True)
+    demo_db = folder / "portfolio.duckdb"
     with Store(demo_db) as store:
-        portfolio = grade_portfolio(store, AS_OF, models_dir=demo_db.parent / "models", explain=False)
+        portfolio = grade_portfolio(store, AS_OF, models_dir=folder / "models", explain=False)
         worst = portfolio.sort_values("rule_score")["client_id"].tolist()[:4]
         named = portfolio.set_index("client_id").at[worst[1], "name"]
         session = sessions.create_session(store, f"Review of {named}", AS_OF, ["Anna Coach", named], worst)
@@ -66,9 +71,15 @@ def make_pack(db: Path, session_id: int, *, anonymize: bool) -> bytes:
     return pack, render_pdf(pack)
 
 
-def test_the_pack_opens_with_every_section_in_order_and_the_charts_as_images(reviewed_demo):
-    db, session_id, names = reviewed_demo
-    pack, payload = make_pack(db, session_id, anonymize=False)
+@pytest.fixture(scope="module")
+def packs(reviewed_demo):
+    """The pack of the reviewed demo and its PDF, plain (``False``) and anonymized (``True``), made once."""
+    db, session_id, _ = reviewed_demo
+    return {anonymize: make_pack(db, session_id, anonymize=anonymize) for anonymize in (False, True)}
+
+
+def test_the_pack_opens_with_every_section_in_order_and_the_charts_as_images(packs):
+    pack, payload = packs[False]
     text, metadata, images = pdf_text(payload)
     positions = [text.find(section) for section in SECTIONS]
     assert -1 not in positions, [s for s, p in zip(SECTIONS, positions, strict=True) if p < 0]
@@ -85,18 +96,18 @@ def test_the_pack_opens_with_every_section_in_order_and_the_charts_as_images(rev
     assert metadata["/Title"] == f"ClientGrade meeting pack {AS_OF.isoformat()}"
 
 
-def test_the_charts_come_from_the_pages_own_builders(reviewed_demo):
-    db, session_id, _ = reviewed_demo
-    pack, _ = make_pack(db, session_id, anonymize=False)
+def test_the_charts_come_from_the_pages_own_builders(reviewed_demo, packs):
+    db, _, _ = reviewed_demo
+    pack, _ = packs[False]
     with Store(db) as store:
         portfolio = grade_portfolio(store, AS_OF, models_dir=db.parent / "models", explain=False)
     page_chart = grade_mix_chart(grade_mix(portfolio, "effective"), grade_title="Effective grade")
     assert pack.charts["Grade mix"].properties(width=0).to_dict() == page_chart.properties(width=0).to_dict()
 
 
-def test_an_anonymized_pack_names_no_client_anywhere(reviewed_demo):
-    db, session_id, names = reviewed_demo
-    pack, payload = make_pack(db, session_id, anonymize=True)
+def test_an_anonymized_pack_names_no_client_anywhere(reviewed_demo, packs):
+    _, _, names = reviewed_demo
+    pack, payload = packs[True]
     text, metadata, images = pdf_text(payload)
     everything = squeezed(text + " ".join(str(value) for value in metadata.values()))
     leaked = [name for name in names["name"] if squeezed(name) in everything]
@@ -110,9 +121,8 @@ def test_an_anonymized_pack_names_no_client_anywhere(reviewed_demo):
     assert all(section in text for section in SECTIONS)
 
 
-def test_without_a_unicode_font_the_pack_still_prints_the_euro_sign(reviewed_demo):
-    db, session_id, _ = reviewed_demo
-    pack, _ = make_pack(db, session_id, anonymize=True)
+def test_without_a_unicode_font_the_pack_still_prints_the_euro_sign(packs):
+    pack, _ = packs[True]
     text, _, _ = pdf_text(render_pdf(pack, font=PackFont("helvetica")))
     assert "€" in text and SECTIONS[0] in text
     assert "?ukasz Tech" in text  # a character outside the code page is replaced, never a crash
@@ -132,16 +142,16 @@ def test_the_font_comes_from_the_environment_first(monkeypatch, tmp_path):
     assert find_font(candidates=()).family == "helvetica"  # named but missing: the fallback, not a crash
 
 
-def test_the_cli_writes_the_pack_and_refuses_an_unknown_session(reviewed_demo, tmp_path):
+def test_the_cli_writes_the_pack_and_refuses_an_unknown_session(reviewed_demo, tmp_path, capsys):
+    # In this process (main() is what `python -m grading` runs): a new interpreter would cost seconds of imports.
     db, session_id, names = reviewed_demo
     out = tmp_path / "pack.pdf"
-    common = [sys.executable, "-m", "grading", "--db", str(db), "--models", str(db.parent / "models"), "report"]
-    result = subprocess.run([*common, "--out", str(out), "--anonymize", "--as-of", AS_OF.isoformat()],
-                            cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
+    common = ["--db", str(db), "--models", str(db.parent / "models"), "report"]
+    assert main([*common, "--out", str(out), "--anonymize", "--as-of", AS_OF.isoformat()]) == 0
+    assert "Meeting pack as of" in capsys.readouterr().err
     text, _, _ = pdf_text(out.read_bytes())
     assert SECTIONS[-1] in text and not [name for name in names["name"] if squeezed(name) in squeezed(text)]
-    refused = subprocess.run([*common, "--out", str(tmp_path / "x.pdf"), "--session", "999"],
-                             cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert refused.returncode == 1 and "Traceback" not in refused.stderr
-    assert len(refused.stderr.strip().splitlines()) == 1
+    assert main([*common, "--out", str(tmp_path / "x.pdf"), "--session", "999"]) == 1
+    refused = capsys.readouterr().err
+    assert "Traceback" not in refused and len(refused.strip().splitlines()) == 1
+    assert not (tmp_path / "x.pdf").exists()
