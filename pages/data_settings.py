@@ -20,7 +20,7 @@ from grading.importer.limits import upload_limit_mb, upload_setting_problem
 from grading.model import persistence, training
 from grading.sources import KIND_NAMES, RAW_KINDS, MappingFile, check_raw, import_raw, mapping_toml, raw_settings
 from grading.sources.saved_mapping import save_mapping, saved_mapping
-from grading.sources.values import DATE_ORDERS, HOURS_UNITS
+from grading.sources.values import DATE_ORDERS, DECIMALS, HOURS_UNITS
 from grading.formatting import count
 from grading.settings import (
     SECTIONS,
@@ -258,9 +258,16 @@ def _map_file(position: int, upload: raw_view.Upload, saved):
                 units = list(HOURS_UNITS)
                 unit = st.selectbox("Hours are written in", options=units, index=units.index(base.hours_unit),
                                     key=f"{prefix}-hours-unit")
-            date_format = st.text_input("Date format (strftime, e.g. %d.%m.%Y; empty: told by the dates)",
-                                        value=base.date_format or "", key=f"{prefix}-date-format")
-            mapping = raw_view.build_mapping(base, columns, values, hours_unit=unit, date_format=date_format)
+            format_column, decimal_column = st.columns([2, 1])
+            date_format = format_column.text_input(
+                "Date format (strftime, e.g. %d.%m.%Y; empty: told by the dates)", value=base.date_format or "",
+                key=f"{prefix}-date-format")
+            decimals = ["", *DECIMALS]
+            decimal = decimal_column.selectbox(
+                "Decimal separator", options=decimals, index=decimals.index(base.decimal or ""),
+                key=f"{prefix}-decimal", format_func=lambda sign: f"'{sign}'" if sign else "told by the numbers")
+            mapping = raw_view.build_mapping(base, columns, values, hours_unit=unit, date_format=date_format,
+                                             decimal=decimal)
             st.caption("The first rows as they will be read:")
             st.dataframe(raw_view.mapped_preview(inspection.first_rows, mapping), hide_index=True,
                          key=f"raw-mapped-preview-{position}")

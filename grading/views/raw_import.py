@@ -190,6 +190,7 @@ def build_mapping(
     *,
     hours_unit: str | None = None,
     date_format: str | None = None,
+    decimal: str | None = None,
 ) -> FileMapping:
     """The mapping the owner's choices make: ``base`` with the pickers' columns, value maps and conventions.
 
@@ -204,6 +205,8 @@ def build_mapping(
         map the owner left as it was (the base's list is kept, which may name labels this file does not use).
     hours_unit, date_format:
         A bare number's unit in hours fields, and a strftime pattern (empty: told by the cells).
+    decimal:
+        ``.`` or ``,``; empty: told by the cells (``None`` keeps the base's).
     """
     mapping = base.with_columns({name: header for name, header in columns.items() if header})
     for key, chosen in (values or {}).items():
@@ -213,6 +216,8 @@ def build_mapping(
         mapping = replace(mapping, hours_unit=hours_unit)
     if date_format is not None:
         mapping = replace(mapping, date_format=date_format.strip() or None)
+    if decimal is not None:
+        mapping = replace(mapping, decimal=decimal or None)
     return mapping
 
 

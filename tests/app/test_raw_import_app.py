@@ -160,6 +160,21 @@ def test_check_shows_the_metrics_and_writes_nothing_then_import_writes(empty_boo
     assert saved.settings["timezone"] == "Europe/Berlin"
 
 
+def test_a_decimal_comma_chosen_on_the_page_reads_1_250_as_one_and_a_quarter(empty_book):
+    # "1,250" alone cannot tell: by the cells it is a thousands separator; the owner knows better.
+    comma = "Kunde;Datum;Stunden\nHarbour Dental;03.03.2026;1,250\n".encode()
+    at = upload(open_tab(), [("zeiten.csv", comma, "text/csv")])
+    at.selectbox(key="raw-kind-0").set_value("time_entries").run()
+    prefix = "raw-0-time_entries-generic"
+    for field, header in (("client", "Kunde"), ("date", "Datum"), ("hours", "Stunden")):
+        at.selectbox(key=f"{prefix}-col-{field}").set_value(header).run()
+    at.button(key="raw-check").click().run()
+    assert list(frame_with(at, "labor_hours")["labor_hours"]) == [1250.0]
+    at.selectbox(key=f"{prefix}-decimal").set_value(",").run()
+    at.button(key="raw-check").click().run()
+    assert list(frame_with(at, "labor_hours")["labor_hours"]) == [1.25]
+
+
 def test_a_change_after_the_check_asks_for_another_check(empty_book):
     at = map_german_file(upload(open_tab(), [("zeiten.csv", GERMAN_TIME, "text/csv")]))
     at.button(key="raw-check").click().run()
