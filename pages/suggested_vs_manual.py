@@ -5,7 +5,7 @@ from functools import partial
 
 import streamlit as st
 
-from grading.charts.agreement import candidate_frame, candidates_chart, confusion_chart
+from grading.charts.agreement import candidates_chart, confusion_chart
 from grading.charts.learning_curve import learning_curve_chart
 from grading.vocabulary import GRADES
 from grading.errors import ClientGradeError
@@ -19,6 +19,7 @@ from grading.views.suggested_vs_manual import (
     graded_by_both,
     latest_against_today,
     learning_curve,
+    model_candidates,
 )
 from grading.model.agreement import rater_agreement
 from grading.model.suggest import model_state
@@ -82,7 +83,7 @@ if card is not None:
     for column, figure in zip(st.columns(len(figures)), figures, strict=True):
         column.metric(figure.label, figure.value, delta=figure.delta, help=figure.help)
 
-    curve, curve_summary = data.computed(learning_curve, card)
+    curve, curve_summary = data.computed(learning_curve, state)
     if not curve.empty:
         with st.container(key="suggested-learning-curve"):
             data.altair_chart(partial(learning_curve_chart, curve))
@@ -274,7 +275,7 @@ else:
 st.subheader("The model")
 st.write(escape_markdown(state.message))
 if card is not None:
-    candidates_table = data.computed(candidate_frame, card)
+    candidates_table = data.computed(model_candidates, state)
     chart_column, facts_column = st.columns([3, 2])
     with chart_column:
         if not candidates_table.empty:

@@ -172,8 +172,8 @@ def model_state() -> Any:
 
 
 class _Origins:
-    """Which kept value each frame handed out is, for as long as the frame lives (by ``id``, dropped when the frame
-    is collected), so that :func:`key_of` can key a computation on a frame by where the frame came from."""
+    """Which kept value each frame (or frozen dataclass) handed out is, for as long as it lives (by ``id``, dropped
+    when it is collected), so that :func:`key_of` can key a computation on it by where it came from."""
 
     def __init__(self) -> None:
         self._keys: dict[int, Hashable] = {}
@@ -220,13 +220,23 @@ def _function_key(fn: Callable[..., Any]) -> Hashable:
     return (module, name)
 
 
+#: Values that key themselves, and numbers keyed with their type (checked by exact type first: most of what a key
+#: holds, and the cheapest test).
+_PLAIN = frozenset({str, date})
+_NUMBERS = frozenset({int, float, bool})
+
+
+def _frozen(value: Any) -> bool:
+    return bool(getattr(type(value), "__dataclass_params__", None) and type(value).__dataclass_params__.frozen)
+
+
 def key_of(value: Any) -> Hashable:
     """Return a hashable stand-in for ``value``, to key a kept value by the very objects it is computed from.
 
     A (frozen) dataclass is keyed by its type and its fields, a mapping by its items (in sorted order), a list or
-    tuple as a tuple, recursively; a frame handed out by :func:`portfolio` or :func:`computed` by the kept value it
-    is; a store by its file; a function by its qualified name (a ``functools.partial`` with its arguments);
-    anything else must be hashable itself. A key made from the objects a computation is given (e.g. the churn
+    tuple as a tuple, recursively; a frame or a frozen dataclass handed out by :func:`portfolio` or
+    :func:`computed` by the kept value it is; a store by its file; a function by its qualified name (a
+    ``functools.partial`` with its arguments); anything else must be hashable itself. A key made from the objects a computation is given (e.g. the churn
     page's :class:`~grading.simulation.Scenario`) cannot disagree with them, as a tuple written out by hand beside
     the call can.
 
@@ -236,11 +246,26 @@ def key_of(value: Any) -> Hashable:
         ``value`` is (or holds) a frame not handed out here, an array or another unhashable object, or a function
         :func:`computed` refuses.
     """
+    if value is None or type(value) in _PLAIN:
+        return value
+    if type(value) in _NUMBERS:
+        # Typed, as functools.lru_cache(typed=True): 1, 1.0 and True are equal keys but may not make equal values.
+        return (type(value), value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return (type(value).__qualname__,
+        origin = _origins.key(value) if _frozen(value) else None
+        if origin is not None:
+            return ("kept", origin)
+        return (f"{type(value).__module__}.{type(value).__qualname__}",
                 *((field.name, key_of(getattr(value, field.name))) for field in dataclasses.fields(value)))
     if isinstance(value, Mapping):
-        return ("mapping", *sorted(((key_of(key), key_of(item)) for key, item in value.items()), key=repr))
+        items = [(key_of(key), key_of(item)) for key, item in value.items()]
+        try:
+            # A mapping's keys are distinct and mostly of one type: sorted by the key alone, without repr (the
+            # settings, keyed on every rerun, take a tenth of the time).
+            items.sort(key=lambda pair: pair[0])
+        except TypeError:
+            items.sort(key=repr)
+        return ("mapping", *items)
     if isinstance(value, list | tuple):
         return tuple(key_of(item) for item in value)
     if isinstance(value, pd.DataFrame | pd.Series):
@@ -270,7 +295,11 @@ def _handed_out(value: Any, key: Hashable) -> Any:
     if isinstance(value, tuple) and not hasattr(value, "_fields"):
         return tuple(_handed_out(item, (key, position)) for position, item in enumerate(value))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        # A kept dataclass is handed out as it is (frozen); its frames, at any depth, are remembered in place.
+        # A kept dataclass is handed out as it is (frozen); it, its frames and its dataclasses, at any depth, are
+        # remembered in place, so that keying a computation on it does not walk it again.
+        if _frozen(value):
+            with contextlib.suppress(TypeError):  # a dataclass with __slots__ takes no weak reference
+                _origins.remember(value, key)
         for field in dataclasses.fields(value):
             item = getattr(value, field.name)
             if isinstance(item, pd.DataFrame | pd.Series):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from grading.charts.agreement import candidate_frame
 from grading.charts.learning_curve import learning_curve_frame
 from grading.formatting import percent
 from grading.model.agreement import confusion_frame, grade_these_next
@@ -21,6 +22,7 @@ from grading.vocabulary import GRADES
 
 if TYPE_CHECKING:
     from grading.db.store import Store
+    from grading.model.suggest import ModelState
 
 #: How many clients "Grade these next" lists.
 NEXT_UP = 15
@@ -137,6 +139,11 @@ def agreement_figures(card: dict[str, Any]) -> list[AgreementFigure]:
     ]
 
 
-def learning_curve(card: dict[str, Any]) -> tuple[pd.DataFrame, str]:
-    """Return the model card's learning curve (one row per training size) and its sentence in plain words."""
-    return learning_curve_frame(card), learning_curve_summary(card)
+def learning_curve(state: ModelState) -> tuple[pd.DataFrame, str]:
+    """Return the active model card's learning curve (one row per training size) and its sentence in plain words."""
+    return learning_curve_frame(state.card), learning_curve_summary(state.card)
+
+
+def model_candidates(state: ModelState) -> pd.DataFrame:
+    """Return the candidates the active model was chosen from, with their cross-validated figures."""
+    return candidate_frame(state.card)

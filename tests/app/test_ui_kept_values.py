@@ -143,3 +143,27 @@ def test_a_frame_handed_out_is_keyed_by_the_kept_value_it_is_and_only_while_it_l
     del copy
     gc.collect()
     assert _origins._keys.get(ident) != ("book", 1)
+
+
+def test_numbers_key_with_their_type_and_mappings_whatever_their_order():
+    from ui.data import key_of
+
+    assert len({key_of(1), key_of(1.0), key_of(True)}) == 3
+    assert key_of({"b": 1, "a": 2}) == key_of({"a": 2, "b": 1})
+    assert key_of({1: "x", "a": 2}) == key_of({"a": 2, 1: "x"})  # keys of mixed types sort by their repr
+
+
+def test_a_frozen_dataclass_handed_out_is_keyed_by_where_it_came_from_and_any_other_by_its_fields():
+    from dataclasses import dataclass
+
+    from ui.data import _handed_out, key_of
+
+    @dataclass(frozen=True)
+    class State:
+        card: dict
+
+    kept = _handed_out(State({"qwk": 0.7}), ("model-state", 3))
+    assert key_of(kept) == ("kept", ("model-state", 3))
+    made_here = State({"qwk": 0.7})
+    assert key_of(made_here)[1:] == (("card", ("mapping", ("qwk", (float, 0.7)))),)
+    assert key_of(made_here) != key_of(State({"qwk": 0.8}))
