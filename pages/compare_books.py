@@ -65,7 +65,7 @@ column_config = {
     "book": st.column_config.TextColumn("Book", pinned=True),
     "clients": st.column_config.NumberColumn("Clients"),
     "revenue": st.column_config.NumberColumn("Revenue (window)", format="%,.0f"),
-    "labor_hours": st.column_config.NumberColumn("Labor hours", format="%,.0f h"),
+    "labor_hours": st.column_config.NumberColumn("Labor hours (window)", format="%,.0f h"),
     "effective_hourly_rate": st.column_config.NumberColumn("Effective rate /h", format="%,.0f"),
     "gross_margin": st.column_config.NumberColumn("Gross margin", **percent),
     "d_revenue_share": st.column_config.NumberColumn("D share of revenue", **percent),

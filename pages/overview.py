@@ -104,7 +104,7 @@ with st.expander("The grade mix in numbers"):
             "clients": st.column_config.NumberColumn("Clients"),
             "revenue": st.column_config.NumberColumn("Revenue (window)", format=money_format(controls.currency)),
             "revenue_share": st.column_config.NumberColumn("Revenue share", format="percent", step=0.01),
-            "labor_hours": st.column_config.NumberColumn("Labor hours", format="%,.0f h"),
+            "labor_hours": st.column_config.NumberColumn("Labor hours (window)", format="%,.0f h"),
             "hours_share": st.column_config.NumberColumn("Hours share", format="percent", step=0.01),
         },
     )

@@ -128,9 +128,9 @@ with right:
         column_config={
             "grade": st.column_config.TextColumn(grade_title),
             "clients": st.column_config.NumberColumn("Clients"),
-            "revenue": st.column_config.NumberColumn("Revenue", format=money_format(currency)),
+            "revenue": st.column_config.NumberColumn("Revenue (window)", format=money_format(currency)),
             "revenue_share": st.column_config.NumberColumn("Revenue share", format="percent"),
-            "labor_hours": st.column_config.NumberColumn("Labor hours", format="%,.0f h"),
+            "labor_hours": st.column_config.NumberColumn("Labor hours (window)", format="%,.0f h"),
             "hours_share": st.column_config.NumberColumn("Hours share", format="percent"),
             "effective_hourly_rate": st.column_config.NumberColumn(
                 "Effective rate", format=money_format(currency) + "/h"

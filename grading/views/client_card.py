@@ -323,7 +323,7 @@ def _figures(row: pd.Series, currency: str, *, per_month: bool) -> dict[str, str
     (the review), then the rate, the margin and the window's gross profit."""
     revenue, labor = ("avg_monthly_revenue", "avg_monthly_hours") if per_month else ("revenue", "labor_hours")
     labels = (("Revenue per month", "Hours per month", "Gross profit (window)") if per_month
-              else ("Revenue", "Labor hours", "Gross profit"))
+              else ("Revenue (window)", "Labor hours (window)", "Gross profit (window)"))
     return {
         labels[0]: money(_number(row, revenue), currency),
         labels[1]: hours(_number(row, labor)),

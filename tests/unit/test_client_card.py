@@ -228,7 +228,7 @@ def test_one_card_serves_the_matrix_and_the_review():
     assert card.about == "break/fix, 12 seats"
     assert card.rule_score == "48" and card.model_confidence == "80% sure"
     assert card.monthly_figures["Revenue per month"] == "£2,500"
-    assert card.window_figures["Revenue"] == "£30,000"
+    assert card.window_figures["Revenue (window)"] == "£30,000"
     assert card.reason_lines == ["Strongest: pays on time", "Weakest: low margin"]
     assert card.suggestion_reasons == "Like clients you graded B."
     agreeing = client_card.client_card({**row.to_dict(), "suggested_grade": "C"}, "GBP")
@@ -242,3 +242,13 @@ def test_the_review_card_of_a_client_gone_from_the_book_says_skip_it():
     assert client_card.review_card(portfolio, "C1").name == "Alderbrook Dental"
     with pytest.raises(ReviewError, match="skip it with Next"):
         client_card.review_card(portfolio, "C2")
+
+
+def test_every_amount_and_hours_figure_on_the_card_says_whether_it_is_per_month_or_over_the_window():
+    row = _scored_row(revenue=30000.0, labor_hours=400.0, gross_profit=9000.0, avg_monthly_revenue=2500.0,
+                      avg_monthly_hours=33.3)
+    card = client_card.client_card(row, "EUR")
+    for figures, allowed in ((card.monthly_figures, ("per month", "(window)")), (card.window_figures, ("(window)",))):
+        for label in figures:
+            if label.startswith(("Revenue", "Labor hours", "Hours", "Gross profit")):
+                assert any(word in label for word in allowed), label
