@@ -212,7 +212,7 @@ def _map_file(position: int, upload: raw_view.Upload, saved):
                     f"{inspection.header_row}")
         kind_column, preset_column = st.columns(2)
         kind = kind_column.selectbox(
-            "Kind", options=list(KIND_NAMES), key=f"raw-kind-{position}",
+            "Kind", options=list(KIND_NAMES), key=f"raw-kind-{upload.key}",
             index=KIND_NAMES.index(upload.kind) if upload.kind in KIND_NAMES else None,
             format_func=lambda name: RAW_KINDS[name].label.capitalize(), placeholder="Which kind of file is this?",
             help="What the file holds; guessed from its columns and its name.")
@@ -222,7 +222,7 @@ def _map_file(position: int, upload: raw_view.Upload, saved):
         first, why = raw_view.first_choice(kind, inspection.headers, saved)
         options = raw_view.read_with_options(kind, inspection.headers, saved)
         option = preset_column.selectbox(
-            "Read with", options=options, index=options.index(first), key=f"raw-preset-{position}-{kind}",
+            "Read with", options=options, index=options.index(first), key=f"raw-preset-{upload.key}-{kind}",
             format_func=raw_view.option_label,
             help="The system that wrote the file (its preset), or your saved mapping. The pickers below start from it.")
         if why.startswith("recognised") or first == raw_view.SAVED:
@@ -231,7 +231,8 @@ def _map_file(position: int, upload: raw_view.Upload, saved):
             st.warning(f"{escape_markdown(why)}: pick the columns below.")
         st.dataframe(inspection.first_rows, hide_index=True, key=f"raw-first-rows-{position}")
         base = raw_view.base_mapping(option, kind, inspection.headers, saved)
-        prefix = f"raw-{position}-{kind}-{option}"
+        # Keyed by the file, not its place: a file removed above must not hand its choices to the next.
+        prefix = f"raw-{upload.key}-{kind}-{option}"
         with st.expander("Columns and values", expanded=option == raw_view.GENERIC or first != option):
             columns = {}
             picker_columns = st.columns(3)

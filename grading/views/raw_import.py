@@ -78,6 +78,11 @@ class Upload:
     kind: str | None = None
     digest: str = field(default="")
 
+    @property
+    def key(self) -> str:
+        """A short key of the file's content, for the widgets of its mapping screen."""
+        return self.digest[:12]
+
 
 def _safe_name(name: str) -> str:
     """An upload's name as a file name in the temporary folder (no folders; the name messages quote)."""

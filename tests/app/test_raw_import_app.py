@@ -3,6 +3,7 @@ writing, imported, the mapping saved and downloaded as a TOML file the command l
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from pathlib import Path
 
@@ -64,6 +65,11 @@ def upload(at: AppTest, files: list[tuple[str, bytes, str]]) -> AppTest:
     return at
 
 
+def key_of(content: bytes) -> str:
+    """The key of a file's widgets: its content's, so a file removed above hands no choice to the next."""
+    return hashlib.sha256(content).hexdigest()[:12]
+
+
 def chosen(at: AppTest, prefix: str) -> dict[str, str]:
     return {box.key: box.value for box in at.selectbox if box.key and box.key.startswith(prefix)}
 
@@ -94,6 +100,7 @@ def test_a_connectwise_and_quickbooks_set_is_recognised_file_by_file(empty_book,
     presets = chosen(at, "raw-preset-")
     assert sorted(kinds.values()) == ["companies", "costs", "invoices", "payments", "tickets", "time_entries"]
     by_kind = {kinds[f"raw-kind-{key.split('-')[2]}"]: value for key, value in presets.items()}
+    assert set(by_kind) == set(kinds.values())
     assert by_kind == {"time_entries": "connectwise", "tickets": "connectwise", "invoices": "quickbooks",
                        "payments": "quickbooks", "companies": "generic", "costs": "generic"}
     captions = " ".join(caption.value for caption in at.caption)
@@ -105,11 +112,12 @@ def test_a_connectwise_and_quickbooks_set_is_recognised_file_by_file(empty_book,
 
 def test_an_unrecognised_file_gets_pickers_and_a_picker_changes_the_preview(empty_book):
     at = upload(open_tab(), [("zeiten.csv", GERMAN_TIME, "text/csv")])
-    assert at.selectbox(key="raw-kind-0").value is None, "no kind is guessed for headers no preset knows"
-    at.selectbox(key="raw-kind-0").set_value("time_entries").run()
-    assert at.selectbox(key="raw-preset-0-time_entries").value == "generic"
+    file = key_of(GERMAN_TIME)
+    assert at.selectbox(key=f"raw-kind-{file}").value is None, "no kind is guessed for headers no preset knows"
+    at.selectbox(key=f"raw-kind-{file}").set_value("time_entries").run()
+    assert at.selectbox(key=f"raw-preset-{file}-time_entries").value == "generic"
     assert any("no preset recognises" in warning.value for warning in at.warning)
-    prefix = "raw-0-time_entries-generic"
+    prefix = f"raw-{file}-time_entries-generic"
     assert at.selectbox(key=f"{prefix}-col-client").options == ["(not in this file)", "Kunde", "Datum", "Dauer",
                                                                  "Tätigkeit"]
     preview = mapped_preview(at)
@@ -123,9 +131,9 @@ def test_an_unrecognised_file_gets_pickers_and_a_picker_changes_the_preview(empt
     assert value_map.options == ["Fernwartung", "Notdienst", "Vor Ort"] and value_map.value == []
 
 
-def map_german_file(at: AppTest) -> AppTest:
-    at.selectbox(key="raw-kind-0").set_value("time_entries").run()
-    prefix = "raw-0-time_entries-generic"
+def map_german_file(at: AppTest, content: bytes = GERMAN_TIME) -> AppTest:
+    at.selectbox(key=f"raw-kind-{key_of(content)}").set_value("time_entries").run()
+    prefix = f"raw-{key_of(content)}-time_entries-generic"
     for field, header in (("client", "Kunde"), ("date", "Datum"), ("hours", "Dauer"), ("work_type", "Tätigkeit")):
         at.selectbox(key=f"{prefix}-col-{field}").set_value(header).run()
     at.selectbox(key=f"{prefix}-hours-unit").set_value("hh:mm").run()
@@ -164,8 +172,8 @@ def test_a_decimal_comma_chosen_on_the_page_reads_1_250_as_one_and_a_quarter(emp
     # "1,250" alone cannot tell: by the cells it is a thousands separator; the owner knows better.
     comma = "Kunde;Datum;Stunden\nHarbour Dental;03.03.2026;1,250\n".encode()
     at = upload(open_tab(), [("zeiten.csv", comma, "text/csv")])
-    at.selectbox(key="raw-kind-0").set_value("time_entries").run()
-    prefix = "raw-0-time_entries-generic"
+    at.selectbox(key=f"raw-kind-{key_of(comma)}").set_value("time_entries").run()
+    prefix = f"raw-{key_of(comma)}-time_entries-generic"
     for field, header in (("client", "Kunde"), ("date", "Datum"), ("hours", "Stunden")):
         at.selectbox(key=f"{prefix}-col-{field}").set_value(header).run()
     at.button(key="raw-check").click().run()
@@ -179,13 +187,13 @@ def test_a_change_after_the_check_asks_for_another_check(empty_book):
     at = map_german_file(upload(open_tab(), [("zeiten.csv", GERMAN_TIME, "text/csv")]))
     at.button(key="raw-check").click().run()
     assert not at.button(key="raw-import").disabled
-    at.selectbox(key="raw-0-time_entries-generic-hours-unit").set_value("hours").run()
+    at.selectbox(key=f"raw-{key_of(GERMAN_TIME)}-time_entries-generic-hours-unit").set_value("hours").run()
     assert at.button(key="raw-import").disabled, "the check was of other choices"
 
 
 def test_a_bad_file_is_refused_on_the_page_with_file_row_and_column(empty_book):
     bad = GERMAN_TIME.replace(b"04.03.2026", b"31.02.2026")
-    at = map_german_file(upload(open_tab(), [("zeiten.csv", bad, "text/csv")]))
+    at = map_german_file(upload(open_tab(), [("zeiten.csv", bad, "text/csv")]), bad)
     before = revision(empty_book)
     at.button(key="raw-check").click().run()
     issues = frame_with(at, "problem")
@@ -268,3 +276,11 @@ def test_a_name_that_matches_no_client_is_asked_about_and_the_answer_is_saved(em
 def test_while_anonymizing_the_tab_takes_no_files(empty_book):
     at = open_tab(anonymize=True)
     assert not at.get("file_uploader") and "Anonymize names" in at.info[0].value
+
+
+def test_a_file_removed_above_hands_no_choice_to_the_next(empty_book):
+    other = GERMAN_TIME.replace(b"Miller Bakery", b"Miller Brewery")
+    at = upload(open_tab(), [("zeiten.csv", GERMAN_TIME, "text/csv"), ("zeiten2.csv", other, "text/csv")])
+    at.selectbox(key=f"raw-kind-{key_of(GERMAN_TIME)}").set_value("costs").run()
+    upload(at, [("zeiten2.csv", other, "text/csv")])
+    assert at.selectbox(key=f"raw-kind-{key_of(other)}").value is None, "the second file keeps its own (no) kind"
