@@ -11,6 +11,10 @@ built by DuckDB over all rows at once: the numbers are turned into text by DuckD
 Python's ``repr`` gives), the formula check is one regular expression per text column in SQL, and each line is
 joined in SQL and handed back in batches. Only columns of Python objects and of dates are turned into text in
 Python, as pandas would (their cells are few and cheap); nothing runs per cell for numbers or strings.
+
+:func:`export_tables` writes the same bytes for a table without making a frame of it at all: DuckDB's ``COPY``
+reads the table and writes each line made in SQL the same way (see :func:`_copy_sql`), so the export loads neither
+pandas nor pyarrow.
 """
 
 from __future__ import annotations
@@ -100,11 +104,7 @@ class _Column:
         elif isinstance(dtype, pd.StringDtype):
             # Strings go to DuckDB as they are; the formula check and the quoting run there.
             self.array = pa.array(values, type=pa.large_string(), from_pandas=True)
-            self.cell = self.name
-            if text:
-                self.cell = (
-                    f"CASE WHEN regexp_matches({self.name}, {_sql_text(_FORMULA_START)}) THEN '''' || {self.name} ELSE {self.name} END"
-                )
+            self.cell = _neutralized(self.name) if text else self.name
             self.plain = False
         elif dtype == object and _holds_only_dates(column):
             # Calendar days (the graded book has several such columns): DuckDB writes a DATE as str() does,
@@ -121,11 +121,7 @@ class _Column:
         """The cell's SQL: empty when missing, quoted (inner quotes doubled) where it holds a delimiter or quote."""
         if self.plain:
             return f"coalesce({self.cell}, '')"
-        cell = f"coalesce({self.cell}, '')"
-        return (
-            f"CASE WHEN regexp_matches({cell}, {_sql_text(_NEEDS_QUOTES)}) THEN '\"' || replace({cell}, '\"', '\"\"') || '\"' "
-            f"ELSE {cell} END"
-        )
+        return _quoted_when_needed(f"coalesce({self.cell}, '')")
 
 
 def _holds_only_dates(column: pd.Series) -> bool:
@@ -196,8 +192,7 @@ def write_safe_csv(
     # One concat_ws over every cell (each already coalesced to text): chained || would copy the line once per cell.
     line = f"concat_ws(',', {', '.join(column.sql() for column in columns)})"
     if n_columns == 1:
-        # Python's csv writer quotes a row's only cell when it is empty, so the line is not blank.
-        line = f"CASE WHEN ({line}) = '' THEN '\"\"' ELSE {line} END"
+        line = _lone_cell(line)
     sql = f"SELECT ({line}) || {_sql_text(_CRLF)} AS line FROM frame"
 
     def write_batch(batch: pa.RecordBatch) -> None:
@@ -316,9 +311,7 @@ def _sql_cell(column: str, data_type: str, level: str) -> str | None:
     """
     name = quote_identifier(column)
     if data_type == "VARCHAR":
-        neutral = (f"CASE WHEN regexp_matches({name}, {_sql_text(_FORMULA_START)}) THEN '''' || {name} "
-                   f"ELSE {name} END")
-        return _quoted_when_needed(f"coalesce({neutral}, '')")
+        return _quoted_when_needed(f"coalesce({_neutralized(name)}, '')")
     if data_type in _WHOLE_NUMBERS:
         return f"coalesce(CAST({name} AS VARCHAR), '')"
     if data_type == "BOOLEAN":
@@ -341,7 +334,18 @@ def _timestamp_level(column: str) -> str:
             f"WHEN {micros} % 1000 = 0 THEN 2 ELSE 3 END")
 
 
+def _neutralized(cell: str) -> str:
+    """The SQL of a text cell with a single quote put in front where a spreadsheet would run it as a formula."""
+    return f"CASE WHEN regexp_matches({cell}, {_sql_text(_FORMULA_START)}) THEN '''' || {cell} ELSE {cell} END"
+
+
+def _lone_cell(line: str) -> str:
+    """The SQL of a line of one cell: Python's csv writer quotes a row's only cell when it is empty (no blank line)."""
+    return f"CASE WHEN ({line}) = '' THEN '\"\"' ELSE {line} END"
+
+
 def _quoted_when_needed(cell: str) -> str:
+    """The SQL of a cell in double quotes (inner ones doubled) where it holds a comma, a quote or a line end."""
     return (f"CASE WHEN regexp_matches({cell}, {_sql_text(_NEEDS_QUOTES)}) "
             f"THEN '\"' || replace({cell}, '\"', '\"\"') || '\"' ELSE {cell} END")
 
@@ -367,8 +371,7 @@ def _copy_sql(table: str, columns: list[tuple[str, str]]) -> str | None:
         cells.append(cell)
     line = "concat_ws(',', " + ", ".join(cells) + ")"
     if len(columns) == 1:
-        # Python's csv writer quotes a row's only cell when it is empty, so the line is not blank.
-        line = f"CASE WHEN ({line}) = '' THEN '\"\"' ELSE {line} END"
+        line = _lone_cell(line)
     header = io.StringIO()
     csv.writer(header, lineterminator="").writerow([name for name, _ in columns])
     # Sorted by the table's columns, qualified: a header line naming one column would otherwise sort by the line.
