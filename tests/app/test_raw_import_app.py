@@ -284,3 +284,17 @@ def test_a_file_removed_above_hands_no_choice_to_the_next(empty_book):
     at.selectbox(key=f"raw-kind-{key_of(GERMAN_TIME)}").set_value("costs").run()
     upload(at, [("zeiten2.csv", other, "text/csv")])
     assert at.selectbox(key=f"raw-kind-{key_of(other)}").value is None, "the second file keeps its own (no) kind"
+
+
+def test_a_viewer_cannot_upload_raw_exports(empty_book, monkeypatch):
+    from grading import access
+    from tests.app.test_app_access import log_in
+
+    monkeypatch.setenv(access.PASSWORD_HASH_ENV["viewer"], access.hash_password("only looking"))
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=300)
+    at.session_state["keep_data_settings_tab"] = TAB
+    at.run()
+    log_in(at, "only looking")
+    at.switch_page("pages/data_settings.py").run()
+    assert not at.exception, [item.value for item in at.exception]
+    assert at.file_uploader(key=UPLOADER).proto.disabled
