@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -23,14 +24,15 @@ from grading.db.store import Store
 
 
 @pytest.fixture(scope="module")
-def trained_demo(tmp_path_factory):
-    """The default demo portfolio (60 clients) with a model trained on all its manual grades."""
+def trained_demo(demo_database_template, tmp_path_factory):
+    """The default demo portfolio (60 clients) with a model trained on all its manual grades.
+
+    A copy of the session's demo book (tests/conftest.py), which is trained just so: no second training of it.
+    """
     folder = tmp_path_factory.mktemp("trained_demo")
-    store = Store(folder / "demo.duckdb")
-    write_demo_portfolio(store, n_clients=60, seed=None)
-    steps = []
-    outcome = train_if_possible(store, folder / "models", progress=lambda fraction, text: steps.append(fraction))
-    yield store, folder / "models", outcome, steps
+    shutil.copytree(demo_database_template, folder, dirs_exist_ok=True)
+    store = Store(folder / "portfolio.duckdb")
+    yield store, folder / "models"
     store.close()
 
 
@@ -83,8 +85,7 @@ def test_twelve_clients_with_two_of_every_grade_are_enough():
 
 
 def test_the_demo_model_beats_the_rule_grade_and_the_dummy_in_cross_validation(trained_demo):
-    store, _, outcome, _ = trained_demo
-    assert outcome.trained
+    store, _ = trained_demo
     card = load_model_card(store)
     assert card["qwk"] > card["rule_qwk"]
     assert card["qwk"] > card["dummy_qwk"]
@@ -98,11 +99,10 @@ def test_the_demo_model_beats_the_rule_grade_and_the_dummy_in_cross_validation(t
     curve = card["learning_curve"]["points"]
     assert [point["n_grades"] for point in curve][:2] == [12, 24]
     assert all(point["rule_qwk"] == curve[0]["rule_qwk"] for point in curve)
-    assert outcome.metrics["qwk"] == card["qwk"] and outcome.metrics["rule_qwk"] == card["rule_qwk"]
 
 
 def test_the_model_card_records_what_an_owner_needs_to_judge_the_model(trained_demo):
-    store, models, outcome, _ = trained_demo
+    store, models = trained_demo
     card = load_model_card(store)
     events = grade_events(store)
     assert card["n_labels"] == len(events)
@@ -116,14 +116,22 @@ def test_the_model_card_records_what_an_owner_needs_to_judge_the_model(trained_d
     assert beside["content_hash"] == card["content_hash"] and len(card["content_hash"]) == 64
 
 
-def test_training_reports_progress_from_zero_to_one(trained_demo):
-    *_, steps = trained_demo
+def test_training_reports_progress_from_zero_to_one_and_its_outcome_is_the_saved_card(tmp_path):
+    store = Store(tmp_path / "small.duckdb")
+    write_demo_portfolio(store, n_clients=30, seed=2)
+    steps = []
+    outcome = train_if_possible(store, tmp_path / "models", n_repeats=1,
+                                progress=lambda fraction, text: steps.append(fraction))
+    assert outcome.trained
     assert steps[0] == 0.0 and steps[-1] == 1.0
     assert steps == sorted(steps)
+    card = load_model_card(store)
+    assert outcome.metrics["qwk"] == card["qwk"] and outcome.metrics["rule_qwk"] == card["rule_qwk"]
+    store.close()
 
 
 def test_folds_never_split_a_client(trained_demo):
-    store, *_ = trained_demo
+    store, _ = trained_demo
     training = build_training_set(store, load_settings(store))
     seen_in_test: list[set] = []
 
@@ -196,7 +204,7 @@ def test_a_training_row_ignores_what_happened_after_the_grade(tmp_path):
 
 
 def test_retraining_keeps_one_active_model(trained_demo, tmp_path):
-    store, _, _, _ = trained_demo
+    store, _ = trained_demo
     train_if_possible(store, tmp_path / "again", n_repeats=1)
     assert store.scalar("SELECT count(*) FROM model_registry WHERE is_active") == 1
     assert store.scalar("SELECT count(*) FROM model_registry") >= 2
