@@ -36,6 +36,7 @@ export default function (component) {
   const field = () => document.querySelector('[data-testid="stSidebar"] [data-testid="stDateInput"]');
   const calendarOpen = () => document.querySelector('[role="dialog"][aria-label="Choose date"]') !== null;
   let navigating = false;
+  let picked = false;  // a click in the calendar: focus goes back to the field, yet the owner is done
   let timer = null;
   // The date the field holds (typed or picked) against the date the page was drawn with: apply it when they differ
   // and the owner is done with the field (focus elsewhere, calendar closed).
@@ -43,8 +44,9 @@ export default function (component) {
     timer = null;
     const box = field();
     if (!box || navigating) return;
-    if (box.contains(document.activeElement)) return;
     if (calendarOpen()) { later(300); return; }
+    if (box.contains(document.activeElement) && !picked) return;
+    picked = false;
     const held = box.querySelector('input[type="date"]')?.value || "";
     if (/^\\d{4}-\\d{2}-\\d{2}$/.test(held) && held !== data.as_of) setTriggerValue("apply", held);
   };
@@ -64,16 +66,27 @@ export default function (component) {
   // A page link carries the held date itself: asking for a second rerun would race with it.
   const onPointerDown = (event) => {
     if (event.target.closest && event.target.closest('[data-testid="stSidebarNav"] a')) {
+      // The new page mounts this bridge afresh; the reset only matters when the click was let go of elsewhere,
+      // and the next click or focus change then applies the date. Long, so a slow page's run is not raced.
       navigating = true;
-      setTimeout(() => { navigating = false; later(0); }, 3000);
+      setTimeout(() => { navigating = false; }, 15000);
     }
   };
-  const onOther = () => later(150);
+  const onOther = (event) => {
+    if (event.type === "click" && event.target.closest && event.target.closest('[role="dialog"][aria-label="Choose date"]')) {
+      picked = true;
+    }
+    later(150);
+  };
+  // Says the listeners are in place, and for which date (browser tests wait for it before they type).
+  const token = `${data.as_of} ${Math.random()}`;
+  document.documentElement.dataset.clientgradeBridge = token;
   document.addEventListener("keydown", onKeyDown, true);
   document.addEventListener("pointerdown", onPointerDown, true);
   document.addEventListener("focusout", onOther, true);
   document.addEventListener("click", onOther, true);
   return () => {
+    if (document.documentElement.dataset.clientgradeBridge === token) delete document.documentElement.dataset.clientgradeBridge;
     if (timer) clearTimeout(timer);
     document.removeEventListener("keydown", onKeyDown, true);
     document.removeEventListener("pointerdown", onPointerDown, true);

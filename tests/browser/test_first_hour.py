@@ -74,7 +74,13 @@ def test_anonymize_survives_a_reload_and_a_new_tab_and_hides_every_name_and_id(a
 
 
 def type_as_of(page, day: date) -> None:
-    """Type a date into the sidebar's as-of field, segment by segment as a person does (nothing else pressed)."""
+    """Type a date into the sidebar's as-of field, segment by segment as a person does (nothing else pressed).
+
+    Waits first for the sidebar's browser bridge (ui/browser_bridge.py) to be listening: a person takes longer
+    than the few milliseconds after a page is drawn that it needs.
+    """
+    page.wait_for_function("() => document.documentElement.dataset.clientgradeBridge !== undefined",
+                           timeout=60_000)
     page.get_by_role("spinbutton", name="year, As of").click()
     page.keyboard.type(day.strftime("%Y%m%d"))
 
@@ -92,6 +98,14 @@ def test_a_typed_as_of_date_applies_on_enter_and_travels_with_a_page_link(app_se
     page.get_by_text(f"As of {first:%d %B %Y}:").wait_for(timeout=60_000)
     wait_for_app(page)
     assert sidebar_as_of(page) == first.isoformat()
+
+    # A day picked in the calendar applies as well (the calendar opens on the as-of date's month).
+    picked = first.replace(day=10 if first.day != 10 else 11)
+    page.get_by_test_id("stDateInputCalendarButton").click()
+    page.get_by_role("dialog", name="Choose date").get_by_role("button").filter(
+        has_text=re.compile(rf"^{picked.day}$")).first.click()
+    page.get_by_text(f"As of {picked:%d %B %Y}:").wait_for(timeout=60_000)
+    wait_for_app(page)
 
     type_as_of(page, second)
     page.locator('[data-testid="stSidebarNav"]').get_by_text("Churn impact", exact=True).click()
