@@ -66,11 +66,16 @@ def test_anonymize_survives_a_reload_and_a_new_tab_and_hides_every_name_and_id(a
         wait_for_app(bare)
         assert bare.get_by_role("switch", name="Anonymize names").is_checked(), path
         assert leaks(bare.content(), clients) == [], path
-    bare.goto(f"{app_server.url}/portfolio_matrix")
-    wait_for_app(bare)
-    with bare.expect_download() as bare_download:
-        bare.get_by_role("button", name="Download this table (CSV)").click()
-    assert leaks(bare_download.value.path().read_bytes().decode("utf-8-sig"), clients) == []
+    for path, button in (("portfolio_matrix", "Download this table (CSV)"),
+                         ("revenue_vs_time", "Download these clients (CSV)"),
+                         ("churn_impact", "Download the scenario (CSV)")):
+        bare.goto(f"{app_server.url}/{path}")
+        wait_for_app(bare)
+        with bare.expect_download() as bare_download:
+            bare.get_by_role("button", name=button).click()
+        text = bare_download.value.path().read_bytes().decode("utf-8-sig")
+        assert "anon-" in text, path
+        assert leaks(text, clients) == [], path
 
 
 def type_as_of(page, day: date) -> None:
