@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -47,13 +48,12 @@ def trained_books(demo_database_template, tmp_path_factory):
 
 
 @pytest.fixture
-def shelf(trained_books, tmp_path, monkeypatch):
-    """A private copy of the two books; the start book (CLIENTGRADE_DB / _MODELS) is elsewhere and has no model."""
-    folder = tmp_path / "books"
-    shutil.copytree(trained_books, folder)
-    monkeypatch.setenv(paths.DB_ENV, str(tmp_path / "portfolio.duckdb"))
-    monkeypatch.setenv(paths.MODELS_ENV, str(tmp_path / "models"))
-    return folder
+def shelf(trained_books, tmp_path):
+    """A private copy of the two books in ``tmp_path/books``.
+
+    The start book is elsewhere: tests/conftest.py points CLIENTGRADE_DB and CLIENTGRADE_MODELS at ``tmp_path``.
+    """
+    return Path(shutil.copytree(trained_books, tmp_path / "books"))
 
 
 def _grade(db, capsys, *extra):
