@@ -254,16 +254,16 @@ with story_box:
 
 st.subheader("The time that comes back")
 freed_columns = st.columns(3)
-freed_columns[0].metric("Hours freed", hours(impact.hours_freed),
+freed_columns[0].metric("Hours freed (window)", hours(impact.hours_freed),
                         help=f"Hours over {window} months no longer spent on clients that go.")
 freed_columns[1].metric(
-    "Redeployed to paid work",
+    "Redeployed to paid work (window)",
     hours(impact.hours_redeployed),
     delta=f"earning {money(impact.redeployed_revenue, currency)}",
     delta_color="off",
     help=f"At {hourly_rate(impact.redeploy_rate, currency)} ({impact.redeploy_rate_source}).",
 )
-freed_columns[2].metric("Back to you", hours(impact.hours_back),
+freed_columns[2].metric("Back to you (window)", hours(impact.hours_back),
                         help="Freed hours not resold: your time for the best clients, projects and referrals. "
                         + ("Their labor cost goes." if impact.labor_cost_goes else
                            "Still paid for, so they save no cost."))

@@ -24,11 +24,12 @@ from grading.simulation.story import BreakEven, ChurnStory, churn_story
 from grading.simulation.timeline import simulate_timeline
 from grading.vocabulary import UNGRADED
 
-#: The cards, in the order an owner should read them: label, metric, kind of number, whether a fall is good.
+#: The cards, in the order an owner should read them: label, metric, kind of number, whether a fall is good. Amounts
+#: and hours are totals over the scoring window, so their labels say "(window)" as every such figure in the app does.
 _CARDS = (
-    ("Gross profit", "gross_profit", "money", False),
-    ("Revenue", "revenue", "money", False),
-    ("Labor hours", "labor_hours", "hours", True),
+    ("Gross profit (window)", "gross_profit", "money", False),
+    ("Revenue (window)", "revenue", "money", False),
+    ("Labor hours (window)", "labor_hours", "hours", True),
     ("Effective hourly rate", "effective_hourly_rate", "rate", False),
     ("Largest client's share", "largest_client_share", "share", True),
     ("Clients", "clients", "count", False),

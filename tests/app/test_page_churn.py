@@ -42,19 +42,19 @@ def test_firing_the_d_clients_changes_the_after_figures(demo_db):
     at.run()
     assert not at.exception
     d_fired = cards(at)
-    for label in ("Gross profit", "Revenue", "Labor hours", "Effective hourly rate"):
+    for label in ("Gross profit (window)", "Revenue (window)", "Labor hours (window)", "Effective hourly rate"):
         assert d_fired[label] != nobody_fired[label], label
     assert int(d_fired["Clients"]) < int(nobody_fired["Clients"])
-    hours_delta = next(metric for metric in at.metric if metric.label == "Labor hours").delta
+    hours_delta = next(metric for metric in at.metric if metric.label == "Labor hours (window)").delta
     assert hours_delta.startswith("-")
 
 
 def test_churn_page_shows_cards_charts_the_fired_table_and_a_download(demo_db):
     at = open_page()
     labels = [metric.label for metric in at.metric]
-    assert labels[:1] == ["Gross profit"]
-    assert {"Revenue", "Labor hours", "Effective hourly rate", "Largest client's share", "Hours freed",
-            "Back to you"} <= set(labels)
+    assert labels[:1] == ["Gross profit (window)"]
+    assert {"Revenue (window)", "Labor hours (window)", "Effective hourly rate", "Largest client's share",
+            "Hours freed (window)", "Redeployed to paid work (window)", "Back to you (window)"} <= set(labels)
     # The hours freed, and the timeline with its uncertainty band.
     assert len(at.get("vega_lite_chart")) == 2
     fired = next(frame.value for frame in at.dataframe if "exit_month" in frame.value.columns)
@@ -91,11 +91,11 @@ def test_folded_assumptions_run_their_widgets_only_when_open_and_count_either_wa
     at.run()
     assert not at.exception
     repriced = cards(at)
-    assert repriced["Revenue"] != before["Revenue"], "a price increase for the C clients shows at once"
+    assert repriced["Revenue (window)"] != before["Revenue (window)"], "a price increase for the C clients shows at once"
     at.session_state["keep_churn_open_prices"] = False
     at.run()
     assert not [slider for slider in at.slider if slider.key == "keep_churn_increase_C"]
-    assert cards(at)["Revenue"] == repriced["Revenue"], "the increase still counts with the group folded"
+    assert cards(at)["Revenue (window)"] == repriced["Revenue (window)"], "the increase still counts with the group folded"
 
 
 def test_churn_page_on_an_empty_database_says_what_to_do(empty_db):
@@ -127,9 +127,9 @@ def test_the_page_opens_on_the_plain_story_with_the_cli_simulates_figures(demo_d
 
     plain = [metric for metric in at.metric][:6]
     figures = {metric.label: metric.value for metric in plain}
-    assert figures["Gross profit"] == money(cli["gross_profit_after"])
-    assert figures["Revenue"] == money(cli["revenue_after"])
-    assert figures["Labor hours"] == hours(cli["labor_hours_after"])
+    assert figures["Gross profit (window)"] == money(cli["gross_profit_after"])
+    assert figures["Revenue (window)"] == money(cli["revenue_after"])
+    assert figures["Labor hours (window)"] == hours(cli["labor_hours_after"])
     assert figures["Effective hourly rate"] == hourly_rate(cli["effective_hourly_rate_after"])
 
 
@@ -140,3 +140,14 @@ def test_the_page_opens_on_the_plain_story_with_the_cli_simulates_figures(demo_d
     assert {metric.label: metric.value for metric in scenario} == figures
     even = next(metric for metric in at.metric if metric.label.startswith("Break-even"))
     assert even.value == f"{hours(cli['break_even_hours_per_month'])} a month"
+
+
+def test_every_money_or_hours_card_on_the_page_says_its_period(demo_db):
+    at = open_page()
+    # A rate (€120/h) and a share are not figures of a period.
+    money_or_hours = [metric for metric in at.metric if not metric.value.endswith("/h")
+                      and ("€" in metric.value or re.search(r"\d h\b", metric.value))]
+    assert len(money_or_hours) >= 9, "both sides' gross profit, revenue, hours; the break-even; the freed hours"
+    for metric in money_or_hours:
+        said = f"{metric.label} {metric.value}"
+        assert "(window)" in said or "month" in said, said
