@@ -6,7 +6,8 @@ the page makes of them and of the graded portfolio (shares per grade, rate lines
 :mod:`grading.views.revenue_vs_time`.
 
 The effective hourly rate is (revenue - direct costs) / labor hours, as everywhere in ClientGrade; it is NaN where
-there are no hours. A client without a (valid) grade is counted under :data:`UNGRADED`, never dropped.
+there are no hours. A client without a (valid) grade is counted under :data:`~grading.vocabulary.UNGRADED`, never
+dropped.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pandas as pd
 
 from grading.errors import ClientGradeError
 from grading.grade_history import grades_as_of
-from grading.vocabulary import GRADES, GRADE_ORDER, UNGRADED
+from grading.vocabulary import grade_labels
 
 if TYPE_CHECKING:
     from grading.db.store import Store
@@ -65,24 +66,6 @@ def months_before(month: date | str, count: int) -> date:
     first = _first_of_month(month)
     index = first.year * 12 + first.month - 1 - int(count)
     return date(index // 12, index % 12 + 1, 1)
-
-
-def grade_labels(grades: pd.Series) -> pd.Series:
-    """Return ``grades`` as ordered categories A, B, C, D and :data:`UNGRADED` (for missing or unknown grades).
-
-    Parameters
-    ----------
-    grades:
-        Grades as text; case and surrounding spaces are ignored.
-
-    Returns
-    -------
-    pandas.Series
-        A categorical series with the categories of :data:`GRADE_ORDER`, on the index of ``grades``.
-    """
-    text = grades.astype("string").str.strip().str.upper()
-    labelled = text.where(text.isin(GRADES), UNGRADED).fillna(UNGRADED)
-    return pd.Series(pd.Categorical(labelled, categories=GRADE_ORDER, ordered=True), index=grades.index)
 
 
 def require_columns(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
@@ -134,7 +117,8 @@ def monthly_by_grade(
     store:
         The open store.
     grades:
-        One row per client: ``client_id`` and ``grade`` (missing or unknown grades count as :data:`UNGRADED`).
+        One row per client: ``client_id`` and ``grade`` (missing or unknown grades count as
+        :data:`~grading.vocabulary.UNGRADED`).
         Clients not listed are left out.
     start, end:
         The first month shown and the first month no longer shown (dates in those months).

@@ -1,5 +1,6 @@
 """ClientGrade's words, defined once: the grades, where a grade comes from, the flags, the service models and the
-caller-ID answers, each with the words the app shows for it.
+caller-ID answers, each with the words the app shows for it, and :func:`grade_labels`, which turns a grade
+column into those labels.
 
 Every other module imports these from here (a unit test greps the tree for a second definition), so a new flag or
 service model is added in one place. The database schema's CHECK constraints are migrations written once and
@@ -7,6 +8,11 @@ never edited; they repeat the stored values on purpose.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The grades, best first.
 GRADES: tuple[str, ...] = ("A", "B", "C", "D")
@@ -47,3 +53,27 @@ SERVICE_MODELS: tuple[str, ...] = tuple(SERVICE_MODEL_WORDS)
 #: The caller-ID test's answers ("how do you feel when this client calls?") and how the app writes them.
 CALLER_ID_ANSWERS: dict[str, str] = {"happy": "Happy", "neutral": "Neutral", "dread": "Dread"}
 CALLER_IDS: tuple[str, ...] = tuple(CALLER_ID_ANSWERS)
+
+
+def grade_labels(grades: pd.Series) -> pd.Series:
+    """Return ``grades`` as ordered categories A, B, C, D and :data:`UNGRADED` (for missing or unknown grades).
+
+    The one way a grade column becomes the label that tables, charts, shares and counts group by.
+
+    Parameters
+    ----------
+    grades:
+        Grades as text; case and surrounding spaces are ignored.
+
+    Returns
+    -------
+    pandas.Series
+        A categorical series with the categories of :data:`GRADE_ORDER`, on the index of ``grades``.
+    """
+    # Imported here so that importing the vocabulary (which every module does, the CLI's start-up included) does not
+    # load pandas; whoever passes a Series has loaded it already.
+    import pandas as pd
+
+    text = grades.astype("string").str.strip().str.upper()
+    labelled = text.where(text.isin(GRADES), UNGRADED).fillna(UNGRADED)
+    return pd.Series(pd.Categorical(labelled, categories=GRADE_ORDER, ordered=True), index=grades.index)

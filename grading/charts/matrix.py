@@ -10,7 +10,7 @@ import pandas as pd
 from grading.charts.density import density_layer, thin_scatter, thinned_note
 from grading.charts.palette import GRADE_COLORS, grade_color
 from grading.formatting import currency_symbol
-from grading.views.shared import grade_labels
+from grading.vocabulary import grade_labels
 
 _TOOLTIP_GRADES = (
     ("rule_grade", "Rule grade"),
@@ -41,7 +41,7 @@ def matrix_points(portfolio: pd.DataFrame, grade_column: str) -> pd.DataFrame:
     ]
     points = portfolio[[column for column in dict.fromkeys([*wanted, grade_column]) if column in portfolio.columns]]
     points = points.dropna(subset=["financial_score", "relationship_score"]).copy()
-    points["shown_grade"] = grade_labels(points[grade_column])
+    points["shown_grade"] = grade_labels(points[grade_column]).astype(str)
     for column, _ in _TOOLTIP_GRADES:
         if column in points.columns:
             points[column] = points[column].astype("object").where(points[column].notna(), "-").astype(str)

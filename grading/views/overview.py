@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from grading.formatting import percent
-from grading.views.shared import grade_column, grade_labels
-from grading.vocabulary import GRADES, UNGRADED
+from grading.views.shared import grade_column
+from grading.vocabulary import GRADES, UNGRADED, grade_labels
 
 
 @dataclass(frozen=True)

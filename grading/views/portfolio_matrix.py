@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from grading.errors import ClientGradeError
-from grading.views.shared import grade_column, grade_labels
-from grading.vocabulary import FLAGS
+from grading.views.shared import grade_column
+from grading.vocabulary import FLAGS, grade_labels
 
 #: The grade table's columns, in the order the matrix page shows them.
 TABLE_COLUMNS: tuple[str, ...] = (

@@ -7,7 +7,7 @@ moved between two dates ("3 C clients became B"). None of them reads the databas
 grade history they start from are read by :mod:`grading.trends`.
 
 The effective hourly rate is (revenue - direct costs) / labor hours, as everywhere in ClientGrade; it is NaN where
-there are no hours. A client without a (valid) grade is counted under :data:`~grading.trends.UNGRADED`, never
+there are no hours. A client without a (valid) grade is counted under :data:`~grading.vocabulary.UNGRADED`, never
 dropped, so the shares always add up to the whole portfolio.
 """
 
@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from grading.formatting import hourly_rate
-from grading.trends import grade_labels, per_hour, require_columns
-from grading.vocabulary import GRADES, GRADE_ORDER, UNGRADED
+from grading.trends import per_hour, require_columns
+from grading.vocabulary import GRADES, GRADE_ORDER, UNGRADED, grade_labels
 
 
 _AMOUNTS = ("revenue", "direct_costs", "labor_hours", "gross_profit")

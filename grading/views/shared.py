@@ -1,5 +1,6 @@
-"""What the views of several pages share: the column of a grade source, grades as the labels charts and tables
-count them by, and the money format of a table column."""
+"""What the views of several pages share: the column of a grade source and the money format of a table column.
+
+Grades as the labels charts and tables count them by are :func:`grading.vocabulary.grade_labels`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pandas as pd
 
 from grading.errors import ClientGradeError
 from grading.formatting import currency_symbol
-from grading.vocabulary import GRADE_SOURCES, GRADES, UNGRADED
+from grading.vocabulary import GRADE_SOURCES
 
 
 def grade_column(grade_source: str) -> str:
@@ -21,13 +22,6 @@ def grade_column(grade_source: str) -> str:
     if grade_source not in GRADE_SOURCES:
         raise ClientGradeError(f"The grade source must be one of {', '.join(GRADE_SOURCES)}; got '{grade_source}'.")
     return f"{grade_source}_grade"
-
-
-def grade_labels(grades: pd.Series) -> pd.Series:
-    """Return ``grades`` with every missing or unknown grade shown as ``"not graded"`` (for colours and counts)."""
-    text = grades.astype("object")
-    known = text.isin(GRADES)
-    return text.where(known, UNGRADED).astype(str)
 
 
 def money_format(currency: str, decimals: int = 0) -> str:

@@ -11,6 +11,7 @@ import pytest
 from grading import trends
 from grading.views import revenue_vs_time
 from grading.errors import ClientGradeError
+from grading.vocabulary import UNGRADED
 
 
 def _portfolio() -> pd.DataFrame:
@@ -59,14 +60,14 @@ def test_grade_shares_show_the_d_clients_revenue_and_time_share():
 
 def test_grade_shares_list_every_grade_and_the_ungraded_in_order():
     shares = revenue_vs_time.grade_shares(_portfolio(), "effective_grade")
-    assert shares["grade"].tolist() == ["A", "B", "C", "D", trends.UNGRADED]
+    assert shares["grade"].tolist() == ["A", "B", "C", "D", UNGRADED]
     assert shares["revenue_share"].sum() == pytest.approx(1.0)
     assert shares.set_index("grade").loc["B", "clients"] == 0
 
 
 def test_grade_shares_leave_out_the_ungraded_row_when_everyone_has_a_grade():
     graded = _portfolio().iloc[:3]
-    assert trends.UNGRADED not in revenue_vs_time.grade_shares(graded, "effective_grade")["grade"].tolist()
+    assert UNGRADED not in revenue_vs_time.grade_shares(graded, "effective_grade")["grade"].tolist()
 
 
 def test_grade_with_no_hours_has_no_effective_rate_instead_of_an_error():
@@ -92,7 +93,7 @@ def test_client_points_put_net_revenue_and_the_grade_label_on_each_client():
     points = revenue_vs_time.client_points(_portfolio(), "effective_grade").set_index("client_id")
     assert points.loc["a1", "net_revenue"] == pytest.approx(450.0)
     assert points.loc["a2", "grade"] == "A"
-    assert points.loc["x1", "grade"] == trends.UNGRADED
+    assert points.loc["x1", "grade"] == UNGRADED
     assert np.isnan(points.loc["x1", "effective_hourly_rate"])
 
 
@@ -119,7 +120,7 @@ def test_monthly_by_grade_sums_each_month_under_todays_grade(graded_store):
     assert january_a["revenue"] == 1000.0
     assert january_a["effective_hourly_rate"] == pytest.approx(90.0)
     assert january_a["gross_profit"] == pytest.approx(1000 - 100 - 10 * 45)
-    assert set(monthly["grade"]) == {"A", trends.UNGRADED}
+    assert set(monthly["grade"]) == {"A", UNGRADED}
     # c3 is not in the grade list, and its only month is before the start: neither shows.
     assert monthly["clients"].sum() == 4
 

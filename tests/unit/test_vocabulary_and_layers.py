@@ -11,6 +11,7 @@ import re
 from functools import cache
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -20,6 +21,8 @@ VOCABULARY_NAMES = (
     "GRADES", "UNGRADED", "UNGRADED_LABEL", "GRADE_ORDER", "GRADE_SOURCES", "GRADE_SOURCE_LABELS", "GRADE_COLUMNS",
     "FLAGS", "FLAG_COLUMNS", "SERVICE_MODELS", "SERVICE_MODEL_WORDS", "CALLER_IDS", "CALLER_ID_ANSWERS",
 )
+#: The functions only grading/vocabulary.py may define (anywhere, at any depth, even as a private helper).
+VOCABULARY_FUNCTIONS = ("grade_labels",)
 #: Literal lists of the vocabulary's values that would be a second copy.
 VOCABULARY_LITERALS = (
     r'\(\s*"A",\s*"B",\s*"C",\s*"D"\s*\)',
@@ -43,6 +46,39 @@ def test_the_vocabulary_is_defined_only_in_grading_vocabulary():
         for match in definition.finditer(path.read_text(encoding="utf-8"))
     ]
     assert second == []
+
+
+def test_the_vocabulary_functions_are_defined_only_in_grading_vocabulary():
+    definition = re.compile(rf"^\s*(?:async\s+)?def\s+({'|'.join(VOCABULARY_FUNCTIONS)})\b", re.M)
+    second = [
+        f"{path.relative_to(REPO)}: {match.group(1)}"
+        for path in _python_files()
+        for match in definition.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert second == []
+    assert all(re.search(rf"^def {name}\(", VOCABULARY.read_text(encoding="utf-8"), re.M)
+               for name in VOCABULARY_FUNCTIONS)
+
+
+def test_grade_labels_orders_the_grades_and_counts_the_rest_as_not_graded():
+    from grading.vocabulary import GRADE_ORDER, UNGRADED, grade_labels
+
+    grades = pd.Series(["B", " a ", None, "E", "d", "not graded"], index=[10, 11, 12, 13, 14, 15])
+    labels = grade_labels(grades)
+    assert labels.tolist() == ["B", "A", UNGRADED, UNGRADED, "D", UNGRADED]
+    assert labels.index.tolist() == [10, 11, 12, 13, 14, 15]
+    assert labels.cat.categories.tolist() == list(GRADE_ORDER) and labels.cat.ordered
+    assert grade_labels(pd.Series([], dtype=object)).tolist() == []
+
+
+def test_importing_the_vocabulary_does_not_import_pandas():
+    # Every module imports the vocabulary, the CLI's start-up too; grade_labels imports pandas only when called.
+    tree = ast.parse(VOCABULARY.read_text(encoding="utf-8"))
+    at_import = {name for node in tree.body  # the module's own statements; "if TYPE_CHECKING:" is an ast.If
+                 for name in ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                              else [node.module] if isinstance(node, ast.ImportFrom) else [])}
+    assert at_import == {"__future__", "typing"}
+    assert "pandas" in _direct_imports("grading.vocabulary")  # the check above reads the right file
 
 
 @pytest.mark.parametrize("literal", VOCABULARY_LITERALS)
@@ -131,6 +167,13 @@ def test_pure_scoring_and_the_simulation_never_reach_the_store(module):
 def test_the_database_layer_never_imports_a_view_or_a_chart(module):
     reached = _reachable(module)
     assert not {name for name in reached if name.startswith(("grading.views", "grading.charts"))}, sorted(reached)
+
+
+@pytest.mark.parametrize("module", _modules("grading.charts"))
+def test_the_charts_never_reach_a_view(module):
+    # Charts draw what a view hands them; what a chart needs of the shared words lives below both (the vocabulary).
+    reached = _reachable(module)
+    assert not {name for name in reached if name.startswith("grading.views")}, sorted(reached)
 
 
 #: The layers the page views are built on: none of them may reach a view (the report and the charts sit above).
