@@ -1,0 +1,162 @@
+"""``grade`` and ``simulate`` write the very bytes the way they replaced wrote, on the demo book and on its corners.
+
+Issue 14's rule: a speed-up must not change a result. The references here are the ways the commands wrote before
+they were made faster, kept only here:
+
+- ``grade --format csv``: pandas ``to_csv`` of ``grade_portfolio(..., explain=True)`` with risky text cells
+  quoted (:func:`tests.unit.test_export_identity.reference_csv_bytes`);
+- ``grade --format json``: pandas ``to_json`` of the same frame (records, one space of indent, dates as days);
+- ``simulate``: ``json.dumps(..., indent=2)`` of the churn story of the graded book.
+
+Each is compared byte for byte with the command's output on the demo book (a trained model present, then absent)
+and on the demo book with its corners added: clients with no hours, no revenue, no figures at all, an archived
+client, manual grades, text that looks like a formula or holds quotes, commas and line breaks, and other settings
+(currency, thresholds, the small-client rule).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from grading.cli import main
+from grading.db.store import Store
+from grading.scoring.portfolio import grade_portfolio
+from grading.settings import load_settings, save_settings
+from tests.unit.test_export_identity import reference_csv_bytes
+
+_DATE_COLUMNS = ("client_since", "as_of", "window_start", "window_end", "assessed_on", "manual_graded_on")
+
+
+@pytest.fixture(autouse=True)
+def only_the_commands_compared(monkeypatch):
+    """Build the CLI with the two commands compared, so the tests do not wait on other commands' modules."""
+    monkeypatch.setattr("grading.cli.COMMANDS", ("grade", "simulate"))
+
+
+def _as_of(db: Path) -> date:
+    """The first day after the book's last month of figures: the scoring window is then full."""
+    with Store(db) as store:
+        last = store.scalar("SELECT max(month) FROM monthly_metrics")
+    return (last.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _with_corners(db: Path) -> None:
+    """Add to a demo book the clients and settings that take the rarer ways through scoring and writing."""
+    as_of = _as_of(db)
+    months = pd.date_range(end=as_of - timedelta(days=1), periods=12, freq="MS")
+    with Store(db) as store:
+        store.execute(
+            "INSERT INTO clients VALUES "
+            "('zz-no-hours', 'No Hours, \"Quoted\" Ltd', 'managed', 12, '2019-03-01'), "
+            "('zz-no-revenue', '=HYPERLINK(\"x\")', 'break_fix', 4, NULL), "
+            "('zz-nothing', '  -minus; two\nlines', 'project', NULL, '2015-01-01'), "
+            "('zz-archived', 'Archived GmbH', 'hybrid', 8, '2018-01-01'), "
+            "('zz-tiny', '@tiny', 'break_fix', 0, '2024-01-01'), "
+            "('zz-joined', 'Joined late', 'managed', 30, ?)",
+            [months[-3].date()],
+        )
+        rows = []
+        for month in months:
+            rows.append(("zz-no-hours", month, 4_000.0, 0.0, None, 3, 0, 1, 20.0, 0))
+            rows.append(("zz-no-revenue", month, 0.0, 12.5, 50.0, 9, 4, 4, None, None))
+            rows.append(("zz-archived", month, 2_000.0, 10.0, 100.0, 2, 1, 0, 30.0, 1))
+            rows.append(("zz-tiny", month, 99.5, 2.0, 0.0, 1, 1, 1, 91.0, 2))
+        for month in months[-2:]:
+            # 44.996/h: just under the cost rate, which the words show in cents.
+            rows.append(("zz-joined", month, 8_999.2, 200.0, 0.0, None, None, None, 10.0, 0))
+        for row in rows:
+            store.execute("INSERT INTO monthly_metrics VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", list(row))
+        store.execute(
+            "INSERT INTO assessments VALUES ('zz-no-hours', ?, 'a', 5, 5, 5, 5, 5, 'happy', ''), "
+            "('zz-no-hours', ?, 'b', 1, 2, 3, 4, 5, 'dread', ''), ('zz-tiny', ?, '', 1, 1, 1, 1, 1, 'neutral', '')",
+            [as_of - timedelta(days=40), as_of - timedelta(days=40), as_of],
+        )
+        store.execute("INSERT INTO archived_clients VALUES ('zz-archived', ?, '')", [as_of - timedelta(days=10)])
+        store.execute(
+            "INSERT INTO grade_events (client_id, graded_on, grade) VALUES ('zz-no-revenue', ?, 'D'), "
+            "('zz-tiny', ?, 'A'), ('zz-tiny', ?, 'B'), ('zz-nothing', ?, 'C')",
+            [as_of - timedelta(days=100), as_of - timedelta(days=5), as_of - timedelta(days=5),
+             as_of + timedelta(days=1)],
+        )
+        save_settings(store, {"currency": "CHF", "labor_cost_rate": 45.0, "target_hourly_rate": 95.0,
+                              "small_client_revenue": 1500.0, "tiny_client_revenue": 500.0,
+                              "grade_b_min": 60.0})
+
+
+@pytest.fixture(params=["demo, model", "demo, no model", "corners, model", "corners, no model"])
+def book(request, demo_database_template, tmp_path):
+    """A copy of the demo book (with its corners added, or not), and the model folder to grade with."""
+    folder = tmp_path / "book"
+    shutil.copytree(demo_database_template, folder)
+    db = folder / "portfolio.duckdb"
+    if request.param.startswith("corners"):
+        _with_corners(db)
+    models = folder / "models" if request.param.endswith(", model") else tmp_path / "no-models"
+    return db, models, _as_of(db)
+
+
+def _graded(db: Path, models: Path, as_of: date) -> pd.DataFrame:
+    with Store(db) as store:
+        return grade_portfolio(store, as_of, models_dir=models, explain=True)
+
+
+def _reference_json(frame: pd.DataFrame) -> bytes:
+    """The replaced JSON writer: pandas ``to_json`` of the records, dates as days, then a line end."""
+    days = {column: pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d")
+            for column in _DATE_COLUMNS if column in frame.columns}
+    text = frame.assign(**days).to_json(orient="records", force_ascii=False, indent=1)
+    return (text + "\n").encode("utf-8")
+
+
+def test_grade_csv_is_the_replaced_writers_bytes(book, tmp_path):
+    db, models, as_of = book
+    out = tmp_path / "graded.csv"
+    assert main(["grade", "--db", str(db), "--models", str(models), "--as-of", as_of.isoformat(),
+                 "--out", str(out)]) == 0
+    expected = reference_csv_bytes(_graded(db, models, as_of))
+    assert out.read_bytes() == expected
+
+
+def test_grade_json_is_the_replaced_writers_bytes(book, tmp_path):
+    db, models, as_of = book
+    out = tmp_path / "graded.json"
+    assert main(["grade", "--db", str(db), "--models", str(models), "--as-of", as_of.isoformat(),
+                 "--format", "json", "--out", str(out)]) == 0
+    expected = _reference_json(_graded(db, models, as_of))
+    assert out.read_bytes() == expected
+
+
+@pytest.mark.parametrize("source", ["effective", "rule"])
+def test_simulate_json_is_the_replaced_writers_text(book, capsys, source):
+    from grading.simulation.story import churn_story
+    from grading.cli import build_parser
+    from grading.commands.simulate_command import scenario_from_args
+
+    db, models, as_of = book
+    arguments = ["simulate", "--db", str(db), "--models", str(models), "--as-of", as_of.isoformat(),
+                 "--fire-grade", "D", "--grade-source", source]
+    assert main(arguments) == 0
+    written = capsys.readouterr().out
+
+    args = build_parser("simulate").parse_args(arguments)
+    with Store(db) as store:
+        settings = load_settings(store)
+        portfolio = grade_portfolio(store, as_of, models_dir=models, settings=settings, explain=True)
+    portfolio = portfolio.assign(months_in_window=int(settings["scoring_window_months"]))
+    story = churn_story(portfolio, scenario_from_args(args), labor_cost_rate=settings["labor_cost_rate"],
+                        window_months=int(settings["scoring_window_months"]), currency=settings["currency"])
+    expected = {
+        "as_of": as_of.isoformat(),
+        **story.scenario.to_dict(),
+        "story": story.sentence,
+        "break_even_hours_per_month": story.break_even.hours_per_month,
+        "break_even_rate": story.break_even.rate,
+        "freed_hours_per_month": story.break_even.freed_hours_per_month,
+    }
+    assert written == json.dumps(expected, indent=2, allow_nan=False) + "\n"
