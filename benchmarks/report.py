@@ -241,13 +241,44 @@ def _section(report: str, title: str) -> list[str]:
     return [line for line in lines[start:end] if line.strip()]
 
 
+def _unlabelled(note: str) -> str:
+    """A note line's text without its leading ``(groups)`` label, the label's parentheses matched (a group's name
+    may hold parentheses of its own, as "Command (process)" does)."""
+    text = note[2:]
+    if not text.startswith("("):
+        return text
+    depth = 0
+    for position, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0:
+            return text[position + 1 :].lstrip() if text[position + 1 : position + 2] == " " else text
+    return text
+
+
+def _said_once(notes: list[str]) -> list[str]:
+    """The note lines with each text written once: a text several groups' runs share (the runs per figure, how
+    commands are timed) stands once, without a label, where it first appeared."""
+    texts = [_unlabelled(note) for note in notes]
+    repeated = {text for text in texts if texts.count(text) > 1}
+    kept: list[str] = []
+    seen: set[str] = set()
+    for note, text in zip(notes, texts):
+        if text in repeated:
+            if text not in seen:
+                kept.append(f"- {text}")
+            seen.add(text)
+        else:
+            kept.append(note)
+    return kept
+
+
 def merge_report(existing: str, fresh: str, groups: set[str]) -> str:
     """Return ``fresh`` (a report of some groups only) with the other groups' rows and notes of ``existing`` kept.
 
     Rows of ``existing`` whose group is in ``groups`` are replaced by ``fresh``'s; the rest stay as they were
     written, listed first; the targets are counted again over the whole table; the header says which run wrote
     what. This is how one benchmark group is rerun without rerunning them all (``python -m benchmarks.run --only
-    GROUP --merge``).
+    GROUP --merge``). A note that several runs wrote alike (the runs per figure) is written once, unlabelled.
     """
     table = "| Group |"
     kept = [line for line in _section(existing, "Figures")[2:] if _cells(line)[0] not in groups]
@@ -267,6 +298,7 @@ def merge_report(existing: str, fresh: str, groups: set[str]) -> str:
     notes = [line for line in _section(existing, "Notes") if line.startswith("- ")
              and not line.startswith(f"- {label} ")]
     notes += [f"- {label} {line[2:]}" for line in _section(fresh, "Notes") if line.startswith("- ")]
+    notes = _said_once(notes)
     head = fresh_lines[:header_at + 2]
     head = [f"{written} {updated}".strip() if line.startswith("Written by ") else line for line in head]
     lines = head + table_lines + _targets_section(table_lines)
