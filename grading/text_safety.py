@@ -37,6 +37,8 @@ _BREAK_BEFORE = re.compile(r"(\\@)")
 # C0 controls but tab and line feed, a carriage return not starting a line break, DEL and the C1 controls (U+009B is
 # a one-character ESC [ on many terminals), and the bidirectional overrides that reorder what a line shows.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f\u202a-\u202e\u2066-\u2069]|\r(?!\n)")
+# Any ASCII control but tab and line feed (a carriage return included, as only the full pattern tells a lone one).
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def escape_markdown(text: object) -> str:
@@ -73,6 +75,9 @@ def terminal_safe(text: str) -> str:
     everything the command line writes to stdout and stderr, so a client's name cannot retitle or clear the
     terminal, nor hide a line.
     """
+    if text.isascii() and _ASCII_CONTROL.search(text) is None:
+        # Most of what the CLI writes (a simulation's JSON is megabytes) has nothing to escape: one quick scan.
+        return text
     return _CONTROL.sub(_visible, text)
 
 

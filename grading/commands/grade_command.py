@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import pandas as pd
 
 from grading import books
@@ -63,11 +64,20 @@ def pieces(graded: pd.DataFrame, rows_per_piece: int | None = None) -> Iterator[
         yield explain_portfolio(graded.iloc[start : start + step])
 
 
+def _days(column: pd.Series) -> pd.Series:
+    """A column of dates as ``YYYY-MM-DD`` texts (``pd.to_datetime(column).dt.strftime``), missing where missing.
+
+    A book of 100,000 clients holds a few hundred distinct days: each is formatted once, not once per row.
+    """
+    codes, days = pd.factorize(column)
+    texts = pd.to_datetime(pd.Series(days, dtype=object)).dt.strftime("%Y-%m-%d").to_numpy(dtype=object)
+    return pd.Series(np.append(texts, None)[codes], index=column.index, dtype=object)
+
+
 def _json_text(frame: pd.DataFrame) -> str:
     """Rows as a JSON list of records (one space of indent); dates as YYYY-MM-DD, missing values as null."""
     # assign leaves the frame as it was without copying it (pandas copies on write).
-    days = {column: pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d")
-            for column in _DATE_COLUMNS if column in frame.columns}
+    days = {column: _days(frame[column]) for column in _DATE_COLUMNS if column in frame.columns}
     return frame.assign(**days).to_json(orient="records", force_ascii=False, indent=1)
 
 
@@ -100,12 +110,13 @@ def _write(graded: pd.DataFrame, form: str, handle: BinaryIO) -> None:
         return
     # DuckDB turns one piece into text (with the interpreter's lock let go) while the next piece's words are
     # made in Python: one writer thread, so the pieces reach the file in order, and one piece waiting at most.
-    with ThreadPoolExecutor(max_workers=1) as writer:
+    # The pieces share one scratch database (opening one costs a tenth of a second).
+    with ThreadPoolExecutor(max_workers=1) as writer, Store(":memory:", migrate=False) as scratch:
         pending = None
         for number, piece in enumerate(pieces(graded)):
             if pending is not None:
                 pending.result()
-            pending = writer.submit(write_safe_csv, piece, handle.write, header=number == 0)
+            pending = writer.submit(write_safe_csv, piece, handle.write, header=number == 0, scratch=scratch)
         if pending is not None:
             pending.result()
 

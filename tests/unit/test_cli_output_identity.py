@@ -28,7 +28,8 @@ from grading.cli import main
 from grading.db.store import Store
 from grading.scoring.portfolio import grade_portfolio
 from grading.settings import load_settings, save_settings
-from tests.unit.test_export_identity import reference_csv_bytes
+from grading.db.export import write_safe_csv
+from tests.unit.test_export_identity import _corner_frame, reference_csv_bytes
 
 _DATE_COLUMNS = ("client_since", "as_of", "window_start", "window_end", "assessed_on", "manual_graded_on")
 
@@ -160,3 +161,13 @@ def test_simulate_json_is_the_replaced_writers_text(book, capsys, source):
         "freed_hours_per_month": story.break_even.freed_hours_per_month,
     }
     assert written == json.dumps(expected, indent=2, allow_nan=False) + "\n"
+
+
+def test_pieces_of_many_record_batches_written_through_one_scratch_database_are_the_whole_files_bytes():
+    # Over 8,192 rows a piece reaches DuckDB as several record batches, turned into text on several threads.
+    frame = _corner_frame(30_000, seed=14)
+    written: list[bytes] = []
+    with Store(":memory:", migrate=False) as scratch:
+        for number, start in enumerate(range(0, len(frame), 12_000)):
+            write_safe_csv(frame.iloc[start : start + 12_000], written.append, header=number == 0, scratch=scratch)
+    assert b"".join(written) == reference_csv_bytes(frame)
