@@ -3,7 +3,6 @@ their restore, and a reset to the demo portfolio."""
 
 import math
 import zoneinfo
-from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
@@ -12,19 +11,21 @@ from grading import books
 from grading.db import book_admin, maintenance
 from grading.views import data_settings as view
 from grading.views import raw_import as raw_view
-from grading.views.settings_preview import preview_settings
+from grading.views.settings_editor import setting_problems, weight_shares
+from grading.views.settings_preview import FEATURE_SETTINGS, book_for_preview, compare_grades
 from grading.db.backup import backup_database, default_backup_folder, list_backups, restore_database
 from grading.errors import ClientGradeError
 from grading.importer import FILE_KINDS, contract_for, import_files, validate_files
-from grading.importer.limits import upload_limit_mb, upload_setting_problem
+from grading.importer.limits import upload_limit_mb
 from grading.model import persistence, training
 from grading.sources import KIND_NAMES, RAW_KINDS, MappingFile, check_raw, import_raw, mapping_toml, raw_settings
 from grading.sources.saved_mapping import save_mapping, saved_mapping
 from grading.sources.values import DATE_ORDERS, DECIMALS, HOURS_UNITS
-from grading.formatting import count
+from grading.formatting import count, percent
 from grading.settings import (
     SECTIONS,
     SETTINGS,
+    load_settings,
     reset_settings,
     save_settings,
     setting,
@@ -494,6 +495,15 @@ with files_tab:
 
 # -- settings -----------------------------------------------------------------------------------------------
 SETTING_KEY = "setting_"
+# The owner's draft, per book: what the fields hold that is not saved. Streamlit forgets a field's value when a run
+# does not draw it (another page, another tab), so the draft is kept apart and the fields are filled from it when
+# they come back. The "clientgrade_" prefix keeps it through a switch of book (each book has its own draft).
+DRAFTS = "clientgrade_settings_drafts"
+# Per book, the saved value each field was last filled from: when the saved value changes under a field (a save,
+# a reset, another session), the field follows it.
+FILLED_FROM = "clientgrade_settings_filled_from"
+# The book whose values the fields hold now.
+FIELDS_BOOK = "settings_fields_book"
 
 
 def _widget_value(item, value):
@@ -505,104 +515,151 @@ def _widget_value(item, value):
     return value
 
 
+def _fill_fields(saved: dict) -> None:
+    """Put the saved values back in every field and forget this book's draft (from a callback: before the fields
+    are drawn)."""
+    book = str(store.path)
+    st.session_state.get(DRAFTS, {}).pop(book, None)
+    st.session_state.setdefault(FILLED_FROM, {})[book] = dict(saved)
+    for item in SETTINGS:
+        st.session_state[f"{SETTING_KEY}{item.name}"] = _widget_value(item, saved[item.name])
+
+
+def _reset_to_saved() -> None:
+    _fill_fields(load_settings(store))
+
+
 def _reset_all_settings() -> None:
-    reset_settings(store)
+    _fill_fields(reset_settings(store))
     st.session_state["data_settings_flash"] = "Every setting is back to its default."
+
+
+def _setting_widget(item, label: str, key: str, help_text: str):
+    """Draw one setting's field, live (no form): a change reruns the page and with it the preview."""
+    if item.kind == "bool":
+        return st.checkbox(label, help=help_text, key=key)
+    if item.kind == "choice":
+        return st.selectbox(label, options=list(item.choices), help=help_text, key=key)
+    number = int if item.kind == "int" else float
+    return st.number_input(
+        label, step=1 if item.kind == "int" else None,
+        min_value=None if item.minimum is None else number(item.minimum),
+        max_value=None if item.maximum is None else number(item.maximum),
+        help=help_text, key=key)
 
 
 with settings_tab:
     if settings_tab.open:
         st.subheader("Settings")
-        st.write("Changes take effect at once on every page. Each setting's help (?) says what it does.")
-        # Each widget shows the stored value; when the stored value changes (a save, a reset, the sidebar's currency,
-        # another session) the widget follows it. Values typed but not yet saved stay, since a form sends them only
-        # on submit.
-        seeded = st.session_state.setdefault("settings_seeded", {})
+        book = str(store.path)
+        drafts = st.session_state.setdefault(DRAFTS, {})
+        filled_from = st.session_state.setdefault(FILLED_FROM, {}).setdefault(book, {})
+        same_book = st.session_state.get(FIELDS_BOOK) == book
         for item in SETTINGS:
-            key = f"{SETTING_KEY}{item.name}"
-            if key not in st.session_state or seeded.get(item.name) != current[item.name]:
-                st.session_state[key] = _widget_value(item, current[item.name])
-                seeded[item.name] = current[item.name]
-        proposed = {}
-        with st.form("settings-form", border=False):
+            key, saved = f"{SETTING_KEY}{item.name}", current[item.name]
+            if not same_book or key not in st.session_state:
+                st.session_state[key] = _widget_value(item, drafts.get(book, {}).get(item.name, saved))
+            elif filled_from.get(item.name, saved) != saved:
+                st.session_state[key] = _widget_value(item, saved)
+            filled_from[item.name] = saved
+        st.session_state[FIELDS_BOOK] = book
+        # The fields' values as this run sees them (a change made in the browser is already in), read before they
+        # are drawn so that a problem shows beside its field and the preview beside them all.
+        values = {item.name: st.session_state[f"{SETTING_KEY}{item.name}"] for item in SETTINGS}
+        draft = view.changed_settings(current, values)
+        if draft:
+            drafts[book] = draft
+        else:
+            drafts.pop(book, None)
+        currency = str(current["currency"])
+        problems = setting_problems({**current, **values}, currency, server_upload_mb)
+        shares = weight_shares({**current, **values})
+
+        st.write("Change any value: the preview on the right shows at once which clients would change grade. "
+                 "Nothing is saved until you press Save; each setting's help (?) says what it does."
+                 + ("" if editable else f" {READ_ONLY_HELP} You can still try values in the preview."))
+        fields_column, preview_column = st.columns([3, 2], gap="large")
+        # The fields scroll in a box of their own, so the preview stays in view whichever field is changed.
+        with fields_column, st.container(height=720, key="settings-fields"):
             for section in SECTIONS:
                 st.markdown(f"**{section.title}**")
                 st.caption(section.measures)
-                columns = st.columns(3)
+                columns = st.columns(2)
                 for position, item in enumerate(setting(name) for name in section.names):
-                    label = setting_label(item.name, current["currency"])
                     key = f"{SETTING_KEY}{item.name}"
-                    item = replace(item, help=setting_help(item.name))
-                    with columns[position % 3]:
-                        if item.kind == "bool":
-                            proposed[item.name] = st.checkbox(label, help=item.help, key=key)
-                        elif item.kind == "choice":
-                            proposed[item.name] = st.selectbox(label, options=list(item.choices), help=item.help,
-                                                               key=key)
-                        elif item.kind == "int":
-                            proposed[item.name] = st.number_input(
-                                label, step=1,
-                                min_value=None if item.minimum is None else int(item.minimum),
-                                max_value=None if item.maximum is None else int(item.maximum),
-                                help=item.help, key=key)
-                        else:
-                            proposed[item.name] = st.number_input(
-                                label,
-                                min_value=None if item.minimum is None else float(item.minimum),
-                                max_value=None if item.maximum is None else float(item.maximum),
-                                help=item.help, key=key)
-            preview_column, save_column = st.columns(2)
-            previewed = preview_column.form_submit_button(
-                "Preview: who changes grade", key="preview-settings", icon=":material/preview:",
-                help="Grade the book with the values above, without saving them, and list the clients whose rule "
-                "grade would change.")
-            submitted = save_column.form_submit_button("Save settings", type="primary", key="save-settings",
-                                                       disabled=not editable, help=write_help)
-        if previewed:
+                    with columns[position % 2]:
+                        _setting_widget(item, setting_label(item.name, currency), key, setting_help(item.name))
+                        if item.name in problems:
+                            st.error(escape_markdown(problems[item.name]), icon=":material/error:")
+                        elif item.name in shares:
+                            st.caption(f"{percent(shares[item.name])} of its group")
+        with preview_column, st.container(border=True, key="settings-preview"):
+            st.markdown("**Preview**")
+            preview = None
+            if problems:
+                st.warning(f"Fix {count(len(problems), 'field')} marked in red to see the preview and save: "
+                           + "; ".join(escape_markdown(setting_label(name, currency)) for name in problems) + ".")
+            elif not draft:
+                st.markdown("These are the saved settings. Change a value to see which clients would change grade.")
+            else:
+                try:
+                    saved_book = data.portfolio(controls.as_of)
+                    graded_book = saved_book
+                    if any(name in draft for name in FEATURE_SETTINGS):
+                        # A window or labor cost changes the features: the book is graded once per such value.
+                        graded_book = data.computed(book_for_preview, store, controls.as_of, models_dir,
+                                                    values["scoring_window_months"], values["labor_cost_rate"])
+                    preview = data.computed(compare_grades, saved_book, graded_book, current, draft)
+                except ClientGradeError as error:
+                    st.error(escape_markdown(str(error)))
+            if preview is not None:
+                st.markdown(escape_markdown(preview.sentence))
+                if preview.count:
+                    st.caption(escape_markdown(preview.effective_sentence))
+                    listed = for_display(preview.clients, controls)
+                    st.dataframe(
+                        # The alias stands for the client; no id leaves the server, anonymized or not.
+                        listed.drop(columns="client_id"), hide_index=True, key="settings-preview-table",
+                        column_config={
+                            "name": st.column_config.TextColumn("Client"),
+                            "rule_grade_before": st.column_config.TextColumn("Grade now", help="The rule grade."),
+                            "rule_grade_after": st.column_config.TextColumn(
+                                "With these settings", help="The rule grade with the values on the left."),
+                            "rule_score_before": st.column_config.NumberColumn("Score now", format="%.1f"),
+                            "rule_score_after": st.column_config.NumberColumn("Score then", format="%.1f"),
+                            "why": st.column_config.TextColumn("Why"),
+                            "effective_grade_before": st.column_config.TextColumn("Effective now"),
+                            "effective_grade_after": st.column_config.TextColumn("Effective then"),
+                        },
+                    )
+            changed_words = "; ".join(escape_markdown(setting_label(name, currency)) for name in draft)
+            if draft:
+                st.caption(f"Not saved yet ({count(len(draft), 'change')}): {changed_words}.")
+            save_column, back_column = st.columns(2)
+            save = save_column.button(
+                "Save settings", type="primary", key="save-settings", icon=":material/save:",
+                disabled=not editable or bool(problems),
+                help=write_help or ("Fix the fields marked in red first." if problems else
+                                    "Save the values on the left; every page grades with them from then on."))
+            back_column.button("Reset to saved", key="reset-draft", icon=":material/undo:", on_click=_reset_to_saved,
+                               disabled=not draft, help="Put the saved value back in every field.")
+            st.button("Reset every setting to its default", on_click=_reset_all_settings, key="reset-settings",
+                      icon=":material/restart_alt:", disabled=not editable, help=write_help)
+        if save and not draft:
+            st.info("Nothing to save: every field holds its saved value.")
+        elif save:
             try:
-                preview = preview_settings(store, view.changed_settings(current, proposed), as_of=controls.as_of,
-                                           models_dir=models_dir)
+                # The same checks again at the door: a value another session saved meanwhile may contradict.
+                view.check_settings({**current, **draft})
+                save_settings(store, draft)
             except ClientGradeError as error:
                 st.error(escape_markdown(str(error)))
             else:
-                with st.container(border=True, key="settings-preview"):
-                    st.markdown(escape_markdown(preview.sentence))
-                    if preview.count:
-                        st.dataframe(
-                            data.hide_ids(for_display(preview.clients, controls)), hide_index=True,
-                            key="settings-preview-table",
-                            column_config={
-                                "client_id": st.column_config.TextColumn("Id"),
-                                "name": st.column_config.TextColumn("Client"),
-                                "rule_score_before": st.column_config.NumberColumn("Score now", format="%.0f"),
-                                "rule_score_after": st.column_config.NumberColumn("Score then", format="%.0f"),
-                                "rule_grade_before": st.column_config.TextColumn("Rule grade now"),
-                                "rule_grade_after": st.column_config.TextColumn("Rule grade then"),
-                                "effective_grade_before": st.column_config.TextColumn("Effective now"),
-                                "effective_grade_after": st.column_config.TextColumn("Effective then"),
-                            },
-                        )
-        if submitted:
-            changes = view.changed_settings(current, proposed)
-            too_large = upload_setting_problem(float(changes.get("max_upload_mb", 0)), server_upload_mb)
-            try:
-                view.check_settings({**current, **changes})
-                if too_large:
-                    raise ClientGradeError(too_large)
-                if changes:
-                    save_settings(store, changes)
-            except ClientGradeError as error:
-                st.error(escape_markdown(str(error)))
-            else:
+                drafts.pop(book, None)
                 st.session_state["data_settings_flash"] = (
-                    f"Saved {count(len(changes), 'setting')}: "
-                    + "; ".join(setting_label(name, str(changes.get("currency", current["currency"])))
-                                for name in changes) + "."
-                    if changes else "Nothing changed."
-                )
+                    f"Saved {count(len(draft), 'setting')}: "
+                    + "; ".join(setting_label(name, str(draft.get("currency", currency))) for name in draft) + ".")
                 st.rerun()
-        st.button("Reset every setting to its default", on_click=_reset_all_settings, key="reset-settings",
-                  icon=":material/restart_alt:", disabled=not editable, help=write_help)
 
 # -- model --------------------------------------------------------------------------------------------------
 with model_tab:

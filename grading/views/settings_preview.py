@@ -1,8 +1,13 @@
 """What a change of settings would do before it is saved: "with these settings, 4 clients change grade".
 
-The settings editor shows this live: the book is graded with the stored settings and with the proposed ones, and
-every client whose rule grade moves is listed with its grade before and after (and its effective grade, which
-moves only where no manual or suggested grade stands before the rule grade).
+The settings editor shows this live, on every change of a draft value: the book as graded with the saved settings
+is scored again with the draft, and every client whose rule grade moves is listed with its grade before and after,
+its effective grade before and after (which moves only where no manual or suggested grade stands before the rule
+grade), and why in a few words.
+
+Only the scoring window and the labor cost rate change the clients' features (and with them the model's
+suggestions): for any other setting the book already graded is scored again as it is, with no query, so a change
+re-scores in milliseconds. :func:`book_for_preview` grades the book once per window and labor cost for the rest.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from grading.formatting import count
@@ -21,8 +27,11 @@ from grading.settings import coerce, load_settings
 if TYPE_CHECKING:
     from grading.db.store import Store
 
-PREVIEW_COLUMNS = ("client_id", "name", "rule_score_before", "rule_score_after", "rule_grade_before",
-                   "rule_grade_after", "effective_grade_before", "effective_grade_after")
+PREVIEW_COLUMNS = ("client_id", "name", "rule_grade_before", "rule_grade_after", "rule_score_before",
+                   "rule_score_after", "why", "effective_grade_before", "effective_grade_after")
+
+#: The settings that change the clients' features (and so the model's suggestions), not only their scores.
+FEATURE_SETTINGS = ("scoring_window_months", "labor_cost_rate")
 
 
 @dataclass(frozen=True)
@@ -55,6 +64,142 @@ class SettingsPreview:
         verb = "changes" if self.count == 1 else "change"
         return f"With these settings, {count(self.count, 'client')} {verb} grade."
 
+    @property
+    def effective_count(self) -> int:
+        """How many of them change effective grade too (the others keep a manual or suggested grade)."""
+        if not self.count:
+            return 0
+        before = self.clients["effective_grade_before"].astype("string").fillna("")
+        return int((before != self.clients["effective_grade_after"].astype("string").fillna("")).sum())
+
+    @property
+    def effective_sentence(self) -> str:
+        """What the change does to the effective grade (the one the pages colour by default), or ``""``."""
+        if not self.count:
+            return ""
+        kept = self.count - self.effective_count
+        if not kept:
+            return "Each of them changes its effective grade as well: none has a manual or suggested grade."
+        moving = "none" if not self.effective_count else f"{self.effective_count:,}"
+        return (f"Of these, {moving} {'changes' if self.effective_count == 1 else 'change'} effective grade; "
+                f"{count(kept, 'client')} {'keeps' if kept == 1 else 'keep'} a manual or suggested grade that "
+                "stands before the rule grade.")
+
+
+def book_for_preview(
+    store: Store, as_of: date | str | None, models_dir: Path | str | None, window_months: int, labor_cost_rate: float
+) -> pd.DataFrame:
+    """Return the book graded on another scoring window or labor cost: the features, suggestions and manual grades
+    that :func:`compare_grades` scores again with the draft (its own rule grades are not used).
+
+    Only needed when the draft changes one of :data:`FEATURE_SETTINGS`; otherwise the book graded with the saved
+    settings serves. The page keeps the result per window and labor cost, so it reads the month table once each.
+    """
+    from grading.scoring.portfolio import grade_portfolio
+
+    return grade_portfolio(store, as_of, models_dir=models_dir, explain=False,
+                           settings={"scoring_window_months": int(window_months),
+                                     "labor_cost_rate": float(labor_cost_rate)})
+
+
+def _criterion_labels() -> dict[str, str]:
+    from grading.scoring.scorecard import CRITERIA
+
+    return {f"points_{criterion.name}": criterion.label.lower() for criterion in CRITERIA}
+
+
+def _why(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:
+    """Why each client's rule grade moved, in a few words: the small-client rule, the grade lines, or the
+    criterion whose points moved most."""
+    labels = _criterion_labels()
+    points = [column for column in labels if column in before.columns and column in after.columns]
+    moved_points = (after[points].fillna(0.0).to_numpy() - before[points].fillna(0.0).to_numpy()) if points else None
+    said = []
+    for position in range(len(before)):
+        score_before = before["rule_score"].iat[position]
+        score_after = after["rule_score"].iat[position]
+        knocked_before = int(before["small_client_knockdown"].iat[position])
+        knocked_after = int(after["small_client_knockdown"].iat[position])
+        if pd.isna(score_before) or pd.isna(score_after):
+            said.append("scored only one way (data missing under the other window)")
+            continue
+        scores = f"score {score_before:.1f} to {score_after:.1f}"
+        if knocked_before != knocked_after:
+            grades = {0: "no grade", 1: "one grade", 2: "two grades"}
+            said.append(f"small-client rule: {grades[knocked_after]} down, before {grades[knocked_before]}"
+                        + ("" if abs(score_after - score_before) < 0.05 else f"; {scores}"))
+        elif abs(score_after - score_before) < 0.05:
+            said.append(f"score {score_after:.1f} as before; the grade lines moved")
+        else:
+            row = moved_points[position]
+            largest = int(np.argmax(np.abs(row)))
+            said.append(f"{scores}, mostly {labels[points[largest]]} ({row[largest]:+.1f} points)")
+    return said
+
+
+def compare_grades(
+    saved: pd.DataFrame, book: pd.DataFrame, stored: Mapping[str, Any], proposed: Mapping[str, Any]
+) -> SettingsPreview:
+    """Score ``book`` with the draft settings and list the clients whose rule grade differs from ``saved``'s.
+
+    Parameters
+    ----------
+    saved:
+        The book graded with the saved settings (:func:`grading.scoring.portfolio.grade_portfolio`, without
+        words).
+    book:
+        ``saved`` itself, or :func:`book_for_preview` when the draft changes the scoring window or the labor
+        cost rate.
+    stored:
+        Every saved setting by name.
+    proposed:
+        Setting name to draft value; names left out keep their saved value.
+
+    Returns
+    -------
+    SettingsPreview
+        The clients whose rule grade moves, largest move first, then by name.
+
+    Raises
+    ------
+    SettingError
+        A draft value is invalid alone (the message names the setting), or the draft's thresholds contradict each
+        other.
+    """
+    from grading.scoring.scorecard import score_clients
+
+    checked = {name: coerce(name, value) for name, value in proposed.items()}
+    changed = {name: (stored[name], value) for name, value in checked.items() if stored.get(name) != value}
+    if not changed:
+        return SettingsPreview(changed_settings={}, clients=pd.DataFrame(columns=list(PREVIEW_COLUMNS)))
+    rescored = score_clients(book, {**stored, **checked}, explain=False)
+    rule_after = rescored["rule_grade"]
+    # The effective grade: the manual grade, else the model's suggestion (on the book's features), else the rule's.
+    effective_after = book["manual_grade"].fillna(book["suggested_grade"]).fillna(rule_after)
+    after = pd.DataFrame({"client_id": book["client_id"].array, "rule_grade_after": rule_after.array,
+                          "effective_grade_after": effective_after.array})
+    before = saved[["client_id", "name", "rule_grade", "effective_grade"]].rename(
+        columns={"rule_grade": "rule_grade_before", "effective_grade": "effective_grade_before"})
+    both = before.merge(after, on="client_id", how="inner", validate="one_to_one")
+    # A client without a rule grade (no figures) has none either way: missing equals missing here.
+    moved = (both["rule_grade_before"].astype("string").fillna("")
+             != both["rule_grade_after"].astype("string").fillna("")).to_numpy()
+    rows = both.loc[moved].copy()
+    saved_rows = saved.set_index("client_id").loc[rows["client_id"]]
+    book_rows = pd.concat([book[["client_id"]], rescored.drop(columns="client_id", errors="ignore")], axis=1)
+    rescored_rows = book_rows.set_index("client_id").loc[rows["client_id"]]
+    rows["rule_score_before"] = saved_rows["rule_score"].to_numpy()
+    rows["rule_score_after"] = rescored_rows["rule_score"].to_numpy()
+    rows["why"] = _why(saved_rows, rescored_rows)
+    rank = {"A": 0, "B": 1, "C": 2, "D": 3}
+    def steps(grades: pd.Series) -> pd.Series:
+        return pd.to_numeric(grades.astype(object).map(rank), errors="coerce")
+
+    # A client graded only one way (no figures under the other window) sorts after the moves that can be counted.
+    rows["_steps"] = (steps(rows["rule_grade_after"]) - steps(rows["rule_grade_before"])).abs().fillna(-1)
+    rows = rows.sort_values(["_steps", "name"], ascending=[False, True], kind="stable")
+    return SettingsPreview(changed_settings=changed, clients=rows[list(PREVIEW_COLUMNS)].reset_index(drop=True))
+
 
 def preview_settings(
     store: Store,
@@ -64,6 +209,8 @@ def preview_settings(
     models_dir: Path | str | None = None,
 ) -> SettingsPreview:
     """Grade the book with the stored and with the proposed settings, and list the clients whose grade changes.
+
+    What the settings editor shows live (it keeps the graded books between changes), in one call.
 
     Parameters
     ----------
@@ -89,19 +236,11 @@ def preview_settings(
 
     stored = load_settings(store)
     checked = {name: coerce(name, value) for name, value in proposed.items()}
-    changed = {name: (stored[name], value) for name, value in checked.items() if stored.get(name) != value}
-    columns = ["client_id", "name", "rule_score", "rule_grade", "effective_grade"]
-    if not changed:
-        return SettingsPreview(changed_settings={}, clients=pd.DataFrame(columns=list(PREVIEW_COLUMNS)))
-    before = grade_portfolio(store, as_of, models_dir=models_dir, settings=stored, explain=False)[columns]
-    after = grade_portfolio(store, as_of, models_dir=models_dir, settings={**stored, **checked}, explain=False)
-    both = before.merge(after[columns].drop(columns="name"), on="client_id", suffixes=("_before", "_after"))
-    # A client without a rule grade (no figures) has none either way: missing equals missing here.
-    grade_before = both["rule_grade_before"].astype("string").fillna("")
-    grade_after = both["rule_grade_after"].astype("string").fillna("")
-    moved = both.loc[(grade_before != grade_after).to_numpy()].copy()
-    rank = {"A": 0, "B": 1, "C": 2, "D": 3}
-    moved["_steps"] = (moved["rule_grade_after"].map(rank) - moved["rule_grade_before"].map(rank)).abs()
-    moved = moved.sort_values(["_steps", "name"], ascending=[False, True], kind="stable")
-    return SettingsPreview(changed_settings=changed,
-                           clients=moved[list(PREVIEW_COLUMNS)].reset_index(drop=True))
+    if not any(stored.get(name) != value for name, value in checked.items()):
+        return compare_grades(pd.DataFrame(), pd.DataFrame(), stored, {})
+    saved = grade_portfolio(store, as_of, models_dir=models_dir, settings=stored, explain=False)
+    values = {**stored, **checked}
+    book = saved
+    if any(values[name] != stored[name] for name in FEATURE_SETTINGS):
+        book = book_for_preview(store, as_of, models_dir, values["scoring_window_months"], values["labor_cost_rate"])
+    return compare_grades(saved, book, stored, checked)

@@ -3,9 +3,10 @@ restore, reset."""
 
 from __future__ import annotations
 
-import pandas as pd
-
+import re
 from pathlib import Path
+
+import pandas as pd
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -124,9 +125,50 @@ def test_upload_over_the_size_limit_is_refused_before_it_is_read(demo_db):
     assert not [frame for frame in at.dataframe if "problem" in frame.value.columns or "warnings" in frame.value.columns]
 
 
-def test_changing_the_labor_cost_rate_is_stored(demo_db):
-    at = open_page(tab="Settings")
-    at.number_input(key="setting_labor_cost_rate").set_value(62.5)
+def change_setting(at: AppTest, name: str, value) -> AppTest:
+    """Type a value into one setting's field and leave it, as the owner does: the page reruns, nothing pressed."""
+    at.number_input(key=f"setting_{name}").set_value(value)
+    at.run()
+    assert not at.exception, [item.value for item in at.exception]
+    return at
+
+
+def preview_table(at: AppTest):
+    return next(frame.value for frame in at.dataframe if "rule_grade_after" in frame.value.columns)
+
+
+def plain(text: str) -> str:
+    """The text without the Markdown escapes the page puts in (escape_markdown)."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def said(at: AppTest) -> str:
+    return plain(" ".join(item.value for item in at.markdown))
+
+
+def rule_grades_after_saving(db_path: Path, tmp_path: Path, changes: dict) -> tuple[set, set]:
+    """Independently of the page: save ``changes`` in a copy of the book, grade it again through grading/, and
+    return the clients whose rule grade differs, and the names of those clients."""
+    import shutil
+    from datetime import date
+
+    from grading.scoring.portfolio import grade_portfolio
+
+    copy = tmp_path / "regraded"
+    shutil.copytree(db_path.parent, copy)
+    with Store(copy / db_path.name) as store:
+        before = grade_portfolio(store, date.today(), models_dir=copy / "models", explain=False)
+        save_settings(store, changes)
+        after = grade_portfolio(store, date.today(), models_dir=copy / "models", explain=False)
+    both = before.merge(after[["client_id", "rule_grade"]], on="client_id", suffixes=("", "_after"))
+    moved = both[both["rule_grade"].fillna("") != both["rule_grade_after"].fillna("")]
+    return set(moved["client_id"]), set(moved["name"])
+
+
+def test_changing_the_labor_cost_rate_is_stored_only_on_save(demo_db):
+    at = change_setting(open_page(tab="Settings"), "labor_cost_rate", 62.5)
+    with Store(demo_db) as store:
+        assert load_settings(store)["labor_cost_rate"] == 45.0, "nothing is written before Save"
     at.button(key="save-settings").click()
     at.run()
     assert not at.exception
@@ -134,30 +176,107 @@ def test_changing_the_labor_cost_rate_is_stored(demo_db):
         assert load_settings(store)["labor_cost_rate"] == 62.5
     # Said in words with the unit; the variable name is only in the help.
     assert any("Labor cost of one technician hour" in item.value for item in at.success)
+    assert at.number_input(key="setting_labor_cost_rate").value == 62.5
+    at.button(key="save-settings").click()
+    at.run()
+    assert any("Nothing to save" in item.value for item in at.info), "saved: nothing left to save"
 
 
-def test_the_settings_are_labelled_in_words_and_the_preview_counts_the_clients_whose_grade_changes(demo_db):
-    from datetime import date
-
-    from grading.views.settings_preview import preview_settings
-
+def test_a_change_shows_the_preview_at_once_and_it_counts_the_clients_a_save_would_regrade(demo_db, tmp_path):
     at = open_page(tab="Settings")
     labels = [widget.label for widget in at.number_input]
     assert "Labor cost of one technician hour (EUR/h)" in labels
     assert not [label for label in labels if "_" in label]
-    at.number_input(key="setting_grade_a_min").set_value(90.0)
-    at.button(key="preview-settings").click()
-    at.run()
-    assert not at.exception, at.exception
+    assert not [frame for frame in at.dataframe if "rule_grade_after" in frame.value.columns]
+    assert "These are the saved settings" in said(at)
+
+    change_setting(at, "grade_a_min", 90.0)  # no button pressed
+    moved_ids, moved_names = rule_grades_after_saving(demo_db, tmp_path, {"grade_a_min": 90.0})
+    assert moved_ids
+    assert f"With these settings, {len(moved_ids)} clients change grade." in said(at)
+    listed = preview_table(at)
+    assert set(listed["name"]) == moved_names
+    assert "client_id" not in listed.columns, "no id leaves the server"
+    assert listed["why"].str.len().gt(0).all()
     with Store(demo_db) as store:
-        expected = preview_settings(store, {"grade_a_min": 90.0}, as_of=date.today(),
-                                    models_dir=demo_db.parent / "models")
         assert load_settings(store)["grade_a_min"] == 75.0, "a preview saves nothing"
-    assert expected.count > 0
-    said = " ".join(item.value for item in at.markdown)
-    assert f"With these settings, {expected.count} clients change grade." in said.replace("\\", "")
-    listed = next(frame.value for frame in at.dataframe if "rule_grade_after" in frame.value.columns)
-    assert len(listed) == expected.count
+
+
+def test_a_change_of_the_labor_cost_previews_the_regrade_of_new_features(demo_db, tmp_path):
+    at = change_setting(open_page(tab="Settings"), "labor_cost_rate", 75.0)
+    moved_ids, moved_names = rule_grades_after_saving(demo_db, tmp_path, {"labor_cost_rate": 75.0})
+    assert moved_ids
+    assert set(preview_table(at)["name"]) == moved_names
+    with Store(demo_db) as store:
+        assert load_settings(store)["labor_cost_rate"] == 45.0
+
+
+def test_reset_to_saved_puts_the_saved_values_back_and_clears_the_preview(demo_db):
+    at = change_setting(open_page(tab="Settings"), "grade_a_min", 90.0)
+    assert not at.button(key="reset-draft").disabled
+    at.button(key="reset-draft").click()
+    at.run()
+    assert not at.exception
+    assert at.number_input(key="setting_grade_a_min").value == 75.0
+    assert not [frame for frame in at.dataframe if "rule_grade_after" in frame.value.columns]
+    assert "These are the saved settings" in said(at)
+    assert at.button(key="reset-draft").disabled, "nothing left to put back"
+
+
+def test_the_draft_survives_a_visit_to_another_page_and_another_tab(demo_db):
+    at = change_setting(open_page(tab="Settings"), "grade_a_min", 90.0)
+    count_before = said(at)
+    at.switch_page("pages/overview.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert at.number_input(key="setting_grade_a_min").value == 90.0
+    open_tab(at, "Model")
+    open_tab(at, "Settings")
+    assert at.number_input(key="setting_grade_a_min").value == 90.0
+    assert "With these settings" in said(at) and said(at) == count_before
+    with Store(demo_db) as store:
+        assert load_settings(store)["grade_a_min"] == 75.0
+
+
+def test_a_full_marks_point_below_its_zero_marks_point_is_named_beside_the_field_and_blocks_save(demo_db):
+    at = change_setting(open_page(tab="Settings"), "margin_full_pct", 10.0)
+    errors = [plain(item.value) for item in at.error]
+    assert any("Full marks at (% gross margin)" in error and "zero-marks point" in error for error in errors), errors
+    assert at.button(key="save-settings").disabled
+    assert any("Full marks at (% gross margin)" in plain(item.value) for item in at.warning), "the preview says which"
+    with Store(demo_db) as store:
+        assert load_settings(store)["margin_full_pct"] == 65.0
+
+
+def test_contradicting_grade_thresholds_are_refused_and_not_stored(demo_db):
+    at = change_setting(open_page(tab="Settings"), "grade_a_min", 20.0)
+    assert any("Lowest score for a B" in plain(item.value) for item in at.error), "the page says which field"
+    assert at.button(key="save-settings").disabled
+    with Store(demo_db) as store:
+        assert load_settings(store)["grade_a_min"] == 75.0
+
+
+def test_the_preview_shows_aliases_when_names_are_anonymized(demo_db):
+    at = change_setting(open_page(tab="Settings", anonymize=True), "grade_a_min", 90.0)
+    listed = preview_table(at)
+    assert len(listed) and listed["name"].str.fullmatch(r"Client \d{3}").all()
+    with Store(demo_db) as store:
+        clients = store.query("SELECT client_id, name FROM clients")
+    page_text = " ".join(str(value) for frame in at.dataframe for value in frame.value.astype(str).to_numpy().ravel())
+    assert not [name for name in clients["name"] if name in page_text]
+    assert not [cid for cid in clients["client_id"] if cid in set(listed.astype(str).to_numpy().ravel())]
+
+
+def test_reset_settings_brings_the_defaults_back(demo_db):
+    with Store(demo_db) as store:
+        save_settings(store, {"labor_cost_rate": 80.0})
+    at = open_page(tab="Settings")
+    assert at.number_input(key="setting_labor_cost_rate").value == 80.0
+    at.button(key="reset-settings").click()
+    at.run()
+    with Store(demo_db) as store:
+        assert load_settings(store)["labor_cost_rate"] == 45.0
+    assert at.number_input(key="setting_labor_cost_rate").value == 45.0
 
 
 def test_removing_the_demo_clients_keeps_an_imported_client(demo_db):
@@ -173,28 +292,6 @@ def test_removing_the_demo_clients_keeps_an_imported_client(demo_db):
     with Store(demo_db) as store:
         assert store.query("SELECT client_id FROM clients")["client_id"].tolist() == ["MINE"]
     assert any("Removed 60 demo clients" in item.value for item in at.success)
-
-
-def test_contradicting_grade_thresholds_are_refused_and_not_stored(demo_db):
-    at = open_page(tab="Settings")
-    at.number_input(key="setting_grade_a_min").set_value(20.0)
-    at.button(key="save-settings").click()
-    at.run()
-    assert at.error, "the page says why"
-    with Store(demo_db) as store:
-        assert load_settings(store)["grade_a_min"] == 75.0
-
-
-def test_reset_settings_brings_the_defaults_back(demo_db):
-    with Store(demo_db) as store:
-        save_settings(store, {"labor_cost_rate": 80.0})
-    at = open_page(tab="Settings")
-    assert at.number_input(key="setting_labor_cost_rate").value == 80.0
-    at.button(key="reset-settings").click()
-    at.run()
-    with Store(demo_db) as store:
-        assert load_settings(store)["labor_cost_rate"] == 45.0
-    assert at.number_input(key="setting_labor_cost_rate").value == 45.0
 
 
 def test_reset_to_demo_asks_for_confirmation_first(empty_db):
@@ -319,3 +416,15 @@ def test_a_backup_shows_in_the_list_and_a_restore_asks_for_confirmation_first(de
     assert count(demo_db, "clients") == clients_at_backup
     assert any(item.value.startswith("Restored") for item in at.success)
     assert len(list_backups(default_backup_folder(demo_db))) == 2, "the data before the restore was backed up"
+
+
+def test_a_viewer_may_try_values_in_the_preview_but_cannot_save_them(demo_db, monkeypatch):
+    at = open_tab(open_as("viewer", monkeypatch), "Settings")
+    assert any("logged in as a viewer" in item.value for item in at.markdown)
+    change_setting(at, "grade_a_min", 90.0)
+    assert "With these settings" in said(at)
+    assert at.button(key="save-settings").disabled
+    assert at.button(key="reset-settings").disabled
+    assert not at.button(key="reset-draft").disabled, "a viewer's own draft can be put back"
+    with Store(demo_db) as store:
+        assert load_settings(store)["grade_a_min"] == 75.0
