@@ -1,21 +1,26 @@
 """ClientGrade: the Streamlit app. Run with ``streamlit run app.py``.
 
 This file owns the navigation: every file in ``pages/`` is registered here (a test checks it). Each page begins
-with ``ui.page.page_setup()``, which sets the page config, runs the login gate, opens the one database connection
-of the process (creating the demo portfolio on first start) and draws the sidebar every page shares.
+with ``ui.page.page_setup()``, which sets the page config, runs the login gate, takes the one database connection
+of the process and draws the sidebar every page shares.
 
 The file is read twice over. ``streamlit run app.py`` first imports it once, at server start, to find ``app``
-(an ``st.App`` that serves this same file as its script): that import checks that the database can be opened and
-stops the server at once, with one sentence, when another program holds the file or ``CLIENTGRADE_DB`` names a
-folder that does not exist. Every browser session then runs it as its script (``__name__ == "__main__"``).
+(an ``st.App`` that serves this same file as its script). That import opens the start book's database, so this
+server holds the file from its start: when another program holds it, or ``CLIENTGRADE_DB`` names a folder that
+does not exist, the server stops at once with one sentence (:mod:`ui.startup_check`); otherwise it says where it
+serves and starts warming in the background (:mod:`ui.warmup`: imports, grading, the first pages' values) while
+the port is already open. Every browser session then runs the file as its script (``__name__ == "__main__"``).
 """
 
 import streamlit as st
 
 if __name__ != "__main__":
-    from ui.startup_check import refuse_an_unusable_database
+    from ui.startup_check import announce, refuse_an_unusable_database
+    from ui.warmup import start_warming
 
     refuse_an_unusable_database()
+    announce()
+    start_warming()
     app = st.App(__file__)
 else:
     from ui.page import configure_page

@@ -4,29 +4,22 @@ from functools import partial
 
 import streamlit as st
 
-from grading.charts.matrix import clicked_client_id, client_sparkline_chart, portfolio_matrix_chart
+from grading.charts.matrix import clicked_client_id, client_sparkline_chart
 from grading.vocabulary import FLAGS, GRADES, UNGRADED
 from grading.errors import ClientGradeError
 from grading.db.export import download_csv_bytes
-from grading.views.portfolio_matrix import (
-    SORT_ORDERS,
-    TABLE_PAGE_ROWS,
-    filter_grade_table,
-    filter_options,
-    grade_boundaries,
-    page_with_names,
-    table_page_count,
-)
+from grading.views.portfolio_matrix import SORT_ORDERS, TABLE_PAGE_ROWS, filter_options, table_page_count
 from grading.views.shared import money_format
 from grading.text_safety import escape_markdown
 from grading.views import client_card
 from ui import data
+from ui.matrix_values import MatrixFilters, grade_title as title_of_grade, matrix_chart, shown_clients, table_page
 from ui.page import graded_portfolio, page_setup, require_figures
-from ui.shared import KEEP_PREFIX, for_display
+from ui.shared import KEEP_PREFIX
 
 page = page_setup()
 controls, store = page.controls, page.store
-grade_title = f"{controls.grade_source.capitalize()} grade"
+grade_title = title_of_grade(controls)
 GRADE_KEY = f"{KEEP_PREFIX}matrix_grades"
 MODEL_KEY = f"{KEEP_PREFIX}matrix_models"
 FLAG_KEY = f"{KEEP_PREFIX}matrix_flags"
@@ -80,11 +73,11 @@ with st.container(key="matrix-filters"):
     )
     sort_order = filter_columns[3].selectbox("Sort by", list(SORT_ORDERS), key=SORT_KEY)
 
-displayed = data.computed(for_display, portfolio, controls)  # names replaced while anonymizing
 try:
-    # Names are replaced before sorting, so "Name" sorts by alias while anonymizing, never by the hidden names.
-    shown = data.computed(filter_grade_table, displayed, grade_source=controls.grade_source, grades=chosen_grades,
-                          service_models=chosen_models, flags=chosen_flags, sort_order=sort_order)
+    # The warm-up at server start made these for the opening filters (ui.matrix_values).
+    displayed, shown = shown_clients(
+        portfolio, controls, MatrixFilters(tuple(chosen_grades), tuple(chosen_models), tuple(chosen_flags), sort_order)
+    )  # names replaced while anonymizing
 except ClientGradeError as error:
     st.error(escape_markdown(str(error)))
     st.stop()
@@ -93,18 +86,7 @@ with st.container(key="matrix-chart"):
     if shown.empty:
         st.info("No client matches these filters. Clear a filter above to see more clients.")
     else:
-        chart_event = data.altair_chart(
-            partial(
-                portfolio_matrix_chart,
-                data.computed(data.hide_ids, shown, controls.anonymize),
-                data.computed(grade_boundaries, controls.settings),
-                grade_column=controls.grade_column,
-                grade_title=grade_title,
-                currency=controls.currency,
-            ),
-            on_select="rerun",
-            key="matrix-chart-click",
-        )
+        chart_event = data.altair_chart(matrix_chart(shown, controls), on_select="rerun", key="matrix-chart-click")
         # A click on a dot opens its client's card (the chart carries alias ids while anonymizing).
         clicked = clicked_client_id(chart_event, data.alias_numbers() if controls.anonymize else None)
         if clicked is not None and clicked != st.session_state.get("matrix_clicked"):
@@ -124,7 +106,7 @@ if page_count > 1:
         help=f"The table shows {TABLE_PAGE_ROWS:,} clients at a time; the download holds them all.",
     )
 
-table, names = data.computed(page_with_names, shown, page_number)
+table, names = table_page(shown, page_number)
 if table.count > 1:
     st.caption(f"Clients {table.first_row:,} to {table.last_row:,} of {table.total_rows:,}, in the order chosen "
                "above; the client card below lists this page's clients.")

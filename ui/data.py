@@ -359,7 +359,15 @@ def altair_chart(build: Callable[[], alt.TopLevelMixin], /, **kwargs: Any) -> An
     """
     if _convert_altair_to_vega_lite_spec is None:
         return st.altair_chart(build(), **kwargs)
-    return st.vega_lite_chart(spec=computed(_chart_spec, build), **kwargs)
+    return st.vega_lite_chart(spec=chart_spec(build), **kwargs)
+
+
+def chart_spec(build: Callable[[], alt.TopLevelMixin]) -> dict | None:
+    """Return the Vega-Lite spec :func:`altair_chart` shows for ``build`` (kept per store revision and ``build``),
+    or None when this Streamlit release offers no converter. The warm-up makes it before the first page asks."""
+    if _convert_altair_to_vega_lite_spec is None:
+        return None
+    return computed(_chart_spec, build)
 
 
 def alias_numbers() -> dict[str, int]:
@@ -405,4 +413,10 @@ def dataframe(frame: pd.DataFrame | Callable[[], pd.DataFrame], /, **kwargs: Any
     keys it). ``kwargs`` (``key`` included) go to ``st.dataframe``, whose return value (a selection) is returned.
     """
     # Ids become alias ids on the way out while anonymizing (hide_ids): part of the key, whatever the frame's is.
-    return st.dataframe(computed(_arrow_table, frame, anonymizing()), **kwargs)
+    return st.dataframe(arrow_table(frame, anonymizing()), **kwargs)
+
+
+def arrow_table(frame: pd.DataFrame | Callable[[], pd.DataFrame], anonymize: bool) -> pa.Table:
+    """Return ``frame`` in Arrow as :func:`dataframe` shows it (ids hidden when ``anonymize``), kept per store
+    revision and ``frame``. The warm-up makes it before the first page asks."""
+    return computed(_arrow_table, frame, anonymize)

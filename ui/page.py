@@ -71,13 +71,19 @@ def require_figures(controls: shared.SharedControls) -> None:
     The pages of figures (Overview, Portfolio matrix, Revenue vs time, Churn impact) call it: an as-of date outside
     the book's figures would otherwise draw charts of 0% and tables of empty cells.
     """
-    from grading.db.book_admin import no_figures_in_window
-
-    window = int(controls.settings["scoring_window_months"])
-    missing = data.computed(no_figures_in_window, get_store(), controls.as_of, window)
+    missing = missing_figures(controls)
     if missing:
         st.info(escape_markdown(missing), icon=":material/event_busy:")
         st.stop()
+
+
+def missing_figures(controls: shared.SharedControls) -> str | None:
+    """Return the sentence :func:`require_figures` shows when the scoring window before the as-of date holds no
+    monthly figures, else None (kept per store revision; the warm-up asks at server start)."""
+    from grading.db.book_admin import no_figures_in_window
+
+    window = int(controls.settings["scoring_window_months"])
+    return data.computed(no_figures_in_window, get_store(), controls.as_of, window)
 
 
 def graded_portfolio(controls: shared.SharedControls, *, words: bool = False) -> pd.DataFrame:

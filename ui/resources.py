@@ -68,6 +68,17 @@ def get_store() -> Store:
     return _open_store(str(book.path), str(book.models_dir))
 
 
+def open_start_book() -> Store:
+    """Open the start book's store (``$CLIENTGRADE_DB``, else ``data/portfolio.duckdb``) outside any session: the
+    same cached store :func:`get_store` gives the sessions on that book.
+
+    Called at server start (:mod:`ui.startup_check`, :mod:`ui.warmup`), so the process holds its database before
+    anyone opens a page.
+    """
+    book = books.start_book()
+    return _open_store(str(book.path), str(book.models_dir))
+
+
 def get_models_dir() -> Path:
     """Return the folder of this session's book's models (:attr:`grading.books.Book.models_dir`)."""
     return current_book().models_dir

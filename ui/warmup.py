@@ -1,10 +1,13 @@
 """Warming the app's process at server start, so the first visitor does not wait for imports and grading.
 
-``python -m grading serve`` starts :func:`start_warming` in a background thread just before the Streamlit server
-(the port opens at once; the thread shares the process). The thread imports what every page needs (pandas,
-Altair, the scoring, the charts, scikit-learn when a model is active) and grades the book as of today, with and
-without its words, into the values the pages keep (:func:`ui.data.portfolio`): a page that asks for the book
-while the thread is still grading it waits for that result instead of grading it a second time.
+``streamlit run app.py`` imports app.py once at server start; that import (and ``python -m grading serve``, a little
+earlier, through ``ui/serve.py``) calls :func:`start_warming`, which runs :func:`warm` in a background thread: the
+port opens at once, and the thread shares the process. The thread opens the start book (creating the demo
+portfolio on a first start), imports what every page needs (pandas, Altair, scikit-learn when a model is active,
+the charts), grades the book as of today with its words, and makes what the Portfolio matrix page shows first for a
+new session (:func:`ui.matrix_values.warm`); then it grades the book a year before, for the Overview. Everything
+lands in the values the pages keep for every session (:mod:`ui.data`): a page that asks for one while the thread
+is still making it waits for that result instead of making it a second time.
 
 A failure here is left for the page to meet and report in its own words: warming is only ever a head start.
 """
@@ -18,45 +21,69 @@ from datetime import date, timedelta
 _LOG = logging.getLogger(__name__)
 
 
+def opening_controls(as_of: date):
+    """Return the sidebar's values a new session starts with: ``as_of``, the effective grade, the book's currency,
+    names shown, the stored settings (as :func:`ui.shared.shared_controls` reads them)."""
+    from grading import settings as settings_registry
+    from ui import data
+    from ui.resources import get_store
+    from ui.shared import SharedControls
+
+    current = dict(data.computed(settings_registry.load_settings, get_store()))
+    return SharedControls(as_of=as_of, grade_source="effective", currency=current["currency"], anonymize=False,
+                          settings={**current, "currency": current["currency"]})
+
+
 def warm(as_of: date | None = None) -> None:
-    """Import the pages' modules, open the store and grade the book as of ``as_of`` (default today)."""
+    """Open the start book, import the pages' modules, grade the book as of ``as_of`` (default today) and make
+    what the first pages show."""
+    from ui.resources import open_start_book
+
+    open_start_book()
     import altair  # noqa: F401 - imported for its cost, paid here rather than by the first page
 
-    import grading.charts.matrix  # noqa: F401
     import grading.charts.revenue_time  # noqa: F401
-    import grading.views.portfolio_matrix  # noqa: F401
-    from ui import data
+    from ui import data, matrix_values
+    from ui.page import missing_figures
 
     # The sidebar's as-of date starts at today: the book the first page asks for. The Overview (the first page)
     # sets it beside the book a year before.
     day = as_of or date.today()
+    controls = opening_controls(day)
+    # What every page of figures asks first (ui.page), then the book graded with its words.
+    missing_figures(controls)
+    data.alias_numbers()
     data.portfolio(day, words=True, quiet=True)
     data.model_state()
+    matrix_values.warm(controls)
     data.portfolio(day - timedelta(days=365), quiet=True)
 
 
 def _warm_quietly() -> None:
+    from ui.startup_check import outside_any_page
+
     try:
-        warm()
+        with outside_any_page():
+            warm()
     except Exception:  # noqa: BLE001 - a page will meet the same problem and say it; the server must not stop
         _LOG.warning("Warming the app at start failed; the first page will do the work.", exc_info=True)
 
 
 _THREAD_NAME = "clientgrade-warmup"
-
-
-class _NotFromTheWarmUp(logging.Filter):
-    """Drops Streamlit's "missing ScriptRunContext" warnings that this thread's cached calls raise: no page runs
-    in it, by design."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.threadName != _THREAD_NAME
+_started: threading.Thread | None = None
+_start_lock = threading.Lock()
 
 
 def start_warming() -> threading.Thread:
-    """Start :func:`warm` in a daemon thread and return it (the caller does not wait for it)."""
-    for name in ("streamlit.runtime.scriptrunner_utils.script_run_context", "streamlit"):
-        logging.getLogger(name).addFilter(_NotFromTheWarmUp())
-    thread = threading.Thread(target=_warm_quietly, name=_THREAD_NAME, daemon=True)
-    thread.start()
-    return thread
+    """Start :func:`warm` in a daemon thread and return it (the caller does not wait for it).
+
+    ``python -m grading serve`` starts it before Streamlit loads, and app.py's import at server start asks again:
+    while a warm-up runs, a second call returns it rather than starting another (one that has finished left
+    everything kept, so a new one finds it all made).
+    """
+    global _started
+    with _start_lock:
+        if _started is None or not _started.is_alive():
+            _started = threading.Thread(target=_warm_quietly, name=_THREAD_NAME, daemon=True)
+            _started.start()
+        return _started

@@ -43,3 +43,42 @@ def test_a_failed_warm_up_is_logged_and_leaves_the_work_to_the_page(tmp_path, mo
     with caplog.at_level(logging.WARNING, logger="ui.warmup"):
         warmup.start_warming().join(timeout=60)
     assert "Warming the app at start failed" in caplog.text
+
+
+def _made_on_demand(monkeypatch) -> list:
+    """Record what the pages' kept values (ui.data) have to make because nobody made it before."""
+    from ui import data
+
+    made = []
+    original = data._KeptValues.get
+
+    def recording(self, key, compute):
+        if not self._kept(key)[0]:
+            made.append(key[4] if len(key) > 5 else key[4:])
+        return original(self, key, compute)
+
+    monkeypatch.setattr(data._KeptValues, "get", recording)
+    return made
+
+
+def test_warming_at_start_makes_everything_the_first_matrix_page_shows(demo_db, monkeypatch):
+    st.cache_resource.clear()
+    warmup.start_warming().join(timeout=300)
+    made = _made_on_demand(monkeypatch)
+    at = AppTest.from_file(str(APP.parent / "pages" / "portfolio_matrix.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.get("vega_lite_chart")
+    assert made == []
+
+
+def test_without_warming_the_first_matrix_page_makes_its_values_itself(demo_db, monkeypatch):
+    # The other side of the test above: the recording sees what a cold page makes, so an empty list there means
+    # the warm-up made it, not that nothing was recorded.
+    st.cache_resource.clear()
+    made = _made_on_demand(monkeypatch)
+    at = AppTest.from_file(str(APP.parent / "pages" / "portfolio_matrix.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    names = {key[1] for key in made if isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], str)}
+    assert {"filter_grade_table", "_chart_spec", "_arrow_table"} <= names, made

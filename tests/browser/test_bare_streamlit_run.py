@@ -1,5 +1,7 @@
 """A bare `streamlit run app.py` (the README's command, not `python -m grading serve`) on a database it cannot use
-stops at once with one sentence on stderr, instead of serving a page that fails only in the browser."""
+stops at once with one sentence on stderr, instead of serving a page that fails only in the browser; a second
+server on the file a first one serves is refused that way even before anyone has opened the first, and never
+says "You can now view your Streamlit app" first."""
 
 from __future__ import annotations
 
@@ -8,9 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import shutil
+
 import pytest
 
 from grading.db.store import Store
+from tests.browser.conftest import StreamlitServer
 from tests.held_database import held_by_another_process
 
 pytestmark = pytest.mark.browser  # it starts a Streamlit server
@@ -55,3 +60,25 @@ def test_a_bare_streamlit_run_with_clientgrade_db_in_a_missing_folder_exits_and_
     assert result.returncode == 1
     assert "does not exist" in result.stderr and "Traceback" not in result.stderr
     assert not db_path.parent.exists()
+
+
+def test_a_second_server_on_the_file_of_a_first_nobody_has_opened_yet_is_refused_at_once(demo_database_template,
+                                                                                       tmp_path):
+    folder = tmp_path / "book"
+    shutil.copytree(demo_database_template, folder)
+    db_path = folder / "portfolio.duckdb"
+    # The first server is healthy, and no browser session has opened it.
+    first = StreamlitServer(folder, tmp_path / "first.log")
+    try:
+        second = streamlit_run(db_path, tmp_path)
+        first_says = (tmp_path / "first.log").read_text()
+        assert first.process.poll() is None, first_says
+    finally:
+        first.stop()
+
+    assert second.returncode == 1
+    assert f"ClientGrade cannot start: The database file {db_path} is in use by another program" in second.stderr
+    assert "Traceback" not in second.stderr
+    # The refused server never announced itself; the first one did, once it held the file.
+    assert "You can now view" not in second.stdout + second.stderr
+    assert "You can now view your Streamlit app in your browser" in first_says
