@@ -1,4 +1,8 @@
-"""A database held by another process: every command that opens it exits 1 with one sentence, no traceback."""
+"""A database held by another process: every command that opens it exits 1 with one sentence, no traceback.
+
+Every command runs in this process (:func:`tests.cli_runner.run_cli`) against the file another process holds; one
+of them also runs as a real ``python -m grading`` process, start to exit.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import pytest
 
 from grading import cli
 from grading.db.store import Store
+from tests.cli_runner import run_cli
 from tests.held_database import held_by_another_process
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,13 +49,7 @@ def held_database(tmp_path_factory):
         yield path
 
 
-@pytest.mark.parametrize("command", [name for name in cli.COMMANDS if name not in NO_DATABASE])
-def test_every_command_on_a_held_database_exits_1_with_one_sentence(held_database, tmp_path, command):
-    result = subprocess.run(
-        [sys.executable, "-m", "grading", *_arguments(command, tmp_path), "--db", str(held_database),
-         "--models", str(tmp_path / "models")],
-        cwd=REPO, capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+def _assert_one_sentence_naming_the_file(result, held_database) -> None:
     assert result.returncode == 1, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -59,11 +58,23 @@ def test_every_command_on_a_held_database_exits_1_with_one_sentence(held_databas
     assert "--db" in lines[0], "it says what to do"
 
 
-def test_making_a_password_hash_works_while_the_database_is_held(held_database):
+@pytest.mark.parametrize("command", [name for name in cli.COMMANDS if name not in NO_DATABASE])
+def test_every_command_on_a_held_database_exits_1_with_one_sentence(held_database, tmp_path, command):
+    result = run_cli(*_arguments(command, tmp_path), "--db", str(held_database), "--models", str(tmp_path / "models"))
+    _assert_one_sentence_naming_the_file(result, held_database)
+
+
+def test_a_command_process_on_a_held_database_exits_1_with_one_sentence(held_database, tmp_path):
+    # The process itself, start to exit: the status reaches the shell and nothing else reaches stderr.
     result = subprocess.run(
-        [sys.executable, "-m", "grading", "hash-password", "--stdin", "--db", str(held_database)],
-        input="a long enough password\n", cwd=REPO, capture_output=True, text=True, timeout=60,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        [sys.executable, "-m", "grading", *_arguments("import", tmp_path), "--db", str(held_database),
+         "--models", str(tmp_path / "models")],
+        cwd=REPO, capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)},
     )
+    _assert_one_sentence_naming_the_file(result, held_database)
+
+
+def test_making_a_password_hash_works_while_the_database_is_held(held_database):
+    result = run_cli("hash-password", "--stdin", "--db", str(held_database), stdin="a long enough password\n")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("scrypt$")

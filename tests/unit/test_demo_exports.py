@@ -8,8 +8,6 @@ every client-month, except what :data:`grading.demo.raw_book.NOT_ROUND_TRIPPED` 
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -26,9 +24,9 @@ from grading.demo.raw_exports import (
     write_demo_exports,
 )
 from grading.db.store import Store
+from tests import cli_runner
 from tests.raw_reference import Settings, derive_monthly
 
-REPO = Path(__file__).resolve().parents[2]
 END_MONTH = "2025-12"
 N_CLIENTS = 24
 SEED = 11
@@ -331,19 +329,15 @@ def test_every_metric_that_cannot_round_trip_is_named_with_a_reason():
 # ---- the command ----------------------------------------------------------------------------------------------------
 
 
-def run_cli(*arguments: str) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "grading", *arguments], cwd=REPO, capture_output=True, text=True,
-                            timeout=300)
+def run_cli(*arguments: str) -> cli_runner.CliResult:
+    """Run ``python -m grading *arguments`` (in this process) and check that it succeeded."""
+    result = cli_runner.run_cli(*arguments)
     assert result.returncode == 0, result.stderr
     return result
 
 
 def test_the_command_writes_both_sets_and_prints_how_to_import_them(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "grading", "demo-exports", "--out", str(tmp_path), "--clients", "3",
-         "--end-month", END_MONTH],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
-    )
+    result = cli_runner.run_cli("demo-exports", "--out", str(tmp_path), "--clients", "3", "--end-month", END_MONTH)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / CONNECTWISE_SET / "invoices.xlsx").is_file()
     assert (tmp_path / AUTOTASK_SET / "time_entries_1.csv").is_file()
@@ -357,10 +351,7 @@ def test_the_command_writes_both_sets_and_prints_how_to_import_them(tmp_path):
 )
 def test_the_command_refuses_bad_values_with_one_line_and_writes_nothing(tmp_path, arguments, message):
     out = tmp_path / "out"
-    result = subprocess.run(
-        [sys.executable, "-m", "grading", "demo-exports", "--out", str(out), *arguments],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
-    )
+    result = cli_runner.run_cli("demo-exports", "--out", str(out), *arguments)
     assert result.returncode == 1
     assert message in result.stderr
     assert "Traceback" not in result.stderr

@@ -62,3 +62,14 @@ def test_every_page_file_is_registered_in_app_py():
     on_disk = {f"pages/{path.name}" for path in (REPO / "pages").glob("*.py")}
     assert on_disk, "pages/ is empty"
     assert on_disk == registered
+
+
+def test_every_property_test_takes_its_example_count_from_the_profile():
+    # A bare number would run in full on every local run, or weaken CI; examples(N) runs N in CI, fewer locally.
+    bare = [
+        f"{path.relative_to(REPO).as_posix()}: {match.group(0)}"
+        for path in sorted((REPO / "tests").rglob("*.py"))
+        for match in re.finditer(r"max_examples\s*=\s*(?!examples\()[^,)\n]+", path.read_text(encoding="utf-8"))
+    ]
+    assert bare == []
+    assert "max_examples=examples(" in (REPO / "tests" / "unit" / "test_import_express.py").read_text(encoding="utf-8")

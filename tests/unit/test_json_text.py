@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grading.commands.json_text import dumps_indented
+from tests.hypothesis_profiles import examples
 
 _plain = (st.none() | st.booleans() | st.integers(min_value=-(10**20), max_value=10**20)
           | st.floats(allow_nan=False, allow_infinity=False) | st.text())
@@ -21,7 +22,7 @@ _nested = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None, derandomize=True)
+@settings(max_examples=examples(300), deadline=None, derandomize=True)
 @given(_nested, st.integers(min_value=0, max_value=4))
 def test_any_nested_value_gives_the_standard_librarys_text(value, indent):
     assert dumps_indented(value, indent) == json.dumps(value, indent=indent, allow_nan=False)

@@ -9,13 +9,14 @@ from hypothesis import strategies as st
 from grading.errors import ClientGradeError
 from grading.sources import RawFile, import_raw
 from grading.db.store import Store
+from tests.hypothesis_profiles import examples
 
 HEADERS = ["company/identifier", "company/name", "chargeToId", "chargeToType", "timeStart", "actualHours", "id",
            "client", "date", "hours", "ticket", "DateWorked", "HoursWorked", "TicketID", "Kunde", "", "Total"]
 CELLS = ["HARB", "Miller & Sons Ltd", "", " ", "100", "ServiceTicket", "2026-03-02T14:00:00Z", "03/04/2026",
          "13/04/2026", "04.03.2026 07:30", "/Date(1481846400000+0000)/", "1.5", "1,5", "-2", "2:30", "abc", "1e309",
          "\"quoted, cell\"", "TOTAL", "Ünïcode", "0", "NaN", "9999-99-99", "2026-02-30"]
-FUZZ = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+FUZZ = settings(max_examples=examples(20), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                        HealthCheck.too_slow])
 
 

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grading.sources.values import number_sql
+from tests.hypothesis_profiles import examples
 
 # The cleaning alone: currency codes and signs, spaces and quotes dropped, (12) negative, thousands separators.
 _BARE = r"regexp_replace(t, '^[A-Za-z]{3}\s*|\s*[A-Za-z]{3}$|[\s''’$€£¥' || chr(160) || ']', '', 'g')"
@@ -26,7 +27,7 @@ def read(cells: list[str], expression: str) -> list[float | None]:
             "(SELECT unnest(?) AS cell, generate_subscripts(?, 1) AS n)) ORDER BY n", [cells, cells]).fetchall()]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(CELLS)
 def test_plain_numbers_read_as_the_cleaning_reads_them(cells):
     for decimal in (".", ","):

@@ -1,0 +1,90 @@
+"""Run ``python -m grading ...`` inside the test process: the one way the tests drive the command line.
+
+:func:`run_cli` calls :func:`grading.cli.main` with the arguments, as ``python -m grading`` does, and gives back what
+``subprocess.run(..., capture_output=True, text=True)`` would: the exit status and the text written to stdout and
+stderr (through the same terminal-safe streams). An argparse refusal or ``--help`` (``SystemExit``) gives its exit
+status as a process would. A Python process takes 2-3 s to start on the shared test machine; this takes none, and the
+command's modules load once per test session.
+
+The command reads ``CLIENTGRADE_DB`` and ``CLIENTGRADE_MODELS`` from the environment, which the autouse fixture
+``isolated_paths`` (tests/conftest.py) points at the test's own folder through ``monkeypatch``; a test that needs
+other values sets them with ``monkeypatch.setenv`` too, so nothing leaks into the next test. The command line keeps
+no other state between runs: it builds its parser on every call, and the only process-wide caches below it are
+keyed by content (the loaded models, by the hash of their bytes).
+
+A real ``python -m grading`` process is still started where the process itself is what a test is about:
+
+- ``tests/unit/test_raw_import_cli.py``: the module entry point runs and its exit status reaches the shell;
+- ``tests/unit/test_cli_locked.py``: one command, start to exit, on a database another process holds (every
+  command's one sentence is checked in-process);
+- ``tests/unit/test_startup_checks.py``: ``serve --check-only`` on a held database exits before Streamlit starts;
+- ``tests/unit/test_export_identity.py``: grading without a model never imports scikit-learn (lazy imports need a
+  fresh interpreter);
+- ``tests/unit/test_house_rules.py``: every module imports without Streamlit;
+- ``tests/unit/test_crash_safety.py`` and ``tests/unit/test_backup_leftovers.py``: a process killed mid-write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What a run of the command line gave: the same three fields as :class:`subprocess.CompletedProcess`."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _text(stream: io.TextIOWrapper) -> str:
+    stream.flush()
+    # As subprocess.run(text=True) reads a pipe: universal newlines.
+    return stream.buffer.getvalue().decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def run_cli(*arguments: str, stdin: str = "") -> CliResult:
+    """Run ``python -m grading *arguments`` in this process; return its exit status, stdout and stderr.
+
+    Parameters
+    ----------
+    arguments:
+        The command line after ``python -m grading``, e.g. ``("import", "--db", path, "--clients", file)``.
+    stdin:
+        What the command reads from standard input (``hash-password --stdin``).
+
+    Returns
+    -------
+    CliResult
+        ``returncode`` (0, 1, 2 for a usage error, ...), and everything written to ``stdout`` and ``stderr``.
+        An exception the command does not turn into an exit status is raised, so the test fails on it, as a
+        traceback on stderr would make it fail.
+    """
+    from grading.cli import main
+
+    # Binary buffers underneath, as a real pipe has: the grade and compare commands write bytes to stdout.buffer.
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
+    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), _stdin(io.StringIO(stdin)):
+        try:
+            status = main(list(arguments))
+        except SystemExit as exit_:  # argparse: --help, or a usage error
+            code = exit_.code
+            status = code if isinstance(code, int) else (0 if code is None else 1)
+            if isinstance(code, str):
+                print(code, file=err)
+    return CliResult(int(status), _text(out), _text(err))
+
+
+@contextlib.contextmanager
+def _stdin(stream: io.StringIO):
+    before = sys.stdin
+    sys.stdin = stream
+    try:
+        yield
+    finally:
+        sys.stdin = before
