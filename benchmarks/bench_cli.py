@@ -81,6 +81,64 @@ con.close()
 """
 
 
+#: Each part of ``grade`` (and of ``simulate``'s own work) one after the other in one process, so that the
+#: figures say what costs what: wall and CPU seconds per part, printed as JSON. The parts run without the overlap
+#: the command itself has (it writes one piece of text while it makes the next piece's words).
+_PARTS = """
+import json, resource, sys, time
+def clock():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return time.perf_counter(), usage.ru_utime + usage.ru_stime
+parts, last = {}, clock()
+def mark(name):
+    global last
+    now = clock()
+    parts[name] = (now[0] - last[0], now[1] - last[1])
+    last = now
+from grading.commands import grade_command
+from grading.db.export import write_safe_csv
+from grading.db.store import Store
+from grading.scoring.portfolio import grade_portfolio
+from grading.settings import load_settings
+from grading.simulation.story import churn_story
+from grading.commands.simulate_command import scenario_from_args
+from grading.commands.json_text import dumps_indented
+from grading.cli import build_parser
+mark("imports")
+with Store(sys.argv[1]) as store:
+    settings = load_settings(store)
+    graded = grade_portfolio(store, sys.argv[2], models_dir=sys.argv[3], settings=settings, explain=False)
+mark("grade")
+pieces = list(grade_command.pieces(graded))
+mark("words")
+with open(sys.argv[4], "wb") as handle, Store(":memory:", migrate=False) as scratch:
+    for number, piece in enumerate(pieces):
+        write_safe_csv(piece, handle.write, header=number == 0, scratch=scratch)
+mark("csv")
+with open(sys.argv[4], "wb") as handle:
+    grade_command.write_json(pieces, handle.write)
+mark("json")
+args = build_parser("simulate").parse_args(["simulate", "--as-of", sys.argv[2], "--fire-grade", "D"])
+book = graded.assign(months_in_window=int(settings["scoring_window_months"]))
+story = churn_story(book, scenario_from_args(args), labor_cost_rate=settings["labor_cost_rate"],
+                    window_months=int(settings["scoring_window_months"]), currency=settings["currency"])
+dumps_indented(story.scenario.to_dict(), 2)
+mark("story")
+print(json.dumps(parts))
+"""
+
+#: The parts of :data:`_PARTS`, as the report names them.
+PARTS = {
+    "imports": "part of grade: importing the grading modules (pandas, NumPy, DuckDB, pyarrow)",
+    "grade": "part of grade: the graded book without words (features query, scorecard, flags, manual grades)",
+    "words": "part of grade: the words of every client (reasons, flags, notes), 20,000 at a time",
+    "csv": "part of grade: the CSV text of the graded book and its words (DuckDB, the bytes pandas to_csv wrote)",
+    "json": "part of grade: the JSON text of the graded book and its words (pandas to_json)",
+    "story": "part of simulate: the churn story of firing the D clients and its JSON, from the graded book",
+}
+PARTS_GROUP = "Command parts (one process)"
+
+
 @dataclass(frozen=True)
 class ProcessRun:
     """One child process's wall-clock seconds, CPU seconds (user and system) and peak resident memory (bytes)."""
@@ -247,7 +305,36 @@ def run(config: Config) -> None:
                     repeats=counted, floor_what="the floor's process", floor_value=floor_peak / MIB,
                     target=MEMORY_TARGET if million else None)
             )
+        if not million:
+            _time_parts(config, book, scratch, size, repeats)
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _time_parts(config: Config, book: Book, scratch: Path, size: str, repeats: int) -> None:
+    """Run :data:`_PARTS` ``repeats`` times and emit each part's median wall time beside the aggregate floor."""
+    import json
+
+    config.say(f"the parts of grade and simulate, {repeats} runs")
+    database = scratch / "portfolio.duckdb"
+    start, end = (day.isoformat() for day in window(book.as_of))
+    load = os.getloadavg()[0]
+    runs = []
+    for _ in range(repeats):
+        done = subprocess.run([sys.executable, "-c", _PARTS, str(database), book.as_of.isoformat(),
+                               str(scratch / "models"), str(scratch / "parts.out")],
+                              cwd=REPO, capture_output=True, text=True, check=True)
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    floor, _, floor_cpu = time_process(
+        lambda _: [sys.executable, "-c", _FLOOR_AGGREGATE, str(database), BARE_AGGREGATE, start, end],
+        repeats=repeats, warmup=0)
+    for name, what in PARTS.items():
+        wall = statistics.median(run[name][0] for run in runs)
+        cpu = statistics.median(run[name][1] for run in runs)
+        config.emit(Row(PARTS_GROUP, what, size, wall, repeats=repeats,
+                        floor_what="DuckDB aggregate per client over the window, bare process (whole process)",
+                        floor_value=floor.median,
+                        note=f"load average {load:.1f} at the start; CPU time {cpu:.2f} s against the floor "
+                             f"process's {floor_cpu:.2f} s ({cpu / floor_cpu:.1f}x)"))
 
 
 def notes(config: Config) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import os
 import platform
@@ -241,18 +242,41 @@ def _section(report: str, title: str) -> list[str]:
     return [line for line in lines[start:end] if line.strip()]
 
 
-def _unlabelled(note: str) -> str:
-    """A note line's text without its leading ``(groups)`` label, the label's parentheses matched (a group's name
-    may hold parentheses of its own, as "Command (process)" does)."""
+def _split_label(note: str) -> tuple[str, str]:
+    """A note line's ``(groups)`` label (without its parentheses; "" when it has none) and its text.
+
+    The label's parentheses are matched, as a group's name may hold parentheses of its own ("Command (process)").
+    """
     text = note[2:]
     if not text.startswith("("):
-        return text
+        return "", text
     depth = 0
     for position, char in enumerate(text):
         depth += {"(": 1, ")": -1}.get(char, 0)
         if depth == 0:
-            return text[position + 1 :].lstrip() if text[position + 1 : position + 2] == " " else text
-    return text
+            if text[position + 1 : position + 2] != " ":
+                break
+            return text[1:position], text[position + 2 :]
+    return "", text
+
+
+def _label(note: str) -> str:
+    return _split_label(note)[0]
+
+
+def _unlabelled(note: str) -> str:
+    return _split_label(note)[1]
+
+
+def _rerun(label: str, groups: set[str]) -> bool:
+    """Whether ``label`` (groups joined by ", ", sorted) names only groups of ``groups``: a run of them, now rerun.
+
+    Names may hold commas themselves ("Command memory, a million clients"), so the label is compared with the
+    labels the groups' subsets would make rather than split.
+    """
+    names = sorted(groups)
+    return any(label == ", ".join(chosen)
+               for size in range(1, len(names) + 1) for chosen in itertools.combinations(names, size))
 
 
 def _said_once(notes: list[str]) -> list[str]:
@@ -291,12 +315,12 @@ def merge_report(existing: str, fresh: str, groups: set[str]) -> str:
     written = next((line for line in existing.splitlines() if line.startswith("Written by ")), "")
     # A rerun of the same groups replaces what their last run said in the header and the notes.
     written = " Rows of ".join(part for part in written.split(" Rows of ")
-                               if not part.startswith(f"{label[1:-1]} written by "))
+                               if not _rerun(part.partition(" written by ")[0], groups))
     updated = next(line for line in fresh_lines if line.startswith("Written by ")).replace(
         "Written by ", f"Rows of {label[1:-1]} written by ", 1
     ).replace(" Do not edit by hand: run the command again.", "")
     notes = [line for line in _section(existing, "Notes") if line.startswith("- ")
-             and not line.startswith(f"- {label} ")]
+             and not _rerun(_label(line), groups)]
     notes += [f"- {label} {line[2:]}" for line in _section(fresh, "Notes") if line.startswith("- ")]
     notes = _said_once(notes)
     head = fresh_lines[:header_at + 2]

@@ -37,3 +37,19 @@ def test_a_note_said_by_one_group_only_keeps_its_label():
     merged = merge_report(_report([Row("Import", "import", "1 client", 1.0)], "full run", ["Load 1.0."]),
                           _report([Row("Training", "train", "size", 2.0)], "training run", [RUNS]), {"Training"})
     assert f"- (Training) {RUNS}" in _notes(merged)
+
+
+def test_a_rerun_with_one_group_more_replaces_the_notes_and_header_of_the_groups_it_ran_before():
+    base = _report([Row("Import", "import", "1 client", 1.0)], "full run", ["Load 1.0."])
+    first = merge_report(base, _report([Row("Command (process)", "grade", "size", 2.0),
+                                        Row("Command memory, a million clients", "grade", "size", 2.0)],
+                                       "cli run 1", ["Load 5.0."]),
+                         {"Command (process)", "Command memory, a million clients"})
+    second = merge_report(first, _report([Row("Command (process)", "grade", "size", 3.0),
+                                          Row("Command memory, a million clients", "grade", "size", 3.0),
+                                          Row("Command parts", "grade", "size", 1.0)], "cli run 2", ["Load 6.0."]),
+                          {"Command (process)", "Command memory, a million clients", "Command parts"})
+    notes = _notes(second)
+    assert "Load 5.0." not in " ".join(notes) and "`cli run 1`" not in second
+    assert "- (Command (process), Command memory, a million clients, Command parts) Load 6.0." in notes
+    assert "- Load 1.0." in notes and "`full run`" in second
