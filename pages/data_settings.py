@@ -11,7 +11,7 @@ from grading import books
 from grading.db import book_admin, maintenance
 from grading.views import data_settings as view
 from grading.views import raw_import as raw_view
-from grading.views.settings_editor import setting_problems, weight_shares
+from grading.views.settings_editor import setting_problems, weight_share_words
 from grading.views.settings_preview import FEATURE_SETTINGS, book_for_preview, compare_grades
 from grading.db.backup import backup_database, default_backup_folder, list_backups, restore_database
 from grading.errors import ClientGradeError
@@ -21,12 +21,11 @@ from grading.model import persistence, training
 from grading.sources import KIND_NAMES, RAW_KINDS, MappingFile, check_raw, import_raw, mapping_toml, raw_settings
 from grading.sources.saved_mapping import save_mapping, saved_mapping
 from grading.sources.values import DATE_ORDERS, DECIMALS, HOURS_UNITS
-from grading.formatting import count, percent
+from grading.formatting import count
 from grading.settings import (
     SECTIONS,
     SETTINGS,
     load_settings,
-    reset_settings,
     save_settings,
     setting,
     setting_help,
@@ -529,9 +528,14 @@ def _reset_to_saved() -> None:
     _fill_fields(load_settings(store))
 
 
-def _reset_all_settings() -> None:
-    _fill_fields(reset_settings(store))
-    st.session_state["data_settings_flash"] = "Every setting is back to its default."
+def _defaults_into_fields() -> None:
+    """Put every default in the fields, as a draft: the preview shows what they would change, Save commits them."""
+    for item in SETTINGS:
+        st.session_state[f"{SETTING_KEY}{item.name}"] = _widget_value(item, item.default)
+
+
+#: Steps of the +/- buttons where a whole unit is too coarse (the rest step by 1).
+FINE_STEPS = {"flight_risk_rate_factor": 0.1, "max_upload_mb": 0.5}
 
 
 def _setting_widget(item, label: str, key: str, help_text: str):
@@ -540,12 +544,26 @@ def _setting_widget(item, label: str, key: str, help_text: str):
         return st.checkbox(label, help=help_text, key=key)
     if item.kind == "choice":
         return st.selectbox(label, options=list(item.choices), help=help_text, key=key)
-    number = int if item.kind == "int" else float
-    return st.number_input(
-        label, step=1 if item.kind == "int" else None,
-        min_value=None if item.minimum is None else number(item.minimum),
-        max_value=None if item.maximum is None else number(item.maximum),
-        help=help_text, key=key)
+    if item.kind == "int":
+        return st.number_input(label, step=1, min_value=None if item.minimum is None else int(item.minimum),
+                               max_value=None if item.maximum is None else int(item.maximum), help=help_text,
+                               key=key)
+    # %g: "1000" and "65", not "1000.00" and "65.00"; a value typed with decimals keeps them.
+    return st.number_input(label, step=FINE_STEPS.get(item.name, 1.0), format="%g",
+                           min_value=None if item.minimum is None else float(item.minimum),
+                           max_value=None if item.maximum is None else float(item.maximum), help=help_text,
+                           key=key)
+
+
+def _draw_order(names: tuple[str, ...]) -> list[str]:
+    """A section's settings in the order to lay out: a switch first (full width: its label is a sentence), then
+    a criterion's full-marks and zero-marks points side by side, its weight after them."""
+    items = [setting(name) for name in names]
+    switches = [item.name for item in items if item.kind == "bool"]
+    rest = [item.name for item in items if item.kind != "bool"]
+    if any(not name.startswith("weight_") for name in rest):
+        rest = sorted(rest, key=lambda name: name.startswith("weight_"))
+    return switches + rest
 
 
 with settings_tab:
@@ -573,26 +591,30 @@ with settings_tab:
             drafts.pop(book, None)
         currency = str(current["currency"])
         problems = setting_problems({**current, **values}, currency, server_upload_mb)
-        shares = weight_shares({**current, **values})
+        shares = weight_share_words({**current, **values})
 
         st.write("Change any value: the preview on the right shows at once which clients would change grade. "
                  "Nothing is saved until you press Save; each setting's help (?) says what it does."
                  + ("" if editable else f" {READ_ONLY_HELP} You can still try values in the preview."))
-        fields_column, preview_column = st.columns([3, 2], gap="large")
+        fields_column, preview_column = st.columns([5, 7], gap="medium")
         # The fields scroll in a box of their own, so the preview stays in view whichever field is changed.
         with fields_column, st.container(height=720, key="settings-fields"):
             for section in SECTIONS:
                 st.markdown(f"**{section.title}**")
                 st.caption(section.measures)
+                order = _draw_order(section.names)
+                switches = [name for name in order if setting(name).kind == "bool"]
+                places = [st.container() for _ in switches]
                 columns = st.columns(2)
-                for position, item in enumerate(setting(name) for name in section.names):
-                    key = f"{SETTING_KEY}{item.name}"
-                    with columns[position % 2]:
-                        _setting_widget(item, setting_label(item.name, currency), key, setting_help(item.name))
-                        if item.name in problems:
-                            st.error(escape_markdown(problems[item.name]), icon=":material/error:")
-                        elif item.name in shares:
-                            st.caption(f"{percent(shares[item.name])} of its group")
+                places += [columns[position % 2] for position in range(len(order) - len(switches))]
+                for name, place in zip(order, places, strict=True):
+                    with place:
+                        _setting_widget(setting(name), setting_label(name, currency), f"{SETTING_KEY}{name}",
+                                        setting_help(name))
+                        if name in problems:
+                            st.error(escape_markdown(problems[name]), icon=":material/error:")
+                        elif name in shares:
+                            st.caption(shares[name])
         with preview_column, st.container(border=True, key="settings-preview"):
             st.markdown("**Preview**")
             preview = None
@@ -620,16 +642,16 @@ with settings_tab:
                     st.dataframe(
                         # The alias stands for the client; no id leaves the server, anonymized or not.
                         listed.drop(columns="client_id"), hide_index=True, key="settings-preview-table",
+                        column_order=["name", "grade_change", "effective_change", "why"],
                         column_config={
-                            "name": st.column_config.TextColumn("Client"),
-                            "rule_grade_before": st.column_config.TextColumn("Grade now", help="The rule grade."),
-                            "rule_grade_after": st.column_config.TextColumn(
-                                "With these settings", help="The rule grade with the values on the left."),
-                            "rule_score_before": st.column_config.NumberColumn("Score now", format="%.1f"),
-                            "rule_score_after": st.column_config.NumberColumn("Score then", format="%.1f"),
-                            "why": st.column_config.TextColumn("Why"),
-                            "effective_grade_before": st.column_config.TextColumn("Effective now"),
-                            "effective_grade_after": st.column_config.TextColumn("Effective then"),
+                            "name": st.column_config.TextColumn("Client", width=150),
+                            "grade_change": st.column_config.TextColumn(
+                                "Rule grade", width=80, help="The rule grade now, then with the values on the left."),
+                            "effective_change": st.column_config.TextColumn(
+                                "Effective", width=75, help="The effective grade (manual, else suggested, else rule) now, then "
+                                "with the values on the left."),
+                            "why": st.column_config.TextColumn("Why", width="large", help="The score now and with the values on "
+                                                               "the left, and what moved it most."),
                         },
                     )
             changed_words = "; ".join(escape_markdown(setting_label(name, currency)) for name in draft)
@@ -643,8 +665,10 @@ with settings_tab:
                                     "Save the values on the left; every page grades with them from then on."))
             back_column.button("Reset to saved", key="reset-draft", icon=":material/undo:", on_click=_reset_to_saved,
                                disabled=not draft, help="Put the saved value back in every field.")
-            st.button("Reset every setting to its default", on_click=_reset_all_settings, key="reset-settings",
-                      icon=":material/restart_alt:", disabled=not editable, help=write_help)
+            st.button("Fill in the defaults", on_click=_defaults_into_fields, key="defaults-into-fields",
+                      icon=":material/restart_alt:",
+                      help="Put every setting's default in the fields. Nothing is saved: the preview shows what the "
+                      "defaults would change, and Save keeps them.")
         if save and not draft:
             st.info("Nothing to save: every field holds its saved value.")
         elif save:

@@ -85,8 +85,8 @@ def setting_problems(values: Mapping[str, Any], currency: str = "EUR",
         if wrong_side:
             side = "below" if higher_is_better else "above"
             must = "at or above" if higher_is_better else "at or below"
-            problems[full] = (f"{_quoted(full, currency)} ({checked[full]:g}) is {side} the zero-marks point "
-                              f"{_quoted(zero, currency)} ({checked[zero]:g}); it must be {must} it.")
+            problems[full] = (f"{_quoted(full, currency)} ({checked[full]:g}) must be {must} the zero-marks point "
+                              f"{_quoted(zero, currency)} ({checked[zero]:g}), not {side} it.")
 
     lines = [name for name in ("grade_a_min", "grade_b_min", "grade_c_min") if name in checked]
     for higher, lower in zip(lines, lines[1:], strict=False):
@@ -125,3 +125,15 @@ def weight_shares(values: Mapping[str, Any]) -> dict[str, float]:
         total = sum(weights.values())
         shares.update({name: (weight / total if total > 0 else 0.0) for name, weight in weights.items()})
     return shares
+
+
+def weight_share_words(values: Mapping[str, Any]) -> dict[str, str]:
+    """Return, for each weight, what it amounts to in words: "45% of the score", "50% of the money group"."""
+    from grading.formatting import percent
+
+    shares = weight_shares(values)
+    words = {}
+    for group, names in WEIGHT_GROUPS.items():
+        whole = "the score" if group == "the three groups" else group
+        words.update({name: f"{percent(shares[name])} of {whole}" for name in names if name in shares})
+    return words

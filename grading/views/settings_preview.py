@@ -27,8 +27,8 @@ from grading.settings import coerce, load_settings
 if TYPE_CHECKING:
     from grading.db.store import Store
 
-PREVIEW_COLUMNS = ("client_id", "name", "rule_grade_before", "rule_grade_after", "rule_score_before",
-                   "rule_score_after", "why", "effective_grade_before", "effective_grade_after")
+PREVIEW_COLUMNS = ("client_id", "name", "rule_grade_before", "rule_grade_after", "grade_change", "rule_score_before",
+                   "rule_score_after", "why", "effective_grade_before", "effective_grade_after", "effective_change")
 
 #: The settings that change the clients' features (and so the model's suggestions), not only their scores.
 FEATURE_SETTINGS = ("scoring_window_months", "labor_cost_rate")
@@ -105,7 +105,7 @@ def book_for_preview(
 def _criterion_labels() -> dict[str, str]:
     from grading.scoring.scorecard import CRITERIA
 
-    return {f"points_{criterion.name}": criterion.label.lower() for criterion in CRITERIA}
+    return {f"points_{criterion.name}": criterion.label for criterion in CRITERIA}
 
 
 def _why(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:
@@ -121,19 +121,30 @@ def _why(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:
         knocked_before = int(before["small_client_knockdown"].iat[position])
         knocked_after = int(after["small_client_knockdown"].iat[position])
         if pd.isna(score_before) or pd.isna(score_after):
-            said.append("scored only one way (data missing under the other window)")
+            said.append("No figures in one of the two windows: graded one way only")
             continue
-        scores = f"score {score_before:.1f} to {score_after:.1f}"
+        # The reason first (a narrow column shows its start), then the score.
+        scores = f"score {score_before:.1f} → {score_after:.1f}"
         if knocked_before != knocked_after:
             grades = {0: "no grade", 1: "one grade", 2: "two grades"}
-            said.append(f"small-client rule: {grades[knocked_after]} down, before {grades[knocked_before]}"
+            said.append(f"Small-client rule takes {grades[knocked_after]} off, not {grades[knocked_before]}"
                         + ("" if abs(score_after - score_before) < 0.05 else f"; {scores}"))
         elif abs(score_after - score_before) < 0.05:
-            said.append(f"score {score_after:.1f} as before; the grade lines moved")
+            said.append(f"The grade lines moved; score {score_after:.1f} as before")
         else:
             row = moved_points[position]
             largest = int(np.argmax(np.abs(row)))
-            said.append(f"{scores}, mostly {labels[points[largest]]} ({row[largest]:+.1f} points)")
+            said.append(f"{labels[points[largest]]} {row[largest]:+.1f} points; {scores}")
+    return said
+
+
+def _change(before: pd.Series, after: pd.Series) -> list[str]:
+    """Each grade's move as ``"A → B"``, or the grade alone where it stays (``"none"`` for a missing grade)."""
+    said = []
+    for old, new in zip(before.astype(object), after.astype(object), strict=True):
+        old = old if isinstance(old, str) else "none"
+        new = new if isinstance(new, str) else "none"
+        said.append(old if old == new else f"{old} → {new}")
     return said
 
 
@@ -191,6 +202,9 @@ def compare_grades(
     rows["rule_score_before"] = saved_rows["rule_score"].to_numpy()
     rows["rule_score_after"] = rescored_rows["rule_score"].to_numpy()
     rows["why"] = _why(saved_rows, rescored_rows)
+    # Each move in one short cell ("A → B"), for a list that has to fit beside the fields.
+    rows["grade_change"] = _change(rows["rule_grade_before"], rows["rule_grade_after"])
+    rows["effective_change"] = _change(rows["effective_grade_before"], rows["effective_grade_after"])
     rank = {"A": 0, "B": 1, "C": 2, "D": 3}
     def steps(grades: pd.Series) -> pd.Series:
         return pd.to_numeric(grades.astype(object).map(rank), errors="coerce")

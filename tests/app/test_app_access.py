@@ -24,7 +24,7 @@ WRITE_WIDGETS = {
         "review-start", "review-decide-keep", "review-decide-lift", "review-decide-raise_price", "review-decide-fire",
         "review-save-note", "review-set-grade",
     },
-    "pages/data_settings.py": {"import-button", "save-settings", "reset-settings", "train-model", "backup-now",
+    "pages/data_settings.py": {"import-button", "save-settings", "train-model", "backup-now",
                                "backup-restore", "backup-restore-confirm", "reset-demo", "reset-confirm"},
 }
 PAGES = [

@@ -267,12 +267,18 @@ def test_the_preview_shows_aliases_when_names_are_anonymized(demo_db):
     assert not [cid for cid in clients["client_id"] if cid in set(listed.astype(str).to_numpy().ravel())]
 
 
-def test_reset_settings_brings_the_defaults_back(demo_db):
+def test_fill_in_the_defaults_is_a_draft_the_preview_shows_and_save_keeps(demo_db):
     with Store(demo_db) as store:
         save_settings(store, {"labor_cost_rate": 80.0})
     at = open_page(tab="Settings")
     assert at.number_input(key="setting_labor_cost_rate").value == 80.0
-    at.button(key="reset-settings").click()
+    at.button(key="defaults-into-fields").click()
+    at.run()
+    assert at.number_input(key="setting_labor_cost_rate").value == 45.0
+    with Store(demo_db) as store:
+        assert load_settings(store)["labor_cost_rate"] == 80.0, "filling in the defaults saves nothing"
+    assert "With these settings" in said(at)
+    at.button(key="save-settings").click()
     at.run()
     with Store(demo_db) as store:
         assert load_settings(store)["labor_cost_rate"] == 45.0
@@ -347,7 +353,7 @@ def open_as(role: str, monkeypatch) -> AppTest:
 @pytest.mark.parametrize(
     ("tab", "keys"),
     [
-        ("Settings", ("save-settings", "reset-settings")),
+        ("Settings", ("save-settings",)),
         ("Model", ("train-model",)),
         ("Backups", ("backup-now",)),
         ("Reset to demo", ("reset-demo",)),
@@ -424,7 +430,6 @@ def test_a_viewer_may_try_values_in_the_preview_but_cannot_save_them(demo_db, mo
     change_setting(at, "grade_a_min", 90.0)
     assert "With these settings" in said(at)
     assert at.button(key="save-settings").disabled
-    assert at.button(key="reset-settings").disabled
     assert not at.button(key="reset-draft").disabled, "a viewer's own draft can be put back"
     with Store(demo_db) as store:
         assert load_settings(store)["grade_a_min"] == 75.0

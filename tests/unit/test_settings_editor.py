@@ -108,8 +108,8 @@ def test_the_preview_says_why_a_grade_moved_in_words(demo_db):
         lines = preview_settings(store, {"grade_a_min": 100.0}, as_of=date.today())
         weights = preview_settings(store, {"weight_caller_id": 200.0}, as_of=date.today())
 
-    assert set(lines.clients["why"].str.endswith("the grade lines moved")) == {True}
-    assert weights.count and weights.clients["why"].str.contains("mostly caller-id test").any()
+    assert set(lines.clients["why"].str.startswith("The grade lines moved; score ")) == {True}
+    assert weights.count and weights.clients["why"].str.contains(r"^Caller-ID test [+-]\d", regex=True).any()
 
 
 def test_the_effective_grade_moves_only_where_no_manual_or_suggested_grade_stands(demo_db):
@@ -148,9 +148,12 @@ def test_a_contradiction_is_said_beside_the_field_to_change(changes, field, word
 
 def test_the_default_settings_have_no_problem_and_weights_are_shares_of_their_group():
     from grading.settings import defaults
-    from grading.views.settings_editor import setting_problems, weight_shares
+    from grading.views.settings_editor import setting_problems, weight_share_words, weight_shares
 
     assert setting_problems(defaults()) == {}
+    words = weight_share_words(defaults())
+    assert words["weight_financial"] == "45% of the score"
+    assert words["weight_gross_margin"] == "30% of the money group"
     shares = weight_shares(defaults())
     assert shares["weight_financial"] == pytest.approx(0.45)
     assert shares["weight_effective_hourly_rate"] == pytest.approx(0.5)
