@@ -37,13 +37,17 @@ def opening_controls(as_of: date):
 def warm(as_of: date | None = None) -> None:
     """Open the start book, import the pages' modules, grade the book as of ``as_of`` (default today) and make
     what the first pages show."""
+    from ui import data
     from ui.resources import open_start_book
 
     open_start_book()
+    # First the active model: loading it imports scikit-learn and skops (seconds), which every page needs (its
+    # banner, the suggested grades); a page that imports them meanwhile waits on the same import.
+    data.model_state()
     import altair  # noqa: F401 - imported for its cost, paid here rather than by the first page
 
     import grading.charts.revenue_time  # noqa: F401
-    from ui import data, matrix_values
+    from ui import matrix_values
     from ui.page import missing_figures
 
     # The sidebar's as-of date starts at today: the book the first page asks for. The Overview (the first page)
@@ -54,7 +58,6 @@ def warm(as_of: date | None = None) -> None:
     missing_figures(controls)
     data.alias_numbers()
     data.portfolio(day, words=True, quiet=True)
-    data.model_state()
     matrix_values.warm(controls)
     data.portfolio(day - timedelta(days=365), quiet=True)
 
