@@ -589,7 +589,8 @@ with settings_tab:
             drafts[book] = draft
         else:
             drafts.pop(book, None)
-        currency = str(current["currency"])
+        # The labels speak the currency being chosen, saved or not.
+        currency = str(values["currency"])
         problems = setting_problems({**current, **values}, currency, server_upload_mb)
         shares = weight_share_words({**current, **values})
 
@@ -617,6 +618,8 @@ with settings_tab:
                             st.caption(shares[name])
         with preview_column, st.container(border=True, key="settings-preview"):
             st.markdown("**Preview**")
+            st.caption(f"The book graded as of {controls.as_of:%d %B %Y} (the date in the sidebar), with the saved "
+                       "settings and with the values on the left.")
             preview = None
             if problems:
                 st.warning(f"Fix {count(len(problems), 'field')} marked in red to see the preview and save: "
@@ -646,12 +649,15 @@ with settings_tab:
                         column_config={
                             "name": st.column_config.TextColumn("Client", width=150),
                             "grade_change": st.column_config.TextColumn(
-                                "Rule grade", width=80, help="The rule grade now, then with the values on the left."),
+                                "Rule grade", width=80,
+                                help="The rule grade now, then with the values on the left."),
                             "effective_change": st.column_config.TextColumn(
-                                "Effective", width=75, help="The effective grade (manual, else suggested, else rule) now, then "
-                                "with the values on the left."),
-                            "why": st.column_config.TextColumn("Why", width="large", help="The score now and with the values on "
-                                                               "the left, and what moved it most."),
+                                "Effective", width=75,
+                                help="The effective grade (manual, else suggested, else rule) now, then with the "
+                                "values on the left."),
+                            "why": st.column_config.TextColumn(
+                                "Why", width="large",
+                                help="What moved the score most, and the score now and with the values on the left."),
                         },
                     )
             changed_words = "; ".join(escape_markdown(setting_label(name, currency)) for name in draft)

@@ -91,11 +91,11 @@ def test_folded_assumptions_run_their_widgets_only_when_open_and_count_either_wa
     at.run()
     assert not at.exception
     repriced = cards(at)
-    assert repriced["Revenue (window)"] != before["Revenue (window)"], "a price increase for the C clients shows at once"
+    assert repriced["Revenue (window)"] != before["Revenue (window)"], "a price increase for C clients shows at once"
     at.session_state["keep_churn_open_prices"] = False
     at.run()
     assert not [slider for slider in at.slider if slider.key == "keep_churn_increase_C"]
-    assert cards(at)["Revenue (window)"] == repriced["Revenue (window)"], "the increase still counts with the group folded"
+    assert cards(at)["Revenue (window)"] == repriced["Revenue (window)"], "the increase counts with the group folded"
 
 
 def test_churn_page_on_an_empty_database_says_what_to_do(empty_db):

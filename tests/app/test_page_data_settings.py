@@ -15,6 +15,7 @@ from grading.access import PASSWORD_HASH_ENV, hash_password
 from grading.db.backup import default_backup_folder, list_backups
 from grading.settings import load_settings, save_settings
 from grading.db.store import Store
+from tests.app.test_books_app import two_books  # noqa: F401 - a fixture: the demo book and a second one beside it
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/data_settings.py"
@@ -433,3 +434,27 @@ def test_a_viewer_may_try_values_in_the_preview_but_cannot_save_them(demo_db, mo
     assert not at.button(key="reset-draft").disabled, "a viewer's own draft can be put back"
     with Store(demo_db) as store:
         assert load_settings(store)["grade_a_min"] == 75.0
+
+
+def test_each_book_keeps_its_own_draft(two_books):
+    from tests.app.test_books_app import session
+    from ui.resources import BOOK_KEY
+
+    alpha, beta = two_books
+    at = session()
+    at.session_state[TAB_KEY] = "Settings"
+    at.switch_page(PAGE).run()
+    change_setting(at, "grade_a_min", 90.0)
+    at.sidebar.selectbox(key=BOOK_KEY).set_value(str(beta)).run()
+    at.session_state[TAB_KEY] = "Settings"  # a switch of book forgets the open tab with the other choices
+    at.run()
+    assert not at.exception
+    assert at.number_input(key="setting_grade_a_min").value == 75.0, "beta's saved value, not alpha's draft"
+    change_setting(at, "grade_a_min", 80.0)
+    at.sidebar.selectbox(key=BOOK_KEY).set_value(str(alpha)).run()
+    at.session_state[TAB_KEY] = "Settings"
+    at.run()
+    assert at.number_input(key="setting_grade_a_min").value == 90.0, "alpha's draft comes back with alpha"
+    for book in (alpha, beta):
+        with Store(book) as store:
+            assert load_settings(store)["grade_a_min"] == 75.0
