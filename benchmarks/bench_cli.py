@@ -196,6 +196,39 @@ def time_process(
     return Timing(tuple(runs)), peak, statistics.median(cpu)
 
 
+def time_in_turn(
+    make_argv, make_floor_argv, *, repeats: int, warmup: int, setup=None
+) -> tuple[tuple[Timing, int, float], tuple[Timing, int, float]]:
+    """Time a command and its floor in turn (command, floor, command, floor...), as :func:`time_process` times one.
+
+    On a shared machine the load drifts over minutes; run in turn, a command and its floor meet the same load,
+    where all the command's runs and then all the floor's could meet two different ones.
+
+    Returns
+    -------
+    tuple
+        For the command, then for the floor: the wall-clock timing, the largest peak memory (bytes) and the median
+        CPU seconds.
+
+    Raises
+    ------
+    RuntimeError
+        The command (or the floor) exited with a non-zero status.
+    """
+    taken: dict[str, list[ProcessRun]] = {"command": [], "floor": []}
+    for index in range(warmup + repeats):
+        prepared = setup() if setup is not None else None
+        done = {"command": run_process(make_argv(prepared)), "floor": run_process(make_floor_argv(None))}
+        if index >= warmup:
+            for side, run in done.items():
+                taken[side].append(run)
+    return tuple(
+        (Timing(tuple(run.seconds for run in runs)), max(run.peak_bytes for run in runs),
+         statistics.median(run.cpu_seconds for run in runs))
+        for runs in (taken["command"], taken["floor"])
+    )
+
+
 def _fresh(path: Path) -> Path:
     for leftover in (path, path.with_name(path.name + ".wal")):
         leftover.unlink(missing_ok=True)
@@ -279,18 +312,18 @@ def run(config: Config) -> None:
                 continue
             config.say(f"{name} at {n_clients:,} clients, {repeats} runs")
             load = os.getloadavg()[0]
+            floor_what, floor_argv = spec["floor"]
             try:
-                figure, peak, cpu = time_process(spec["argv"], repeats=repeats, warmup=warmup,
-                                                 setup=spec.get("setup"))
+                (figure, peak, cpu), (floor, floor_peak, floor_cpu) = time_in_turn(
+                    spec["argv"], floor_argv, repeats=repeats, warmup=warmup, setup=spec.get("setup"))
                 value, peak_mib, counted = figure.median, peak / MIB, figure.repeats
             except RuntimeError as error:
                 # A command that fails is a finding, not a reason to lose the other figures.
                 value, peak_mib, counted, cpu = float("nan"), float("nan"), 0, float("nan")
                 failed = f"; the command failed: {error}"
+                floor, floor_peak, floor_cpu = time_process(floor_argv, repeats=repeats, warmup=warmup)
             else:
                 failed = ""
-            floor_what, floor_argv = spec["floor"]
-            floor, floor_peak, floor_cpu = time_process(floor_argv, repeats=repeats, warmup=warmup)
             # On a shared machine wall time stretches with the load; CPU time much less, so both are given.
             note = (f"load average {load:.1f} on {os.cpu_count()} cores at the start; CPU time (user + system) "
                     f"{cpu:.2f} s against the floor's {floor_cpu:.2f} s ({cpu / floor_cpu:.1f}x){failed}")
@@ -342,7 +375,8 @@ def notes(config: Config) -> list[str]:
     said = [
         "Commands as processes: each figure is the wall time of `python -m grading ...` from start to exit "
         "(interpreter, imports, work, output), beside a bare `python -c` process importing DuckDB alone and doing "
-        "the least alike work in SQL; the peak memory is the child's own (wait4). The machine is shared: each row's "
+        "the least alike work in SQL, the two run in turn so that both meet the same load; the peak memory is the "
+        "child's own (wait4). The machine is shared: each row's "
         "note gives the load average and the CPU time (user + system) of command and floor, which a busy machine "
         "stretches far less than wall time.",
     ]

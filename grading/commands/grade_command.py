@@ -110,8 +110,9 @@ def _write(graded: pd.DataFrame, form: str, handle: BinaryIO) -> None:
         return
     # DuckDB turns one piece into text (with the interpreter's lock let go) while the next piece's words are
     # made in Python: one writer thread, so the pieces reach the file in order, and one piece waiting at most.
-    # The pieces share one scratch database (opening one costs a tenth of a second).
-    with ThreadPoolExecutor(max_workers=1) as writer, Store(":memory:", migrate=False) as scratch:
+    # The pieces share one scratch database (opening one costs a tenth of a second), closed only after the writer
+    # has finished (or failed) its last piece.
+    with Store(":memory:", migrate=False) as scratch, ThreadPoolExecutor(max_workers=1) as writer:
         pending = None
         for number, piece in enumerate(pieces(graded)):
             if pending is not None:

@@ -24,20 +24,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from grading.cli import main
 from grading.db.store import Store
 from grading.scoring.portfolio import grade_portfolio
 from grading.settings import load_settings, save_settings
 from grading.db.export import write_safe_csv
+from tests.cli_runner import run_cli
 from tests.unit.test_export_identity import _corner_frame, reference_csv_bytes
 
 _DATE_COLUMNS = ("client_since", "as_of", "window_start", "window_end", "assessed_on", "manual_graded_on")
-
-
-@pytest.fixture(autouse=True)
-def only_the_commands_compared(monkeypatch):
-    """Build the CLI with the two commands compared, so the tests do not wait on other commands' modules."""
-    monkeypatch.setattr("grading.cli.COMMANDS", ("grade", "simulate"))
 
 
 def _as_of(db: Path) -> date:
@@ -118,8 +112,8 @@ def _reference_json(frame: pd.DataFrame) -> bytes:
 def test_grade_csv_is_the_replaced_writers_bytes(book, tmp_path):
     db, models, as_of = book
     out = tmp_path / "graded.csv"
-    assert main(["grade", "--db", str(db), "--models", str(models), "--as-of", as_of.isoformat(),
-                 "--out", str(out)]) == 0
+    assert run_cli("grade", "--db", str(db), "--models", str(models), "--as-of", as_of.isoformat(),
+                   "--out", str(out)).returncode == 0
     expected = reference_csv_bytes(_graded(db, models, as_of))
     assert out.read_bytes() == expected
 
@@ -127,14 +121,14 @@ def test_grade_csv_is_the_replaced_writers_bytes(book, tmp_path):
 def test_grade_json_is_the_replaced_writers_bytes(book, tmp_path):
     db, models, as_of = book
     out = tmp_path / "graded.json"
-    assert main(["grade", "--db", str(db), "--models", str(models), "--as-of", as_of.isoformat(),
-                 "--format", "json", "--out", str(out)]) == 0
+    assert run_cli("grade", "--db", str(db), "--models", str(models), "--as-of", as_of.isoformat(),
+                   "--format", "json", "--out", str(out)).returncode == 0
     expected = _reference_json(_graded(db, models, as_of))
     assert out.read_bytes() == expected
 
 
 @pytest.mark.parametrize("source", ["effective", "rule"])
-def test_simulate_json_is_the_replaced_writers_text(book, capsys, source):
+def test_simulate_json_is_the_replaced_writers_text(book, source):
     from grading.simulation.story import churn_story
     from grading.cli import build_parser
     from grading.commands.simulate_command import scenario_from_args
@@ -142,8 +136,9 @@ def test_simulate_json_is_the_replaced_writers_text(book, capsys, source):
     db, models, as_of = book
     arguments = ["simulate", "--db", str(db), "--models", str(models), "--as-of", as_of.isoformat(),
                  "--fire-grade", "D", "--grade-source", source]
-    assert main(arguments) == 0
-    written = capsys.readouterr().out
+    done = run_cli(*arguments)
+    assert done.returncode == 0
+    written = done.stdout
 
     args = build_parser("simulate").parse_args(arguments)
     with Store(db) as store:
