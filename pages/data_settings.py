@@ -639,6 +639,7 @@ with settings_tab:
                     st.error(escape_markdown(str(error)))
             if preview is not None:
                 st.markdown(escape_markdown(preview.sentence))
+                st.caption(escape_markdown(preview.flag_sentence))
                 if preview.count:
                     st.caption(escape_markdown(preview.effective_sentence))
                     listed = for_display(preview.clients, controls)

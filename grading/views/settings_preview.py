@@ -13,7 +13,7 @@ re-scores in milliseconds. :func:`book_for_preview` grades the book once per win
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +48,25 @@ class SettingsPreview:
 
     changed_settings: dict[str, tuple[Any, Any]]
     clients: pd.DataFrame
+    #: Flag column to how many clients the draft raises it for and lowers it for (flags never change a grade).
+    flag_moves: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def flag_sentence(self) -> str:
+        """What the draft does to the flags beside the grades, in one sentence (``""`` when nothing changed)."""
+        from grading.vocabulary import FLAGS
+
+        if not self.changed_settings:
+            return ""
+        said = []
+        for flag, (raised, lowered) in self.flag_moves.items():
+            parts = ([f"raised for {count(raised, 'client')}"] if raised else []) + (
+                [f"lowered for {count(lowered, 'client')}"] if lowered else [])
+            if parts:
+                said.append(f"{FLAGS[flag]} {' and '.join(parts)}")
+        if not said:
+            return "No flag is raised or lowered."
+        return "Flags: " + "; ".join(said) + "."
 
     @property
     def count(self) -> int:
@@ -215,7 +234,23 @@ def compare_grades(
     # A client graded only one way (no figures under the other window) sorts after the moves that can be counted.
     rows["_steps"] = (steps(rows["rule_grade_after"]) - steps(rows["rule_grade_before"])).abs().fillna(-1)
     rows = rows.sort_values(["_steps", "name"], ascending=[False, True], kind="stable")
-    return SettingsPreview(changed_settings=changed, clients=rows[list(PREVIEW_COLUMNS)].reset_index(drop=True))
+    return SettingsPreview(changed_settings=changed, clients=rows[list(PREVIEW_COLUMNS)].reset_index(drop=True),
+                           flag_moves=_flag_moves(saved, book, {**stored, **checked}))
+
+
+def _flag_moves(saved: pd.DataFrame, book: pd.DataFrame, values: Mapping[str, Any]) -> dict[str, tuple[int, int]]:
+    """How many clients each flag is raised and lowered for when ``book`` is flagged with ``values``."""
+    from grading.scoring.flags import flag_clients
+    from grading.vocabulary import FLAG_COLUMNS
+
+    flagged = flag_clients(book, values, explain=False)
+    before = saved.set_index("client_id").reindex(pd.Index(book["client_id"].array))
+    moves = {}
+    for flag in FLAG_COLUMNS:
+        now = before[flag].fillna(False).to_numpy(dtype=bool)
+        then = flagged[flag].to_numpy(dtype=bool)
+        moves[flag] = (int((then & ~now).sum()), int((now & ~then).sum()))
+    return moves
 
 
 def preview_settings(

@@ -139,8 +139,8 @@ def preview_table(at: AppTest):
 
 
 def plain(text: str) -> str:
-    """The text without the Markdown escapes the page puts in (escape_markdown)."""
-    return re.sub(r"\\(.)", r"\1", text)
+    """The text without the Markdown escapes the page puts in (escape_markdown: backslashes, word joiners)."""
+    return re.sub(r"\\(.)", r"\1", text).replace("\u2060", "")
 
 
 def said(at: AppTest) -> str:
@@ -458,3 +458,9 @@ def test_each_book_keeps_its_own_draft(two_books):
     for book in (alpha, beta):
         with Store(book) as store:
             assert load_settings(store)["grade_a_min"] == 75.0
+
+
+def test_a_flag_setting_says_which_flags_it_raises_though_no_grade_changes(demo_db):
+    at = change_setting(open_page(tab="Settings"), "concentration_pct", 1.0)
+    assert "With these settings, no client changes grade." in said(at)
+    assert any(re.match(r"Flags: concentration raised for \d+ clients\.", plain(item.value)) for item in at.caption)

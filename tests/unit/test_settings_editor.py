@@ -158,3 +158,20 @@ def test_the_default_settings_have_no_problem_and_weights_are_shares_of_their_gr
     assert shares["weight_financial"] == pytest.approx(0.45)
     assert shares["weight_effective_hourly_rate"] == pytest.approx(0.5)
     assert shares["weight_pays_on_time"] == pytest.approx(0.1)
+
+
+def test_the_preview_says_which_flags_a_change_raises_or_lowers(demo_db):
+    from grading.db.store import Store
+    from grading.scoring.portfolio import grade_portfolio
+
+    with Store(demo_db) as store:
+        graded = grade_portfolio(store, date.today(), explain=False)
+        preview = preview_settings(store, {"concentration_pct": 1.0}, as_of=date.today())
+        grades_only = preview_settings(store, {"grade_a_min": 100.0}, as_of=date.today())
+
+    above_one_percent = int(((graded["revenue_share"] > 0.01) & ~graded["concentration"]).sum())
+    assert above_one_percent
+    assert preview.count == 0, "a flag never changes a grade"
+    assert preview.flag_moves["concentration"] == (above_one_percent, 0)
+    assert preview.flag_sentence == f"Flags: concentration raised for {above_one_percent} clients."
+    assert grades_only.flag_sentence == "No flag is raised or lowered."
