@@ -1,6 +1,7 @@
 """First render in headless Chromium of the matrix page, and the app server's peak memory.
 
-Both the app and a bare one-line Streamlit page are served by ``streamlit run`` with the same flags. A render is
+Both the app and a bare one-line Streamlit page are served by ``streamlit run`` with the same flags (the app warms
+itself at server start, :mod:`ui.warmup`, whichever way it is started). A render is
 timed from the navigation until the page's content is drawn (the matrix chart; the bare page's line) and the
 script has finished. The first session after the server starts (cold caches: the book is graded) is one figure;
 a new session on a warm server (another owner opening the app) is the median of several.
@@ -129,8 +130,9 @@ def _run_size(config, browser, pages, n_clients, repeats, warmup, bare_cold, bar
     env = {"CLIENTGRADE_DB": str(database), "CLIENTGRADE_MODELS": str(folder / "models")}
     size = config.size_label(n_clients)
     matrix_url = _url_path(MATRIX_PAGE, pages)
-    # Served as `python -m grading serve` serves it (warmed at start); the bare page by plain `streamlit run`.
-    with Server(APP, folder / "streamlit.log", env, warmed=True) as server:
+    # Served by plain `streamlit run app.py`, the README's command, as the bare page is: app.py holds the book and
+    # starts warming as the server imports it (ui/warmup.py), before the first session.
+    with Server(APP, folder / "streamlit.log", env) as server:
         config.say(f"browser: matrix page at {n_clients:,} clients")
         url = f"{server.url}/{matrix_url}"
         try:

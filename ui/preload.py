@@ -25,7 +25,8 @@ ELEMENT_CODE = (
     "useSyncComboBoxEnterTargetFocus", "Checkbox", "BidiComponent",
 )
 
-_NOT_A_PAGE = re.compile(r"^/(?:_stcore|static|media|component|app/static)(?:/|$)|\.[A-Za-z0-9]+$")
+# The server's own routes and files (also under a server.baseUrlPath): everything else is the app's HTML page.
+_NOT_A_PAGE = re.compile(r"(?:^|/)(?:_stcore|static|media|component|auth|oauth2callback)(?:/|$)|\.[A-Za-z0-9]+$")
 
 
 @cache

@@ -58,7 +58,8 @@ def test_a_page_gets_the_links_in_its_head_with_its_length_right():
 
 
 def test_static_files_and_the_server_s_own_routes_pass_untouched():
-    for path in ("/static/js/index.js", "/_stcore/health", "/favicon.png", "/media/abc.png"):
+    for path in ("/static/js/index.js", "/_stcore/health", "/favicon.png", "/media/abc.png",
+                 "/clientgrade/_stcore/host-config", "/clientgrade/static/css/index.css"):
         headers, body, inner_saw = _served(path, PAGE)
         assert body == PAGE and int(headers[b"content-length"]) == len(PAGE)
         assert inner_saw[b"accept-encoding"] == b"gzip"

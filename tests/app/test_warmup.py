@@ -82,3 +82,29 @@ def test_without_warming_the_first_matrix_page_makes_its_values_itself(demo_db, 
     assert not at.exception, at.exception
     names = {key[1] for key in made if isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], str)}
     assert {"filter_grade_table", "_chart_spec", "_arrow_table"} <= names, made
+
+
+def test_a_bare_streamlit_run_warms_too_when_it_imports_app_py(demo_db, tmp_path):
+    # `streamlit run app.py` (the README's command) imports app.py once at server start: that import holds the
+    # book and starts the warm-up, without `python -m grading serve`. Run in its own process, as the server is.
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent("""
+        import app  # what `streamlit run app.py` does at server start
+        from ui import data, warmup
+        from ui.resources import open_stores
+        warmup.start_warming().join(timeout=300)
+        kept = {key[4][1] for key in data._kept_values()._values if len(key) > 5 and isinstance(key[4], tuple)}
+        print("open:", [path.name for path in open_stores()])
+        print("kept:", sorted(kept))
+    """)
+    result = subprocess.run([sys.executable, "-c", script], cwd=APP.parent, capture_output=True, text=True,
+                            timeout=600, env={**os.environ, "PYTHONPATH": str(APP.parent)})
+    assert result.returncode == 0, result.stderr
+    assert f"open: ['{demo_db.name}']" in result.stdout
+    kept = result.stdout.split("kept:", 1)[1]
+    for made in ("filter_grade_table", "_chart_spec", "_arrow_table", "load_settings"):
+        assert made in kept, result.stdout
