@@ -464,3 +464,9 @@ def test_a_flag_setting_says_which_flags_it_raises_though_no_grade_changes(demo_
     at = change_setting(open_page(tab="Settings"), "concentration_pct", 1.0)
     assert "With these settings, no client changes grade." in said(at)
     assert any(re.match(r"Flags: concentration raised for \d+ clients\.", plain(item.value)) for item in at.caption)
+
+
+def test_an_empty_book_previews_a_change_without_an_error(empty_db):
+    at = change_setting(open_page(tab="Settings"), "grade_a_min", 90.0)
+    assert not at.error, [item.value for item in at.error]
+    assert "With these settings, no client changes grade." in said(at)
