@@ -34,10 +34,30 @@ def fresh_login_throttle():
     LOGIN_THROTTLE.reset()
 
 
+@pytest.fixture(scope="session")
+def empty_database_template(tmp_path_factory):
+    """An empty database at the current schema, migrated once per test session; :func:`store` copies it.
+
+    Never open or write the template itself.
+    """
+    path = tmp_path_factory.mktemp("empty-template") / "empty.duckdb"
+    with Store(path):
+        pass
+    return path
+
+
 @pytest.fixture
-def store(tmp_path):
-    """An empty store (current schema, no clients) in a file under ``tmp_path``."""
-    with Store(tmp_path / "empty.duckdb") as empty:
+def store(empty_database_template, tmp_path):
+    """An empty store (current schema, no clients) in a file under ``tmp_path``.
+
+    A copy of :func:`empty_database_template`: the same file a new store writes, without each test paying for the
+    migrations again (their transactions wait for the disk; a few hundred tests use this fixture).
+    """
+    import shutil
+
+    path = tmp_path / "empty.duckdb"
+    shutil.copyfile(empty_database_template, path)
+    with Store(path) as empty:
         yield empty
 
 

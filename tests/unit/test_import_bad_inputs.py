@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from grading.errors import ImportValidationError
+from grading.db.store import Store
 from grading.importer import import_files, validate_files
 
 CLIENTS = (
@@ -25,19 +28,31 @@ def snapshot(store) -> dict[str, str]:
     }
 
 
+@pytest.fixture(scope="module")
+def portfolio_template(tmp_path_factory):
+    """A database holding two clients, a month of metrics, an assessment and a grade, imported once per module."""
+    path = tmp_path_factory.mktemp("bad-inputs") / "portfolio.duckdb"
+    with Store(path) as store:
+        import_files(
+            store,
+            {
+                "clients": ("clients.csv", CLIENTS.encode()),
+                "monthly": ("monthly.csv", (MONTHLY_HEADER + "C001,2024-05,4250.00,38.5,610,31,2,1\n").encode()),
+                "assessments": ("assessments.csv",
+                                (ASSESSMENTS_HEADER + "C001,2024-06-03,Dana,5,4,happy,\n").encode()),
+                "grades": ("grades.csv", (GRADES_HEADER + "C001,2024-06-10,A,Dana,Model client\n").encode()),
+            },
+        )
+    return path
+
+
 @pytest.fixture
-def portfolio(store):
-    """A store holding two clients, a month of metrics, an assessment and a grade."""
-    import_files(
-        store,
-        {
-            "clients": ("clients.csv", CLIENTS.encode()),
-            "monthly": ("monthly.csv", (MONTHLY_HEADER + "C001,2024-05,4250.00,38.5,610,31,2,1\n").encode()),
-            "assessments": ("assessments.csv", (ASSESSMENTS_HEADER + "C001,2024-06-03,Dana,5,4,happy,\n").encode()),
-            "grades": ("grades.csv", (GRADES_HEADER + "C001,2024-06-10,A,Dana,Model client\n").encode()),
-        },
-    )
-    return store
+def portfolio(portfolio_template, tmp_path):
+    """A store of its own holding the template's two clients, month of metrics, assessment and grade."""
+    path = tmp_path / "portfolio.duckdb"
+    shutil.copyfile(portfolio_template, path)
+    with Store(path) as store:
+        yield store
 
 
 # (case, kind, file text, row, column, words the message must hold)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pickle
+import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -14,13 +16,21 @@ from grading.db.store import Store
 AS_OF = "2026-01-15"
 
 
-@pytest.fixture
-def graded(demo_db):
-    """The demo book graded both ways: with every word, and without words."""
-    with Store(demo_db) as store:
-        full = grade_portfolio(store, AS_OF)
-        bare = grade_portfolio(store, AS_OF, explain=False)
+@pytest.fixture(scope="module")
+def graded_once(demo_database_template, tmp_path_factory):
+    """The demo book (a copy of the session's, with its model) graded both ways, once for the module."""
+    folder = Path(shutil.copytree(demo_database_template, tmp_path_factory.mktemp("explain") / "demo"))
+    with Store(folder / "portfolio.duckdb") as store:
+        full = grade_portfolio(store, AS_OF, models_dir=folder / "models")
+        bare = grade_portfolio(store, AS_OF, models_dir=folder / "models", explain=False)
     return full, bare
+
+
+@pytest.fixture
+def graded(graded_once):
+    """The demo book graded both ways: with every word, and without words (private copies for each test)."""
+    full, bare = graded_once
+    return full.copy(deep=True), bare.copy(deep=True)
 
 
 def test_without_words_every_text_column_is_left_out_and_the_rest_keeps_its_order(graded):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from grading.db.store import Store
 from grading.scoring.portfolio import grade_portfolio
 from grading.review import ReviewError
 from grading.review.lift_plans import grade_if_plan_works, lift_plans, suggested_steps
@@ -15,10 +16,19 @@ from tests.review_book import AS_OF, write_review_book
 RANK = {grade: index for index, grade in enumerate(GRADES)}
 
 
+@pytest.fixture(scope="module")
+def graded_book(tmp_path_factory):
+    """The review book of 40 clients, graded once for the module (the tests only read it)."""
+    folder = tmp_path_factory.mktemp("lift-plans")
+    with Store(folder / "book.duckdb") as store:
+        write_review_book(store, n_clients=40, seed=3)
+        return grade_portfolio(store, AS_OF, models_dir=folder / "none")
+
+
 @pytest.fixture
-def portfolio(store, tmp_path):
-    write_review_book(store, n_clients=40, seed=3)
-    return grade_portfolio(store, AS_OF, models_dir=tmp_path / "none")
+def portfolio(graded_book):
+    """A private copy of the graded book, so that no test sees what another did to its frame."""
+    return graded_book.copy(deep=True)
 
 
 def test_every_b_to_d_client_gets_a_plan_and_no_a_client_does(portfolio):
