@@ -38,24 +38,22 @@ def _python_files() -> list[Path]:
     return [path for path in files if path != VOCABULARY]
 
 
-def test_the_vocabulary_is_defined_only_in_grading_vocabulary():
-    definition = re.compile(rf"^\s*({'|'.join(VOCABULARY_NAMES)})\s*(:[^=\n]*)?=(?!=)", re.M)
-    second = [
+def _definitions_outside_the_vocabulary(definition: re.Pattern) -> list[str]:
+    return [
         f"{path.relative_to(REPO)}: {match.group(1)}"
         for path in _python_files()
         for match in definition.finditer(path.read_text(encoding="utf-8"))
     ]
-    assert second == []
+
+
+def test_the_vocabulary_is_defined_only_in_grading_vocabulary():
+    definition = re.compile(rf"^\s*({'|'.join(VOCABULARY_NAMES)})\s*(:[^=\n]*)?=(?!=)", re.M)
+    assert _definitions_outside_the_vocabulary(definition) == []
 
 
 def test_the_vocabulary_functions_are_defined_only_in_grading_vocabulary():
     definition = re.compile(rf"^\s*(?:async\s+)?def\s+({'|'.join(VOCABULARY_FUNCTIONS)})\b", re.M)
-    second = [
-        f"{path.relative_to(REPO)}: {match.group(1)}"
-        for path in _python_files()
-        for match in definition.finditer(path.read_text(encoding="utf-8"))
-    ]
-    assert second == []
+    assert _definitions_outside_the_vocabulary(definition) == []
     assert all(re.search(rf"^def {name}\(", VOCABULARY.read_text(encoding="utf-8"), re.M)
                for name in VOCABULARY_FUNCTIONS)
 
