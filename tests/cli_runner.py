@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import sys
 from dataclasses import dataclass
 
@@ -62,14 +63,16 @@ def run_cli(*arguments: str, stdin: str = "") -> CliResult:
     CliResult
         ``returncode`` (0, 1, 2 for a usage error, ...), and everything written to ``stdout`` and ``stderr``.
         An exception the command does not turn into an exit status is raised, so the test fails on it, as a
-        traceback on stderr would make it fail.
+        traceback on stderr would make it fail; so is :class:`ReplacedProcessError` where the command would
+        ``os.exec*`` another program (``serve`` past its checks), which would otherwise replace the test run.
     """
     from grading.cli import main
 
     # Binary buffers underneath, as a real pipe has: the grade and compare commands write bytes to stdout.buffer.
     out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
     err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="")
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), _stdin(io.StringIO(stdin)):
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), _stdin(io.StringIO(stdin)), \
+            _no_exec():
         try:
             status = main(list(arguments))
         except SystemExit as exit_:  # argparse: --help, or a usage error
@@ -78,6 +81,28 @@ def run_cli(*arguments: str, stdin: str = "") -> CliResult:
             if isinstance(code, str):
                 print(code, file=err)
     return CliResult(int(status), _text(out), _text(err))
+
+
+class ReplacedProcessError(AssertionError):
+    """The command tried to replace the process (``serve`` without ``--check-only`` execs Streamlit)."""
+
+
+@contextlib.contextmanager
+def _no_exec():
+    """Fail, instead of replacing the test process, where a command would ``os.exec*`` (``serve`` starts the app)."""
+    names = [name for name in dir(os) if name.startswith("exec") and callable(getattr(os, name))]
+    saved = {name: getattr(os, name) for name in names}
+
+    def refuse(*arguments, **keywords):
+        raise ReplacedProcessError(f"the command tried to replace the process: {arguments[:2]}")
+
+    for name in names:
+        setattr(os, name, refuse)
+    try:
+        yield
+    finally:
+        for name, function in saved.items():
+            setattr(os, name, function)
 
 
 @contextlib.contextmanager
