@@ -9,8 +9,7 @@ The file is read twice over. ``streamlit run app.py`` first imports it once, at 
 server holds the file from its start: when another program holds it, or ``CLIENTGRADE_DB`` names a folder that
 does not exist, the server stops at once with one sentence (:mod:`ui.startup_check`); otherwise it says where it
 serves and starts warming in the background (:mod:`ui.warmup`: imports, grading, the first pages' values) while
-the port is already open. The app's HTML page asks the browser at once for the code of the charts and tables
-(:mod:`ui.preload`). Every browser session then runs the file as its script (``__name__ == "__main__"``).
+the port is already open. Every browser session then runs the file as its script (``__name__ == "__main__"``).
 """
 
 import streamlit as st
@@ -22,12 +21,7 @@ if __name__ != "__main__":
     refuse_an_unusable_database()
     announce()
     start_warming()
-    from starlette.middleware import Middleware
-
-    from ui.preload import PreloadElementCode
-
-    # The page's HTML asks at once for the code of the charts and tables (ui/preload.py).
-    app = st.App(__file__, middleware=[Middleware(PreloadElementCode)])
+    app = st.App(__file__)
 else:
     from ui.page import configure_page
 
