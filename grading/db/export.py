@@ -23,6 +23,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -215,11 +216,9 @@ def write_safe_csv(
             raise ValueError("a CSV line came out missing")  # cannot happen: every cell is coalesced
         write(_joined_bytes(lines))
 
-    if scratch is not None:
-        scratch.stream(sql, consume=write_batch, sources={"frame": table}, rows_per_batch=rows_per_batch)
-        return
-    with Store(":memory:", migrate=False) as own:
-        own.stream(sql, consume=write_batch, sources={"frame": table}, rows_per_batch=rows_per_batch)
+    # The caller's scratch store stays open for its next piece; one of our own is closed here.
+    with nullcontext(scratch) if scratch is not None else Store(":memory:", migrate=False) as text_store:
+        text_store.stream(sql, consume=write_batch, sources={"frame": table}, rows_per_batch=rows_per_batch)
 
 
 def _joined_bytes(lines: pa.Array) -> bytes:
