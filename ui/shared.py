@@ -40,6 +40,22 @@ class SharedControls:
         return f"{self.grade_source}_grade"
 
 
+#: The grade the sidebar shows a session that has not chosen one.
+OPENING_GRADE_SOURCE = "effective"
+
+
+def controls_for(settings: dict, *, as_of: date, grade_source: str = OPENING_GRADE_SOURCE,
+                 anonymize: bool = False) -> SharedControls:
+    """Return the controls for the book's saved ``settings`` and the sidebar's choices (by default a new session's).
+
+    The one place they are put together, for the sidebar and for the warm-up at server start: the values kept for
+    every session are keyed on them, so the warm-up's must equal a new session's. The currency is the book's saved
+    label, never a session's choice.
+    """
+    return SharedControls(as_of=as_of, grade_source=grade_source, currency=settings["currency"],
+                          anonymize=anonymize, settings=dict(settings))
+
+
 def keep_widget_state() -> None:
     """Re-assign every remembered widget value, so Streamlit does not drop it on pages that do not draw it."""
     for key in list(st.session_state.keys()):
@@ -76,7 +92,7 @@ def shared_controls(store: Store) -> SharedControls:
     # keys on every rerun, and Streamlit warns when a widget has both.
     st.session_state.setdefault(f"{KEEP_PREFIX}as_of", date.today())
     _take_as_of_from_address()
-    st.session_state.setdefault(f"{KEEP_PREFIX}grade_source", "effective")
+    st.session_state.setdefault(f"{KEEP_PREFIX}grade_source", OPENING_GRADE_SOURCE)
     if f"{KEEP_PREFIX}anonymize" not in st.session_state:
         # A new session (a reload, a new tab) starts hidden when the address says so (?keep_anonymize=true) or this
         # browser remembers it (a new tab on the bare address): before anything of the page is drawn.
@@ -119,14 +135,8 @@ def shared_controls(store: Store) -> SharedControls:
             "browser.",
         )
         browser_bridge.mount((as_of if isinstance(as_of, date) else date.today()).isoformat(), bool(anonymize))
-    controls = SharedControls(
-        as_of=as_of if isinstance(as_of, date) else date.today(),
-        grade_source=grade_source,
-        currency=currency,
-        anonymize=bool(anonymize),
-        settings={**current, "currency": currency},
-    )
-    return controls
+    return controls_for(current, as_of=as_of if isinstance(as_of, date) else date.today(), grade_source=grade_source,
+                        anonymize=bool(anonymize))
 
 
 def for_display(frame: pd.DataFrame, controls: SharedControls, *, all_client_ids: pd.Series | None = None,

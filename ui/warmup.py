@@ -22,16 +22,14 @@ _LOG = logging.getLogger(__name__)
 
 
 def opening_controls(as_of: date):
-    """Return the sidebar's values a new session starts with: ``as_of``, the effective grade, the book's currency,
-    names shown, the stored settings (as :func:`ui.shared.shared_controls` reads them)."""
+    """Return the sidebar's values a new session starts with on the start book, as of ``as_of``
+    (:func:`ui.shared.controls_for`)."""
     from grading import settings as settings_registry
     from ui import data
     from ui.resources import get_store
-    from ui.shared import SharedControls
+    from ui.shared import controls_for
 
-    current = dict(data.computed(settings_registry.load_settings, get_store()))
-    return SharedControls(as_of=as_of, grade_source="effective", currency=current["currency"], anonymize=False,
-                          settings={**current, "currency": current["currency"]})
+    return controls_for(data.computed(settings_registry.load_settings, get_store()), as_of=as_of)
 
 
 def warm(as_of: date | None = None) -> None:
