@@ -12,7 +12,7 @@ from grading.db import book_admin, maintenance
 from grading.views import data_settings as view
 from grading.views import raw_import as raw_view
 from grading.views.settings_editor import setting_problems, weight_share_words
-from grading.views.settings_preview import FEATURE_SETTINGS, book_for_preview, compare_grades
+from grading.views.settings_preview import book_for_preview, changes_features, compare_grades
 from grading.db.backup import backup_database, default_backup_folder, list_backups, restore_database
 from grading.errors import ClientGradeError
 from grading.importer import FILE_KINDS, contract_for, import_files, validate_files
@@ -630,7 +630,7 @@ with settings_tab:
                 try:
                     saved_book = data.portfolio(controls.as_of)
                     graded_book = saved_book
-                    if any(name in draft for name in FEATURE_SETTINGS):
+                    if changes_features(current, draft):
                         # A window or labor cost changes the features: the book is graded once per such value.
                         graded_book = data.computed(book_for_preview, store, controls.as_of, models_dir,
                                                     values["scoring_window_months"], values["labor_cost_rate"])

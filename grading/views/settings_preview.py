@@ -105,6 +105,12 @@ class SettingsPreview:
                 "stands before the rule grade.")
 
 
+def changes_features(stored: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
+    """Whether ``values`` (a draft, or every setting) move one of :data:`FEATURE_SETTINGS` from ``stored``: then
+    the book must be graded again (:func:`book_for_preview`) rather than only scored again."""
+    return any(name in values and values[name] != stored[name] for name in FEATURE_SETTINGS)
+
+
 def book_for_preview(
     store: Store, as_of: date | str | None, models_dir: Path | str | None, window_months: int, labor_cost_rate: float
 ) -> pd.DataFrame:
@@ -293,6 +299,6 @@ def preview_settings(
     saved = grade_portfolio(store, as_of, models_dir=models_dir, settings=stored, explain=False)
     values = {**stored, **checked}
     book = saved
-    if any(values[name] != stored[name] for name in FEATURE_SETTINGS):
+    if changes_features(stored, checked):
         book = book_for_preview(store, as_of, models_dir, values["scoring_window_months"], values["labor_cost_rate"])
     return compare_grades(saved, book, stored, checked)
