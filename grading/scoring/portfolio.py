@@ -171,6 +171,12 @@ def suggestions_from_model(
     return suggest_grades(store, features, models_dir)
 
 
+def effective_grades(manual: pd.Series, suggested: pd.Series, rule: pd.Series) -> pd.Series:
+    """Return the effective grade per client: the owner's manual grade, else the model's suggestion, else the rule
+    grade (all three on one index)."""
+    return manual.fillna(suggested).fillna(rule)
+
+
 def grade_portfolio(
     store: Store,
     as_of: date | str | None = None,
@@ -242,7 +248,7 @@ def grade_portfolio(
             "suggested_confidence": pd.to_numeric(suggested["suggested_confidence"]).astype("float64").round(2),
             "manual_grade": manual_grade,
             "manual_graded_on": manual["manual_graded_on"],
-            "effective_grade": manual_grade.fillna(suggested_grade).fillna(rule_grade),
+            "effective_grade": effective_grades(manual_grade, suggested_grade, rule_grade),
             "effective_grade_source": source,
         },
         index=features.index,

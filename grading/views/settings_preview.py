@@ -205,6 +205,7 @@ def compare_grades(
         A draft value is invalid alone (the message names the setting), or the draft's thresholds contradict each
         other.
     """
+    from grading.scoring.portfolio import effective_grades
     from grading.scoring.scorecard import score_clients
 
     checked = {name: coerce(name, value) for name, value in proposed.items()}
@@ -213,8 +214,8 @@ def compare_grades(
         return SettingsPreview(changed_settings={}, clients=pd.DataFrame(columns=list(PREVIEW_COLUMNS)))
     rescored = score_clients(book, {**stored, **checked}, explain=False)
     rule_after = rescored["rule_grade"]
-    # The effective grade: the manual grade, else the model's suggestion (on the book's features), else the rule's.
-    effective_after = book["manual_grade"].fillna(book["suggested_grade"]).fillna(rule_after)
+    # The manual grade and the model's suggestion (on the book's features) still stand before the new rule grade.
+    effective_after = effective_grades(book["manual_grade"], book["suggested_grade"], rule_after)
     after = pd.DataFrame({"client_id": book["client_id"].array, "rule_grade_after": rule_after.array,
                           "effective_grade_after": effective_after.array})
     before = saved[["client_id", "name", "rule_grade", "effective_grade"]].rename(
