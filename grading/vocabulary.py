@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 #: The grades, best first.
 GRADES: tuple[str, ...] = ("A", "B", "C", "D")
+#: Each grade's place, best first (A is 0): how many steps lie between two grades.
+GRADE_RANK: dict[str, int] = {grade: place for place, grade in enumerate(GRADES)}
 #: How a client without a (valid) grade is shown and counted: in tables, charts, shares and the simulation.
 UNGRADED = "not graded"
 #: The grades and then the ungraded, the order of every table and legend.

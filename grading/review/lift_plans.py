@@ -20,7 +20,7 @@ import pandas as pd
 from grading.review import ReviewError
 from grading.review.playbook import CRITERION_LABELS, PLAYBOOK, STEPS, step_criteria
 from grading.scoring.scorecard import CRITERIA, criterion_thresholds, score_clients
-from grading.vocabulary import GRADES
+from grading.vocabulary import GRADE_RANK, GRADES
 
 LIFT_GRADES = ("B", "C", "D")
 #: The columns :func:`lift_plans` returns, in order.
@@ -304,9 +304,6 @@ def suggested_steps(
     return proposed["step"].tolist()
 
 
-_GRADE_ORDER = {"A": 0, "B": 1, "C": 2, "D": 3}
-
-
 def plan_outcome(grade_now: str | None, score_if_works: float, grade_if_works: str | None, *, steps: int) -> str:
     """Say in one sentence what a lift plan would do to the rule grade, honestly when it would not lift it.
 
@@ -331,7 +328,7 @@ def plan_outcome(grade_now: str | None, score_if_works: float, grade_if_works: s
     if grade_if_works is None or grade_now is None:
         return "The rule grade cannot be worked out for this client (it has no figures to score)."
     score = f"score {score_if_works:.0f}"
-    if _GRADE_ORDER.get(grade_if_works, 9) < _GRADE_ORDER.get(grade_now, 9):
+    if GRADE_RANK.get(grade_if_works, 9) < GRADE_RANK.get(grade_now, 9):
         return f"If this plan works, the rule grade goes from {grade_now} to {grade_if_works} ({score})."
     return (
         f"Even if this plan works, the rule grade stays {grade_if_works} ({score}): these steps do not lift this "

@@ -23,6 +23,7 @@ import pandas as pd
 
 from grading.formatting import count
 from grading.settings import coerce, load_settings
+from grading.vocabulary import GRADE_RANK
 
 if TYPE_CHECKING:
     from grading.db.store import Store
@@ -234,9 +235,8 @@ def compare_grades(
     # Each move in one short cell ("A → B"), for a list that has to fit beside the fields.
     rows["grade_change"] = _change(rows["rule_grade_before"], rows["rule_grade_after"])
     rows["effective_change"] = _change(rows["effective_grade_before"], rows["effective_grade_after"])
-    rank = {"A": 0, "B": 1, "C": 2, "D": 3}
     def steps(grades: pd.Series) -> pd.Series:
-        return pd.to_numeric(grades.astype(object).map(rank), errors="coerce")
+        return pd.to_numeric(grades.astype(object).map(GRADE_RANK), errors="coerce")
 
     # A client graded only one way (no figures under the other window) sorts after the moves that can be counted.
     rows["_steps"] = (steps(rows["rule_grade_after"]) - steps(rows["rule_grade_before"])).abs().fillna(-1)
