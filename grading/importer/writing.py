@@ -143,7 +143,7 @@ def write_rows(
     names = ", ".join(_quoted(name) for name in columns)
     counts = count_row_changes(tx, contract, columns, relation)
     if contract.table == "clients":
-        _note_clients(tx, f"SELECT client_id FROM ({_incoming(contract, columns, relation)})", grade_source)
+        note_clients(tx, f"SELECT client_id FROM ({_incoming(contract, columns, relation)})", grade_source)
     if not counts.new and not counts.replaced:
         return counts
     if counts.new == n_rows:
@@ -193,7 +193,7 @@ def write_rows(
     return counts
 
 
-def _note_clients(tx: Transaction, client_ids_sql: str, source: str) -> None:
+def note_clients(tx: Transaction, client_ids_sql: str, source: str) -> None:
     """Give new clients their alias (in file order) and note which came with the demo, in the import's transaction.
 
     A demo client that the owner imports under the same id is the owner's from then on.
