@@ -7,11 +7,11 @@ Three entry points share one path (read to text cells, parse, check, write in on
   listing every problem and writes nothing;
 - :func:`import_frames` does the same for pandas frames already in the contract's shape (the demo portfolio).
 
-Files go the express way first (:mod:`grading.importer.express`): when every file is plain (UTF-8, no quotes,
-every cell in the form the contract reads best), DuckDB reads, checks and writes them in one transaction without
-a Python object per cell. Anything the express way cannot vouch for (one odd cell is enough) is rolled back and
-goes the careful way described above, which reports every problem with file, row and column. Frames always go
-the careful way.
+Files go the express way first (:mod:`grading.importer.express`): when every file is plain (UTF-8, every cell
+in the form the contract reads best, quotes only around text that needs them), DuckDB reads, checks and writes
+them in one transaction without a Python object per cell. Anything the express way cannot vouch for (one odd cell
+is enough) is rolled back and goes the careful way described above, which reports every problem with file, row
+and column. Frames always go the careful way.
 
 The contract itself (:data:`CONTRACTS`) is data; see :mod:`grading.importer.contract`.
 """

@@ -1,12 +1,16 @@
 """The express way for plain files: DuckDB reads, checks and writes them without a Python object per cell.
 
-Most import files are plain: UTF-8, no quotes, every cell already in the form the contract reads best (``1234.5``,
-``2024-05``, ``managed``). For such a file DuckDB does all the work inside the import's one transaction:
+Most import files are plain: UTF-8, every cell already in the form the contract reads best (``1234.5``,
+``2024-05``, ``managed``), quotes only around text that needs them (a name or note holding the delimiter or a
+quote, as spreadsheets and CSV writers quote). For such a file DuckDB does all the work inside the import's one
+transaction, whichever of the four files it is:
 
 1. one pass over the file's lines with a single regular expression built from the header and the contract, which
    every line must match whole (each cell's form: digits with at most one decimal point and never a point that
-   could be a thousands separator, ISO dates and months, the choices, text without surrounding whitespace);
-2. ``read_csv`` with the contract's types, straight into the table (a first import) or into a staging table;
+   could be a thousands separator, ISO dates and months, the choices, text without surrounding whitespace, quoted
+   or not, and never a line break inside quotes);
+2. ``read_csv`` with the contract's types, straight into the table (a first import) or into a staging table (and
+   always for grades, which are appended in the file's order: the staging table numbers the rows as read);
 3. SQL checks of what a form cannot show: ranges, ``at_most`` pairs, dates that exist, known clients, duplicate
    keys (the table's primary key, or a count when the rows go through staging).
 
@@ -119,21 +123,48 @@ def _escaped(text: str) -> str:
 
 
 def _cell_pattern(column: Column | None, delimiter: str) -> str:
-    """The RE2 pattern of one plain cell of ``column`` (``None``: a column the contract does not know)."""
-    # A quote, NUL, a line break or the delimiter never belongs to a plain cell.
-    banned = "".join(_char(character) for character in f'"\x00\r\n{delimiter}')
+    """The RE2 pattern of one cell of ``column`` (``None``: a column the contract does not know)."""
+    # A quote, NUL, a line break or the delimiter never belongs to an unquoted cell.
+    banned = _chars(f'"\x00\r\n{delimiter}')
     if column is None:
-        return f"[^{banned}]*"
+        # Ignored, but it must split the same way for every reader: unquoted, or quoted whole.
+        return f"(?:[^{banned}]*|{_QUOTE}{_quoted_token()}*{_QUOTE})"
     if column.type in (NUMBER, INTEGER, DATE, MONTH):
         form = {NUMBER: _NUMBER, INTEGER: _INTEGER, DATE: _DATE, MONTH: _MONTH}[column.type]
     elif column.type == CHOICE:
         form = "(?:" + "|".join(_escaped(spelling) for spelling in _spellings(column)) + ")"
     elif column.type == TEXT:
-        edge = f"[^{banned}{''.join(_char(space) for space in _WHITESPACE)}]"
-        form = f"(?:{edge}(?:[^{banned}]*{edge})?)"
+        edge = f"[^{banned}{_chars(_WHITESPACE)}]"
+        form = f"(?:{edge}(?:[^{banned}]*{edge})?|{_quoted_text(delimiter)})"
     else:
         raise ValueError(f"unknown column type {column.type!r}")
     return form if column.required else f"(?:{form})?"
+
+
+_QUOTE = _char('"')
+
+
+def _chars(characters: str) -> str:
+    return "".join(_char(character) for character in characters)
+
+
+def _quoted_token(excluded: str = "") -> str:
+    """One character of a quoted cell (RFC 4180): not a quote, NUL, line break or ``excluded``; or a doubled quote."""
+    return f"(?:[^{_chars(chr(34) + chr(0) + excluded + chr(13) + chr(10))}]|{_QUOTE}{_QUOTE})"
+
+
+def _quoted_text(delimiter: str) -> str:
+    """The RE2 pattern of a text cell quoted because it must be: it holds the delimiter or a quote.
+
+    That is how spreadsheets and CSV writers quote (only where needed), so a name such as ``"Miller, Sons"`` or a
+    note with a quote in it is taken here; a cell quoted without need (``"C1"``), and line breaks inside quotes,
+    are left to the careful way. The text inside the quotes is the cell (a doubled quote is one quote), and it may
+    not start or end with whitespace, which the careful way would strip.
+    """
+    inner, edge = _quoted_token(), _quoted_token(_WHITESPACE)
+    needed = f"(?:{_char(delimiter)}|{_QUOTE}{_QUOTE})"
+    # The first token that needs the quotes comes first, or after an edge and any text; an edge ends the cell.
+    return f"{_QUOTE}(?:{needed}(?:{inner}*{edge})?|{edge}{inner}*{needed}(?:{inner}*{edge})?){_QUOTE}"
 
 
 def _spellings(column: Column) -> dict[str, str]:
@@ -246,9 +277,10 @@ def _read_csv(plain: PlainFile) -> str:
         column = by_position.get(position)
         sql_type = {NUMBER: "DOUBLE", INTEGER: "INTEGER"}.get(column.type, "VARCHAR") if column else "VARCHAR"
         types.append(f"'f{position}': '{sql_type}'")
-    # No quoting and no sniffing: every line was matched whole, so each cell is read exactly as it was matched.
+    # No sniffing: every line was matched whole, so each cell is read exactly as it was matched (a quote only ever
+    # opens a quoted text cell, and inside one only ever comes doubled or closes it).
     return (
-        "read_csv(?, header = false, skip = 1, delim = ?, quote = '', escape = '', auto_detect = false, "
+        "read_csv(?, header = false, skip = 1, delim = ?, quote = '\"', escape = '\"', auto_detect = false, "
         f"strict_mode = true, columns = {{{', '.join(types)}}})"
     )
 
@@ -288,6 +320,11 @@ def _select(plain: PlainFile) -> str:
         column = contract.column(name)
         value = _value(column, f"f{plain.positions[name]}") if name in plain.positions else f"'{column.empty_as}'"
         values.append(f"CAST({value} AS {column.sql_type}) AS {_quoted(name)}")
+    if contract.appends:
+        # Appended rows (grades) are written in the file's order. A window with an empty OVER clause over one
+        # read_csv keeps the order of the file's lines (DuckDB's order preservation), so this is the row number a
+        # spreadsheet shows (the header is row 1), as the careful way numbers rows.
+        values.append("row_number() OVER () + 1 AS source_row")
     return f"SELECT {', '.join(values)} FROM {_read_csv(plain)}"
 
 
@@ -413,8 +450,7 @@ def express_import(
         The report of an import without any problem; ``None`` when any file is not plain, or has or may have a
         problem: the careful way must take the import, and nothing was written.
     """
-    if not kinds or any(contracts[kind].appends for kind in kinds):
-        # Grades are appended in the file's order, which a staging table does not keep: the careful way writes them.
+    if not kinds:
         return None
     with _all_on_disk([files[kind] for kind in kinds], max_mb, store.path) as paths:
         plains = []

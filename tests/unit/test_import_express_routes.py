@@ -8,10 +8,19 @@ from __future__ import annotations
 
 from unittest import mock
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 import grading.importer
+from grading.errors import ImportValidationError
 from grading.importer import import_files
 from grading.importer.express import _WHITESPACE
 from grading.db.store import Store
+from tests.hypothesis_profiles import examples
+
+
+EXPRESS_IMPORT = grading.importer.express_import
 
 
 def _careful():
@@ -35,3 +44,186 @@ def test_a_first_express_import_of_clients_gives_them_aliases_in_file_order_as_t
                     store, clients, ["clients"], grading.importer.CONTRACTS, 1, write=True) is not None
             aliases.append(store.rows("SELECT client_id, alias_number FROM client_aliases ORDER BY alias_number"))
     assert aliases[0] == aliases[1] == [("C2", 1), ("C1", 2), ("C3", 3)]
+
+
+# -- the same outcome both ways ------------------------------------------------------------------------------------
+
+SEED_CLIENTS = b"client_id,name\nC1,One\nC2,Two\n"
+
+
+def _snapshot(store: Store) -> dict[str, list[tuple]]:
+    # Every table, the event ids included (they hold the order grades were appended in); not the time recorded.
+    return {
+        name: store.rows(f'SELECT * EXCLUDE (recorded_at) FROM "{name}" ORDER BY ALL' if name == "grade_events"
+                         else f'SELECT * FROM "{name}" ORDER BY ALL')
+        for name in store.table_names()
+        if name != "schema_migrations"
+    }
+
+
+def _outcome(files: dict[str, bytes], *, careful: bool, seed: bool = True):
+    """Import ``files`` (after the seed clients) one way; return the report's essentials or the problems, the
+    tables, and whether the express way took the files."""
+    with Store(":memory:") as store:
+        if seed:
+            import_files(store, {"clients": ("seed.csv", SEED_CLIENTS)})
+        named = {kind: (f"{kind}.csv", content) for kind, content in files.items()}
+        answers = []
+
+        def express(*args, **kwargs):
+            answers.append(EXPRESS_IMPORT(*args, **kwargs))
+            return answers[-1]
+
+        try:
+            with _careful() if careful else mock.patch.object(grading.importer, "express_import", express):
+                report = import_files(store, named, max_upload_mb=1)
+        except ImportValidationError as error:
+            return [str(issue) for issue in error.issues], _snapshot(store), False
+        essentials = {
+            kind: (file.file_name, file.rows_read, file.rows_new, file.rows_replaced, file.rows_unchanged,
+                   file.warnings)
+            for kind, file in report.files.items()
+        }
+        return essentials, _snapshot(store), answers == [report]
+
+
+def _same_both_ways(files: dict[str, bytes], *, seed: bool = True) -> None:
+    """Assert both ways give the same report (or problems) and tables."""
+    express, careful = _outcome(files, careful=False, seed=seed), _outcome(files, careful=True, seed=seed)
+    assert express[:2] == careful[:2]
+
+
+# Text cells: plain, quoted because they must be (a delimiter or a quote inside), quoted without need, and quoted
+# with whitespace inside the quotes (which the careful way strips), among other odd ones.
+TEXTS = ["Dana", "a b", "x=1", "\u00e9t\u00e9", '"Miller, Sons"', '"Miller; Sons"', '"say ""hi"""', '""""',
+         '","', '"a,b"', '";"', '"C1"', '" a,b"', '"a,b "', '""', '"a,b"x', 'a"b', '"open,', "\u00a0x", " x", ""]
+DATES = ["2024-01-05", "2024-01-05", "2024-02-29", "2023-02-29", "2024-1-5", "05/01/2024", "1899-12-31", ""]
+GRADES = ["A", "b", "D", "d", "E", ""]
+
+
+@st.composite
+def grades_files(draw):
+    header = ["client_id", "graded_on", "grade", *draw(st.lists(st.sampled_from(["grader", "note", "extra"]),
+                                                                 unique=True))]
+    header = draw(st.permutations(header))
+    clean = draw(st.booleans())
+
+    def cell(name):
+        if name == "client_id":
+            return st.sampled_from(["C1", "C2"] if clean else ["C1", "C2", "C3", '"C1"', " C1"])
+        if name == "graded_on":
+            return st.sampled_from(DATES[:3] if clean else DATES)
+        if name == "grade":
+            return st.sampled_from(GRADES[:4] if clean else GRADES)
+        return st.sampled_from(TEXTS[:11] if clean else TEXTS)
+
+    rows = draw(st.lists(st.tuples(*(cell(name) for name in header)), min_size=1, max_size=7,
+                         unique=clean))
+    delimiter = draw(st.sampled_from([",", ";"]))
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    lines = [delimiter.join(header), *(delimiter.join(row) for row in rows)]
+    return (newline.join(lines) + newline).encode("utf-8")
+
+
+@settings(max_examples=examples(150))
+@given(content=grades_files())
+def test_a_grades_file_gives_the_same_events_in_the_same_order_and_report_both_ways(content):
+    _same_both_ways({"grades": content})
+
+
+@settings(max_examples=examples(40))
+@given(first=grades_files(), second=grades_files())
+def test_grades_imported_over_stored_grades_give_the_same_events_both_ways(first, second):
+    def both(careful):
+        with Store(":memory:") as store:
+            import_files(store, {"clients": ("seed.csv", SEED_CLIENTS)})
+            results = []
+            for content in (first, second):
+                try:
+                    with _careful() if careful else mock.patch.object(grading.importer, "MAX_LISTED_ISSUES", 200):
+                        report = import_files(store, {"grades": ("g.csv", content)}, max_upload_mb=1)
+                    results.append([(f.rows_read, f.rows_new, f.rows_replaced, f.rows_unchanged)
+                                    for f in report.files.values()])
+                except ImportValidationError as error:
+                    results.append([str(issue) for issue in error.issues])
+            return results, _snapshot(store), store.revision()
+
+    assert both(careful=False) == both(careful=True)
+
+
+@st.composite
+def clients_and_assessments(draw):
+    delimiter = draw(st.sampled_from([",", ";"]))
+    names = draw(st.lists(st.sampled_from(TEXTS), min_size=1, max_size=4))
+    clients = ["client_id,name,seats".replace(",", delimiter),
+               *(delimiter.join((f"K{number}", name, "3")) for number, name in enumerate(names))]
+    notes = draw(st.lists(st.sampled_from(TEXTS), min_size=1, max_size=4))
+    assessors = draw(st.lists(st.sampled_from(TEXTS[:6]), min_size=len(notes), max_size=len(notes)))
+    assessments = ["client_id,assessed_on,assessor,pays_on_time,note".replace(",", delimiter),
+                   *(delimiter.join((f"K{number % len(names)}", f"2024-0{number % 9 + 1}-01", assessor, "4", note))
+                     for number, (note, assessor) in enumerate(zip(notes, assessors, strict=True)))]
+    return {"clients": ("\n".join(clients) + "\n").encode(), "assessments": ("\n".join(assessments) + "\n").encode()}
+
+
+@settings(max_examples=examples(150))
+@given(files=clients_and_assessments())
+def test_quoted_names_and_notes_give_the_same_tables_and_report_both_ways(files):
+    _same_both_ways(files, seed=False)
+
+
+# -- what the express way now takes ---------------------------------------------------------------------------------
+
+BOOK = {
+    "clients": b'client_id,name,service_model,seats\nC1,"Miller, Sons",managed,25\nC2,"The ""Best"" Bakery",,\n',
+    "monthly": b"client_id,month,revenue,labor_hours,tickets\nC1,2024-01,1200.5,10,4\nC2,2024-01,300,2.5,1\n",
+    "assessments": b'client_id,assessed_on,assessor,pays_on_time,note\nC1,2024-02-01,Dana,4,"Good people, slow"\n',
+    "grades": b'client_id,graded_on,grade,note\nC1,2024-03-01,B,"Good, a bit slow"\nC1,2024-03-01,A,Better\n'
+              b"C2,2024-03-02,D,\n",
+}
+
+
+def test_a_book_with_grades_and_quoted_text_is_taken_the_express_way_as_the_careful_way_writes_it():
+    express = _outcome(BOOK, careful=False, seed=False)
+    assert express[2] is True, "the express way took the four files"
+    assert express[:2] == _outcome(BOOK, careful=True, seed=False)[:2]
+    tables = express[1]
+    assert [row[:2] for row in tables["clients"]] == [("C1", "Miller, Sons"), ("C2", 'The "Best" Bakery')]
+    # Two grades of C1 on one day: the one later in the file is the later event, so it is the current grade.
+    assert [(row[1], row[3], row[5]) for row in sorted(tables["grade_events"])] == [
+        ("C1", "B", "Good, a bit slow"), ("C1", "A", "Better"), ("C2", "D", "")]
+
+
+def test_an_express_report_of_grades_matches_what_was_written(store):
+    report = import_files(store, {kind: (f"{kind}.csv", content) for kind, content in BOOK.items()})
+    assert report.written and (report.files["grades"].rows_read, report.files["grades"].rows_new) == (3, 3)
+    assert store.scalar("SELECT grade FROM current_grades WHERE client_id = 'C1'") == "A"
+    again = import_files(store, {"grades": ("grades.csv", BOOK["grades"])}).files["grades"]
+    assert (again.rows_new, again.rows_unchanged) == (0, 3)
+    assert store.scalar("SELECT count(*) FROM grade_events") == 3
+
+
+@pytest.mark.parametrize(
+    ("kind", "change", "row", "column", "words"),
+    [
+        ("grades", (b"C2,2024-03-02,D", b"C2,2024-03-02,E"), 4, "grade", "'E'"),
+        ("grades", (b"C2,2024-03-02", b"C2,2024-02-30"), 4, "graded_on", "2024-02-30"),
+        ("grades", (b"C2,2024-03-02", b"C9,2024-03-02"), 4, "client_id", "not a known client"),
+        ("grades", (b"A,Better\n", b'B,"Good, a bit slow"\n'), 3, "client_id", "duplicate"),
+        ("assessments", (b"Dana,4,", b"Dana,7,"), 2, "pays_on_time", "'7'"),
+        ("clients", (b"managed,25", b"managed,-25"), 2, "seats", "'-25'"),
+    ],
+    ids=["grade", "date", "client", "repeated grade", "score beside a quoted note", "seats beside a quoted name"],
+)
+def test_a_bad_value_in_a_file_the_express_way_now_reads_is_named_and_nothing_is_written(
+    store, kind, change, row, column, words
+):
+    files = dict(BOOK)
+    files[kind] = files[kind].replace(*change)
+    assert files[kind] != BOOK[kind]
+    before, revision = _snapshot(store), store.revision()
+    with pytest.raises(ImportValidationError) as refused:
+        import_files(store, {name: (f"{name}.csv", content) for name, content in files.items()})
+    issues = refused.value.issues
+    assert [(issue.file, issue.row, issue.column) for issue in issues] == [(f"{kind}.csv", row, column)]
+    assert words in issues[0].message
+    assert _snapshot(store) == before and store.revision() == revision
