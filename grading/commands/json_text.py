@@ -11,6 +11,7 @@ walked here.
 from __future__ import annotations
 
 import json
+from itertools import chain
 from typing import Any
 
 _PLAIN = (str, int, float, bool, type(None))
@@ -72,7 +73,7 @@ def _encode(value: Any, level: int, step: str, encoders: dict[int, json.JSONEnco
         if kinds <= _PLAIN_TYPES or all(isinstance(item, _PLAIN) for item in value):
             parts.append(_plain_container(value, level, step, encoders))
             return
-        if kinds == {dict} and all(_is_plain_record(item) for item in value):
+        if kinds == {dict} and _are_plain_records(value):
             parts.append(_records(value, level, step, encoders))
             return
         inner = step * (level + 1)
@@ -96,13 +97,21 @@ def _plain_container(value: dict | list | tuple, level: int, step: str, encoders
     return text[0] + "\n" + step * (level + 1) + text[1:-1] + "\n" + step * level + text[-1]
 
 
-def _is_plain_record(item: dict) -> bool:
-    """Whether a mapping is non-empty, with text keys and plain values of exactly the plain types."""
-    return bool(item) and set(map(type, item)) == {str} and set(map(type, item.values())) <= _PLAIN_TYPES
+def _are_plain_records(items: list[dict]) -> bool:
+    """Whether every mapping is non-empty, with text keys and plain values of exactly the plain types.
+
+    The types of all keys and of all values are gathered in one pass each over the whole list, in C: a simulation
+    lists tens of thousands of fired clients, and a check per record cost more than encoding them.
+    """
+    if not all(items):
+        return False
+    keys = set(map(type, chain.from_iterable(items)))
+    values = set(map(type, chain.from_iterable(map(dict.values, items))))
+    return keys == {str} and values <= _PLAIN_TYPES
 
 
 def _records(value: list, level: int, step: str, encoders: dict[int, json.JSONEncoder]) -> str:
-    """A list of plain records (:func:`_is_plain_record`) in one call of the C encoder.
+    """A list of plain records (:func:`_are_plain_records`) in one call of the C encoder.
 
     Encoded with the separator of the records' items, the text has that separator between records too, as
     ``"},\n" + indent + "{"``; that sequence marks a boundary between records and nothing else (text holds no

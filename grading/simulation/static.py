@@ -241,12 +241,17 @@ def _plain_column(column: pd.Series) -> list[Any]:
     dtype = column.dtype
     if isinstance(dtype, np.dtype) and dtype.kind == "f":
         values = column.to_numpy()
-        plain = values.astype(object)
-        plain[~np.isfinite(values)] = None
-        return [float(value) if value is not None else None for value in plain]
+        plain = values.tolist()  # Python floats, as float() of each value gives
+        for row in np.flatnonzero(~np.isfinite(values)).tolist():
+            plain[row] = None
+        return plain
     if isinstance(dtype, np.dtype) and dtype.kind in "iub":
         return column.tolist()
-    return [_plain(value) for value in column.astype(object).tolist()]
+    values = column.astype(object).tolist()
+    if set(map(type, values)) <= {str}:
+        # Text alone (the fired clients' ids, names and grades): each value is already its own plain value.
+        return values
+    return [_plain(value) for value in values]
 
 
 def paid_idle_hours(plan: Plan, hours_back):

@@ -152,8 +152,12 @@ def churn_story(
     ScenarioError
         As :func:`grading.simulation.simulate_impact`.
     """
-    plain = simulate_impact(portfolio, plain_scenario(scenario), labor_cost_rate=labor_cost_rate)
-    owners = simulate_impact(portfolio, scenario, labor_cost_rate=labor_cost_rate)
+    firing_alone = plain_scenario(scenario)
+    plain = simulate_impact(portfolio, firing_alone, labor_cost_rate=labor_cost_rate)
+    # Often the owner's scenario is the firing alone (nothing resold, repriced or moved): its impact is the plain
+    # one, not worked out a second time over the whole book.
+    same = firing_alone == scenario
+    owners = plain if same else simulate_impact(portfolio, scenario, labor_cost_rate=labor_cost_rate)
     months = int(window_months or plain.window_months or 12)
     even = break_even(plain, months)
     return ChurnStory(

@@ -92,3 +92,20 @@ def test_the_cli_and_the_page_share_one_set_of_defaults():
     assert from_cli == from_defaults
     assert from_cli.redeployment.share == 0.0
     assert not from_cli.redeployment.labor_cost_goes
+
+
+@pytest.mark.parametrize(
+    "owners",
+    [
+        Scenario(fire_grades=("D",)),
+        Scenario(fire_grades=("D",), redeployment=Redeployment(share=0.0, labor_cost_goes=True), pace=1),
+        Scenario(fire_grades=("D",), redeployment=Redeployment(share=0.5, rate=120.0)),
+        Scenario(fire_grades=("D",), repricing=Repricing(price_increase={"B": 0.1})),
+    ],
+)
+def test_the_owners_impact_is_the_scenarios_own_whether_or_not_it_is_the_firing_alone(owners):
+    # A scenario that is its own plain story reuses the plain impact; any other is worked out itself.
+    story = churn_story(BOOK, owners, labor_cost_rate=45.0)
+
+    assert story.scenario.to_dict() == simulate_impact(BOOK, owners, labor_cost_rate=45.0).to_dict()
+    assert story.plain.to_dict() == simulate_impact(BOOK, plain_scenario(owners), labor_cost_rate=45.0).to_dict()

@@ -51,3 +51,19 @@ def test_numbers_json_cannot_hold_are_refused_as_before(bad):
 def test_values_json_does_not_know_are_refused_as_before():
     with pytest.raises(TypeError):
         dumps_indented({"when": object()}, 2)
+
+
+class _Text(str):
+    """Text of a type of its own: not one of the plain types, so its record is walked, not encoded in one call."""
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [{}, {1: "x"}, {"a": _Text("y")}, {"a": [1]}, {"a": 1.5, "b": {"c": None}}],
+)
+def test_a_list_of_records_with_one_that_is_not_plain_gives_the_same_text(odd):
+    # Many plain records and one that is not (empty, a key that is not text, a value of another type or a
+    # container): the check over the whole list must send it all the long way, as a check per record did.
+    value = {"fired": [{"order": n, "name": f"C{n}", "rate": n / 3} for n in range(40)] + [odd]}
+    for indent in (1, 2):
+        assert dumps_indented(value, indent) == json.dumps(value, indent=indent, allow_nan=False)

@@ -35,3 +35,20 @@ def test_records_match_the_row_by_row_conversion_for_every_kind_of_column():
     # Compared as the JSON the command writes, so that 1 and 1.0 (or True and 1) would differ.
     assert json.dumps(records(frame), allow_nan=False) == json.dumps(_reference(frame), allow_nan=False)
     assert records(frame.iloc[:0]) == [] == _reference(frame.iloc[:0])
+
+
+def test_text_columns_of_objects_and_strings_keep_missing_values_as_none():
+    # The fired clients' ids, names and grades are object columns of text: taken whole when all are text,
+    # value by value as before when one is missing or not text.
+    frame = pd.DataFrame(
+        {
+            "all_text": pd.Series(["C1", "C2", "é"], dtype=object),
+            "with_none": pd.Series(["C1", None, "C3"], dtype=object),
+            "with_nan": pd.Series(["C1", np.nan, "C3"], dtype=object),
+            "strings": pd.Series(["a", None, "c"], dtype="str"),
+            "numpy_text": pd.Series([np.str_("x"), "y", "z"], dtype=object),
+        }
+    )
+    assert json.dumps(records(frame), allow_nan=False) == json.dumps(_reference(frame), allow_nan=False)
+    assert records(frame)[1] == {"all_text": "C2", "with_none": None, "with_nan": None, "strings": None,
+                                 "numpy_text": "y"}
