@@ -221,12 +221,38 @@ _CLIENT_NAME_CHOICES = (
     """,
 )
 
+# The model's suggested grades as last made (grading.model.stored_suggestions): derived data, kept so that a restart
+# shows them without reading the model (importing scikit-learn takes seconds). A set is keyed by the model's content
+# hash and a fingerprint of the exact inputs it was given; a set under any other key is never read as current.
+_STORED_SUGGESTIONS_TABLES = (
+    """
+    CREATE TABLE suggestion_sets (
+        set_key        VARCHAR PRIMARY KEY,
+        model_hash     VARCHAR NOT NULL,
+        trusted_types  VARCHAR NOT NULL,
+        n_clients      INTEGER NOT NULL,
+        made_at        TIMESTAMP NOT NULL DEFAULT current_timestamp
+    )
+    """,
+    """
+    CREATE TABLE stored_suggestions (
+        set_key               VARCHAR NOT NULL,
+        position              INTEGER NOT NULL,
+        client_id             VARCHAR NOT NULL,
+        suggested_grade       VARCHAR,
+        suggested_confidence  DOUBLE,
+        suggestion_reasons    VARCHAR
+    )
+    """,
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core tables", _CORE_TABLES),
     Migration(2, "review sessions", _REVIEW_TABLES),
     Migration(3, "client aliases, demo clients and archive", _CLIENT_LIFE_TABLES),
     Migration(4, "stored grades", _STORED_GRADES_TABLES),
     Migration(5, "client name choices", _CLIENT_NAME_CHOICES),
+    Migration(6, "stored suggestions", _STORED_SUGGESTIONS_TABLES),
 )
 
 

@@ -27,6 +27,7 @@ from sklearn.preprocessing import StandardScaler
 
 from grading.model.dataset import MONOTONE, RULE_INPUT
 from grading.model.ordinal import OrdinalLogisticRegression
+from grading.model.titles import CANDIDATE_TITLES  # noqa: F401 - named here too, beside the candidates
 
 CANDIDATES: tuple[str, ...] = ("dummy", "logistic_regression", "ordinal_logit", "gradient_boosting", "rule_anchored")
 
@@ -41,16 +42,6 @@ ANCHOR_STRENGTHS: tuple[float, ...] = (2.0, 8.0, 32.0)
 #: trees worth the name (on books of about 190 grades drawn in tests/owner_judgement.py they won the folds and then
 #: did worse on new clients than the ordinal models), and their folds are the slowest part of training.
 TREES_FROM_EVENTS = 500
-
-#: How each candidate is named to the owner (model card, app).
-CANDIDATE_TITLES: dict[str, str] = {
-    "rule_grade": "the rule grade itself",
-    "dummy": "always the most common grade",
-    "logistic_regression": "multinomial logistic regression",
-    "ordinal_logit": "ordinal (cumulative-logit) regression",
-    "gradient_boosting": "shallow gradient-boosted trees",
-    "rule_anchored": "the rules, adjusted to your grades (ordinal regression anchored to the rule grade)",
-}
 
 
 #: Candidates fitted without the recency weights: with sample weights scikit-learn's histogram gradient boosting

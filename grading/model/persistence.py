@@ -137,6 +137,15 @@ def load_model_card(store: Store, models_dir: str | os.PathLike | None = None) -
     return json.loads(row["card_json"])
 
 
+def file_matches(path: str | os.PathLike, expected_hash: str) -> bool:
+    """Return whether the file at ``path`` exists and its bytes have the SHA-256 ``expected_hash`` (without loading
+    it: no scikit-learn needed)."""
+    try:
+        return content_hash(Path(path).read_bytes()) == expected_hash
+    except OSError:
+        return False
+
+
 def read_verified_model(path: str | os.PathLike, expected_hash: str) -> Any:
     """Load the skops file at ``path`` after checking its hash and that it holds trusted types only.
 

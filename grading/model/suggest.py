@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,8 +21,10 @@ from threadpoolctl import threadpool_limits
 from grading.errors import ClientGradeError, ModelFileError
 from grading.model.dataset import RULE_INPUT, inputs_for
 from grading.model.metrics import suggested_codes
+from grading.model.titles import CANDIDATE_TITLES
 from grading.vocabulary import GRADES
-from grading.model.persistence import active_registry_row, read_verified_model
+from grading.model import stored_suggestions
+from grading.model.persistence import active_registry_row, file_matches, read_verified_model
 from grading.scoring.reasons import pandas_text, text
 from grading.settings import defaults
 
@@ -49,6 +51,9 @@ class SuggestingModel:
     path: str
     content_hash: str
     card: dict[str, Any]
+    #: The reasons already written for the clients it suggested for (by client id), when the suggestions were
+    #: read back from the book (:mod:`grading.model.stored_suggestions`) or just made: their words need no model.
+    reasons: pd.Series | None = field(default=None, compare=False, repr=False)
 
     def load(self) -> Any:
         """Return the model itself (kept in memory after the first read; the file's hash is checked each time).
@@ -80,15 +85,22 @@ def _load(
             "none", "No model has been trained yet: train one (python -m grading train, or Retrain); until then "
             "grades come from the rules."
         )
-    # A registry row never points outside the models folder.
-    path = str(Path(models_dir) / Path(str(row["file_name"])).name)
+    path = _model_path(models_dir, row)
     try:
         model = read_verified_model(path, str(row["content_hash"]))
     except ModelFileError as error:
         return None, None, ModelState("refused", str(error))
     card = json.loads(row["card_json"])
-    from grading.model.candidates import CANDIDATE_TITLES  # scikit-learn is loaded by now: a model was read
+    return model, SuggestingModel(path, str(row["content_hash"]), card), _active_state(card)
 
+
+def _model_path(models_dir: str | os.PathLike, row: dict[str, Any]) -> str:
+    # A registry row never points outside the models folder.
+    return str(Path(models_dir) / Path(str(row["file_name"])).name)
+
+
+def _active_state(card: dict[str, Any]) -> ModelState:
+    """The state of an active model with ``card``, in words."""
     title = CANDIDATE_TITLES.get(card.get("model", ""), card.get("model", "a model"))
     qwk = card.get("qwk")
     rule_qwk = card.get("rule_qwk")
@@ -101,7 +113,7 @@ def _load(
         f"Suggestions come from {title}, trained {str(card.get('trained_at', ''))[:10]} on "
         f"{card.get('n_labels')} manual grades.{quality}"
     )
-    return model, SuggestingModel(path, str(row["content_hash"]), card), ModelState("active", message, card)
+    return ModelState("active", message, card)
 
 
 def model_state(store: Store, models_dir: str | os.PathLike) -> ModelState:
@@ -113,7 +125,16 @@ def model_state(store: Store, models_dir: str | os.PathLike) -> ModelState:
         The open store (its model registry says which model is active).
     models_dir : path
         The models folder.
+
+    A model whose file still has its registered hash, and which was read and verified before (its suggestions are
+    stored, :func:`grading.model.stored_suggestions.model_was_read`), is told active without reading it again:
+    reading it imports scikit-learn, seconds the app's first page would wait.
     """
+    row = active_registry_row(store)
+    if row is not None:
+        digest = str(row["content_hash"])
+        if stored_suggestions.model_was_read(store, digest) and file_matches(_model_path(models_dir, row), digest):
+            return _active_state(json.loads(row["card_json"]))
     return _load(store, models_dir)[2]
 
 
@@ -196,7 +217,44 @@ def suggest_grades(
 def _suggest(
     store: Store, features: pd.DataFrame, models_dir: str | os.PathLike
 ) -> tuple[pd.DataFrame, SuggestingModel | None, Any]:
-    """:func:`suggest_grades`, and the estimator itself (None when there is no usable model)."""
+    """:func:`suggest_grades`, and the estimator itself (None when there is no usable model or the suggestions were
+    read back from the book).
+
+    Suggestions stored for exactly these inputs by the active model, whose file still has its registered hash, are
+    read back without the model (:mod:`grading.model.stored_suggestions`); otherwise the model makes them, writes
+    their reasons, and they are stored under their key for the next time.
+    """
+    row = active_registry_row(store)
+    key = None
+    if row is not None and not features.empty:
+        digest = str(row["content_hash"])
+        key = stored_suggestions.set_key(digest, features)
+        path = _model_path(models_dir, row)
+        kept = None if key is None else stored_suggestions.read_set(store, key, features)
+        # A file changed or gone since is read (and refused) below, never passed over for its stored suggestions.
+        if kept is not None and file_matches(path, digest):
+            source = SuggestingModel(path, digest, json.loads(row["card_json"]),
+                                     reasons=_by_client(features, kept["suggestion_reasons"]))
+            return kept.drop(columns="suggestion_reasons"), source, None
+    result, source, model = _suggested_by_model(store, features, models_dir)
+    if source is None or key is None:
+        return result, source, model
+    # The rule grades the reasons compare with, as suggest_for_features always gave them.
+    rule_grades = None if "rule_grade" in features.columns else _rule_grades(store, features)
+    reasons = explain_suggestions(features, result["suggested_grade"], source, loaded=model, rule_grades=rule_grades)
+    stored_suggestions.write_set(store, key, source.content_hash, result.assign(suggestion_reasons=reasons))
+    source = SuggestingModel(source.path, source.content_hash, source.card, reasons=_by_client(features, reasons))
+    return result, source, model
+
+
+def _by_client(features: pd.DataFrame, reasons: pd.Series) -> pd.Series:
+    return pd.Series(reasons.array, index=pd.Index(features["client_id"].array, name="client_id"))
+
+
+def _suggested_by_model(
+    store: Store, features: pd.DataFrame, models_dir: str | os.PathLike
+) -> tuple[pd.DataFrame, SuggestingModel | None, Any]:
+    """The active model's suggestions for ``features`` (reading the model), without reasons."""
     model, source, _ = _load(store, models_dir)
     if model is None or features.empty:
         return empty_suggestions(features).drop(columns="suggestion_reasons"), source, model
@@ -280,6 +338,11 @@ def explain_suggestions(
                         index=features.index)
     if model is None or features.empty:
         return missing
+    if model.reasons is not None and rule_grades is None:
+        # Written when the suggestions were made (or stored with them) for these very clients' inputs.
+        ids = features["client_id"]
+        if ids.isin(model.reasons.index).all():
+            return pd.Series(model.reasons.reindex(ids.array).array, index=features.index)
     try:
         estimator = model.load() if loaded is None else loaded
     except ModelFileError:
@@ -337,11 +400,9 @@ def suggest_for_features(
         when there is no active model or its file is refused (see :func:`model_state`), and for clients with
         no figures and no survey.
     """
-    suggestions, model, estimator = _suggest(store, features, models_dir)
+    suggestions, model, _ = _suggest(store, features, models_dir)
     if not explain:
         return suggestions
-    rule_grades = None if model is None or "rule_grade" in features.columns else _rule_grades(store, features)
-    suggestions["suggestion_reasons"] = explain_suggestions(
-        features, suggestions["suggested_grade"], model, loaded=estimator, rule_grades=rule_grades
-    )
+    # Written with the suggestions (or stored with them), for these very clients.
+    suggestions["suggestion_reasons"] = explain_suggestions(features, suggestions["suggested_grade"], model)
     return suggestions
