@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 if TYPE_CHECKING:
+    # pandas where frames are read: an import numbering its clients (assign_aliases) does without it.
+    import pandas as pd
+
     from grading.db.store import Store, Transaction
 
 #: What a client without a known alias is called: never its real name.
@@ -67,6 +68,8 @@ def stored_aliases(store: Store) -> dict[str, int]:
         "SELECT c.client_id, a.alias_number FROM clients AS c LEFT JOIN client_aliases AS a USING (client_id) "
         "ORDER BY a.alias_number NULLS LAST, c.client_id"
     )
+    import pandas as pd
+
     numbers = dict(zip(frame["client_id"].astype(str), frame["alias_number"], strict=True))
     known = [int(number) for number in numbers.values() if pd.notna(number)]
     following = max(known, default=0)
@@ -118,6 +121,8 @@ def anonymize_frame(
         The copy. Ids missing from ``numbers`` get ``"Client ?"`` and ``"anon-?"``, never the real values.
         Sorting it by name sorts by alias.
     """
+    import pandas as pd
+
     result = frame.copy()
     ids = result[id_column].astype(str)
     number = ids.map(numbers).astype(object)

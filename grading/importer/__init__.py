@@ -19,8 +19,7 @@ The contract itself (:data:`CONTRACTS`) is data; see :mod:`grading.importer.cont
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from grading.importer.contract import (
     CONTRACTS,
@@ -32,12 +31,19 @@ from grading.importer.contract import (
 )
 from grading.importer.express import express_import
 from grading.importer.issues import MAX_LISTED_ISSUES, IssueLog
-from grading.importer.reading import Cells, FileSource, cells_from_frame, read_file
 from grading.importer.report import FileReport, ImportReport
-from grading.importer.validation import CheckedFile, check_client_ids, check_file
-from grading.importer.writing import write_files
+from grading.importer.sources import FileSource
 from grading.settings import load_settings
 from grading.db.store import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from grading.importer.reading import Cells
+    from grading.importer.validation import CheckedFile
+
+# The careful way's modules (reading, validation, writing from frames) are imported where it starts: they bring
+# pandas and pyarrow, about half a second of a command's start, which an import the express way takes never needs.
 
 __all__ = [
     "CONTRACTS",
@@ -78,6 +84,8 @@ def _ordered_kinds(kinds: Mapping[str, object], log: IssueLog) -> list[str]:
 
 def _check(store: Store, read: dict[str, Cells | None], log: IssueLog, report: ImportReport) -> list[CheckedFile]:
     """Check every file that could be read, fill the report's per-file part, and return the checked files."""
+    from grading.importer.validation import check_client_ids, check_file
+
     checked: dict[str, CheckedFile] = {}
     for kind, cells in read.items():
         if cells is None:
@@ -112,6 +120,8 @@ def _run(
     if not write or not report.ok:
         return report
     progress("every cell checked; writing in one transaction")
+    from grading.importer.writing import write_files
+
     counts = write_files(store, checked, grade_source=grade_source)
     for kind, written in counts.items():
         file = report.files[kind]
@@ -150,6 +160,8 @@ def _read_files(
     store: Store, files: Mapping[str, FileSource], max_upload_mb: float | None, log: IssueLog,
     progress: Progress = _quiet,
 ) -> dict[str, Cells | None]:
+    from grading.importer.reading import read_file
+
     max_mb = _max_mb(store, max_upload_mb)
     read = {}
     for kind in _ordered_kinds(files, log):
@@ -273,6 +285,8 @@ def import_frames(store: Store, frames: Mapping[str, pd.DataFrame], *, source: s
     ImportValidationError
         Any problem in any frame; nothing is written.
     """
+    from grading.importer.reading import cells_from_frame
+
     log = IssueLog(MAX_LISTED_ISSUES)
     read = {kind: cells_from_frame(CONTRACTS[kind], frames[kind], log) for kind in _ordered_kinds(frames, log)}
     report = _run(store, read, log, ImportReport(), write=True, grade_source=source)

@@ -18,6 +18,10 @@ DATE = "date"
 MONTH = "month"
 CHOICE = "choice"
 
+# The years a date or month may have: earlier or later ones are typing mistakes (0224 for 2024).
+FIRST_YEAR = 1900
+LAST_YEAR = 2199
+
 # DuckDB's INTEGER; a larger count in a file is a mistake, and refusing it here keeps it from reaching the store.
 INTEGER_MAX = 2_147_483_647
 

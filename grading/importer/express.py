@@ -31,11 +31,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grading.errors import StoreError
-from grading.importer.contract import CHOICE, DATE, INTEGER, MONTH, NUMBER, TEXT, Column, FileContract
+from grading.importer.contract import (
+    CHOICE,
+    DATE,
+    FIRST_YEAR,
+    INTEGER,
+    LAST_YEAR,
+    MONTH,
+    NUMBER,
+    TEXT,
+    Column,
+    FileContract,
+)
 from grading.importer.issues import shorten
 from grading.importer.limits import MAX_CELLS, MAX_COLUMNS, MAX_LINE_BYTES
-from grading.importer.parsing import FIRST_YEAR, LAST_YEAR
-from grading.importer.reading import FileSource, source_name
+from grading.importer.sources import FileSource, source_name
 from grading.importer.report import FileReport, ImportReport
 from grading.importer.writing import note_clients, write_rows
 from grading.db.store import Store, Transaction
@@ -348,14 +358,13 @@ def _bad_rows(plain: PlainFile, relation: str) -> str:
     bad = " OR ".join(rules) or "FALSE"
     sql = f"SELECT count(*) FILTER (WHERE {bad}) FROM {relation}"
     if contract.kind != "clients":
-        sql += " UNION ALL SELECT count(*) FROM {relation} AS incoming ANTI JOIN clients USING (client_id)".format(
-            relation=relation
-        )
+        sql = f"SELECT ({sql}) + (SELECT count(*) FROM {relation} AS incoming ANTI JOIN clients USING (client_id))"
     return sql
 
 
 def _decline_if_any(tx: Transaction, sql: str) -> None:
-    if any(int(count) for count in tx.query(sql).iloc[:, 0]):
+    """Decline unless the count ``sql`` gives is 0 (a scalar: no frame, and no pandas, is made for it)."""
+    if int(tx.scalar(sql)):
         raise _Declined
 
 
@@ -363,14 +372,13 @@ def _matching_lines(tx: Transaction, plain: PlainFile, max_cells: float) -> int:
     """Count the data lines, declining the file unless every one matches its pattern whole."""
     # A line over the bound on line length stops read_csv (max_line_size), and a file over the bound on cells is
     # declined after counting: either way the careful way refuses it with its sentence.
-    lines = tx.query(
-        "SELECT count(*) AS lines, count(*) FILTER (WHERE NOT coalesce(regexp_full_match(line, ?), false)) AS odd "
+    count, odd = tx.scalar(
+        "SELECT [count(*), count(*) FILTER (WHERE NOT coalesce(regexp_full_match(line, ?), false))] "
         "FROM read_csv(?, header = false, skip = 1, delim = '\x01', quote = '', escape = '', auto_detect = false, "
         f"strict_mode = true, max_line_size = {MAX_LINE_BYTES + 2}, columns = {{'line': 'VARCHAR'}})",
         [line_pattern(plain), str(plain.path)],
     )
-    count = int(lines["lines"].iloc[0])
-    if int(lines["odd"].iloc[0]) or not count or (count + 1) * plain.width > max_cells:
+    if odd or not count or (count + 1) * plain.width > max_cells:
         raise _Declined
     return count
 

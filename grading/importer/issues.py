@@ -7,11 +7,14 @@ counting the rest keeps the report readable and keeps the work bounded (only lis
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from grading.errors import ImportValidationError, ValidationIssue
+
+if TYPE_CHECKING:
+    # Only the careful way hands over arrays and frames; the express way logs no cell, and imports neither.
+    import numpy as np
+    import pandas as pd
 
 MAX_LISTED_ISSUES = 200
 
@@ -62,6 +65,8 @@ class IssueLog:
         values:
             The bad cells' values, aligned with ``rows``.
         """
+        import numpy as np
+
         rows = np.asarray(rows)
         room = max(self.cap - len(self.issues), 0)
         listed = min(room, len(rows))
@@ -86,6 +91,8 @@ class IssueLog:
 
         ``values`` is aligned with ``mask`` (all rows); only the listed rows' values are looked at.
         """
+        import numpy as np
+
         positions = np.flatnonzero(mask)
         if not len(positions):
             return

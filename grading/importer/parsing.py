@@ -32,10 +32,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from grading.importer.contract import CHOICE, DATE, INTEGER, MONTH, NUMBER, TEXT, Column
+from grading.importer.contract import CHOICE, DATE, FIRST_YEAR, INTEGER, LAST_YEAR, MONTH, NUMBER, TEXT, Column
 
-FIRST_YEAR = 1900
-LAST_YEAR = 2199
 
 _SIGN = r"[+-]?"
 # Space, no-break spaces and apostrophes between thousands. A plain (not raw) string, so the pattern holds the

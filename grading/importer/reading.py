@@ -28,9 +28,8 @@ import pyarrow.csv as pa_csv
 from grading.importer.contract import FileContract
 from grading.importer.issues import IssueLog, shorten
 from grading.importer.limits import MAX_LINE_BYTES, bounds_problem
+from grading.importer.sources import FileSource, source_name
 
-# What ``files`` may map a kind to: a path, or the (file name, content) pair a browser upload gives.
-FileSource = str | os.PathLike | tuple[str, bytes]
 
 _FIELD_COUNT = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 _ROW_IN_MESSAGE = re.compile(r"(line|row) (\d+)")
@@ -66,15 +65,6 @@ class Cells:
     present: tuple[str, ...]
     from_numbers: frozenset[str] = frozenset()
     warnings: list[str] = field(default_factory=list)
-
-
-def source_name(contract: FileContract, source: FileSource | bytes) -> str:
-    """Return the name that messages use for ``source``: the file's own name, else the contract's."""
-    if isinstance(source, tuple) and source and isinstance(source[0], str) and source[0].strip():
-        return source[0].strip()
-    if isinstance(source, (str, os.PathLike)):
-        return Path(source).name or contract.file_name
-    return contract.file_name
 
 
 _MB = 1024 * 1024

@@ -13,10 +13,14 @@ a staging table (the express way, :mod:`grading.importer.express`), with no per-
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from grading.importer.contract import FileContract
-from grading.importer.validation import CheckedFile
 from grading.db.store import Store, Transaction
+
+if TYPE_CHECKING:
+    # The careful way's files (pandas frames); the express way writes from staging tables without them.
+    from grading.importer.validation import CheckedFile
 
 
 @dataclass(frozen=True)
@@ -67,15 +71,16 @@ def count_row_changes(tx: Transaction, contract: FileContract, columns: list[str
     """
     table = _quoted(contract.table)
     first_key = _quoted(contract.key[0])
-    row = tx.query(
+    # One list of three counts: a scalar, so no frame (and no pandas) is made for it.
+    new, replaced, unchanged = tx.scalar(
         f"""
         WITH incoming AS ({_incoming(contract, columns, relation)})
-        SELECT
-            count(*) FILTER (WHERE stored.{first_key} IS NULL) AS new,
+        SELECT [
+            count(*) FILTER (WHERE stored.{first_key} IS NULL),
             count(*) FILTER (WHERE stored.{first_key} IS NOT NULL
-                             AND NOT ({_same_values(contract, columns, 'incoming', 'stored')})) AS replaced,
+                             AND NOT ({_same_values(contract, columns, 'incoming', 'stored')})),
             count(*) FILTER (WHERE stored.{first_key} IS NOT NULL
-                             AND ({_same_values(contract, columns, 'incoming', 'stored')})) AS unchanged
+                             AND ({_same_values(contract, columns, 'incoming', 'stored')}))]
         FROM incoming
         LEFT JOIN (SELECT DISTINCT {', '.join(_quoted(name) for name in contract.key)} FROM {table}) AS stored
             ON {_same_key(contract, 'incoming', 'stored')}
@@ -83,16 +88,16 @@ def count_row_changes(tx: Transaction, contract: FileContract, columns: list[str
         if contract.appends
         else f"""
         WITH incoming AS ({_incoming(contract, columns, relation)})
-        SELECT
-            count(*) FILTER (WHERE stored.{first_key} IS NULL) AS new,
+        SELECT [
+            count(*) FILTER (WHERE stored.{first_key} IS NULL),
             count(*) FILTER (WHERE stored.{first_key} IS NOT NULL
-                             AND NOT ({_same_values(contract, columns, 'incoming', 'stored')})) AS replaced,
+                             AND NOT ({_same_values(contract, columns, 'incoming', 'stored')})),
             count(*) FILTER (WHERE stored.{first_key} IS NOT NULL
-                             AND ({_same_values(contract, columns, 'incoming', 'stored')})) AS unchanged
+                             AND ({_same_values(contract, columns, 'incoming', 'stored')}))]
         FROM incoming LEFT JOIN {table} AS stored ON {_same_key(contract, 'incoming', 'stored')}
         """
     )
-    return WriteCounts(int(row["new"].iloc[0]), int(row["replaced"].iloc[0]), int(row["unchanged"].iloc[0]))
+    return WriteCounts(int(new), int(replaced), int(unchanged))
 
 
 def write_file(tx: Transaction, file: CheckedFile, *, grade_source: str = "import") -> WriteCounts:

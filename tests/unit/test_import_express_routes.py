@@ -6,6 +6,9 @@ problem must still be refused with its file, row and column named, and nothing w
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -227,3 +230,24 @@ def test_a_bad_value_in_a_file_the_express_way_now_reads_is_named_and_nothing_is
     assert [(issue.file, issue.row, issue.column) for issue in issues] == [(f"{kind}.csv", row, column)]
     assert words in issues[0].message
     assert _snapshot(store) == before and store.revision() == revision
+
+
+def test_an_import_the_express_way_loads_neither_pandas_nor_pyarrow(tmp_path):
+    # pandas and pyarrow take about half a second to load, more than a small book's whole import.
+    for kind, content in BOOK.items():
+        (tmp_path / f"{kind}.csv").write_bytes(content)
+    script = (
+        "import sys\n"
+        "from grading.cli import main\n"
+        "status = main(sys.argv[1:])\n"
+        "print(sorted({name.split('.')[0] for name in sys.modules} & {'pandas', 'pyarrow', 'numpy', 'sklearn'}))\n"
+        "sys.exit(status)\n"
+    )
+    files = [item for kind in BOOK for item in (f"--{kind}", str(tmp_path / f"{kind}.csv"))]
+    done = subprocess.run(
+        [sys.executable, "-c", script, "import", "--db", str(tmp_path / "book.duckdb"), *files],
+        capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2], check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Import done." in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "[]"
