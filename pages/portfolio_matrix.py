@@ -27,11 +27,13 @@ SORT_KEY = f"{KEEP_PREFIX}matrix_sort"
 CLIENT_KEY = f"{KEEP_PREFIX}matrix_client"
 TABLE_KEY = "matrix_table"
 PAGE_KEY = f"{KEEP_PREFIX}matrix_table_page"
+SHOW_TABLE_KEY = f"{KEEP_PREFIX}matrix_show_table"
 
 st.title("Portfolio matrix")
 st.caption(
     "Each client's financial score (rate, margin, size) against its relationship score (payment, process, "
-    f"survey), coloured by its {controls.grade_source} grade. Select a row of the table to open the client's card."
+    f"survey), coloured by its {controls.grade_source} grade. Click a dot (or a row of the grade table) to open the "
+    "client's card."
 )
 
 require_figures(controls)
@@ -94,9 +96,52 @@ with st.container(key="matrix-chart"):
             st.session_state[CLIENT_KEY] = clicked
 
 
+def _draw_table(table, money_column: str):
+    """Draw the grade table's page ``table`` (rows selectable) and return its selection event."""
+    with st.container(key="matrix-table"):
+        return data.dataframe(
+            table.rows,
+            key=TABLE_KEY,
+            on_select="rerun",
+            selection_mode="single-row",
+            hide_index=True,
+            placeholder="-",
+            column_config={
+                "client_id": st.column_config.TextColumn("Id"),
+                "name": st.column_config.TextColumn("Client", pinned=True),
+                "service_model": st.column_config.TextColumn("Service model"),
+                "rule_grade": st.column_config.TextColumn("Rule", help="The scorecard's grade"),
+                "suggested_grade": st.column_config.TextColumn("Suggested", help="The model's grade"),
+                "manual_grade": st.column_config.TextColumn("Manual", help="Your latest grade"),
+                "effective_grade": st.column_config.TextColumn(
+                    "Effective", help="Manual if set, else suggested, else rule"
+                ),
+                "rule_score": st.column_config.ProgressColumn(
+                    "Rule score", min_value=0, max_value=100, format="%.0f", color="auto"
+                ),
+                "suggested_confidence": st.column_config.NumberColumn("Confidence", format="percent", step=0.01),
+                "flags": st.column_config.TextColumn("Flags", width="large"),
+                "avg_monthly_revenue": st.column_config.NumberColumn("Revenue / month", format=money_column),
+                "revenue": st.column_config.NumberColumn("Revenue (window)", format=money_column),
+                "gross_profit": st.column_config.NumberColumn("Gross profit (window)", format=money_column),
+                "gross_margin": st.column_config.NumberColumn("Gross margin", format="percent", step=0.01),
+                "labor_hours": st.column_config.NumberColumn("Labor hours (window)", format="%,.0f h"),
+                "effective_hourly_rate": st.column_config.NumberColumn("Effective rate", format=f"{money_column}/h"),
+                "financial_score": st.column_config.NumberColumn("Financial score", format="%.0f"),
+                "relationship_score": st.column_config.NumberColumn("Relationship score", format="%.0f"),
+            },
+        )
+
+
 money_column = money_format(controls.currency)
 st.subheader(f"Grade table: {len(shown):,} of {len(portfolio):,} clients")
-page_count = table_page_count(len(shown))
+# Drawn when asked: the table's grid is the browser's heaviest work after the chart, and a new session waits for
+# it before the matrix shows. The choice is remembered for the session; the download holds every row either way.
+show_table = st.toggle(
+    "Show the grade table", key=SHOW_TABLE_KEY,
+    help="Every client that passes the filters, with its grades, flags and figures; select a row to open its card.",
+)
+page_count = table_page_count(len(shown)) if show_table else 1
 page_number = 1
 if page_count > 1:
     # A remembered page may be past the end once a filter shortens the table.
@@ -107,42 +152,13 @@ if page_count > 1:
     )
 
 table, names = table_page(shown, page_number)
-if table.count > 1:
+if show_table and table.count > 1:
     st.caption(f"Clients {table.first_row:,} to {table.last_row:,} of {table.total_rows:,}, in the order chosen "
                "above; the client card below lists this page's clients.")
-with st.container(key="matrix-table"):
-    table_event = data.dataframe(
-        table.rows,
-        key=TABLE_KEY,
-        on_select="rerun",
-        selection_mode="single-row",
-        hide_index=True,
-        placeholder="-",
-        column_config={
-            "client_id": st.column_config.TextColumn("Id"),
-            "name": st.column_config.TextColumn("Client", pinned=True),
-            "service_model": st.column_config.TextColumn("Service model"),
-            "rule_grade": st.column_config.TextColumn("Rule", help="The scorecard's grade"),
-            "suggested_grade": st.column_config.TextColumn("Suggested", help="The model's grade"),
-            "manual_grade": st.column_config.TextColumn("Manual", help="Your latest grade"),
-            "effective_grade": st.column_config.TextColumn(
-                "Effective", help="Manual if set, else suggested, else rule"
-            ),
-            "rule_score": st.column_config.ProgressColumn(
-                "Rule score", min_value=0, max_value=100, format="%.0f", color="auto"
-            ),
-            "suggested_confidence": st.column_config.NumberColumn("Confidence", format="percent", step=0.01),
-            "flags": st.column_config.TextColumn("Flags", width="large"),
-            "avg_monthly_revenue": st.column_config.NumberColumn("Revenue / month", format=money_column),
-            "revenue": st.column_config.NumberColumn("Revenue (window)", format=money_column),
-            "gross_profit": st.column_config.NumberColumn("Gross profit (window)", format=money_column),
-            "gross_margin": st.column_config.NumberColumn("Gross margin", format="percent", step=0.01),
-            "labor_hours": st.column_config.NumberColumn("Labor hours (window)", format="%,.0f h"),
-            "effective_hourly_rate": st.column_config.NumberColumn("Effective rate", format=f"{money_column}/h"),
-            "financial_score": st.column_config.NumberColumn("Financial score", format="%.0f"),
-            "relationship_score": st.column_config.NumberColumn("Relationship score", format="%.0f"),
-        },
-    )
+table_event = None
+if show_table:
+    table_event = _draw_table(table, money_column)
+
 st.download_button(
     "Download this table (CSV)",
     # Made when the owner clicks, not on every rerun.
@@ -159,11 +175,17 @@ st.download_button(
 # A newly selected row opens its client's card; the card's picker can then move on without the old selection
 # pulling it back on every rerun.
 # Rows are compared by position, so a filter that reorders the table does not reopen a different client.
-selected_rows = list(table_event.selection.rows)
+selected_rows = list(table_event.selection.rows) if table_event is not None else []
 if selected_rows != st.session_state.get("matrix_selected_rows"):
     st.session_state["matrix_selected_rows"] = selected_rows
     if selected_rows and selected_rows[0] < len(table.rows):
         st.session_state[CLIENT_KEY] = table.rows["client_id"].iat[selected_rows[0]]
+chosen = st.session_state.get(CLIENT_KEY)
+if chosen is not None and chosen not in names:
+    # A dot clicked in the matrix may be a client of another table page (at 10,000 clients the D clients show
+    # wherever they sort): the picker offers it too, rather than closing its card.
+    others = shown.loc[shown["client_id"] == chosen, "name"]
+    names = {**names, chosen: others.iat[0]} if len(others) else names
 if st.session_state.get(CLIENT_KEY) not in names:
     st.session_state[CLIENT_KEY] = None
 client_id = st.selectbox(
@@ -172,7 +194,8 @@ client_id = st.selectbox(
     key=CLIENT_KEY,
     format_func=names.get,
     index=None,
-    placeholder="Select a row above, or type a client's name",
+    placeholder="Select a row above, or type a client's name" if show_table
+    else "Click a dot in the matrix, or type a client's name",
 )
 if client_id is None:
     st.stop()

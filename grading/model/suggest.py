@@ -239,12 +239,26 @@ def _suggest(
     result, source, model = _suggested_by_model(store, features, models_dir)
     if source is None or key is None:
         return result, source, model
-    # The rule grades the reasons compare with, as suggest_for_features always gave them.
-    rule_grades = None if "rule_grade" in features.columns else _rule_grades(store, features)
-    reasons = explain_suggestions(features, result["suggested_grade"], source, loaded=model, rule_grades=rule_grades)
+    reasons = _reasons_of_suggested(store, features, result["suggested_grade"], source, model)
     stored_suggestions.write_set(store, key, source.content_hash, result.assign(suggestion_reasons=reasons))
     source = SuggestingModel(source.path, source.content_hash, source.card, reasons=_by_client(features, reasons))
     return result, source, model
+
+
+def _reasons_of_suggested(store: Store, features: pd.DataFrame, suggested: pd.Series, source: SuggestingModel,
+                          model: Any) -> pd.Series:
+    """The reasons of every row's suggestion, written for the rows that have one (missing for the others)."""
+    has_suggestion = suggested.notna().to_numpy()
+    reasons = pd.Series(pandas_text(text(np.full(len(features), "")), missing=np.ones(len(features), dtype=bool)),
+                        index=features.index)
+    if not has_suggestion.any():
+        return reasons
+    rows = features if has_suggestion.all() else features.loc[has_suggestion]
+    # The rule grades the reasons compare with, as suggest_for_features always gave them.
+    rule_grades = None if "rule_grade" in rows.columns else _rule_grades(store, rows)
+    said = explain_suggestions(rows, suggested[rows.index], source, loaded=model, rule_grades=rule_grades)
+    reasons[rows.index] = said.array
+    return reasons
 
 
 def _by_client(features: pd.DataFrame, reasons: pd.Series) -> pd.Series:

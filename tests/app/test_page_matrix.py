@@ -10,17 +10,30 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from grading.charts.matrix import CLICKED_CLIENT
 from grading.settings import save_settings
 from ui.resources import get_store
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 MATRIX = "pages/portfolio_matrix.py"
+SHOW_TABLE = "keep_matrix_show_table"
 
 
-def open_page(page: str = MATRIX) -> AppTest:
+def open_page(page: str = MATRIX, *, show_table: bool = True) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.run()
     at.switch_page(page).run()
+    assert not at.exception, at.exception
+    if page == MATRIX and show_table and any(toggle.key == SHOW_TABLE for toggle in at.toggle):
+        at.toggle(key=SHOW_TABLE).set_value(True).run()
+        assert not at.exception, at.exception
+    return at
+
+
+def click_dot(at: AppTest, client_id: str) -> AppTest:
+    # AppTest cannot click a chart; the chart's selection state accepts writes through session_state.
+    at.session_state["matrix-chart-click"] = {"selection": {CLICKED_CLIENT: [{"client_id": client_id}]}}
+    at.run()
     assert not at.exception, at.exception
     return at
 
@@ -48,6 +61,24 @@ def test_matrix_shows_the_chart_and_every_client_in_the_grade_table(demo_db):
     assert table["rule_grade"].isin(list("ABCD")).all()
     assert table["suggested_grade"].notna().any(), "the demo's model should suggest grades"
     assert at.get("download_button")
+
+
+def test_the_grade_table_is_drawn_only_when_asked_and_a_clicked_dot_still_opens_its_card(demo_db):
+    at = open_page(show_table=False)
+    assert at.get("vega_lite_chart"), "the matrix chart is missing"
+    assert not [frame for frame in at.dataframe if frame.key == "matrix_table"]
+    assert at.toggle(key=SHOW_TABLE).value is False
+    assert at.get("download_button"), "the download holds every row with the table hidden too"
+    client_id, name = get_store().rows("SELECT client_id, name FROM clients ORDER BY client_id DESC LIMIT 1")[0]
+    click_dot(at, client_id)
+    assert at.selectbox(key="keep_matrix_client").value == client_id
+    assert any(name in header.value for header in at.main.subheader)
+    at.toggle(key=SHOW_TABLE).set_value(True).run()
+    assert len(grade_table(at)) == 60
+    # Remembered across pages, as the filters are.
+    at.switch_page("pages/overview.py").run()
+    at.switch_page(MATRIX).run()
+    assert at.toggle(key=SHOW_TABLE).value is True
 
 
 def test_matrix_on_an_empty_database_says_how_to_get_data_in(empty_db):
@@ -245,6 +276,13 @@ def test_a_long_grade_table_is_shown_a_page_at_a_time_and_a_row_opens_its_card(b
     assert any("1,001 to 1,150 of 1,150" in caption.value for caption in at.caption)
     select_row(at, 3)
     assert at.selectbox(key="keep_matrix_client").value == second["client_id"].iat[3]
+    # A dot of a client on another table page opens its card too.
+    page_box = at.number_input(key="keep_matrix_table_page")
+    page_box.set_value(1).run()
+    elsewhere = second["client_id"].iat[7]
+    click_dot(at, elsewhere)
+    assert at.selectbox(key="keep_matrix_client").value == elsewhere
+    assert any(elsewhere in header.value for header in at.main.subheader)
 
 
 def test_the_card_says_the_small_client_sentence_once_and_its_history_stops_at_the_as_of(demo_db):
@@ -277,6 +315,7 @@ def test_sorting_by_name_while_anonymizing_sorts_by_alias(demo_db):
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.session_state["keep_anonymize"] = True
     at.session_state["keep_matrix_sort"] = "Name"
+    at.session_state[SHOW_TABLE] = True
     at.run()
     at.switch_page(MATRIX).run()
     assert not at.exception, at.exception

@@ -81,7 +81,7 @@ def test_without_warming_the_first_matrix_page_makes_its_values_itself(demo_db, 
     at.run()
     assert not at.exception, at.exception
     names = {key[1] for key in made if isinstance(key, tuple) and len(key) == 2 and isinstance(key[1], str)}
-    assert {"filter_grade_table", "_chart_spec", "_arrow_table"} <= names, made
+    assert {"filter_grade_table", "_chart_spec", "page_with_names"} <= names, made
 
 
 def test_a_bare_streamlit_run_warms_too_when_it_imports_app_py(demo_db, tmp_path):
@@ -106,5 +106,5 @@ def test_a_bare_streamlit_run_warms_too_when_it_imports_app_py(demo_db, tmp_path
     assert result.returncode == 0, result.stderr
     assert f"open: ['{demo_db.name}']" in result.stdout
     kept = result.stdout.split("kept:", 1)[1]
-    for made in ("filter_grade_table", "_chart_spec", "_arrow_table", "load_settings"):
+    for made in ("filter_grade_table", "_chart_spec", "page_with_names", "load_settings"):
         assert made in kept, result.stdout
