@@ -98,10 +98,22 @@ def remove_clients(store: Store, client_ids: list[str]) -> Removal:
                 rows[table] = int(tx.scalar(f"SELECT count(*) FROM {table} WHERE client_id IN "
                                             f"(SELECT client_id FROM {gone})"))
                 tx.execute(f"DELETE FROM {table} WHERE client_id IN (SELECT client_id FROM {gone})")
+            _forget_derived(tx, gone, existing)
         # A model trained on clients that are gone would suggest from figures nobody can see any more.
         if rows.get("grade_events"):
             tx.execute("UPDATE model_registry SET is_active = false WHERE is_active")
     return Removal(clients=rows.get("clients", 0), rows=rows)
+
+
+def _forget_derived(tx: Transaction, gone: str, existing: set[str]) -> None:
+    """Delete what was derived about the clients in the table ``gone``: their stored grades, and every stored set of
+    suggestions that names one of them (a set is whole or not at all; the next grading makes it again)."""
+    if "graded_clients" in existing:
+        tx.execute(f"DELETE FROM graded_clients WHERE client_id IN (SELECT client_id FROM {gone})")
+    if "stored_suggestions" in existing:
+        named = f"SELECT set_key FROM stored_suggestions WHERE client_id IN (SELECT client_id FROM {gone})"
+        tx.execute(f"DELETE FROM suggestion_sets WHERE set_key IN ({named})")
+        tx.execute("DELETE FROM stored_suggestions WHERE set_key NOT IN (SELECT set_key FROM suggestion_sets)")
 
 
 def remove_demo_clients(store: Store) -> Removal:

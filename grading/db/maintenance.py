@@ -42,6 +42,10 @@ CLIENT_DATA_TABLES: tuple[str, ...] = (
     "clients",
 )
 
+#: Tables of figures derived from the client data (the grades as last worked out, the model's suggestions as last
+#: made), holding client ids and reasons: they go with the client data, though nobody counts them as data of their own.
+DERIVED_CLIENT_TABLES: tuple[str, ...] = ("graded_clients", "stored_suggestions", "suggestion_sets")
+
 Progress = Callable[[float, str], None]
 
 
@@ -91,7 +95,7 @@ def client_data_counts(store: Store) -> dict[str, int]:
 
 
 def wipe_client_data(store: Store) -> dict[str, int]:
-    """Delete every client and everything recorded about clients, in one transaction; keep the settings.
+    """Delete every client and everything recorded or derived about clients, in one transaction; keep the settings.
 
     Every registered model is marked inactive in the same transaction (its files stay on disk).
 
@@ -112,10 +116,15 @@ def wipe_client_data(store: Store) -> dict[str, int]:
     """
     tables = _present_tables(store)
     deleted: dict[str, int] = {}
+    existing = set(store.table_names())
     with store.transaction() as tx:
         for table in tables:
             deleted[table] = int(tx.scalar(f"SELECT count(*) FROM {table}"))
             tx.execute(f"DELETE FROM {table}")
+        # Not counted as deleted data (the owner never entered it), but it names the clients just deleted.
+        for table in DERIVED_CLIENT_TABLES:
+            if table in existing:
+                tx.execute(f"DELETE FROM {table}")
         tx.execute("UPDATE model_registry SET is_active = false WHERE is_active")
     return deleted
 

@@ -83,6 +83,51 @@ def test_removing_the_demo_clients_keeps_the_owners_own(store):
     assert book_admin.remove_demo_clients(store).clients == 0
 
 
+def _derive_grades_and_suggestions(store, ids):
+    """Store the book's grades as worked out, and a set of suggestions naming ``ids`` (as the app does after a
+    grading with a model)."""
+    from grading.model import stored_suggestions
+    from grading.stored_grades import grade_and_save
+
+    grade_and_save(store, date(2025, 1, 15), "no-models-here")
+    made = pd.DataFrame({"client_id": list(ids), "suggested_grade": "B", "suggested_confidence": 0.5,
+                         "suggestion_reasons": [f"Like clients similar to {cid}" for cid in ids]})
+    assert stored_suggestions.write_set(store, "set-1", "model-hash", made)
+
+
+def _tables_naming(store, client_id: str) -> set[str]:
+    """Every table of the book with a row about ``client_id`` (any column called client_id)."""
+    tables = store.query("SELECT DISTINCT table_name FROM information_schema.columns "
+                         "WHERE table_schema = 'main' AND column_name = 'client_id'")["table_name"]
+    return {table for table in tables
+            if store.scalar(f"SELECT count(*) FROM {table} WHERE client_id = ?", [client_id])}
+
+
+def test_removed_clients_leave_nothing_derived_behind(store):
+    import_frames(store, {"clients": clients("C001"), "monthly": monthly("C001")}, source="demo")
+    import_frames(store, {"clients": clients("OWN1"), "monthly": monthly("OWN1")}, source="import")
+    _derive_grades_and_suggestions(store, ["C001", "OWN1"])
+    assert {"graded_clients", "stored_suggestions"} <= _tables_naming(store, "C001")
+
+    book_admin.remove_demo_clients(store)
+
+    # The alias stays taken (no later client gets it); nothing else names the removed client.
+    assert _tables_naming(store, "C001") == {"client_aliases"}
+    assert "graded_clients" in _tables_naming(store, "OWN1")
+    # The set of suggestions named a removed client: it is gone whole, to be made again.
+    assert store.scalar("SELECT count(*) FROM suggestion_sets") == 0
+
+
+def test_an_empty_book_keeps_nothing_derived_about_its_old_clients(store):
+    import_frames(store, {"clients": clients("a", "b"), "monthly": monthly("a", "b")}, source="import")
+    _derive_grades_and_suggestions(store, ["a", "b"])
+
+    book_admin.start_empty_book(store)
+
+    assert _tables_naming(store, "a") == set() and _tables_naming(store, "b") == set()
+    assert store.scalar("SELECT count(*) FROM suggestion_sets") == 0
+
+
 def test_starting_an_empty_book_deletes_every_client_and_restarts_the_aliases(store):
     from grading.settings import load_settings, save_settings
 
