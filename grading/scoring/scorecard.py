@@ -240,6 +240,10 @@ def _incomplete(features: pd.DataFrame, scores: np.ndarray, criteria: Sequence[C
 TEXT_COLUMNS: tuple[str, ...] = ("incomplete", "strongest", "weakest", "small_client_note", "reasons")
 
 
+#: Clients scored at a time by :func:`score_clients` (see there).
+ROWS_PER_BLOCK = 100_000
+
+
 def score_clients(
     features: pd.DataFrame,
     settings: Mapping[str, Any] | None = None,
@@ -279,7 +283,17 @@ def score_clients(
     SettingError
         The grade or small-client thresholds contradict each other.
     """
-    return _scored(features, settings, criteria, numbers=True, words=explain)
+    if len(features) <= ROWS_PER_BLOCK:
+        return _scored(features, settings, criteria, numbers=True, words=explain)
+    # Every row is scored from its own figures alone, so a block of rows gets the numbers the whole book would give
+    # it. A million clients at once made a dozen temporary matrices of 100 MB each, every one fresh memory from the
+    # system (2 of its 3 seconds went to that); blocks of 100,000 reuse the same memory.
+    return pd.concat(
+        [
+            _scored(features.iloc[start : start + ROWS_PER_BLOCK], settings, criteria, numbers=True, words=explain)
+            for start in range(0, len(features), ROWS_PER_BLOCK)
+        ]
+    )
 
 
 def score_words(
