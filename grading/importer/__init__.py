@@ -146,7 +146,7 @@ def _express(
         return None
     progress(f"checking {_and(kinds)} with DuckDB, {'writing' if write else 'writing nothing'} in one transaction")
     report = express_import(store, files, kinds, CONTRACTS, _max_mb(store, max_upload_mb), write=write,
-                            max_cells=max_cells)
+                            max_cells=max_cells, progress=progress)
     if report is None:
         progress("the files need a closer look: reading them one by one to check every cell")
     return report

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -428,6 +428,7 @@ def express_import(
     write: bool,
     grade_source: str = "import",
     max_cells: float | None = None,
+    progress: Callable[[str], None] = lambda _: None,
 ) -> ImportReport | None:
     """Check (and, when ``write``, write) plain files the express way, all in one transaction.
 
@@ -451,6 +452,8 @@ def express_import(
         Most cells a file may have here (``None``: :data:`~grading.importer.limits.MAX_CELLS`). DuckDB reads and
         writes a file here without holding its cells in memory, so the command line lifts it; the careful way keeps
         the bound whatever this says.
+    progress:
+        Called with a short sentence as each file has been checked, and before the commit.
 
     Returns
     -------
@@ -472,10 +475,14 @@ def express_import(
             with store.transaction() as tx:
                 report = ImportReport()
                 for plain in plains:
-                    report.files[plain.contract.kind] = _take(tx, plain, write=write, grade_source=grade_source,
-                                                                max_cells=MAX_CELLS if max_cells is None else max_cells)
+                    taken = _take(tx, plain, write=write, grade_source=grade_source,
+                                  max_cells=MAX_CELLS if max_cells is None else max_cells)
+                    report.files[plain.contract.kind] = taken
+                    rows = taken.rows_read
+                    progress(f"{plain.name}: {rows:,} row{'' if rows == 1 else 's'} checked")
                 if not write:
                     raise _Checked(report)
+                progress("every file checked; committing")
         except (_Declined, StoreError):
             # A refusal by the database (a repeated key, a date that does not exist, a cell it cannot read) is a
             # problem in the file: the careful way finds it and says where.

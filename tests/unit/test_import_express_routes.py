@@ -251,3 +251,10 @@ def test_an_import_the_express_way_loads_neither_pandas_nor_pyarrow(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Import done." in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_express_way_says_each_file_it_has_checked_and_when_it_commits(store):
+    said = []
+    import_files(store, {kind: (f"{kind}.csv", content) for kind, content in BOOK.items()}, progress=said.append)
+    assert said[1:] == ["clients.csv: 2 rows checked", "monthly.csv: 2 rows checked", "assessments.csv: 1 row checked",
+                        "grades.csv: 3 rows checked", "every file checked; committing"]
