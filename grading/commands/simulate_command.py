@@ -201,7 +201,10 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         # One string, written once: json.dump writes every token separately (a million writes for a big book).
         # dumps_indented is json.dumps(result, indent=2, allow_nan=False) made in C for the long lists.
-        sys.stdout.write(dumps_indented(result, 2) + "\n")
+        # The text and its line end are written one after the other: added together, the text (over 100 MB for a
+        # million clients) would be copied once more.
+        sys.stdout.write(dumps_indented(result, 2))
+        sys.stdout.write("\n")
     else:
         sys.stdout.write(story.sentence + "\n\n" + _as_text(impact, timeline, bands, currency))
     return 0
