@@ -258,11 +258,7 @@ MIGRATIONS: tuple[Migration, ...] = (
 
 def current_version(store: Store) -> int:
     """Return the highest migration applied to ``store`` (0 for a new, empty database)."""
-    exists = store.scalar(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?",
-        ["schema_migrations"],
-    )
-    if not exists:
+    if not store.has_table("schema_migrations"):
         return 0
     return int(store.scalar("SELECT coalesce(max(version), 0) FROM schema_migrations"))
 

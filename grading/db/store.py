@@ -236,7 +236,9 @@ class Store:
             from grading.db.schema import migrate as migrate_schema
 
             migrate_schema(self)
-        self._counts_revisions = "store_revision" in self.table_names()
+        # A new in-memory database has no tables until it is migrated; anything else is asked (see has_table).
+        empty = self._revision_key is None and not migrate
+        self._counts_revisions = not empty and self.has_table("store_revision")
         self._forget_revision()
 
     # -- reading -------------------------------------------------------------------------------------------
@@ -324,6 +326,22 @@ class Store:
                 "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY table_name"
             )
         ]
+
+    def has_table(self, name: str) -> bool:
+        """Return whether the main schema has a table (or a view) called ``name``.
+
+        One lookup of that name, where :meth:`table_names` lists the catalog: the first listing on a connection
+        costs about 10 ms of CPU, a third of what opening a store cost when it listed the catalog to learn these.
+        """
+        with self._connection.cursor() as cursor:
+            try:
+                cursor.execute(f"SELECT 1 FROM main.{quote_identifier(name)} LIMIT 0")
+                cursor.fetchall()
+            except duckdb.CatalogException:
+                return False
+            except duckdb.Error as error:
+                raise _translate(error, self.path) from error
+        return True
 
     # -- writing -------------------------------------------------------------------------------------------
 

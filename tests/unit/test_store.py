@@ -21,6 +21,28 @@ def test_a_new_store_has_every_table_at_the_latest_schema_version(store):
     assert schema.current_version(store) == max(step.version for step in schema.MIGRATIONS)
 
 
+def test_a_table_or_view_is_found_by_name_and_a_missing_name_is_not(store):
+    assert store.has_table("clients") and store.has_table("schema_migrations")
+    assert store.has_table("current_grades"), "a view counts, as the migrations' own check counted it"
+    assert not store.has_table("no_such_table")
+    assert not store.has_table('a "quoted" name')
+
+
+def test_a_store_opened_without_migrating_counts_revisions_only_where_the_table_is(tmp_path):
+    path = tmp_path / "book.duckdb"
+    Store(path).close()
+    with Store(path, migrate=False) as existing:
+        before = existing.revision()
+        existing.execute("INSERT INTO clients (client_id, name) VALUES ('c1', 'Acme')")
+        assert existing.revision() == before + 1
+    with Store(":memory:", migrate=False) as scratch:
+        scratch.execute("CREATE TABLE t (n INTEGER)")
+        scratch.execute("INSERT INTO t VALUES (1)")
+        assert scratch.revision() == 0 and scratch.table_names() == ["t"]
+    with Store(tmp_path / "plain.duckdb", migrate=False) as plain:
+        assert plain.table_names() == [] and plain.revision() == 0
+
+
 def test_a_failed_transaction_writes_nothing(store):
     with pytest.raises(RuntimeError):
         with store.transaction() as tx:
