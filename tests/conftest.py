@@ -17,6 +17,41 @@ from tests.hypothesis_profiles import PROFILE
 
 settings.load_profile(PROFILE)
 
+_WORKERS_DEFAULTED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    """Give a run without ``-n`` pytest-xdist's ``-n auto --dist worksteal`` (see tests/workers.py).
+
+    Runs before xdist's own ``pytest_cmdline_main``, which turns ``auto`` into a number of workers by asking
+    :func:`pytest_xdist_auto_num_workers` below. Nothing happens without xdist (``-p no:xdist``), when ``-n`` was
+    given, or inside a worker (xdist clears a worker's ``-n`` and runs this hook there again).
+    """
+    if getattr(config.option, "numprocesses", "no xdist") is not None or hasattr(config, "workerinput"):
+        return
+    config.option.numprocesses = "auto"
+    if config.option.dist == "no":
+        config.option.dist = "worksteal"
+    config.stash[_WORKERS_DEFAULTED] = True
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of xdist's: unknown under ``-p no:xdist``
+def pytest_xdist_auto_num_workers(config):
+    """Start no workers for a run of one file or of chosen tests, or one that can reach the browser layer.
+
+    Returning ``None`` leaves the count to xdist (one per core, or ``PYTEST_XDIST_AUTO_NUM_WORKERS``); an ``-n auto``
+    typed on the command line is always left to xdist.
+    """
+    from pathlib import Path
+
+    from tests.workers import runs_in_process
+
+    if not config.stash.get(_WORKERS_DEFAULTED, False):
+        return None
+    in_process = runs_in_process(config.args, config.option.markexpr, Path(config.invocation_params.dir))
+    return 0 if in_process else None
+
 
 @pytest.fixture(autouse=True)
 def isolated_paths(tmp_path, monkeypatch):
@@ -34,16 +69,47 @@ def fresh_login_throttle():
     LOGIN_THROTTLE.reset()
 
 
+def built_once_per_run(tmp_path_factory, name, build):
+    """Return a folder that ``build(folder)`` filled once for the whole test run, for every xdist worker.
+
+    Each worker is a test session of its own, so a session fixture would be built once per worker; the workers'
+    temporary folders share the run's folder, where the first worker to ask builds the template under a lock and
+    the others wait for it and take it as it is (pytest-xdist's documented way to share session data). Without
+    workers it is an ordinary session folder. The template is never written once built: tests copy it.
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        folder = tmp_path_factory.mktemp(name)
+        build(folder)
+        return folder
+    import fcntl
+
+    run_folder = tmp_path_factory.getbasetemp().parent
+    folder, done = run_folder / name, run_folder / f"{name}.built"
+    with open(run_folder / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, even if the build fails
+        if not done.exists():
+            if folder.exists():  # a worker whose build failed left it half made
+                import shutil
+
+                shutil.rmtree(folder)
+            folder.mkdir()
+            build(folder)
+            done.touch()
+    return folder
+
+
+def _empty_database(folder):
+    with Store(folder / "empty.duckdb"):
+        pass
+
+
 @pytest.fixture(scope="session")
 def empty_database_template(tmp_path_factory):
-    """An empty database at the current schema, migrated once per test session; :func:`store` copies it.
+    """An empty database at the current schema, migrated once per test run; :func:`store` copies it.
 
     Never open or write the template itself.
     """
-    path = tmp_path_factory.mktemp("empty-template") / "empty.duckdb"
-    with Store(path):
-        pass
-    return path
+    return built_once_per_run(tmp_path_factory, "empty-template", _empty_database) / "empty.duckdb"
 
 
 @pytest.fixture
@@ -63,18 +129,19 @@ def store(empty_database_template, tmp_path):
 
 @pytest.fixture(scope="session")
 def demo_database_template(tmp_path_factory):
-    """A demo database (60 clients, default seed) with a trained model, built once per test session.
+    """A demo database (60 clients, default seed) with a trained model, built once per test run.
 
     Tests get their own copy through :func:`demo_db`; never write to the template itself.
     """
+    return built_once_per_run(tmp_path_factory, "demo-template", _demo_book)
+
+
+def _demo_book(folder):
     from grading.db import bootstrap
 
-    folder = tmp_path_factory.mktemp("demo-template")
-    db_path = folder / "portfolio.duckdb"
-    with Store(db_path) as demo_store:
+    with Store(folder / "portfolio.duckdb") as demo_store:
         bootstrap.fill_with_demo(demo_store, folder / "models")
         demo_store.checkpoint()
-    return folder
 
 
 @pytest.fixture
