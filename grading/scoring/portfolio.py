@@ -92,10 +92,29 @@ def manual_grades_as_of(store: Store, as_of: date) -> pd.DataFrame:
 
 def _manual_grades_beside(store: Store, as_of: date, client_ids: pd.Series) -> pd.DataFrame:
     """Each client's manual grade as of ``as_of``, row for row beside ``client_ids`` (missing where none)."""
-    latest = grades_as_of(store, as_of).rename(columns=_AS_MANUAL).set_index("client_id")
-    frame = latest.reindex(pd.Index(client_ids.array, name="client_id")).reset_index()
-    # NaN where a client has no grade, as a left merge would leave it.
-    frame["manual_graded_on"] = calendar_dates(frame["manual_graded_on"], missing=np.nan)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    latest = grades_as_of(store, as_of).rename(columns=_AS_MANUAL)
+    # Each client's row among the latest grades (-1 where it has none), found by Arrow's hash lookup: pandas'
+    # reindex on the client ids cost three times as much (a second of a million clients' grading).
+    rows = (
+        pc.index_in(
+            pa.array(client_ids.astype("str").array, type=pa.large_string()),
+            value_set=pa.array(latest["client_id"].astype("str").array, type=pa.large_string()),
+        )
+        .fill_null(-1)
+        .to_numpy(zero_copy_only=False)
+    )
+    graded_on = pd.Series(latest["manual_graded_on"].array.take(rows, allow_fill=True))
+    frame = pd.DataFrame(
+        {
+            "client_id": client_ids.array,
+            "manual_grade": latest["manual_grade"].array.take(rows, allow_fill=True),
+            # NaN where a client has no grade, as a left merge would leave it.
+            "manual_graded_on": calendar_dates(graded_on, missing=np.nan).array,
+        }
+    )
     return frame.set_axis(client_ids.index)
 
 

@@ -112,3 +112,19 @@ def test_as_of_defaults_to_today(book):
 def test_an_unreadable_date_is_refused(book):
     with pytest.raises(ClientGradeError, match="not a date"):
         grade_portfolio(book, "yesterday")
+
+
+def test_each_clients_manual_grade_stands_on_its_own_row_and_others_grades_are_left_out(book):
+    # Graded in an order other than the clients' own, with a grade of an id the book does not hold: each row
+    # carries its own client's grade (looked up by id, not by position), missing as NaN where there is none.
+    add_grade(book, "delta", "2024-02-01", "D")
+    add_grade(book, "zulu", "2024-02-01", "A")
+    add_grade(book, "alpha", "2024-03-01", "A")
+    graded = grade_portfolio(book, AS_OF)
+
+    assert list(graded["client_id"]) == ["alpha", "bravo", "delta"]
+    assert graded["manual_grade"].tolist()[0] == "A" and graded["manual_grade"].tolist()[2] == "D"
+    assert graded["manual_graded_on"].tolist()[::2] == [date(2024, 3, 1), date(2024, 2, 1)]
+    bravo = graded.iloc[1]
+    assert pd.isna(bravo["manual_grade"]) and isinstance(bravo["manual_graded_on"], float)
+    assert graded.loc[1, "effective_grade_source"] == "rule"
