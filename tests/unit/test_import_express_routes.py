@@ -251,3 +251,13 @@ def test_the_express_way_says_each_file_it_has_checked_and_when_it_commits(store
     import_files(store, {kind: (f"{kind}.csv", content) for kind, content in BOOK.items()}, progress=said.append)
     assert said[1:] == ["clients.csv: 2 rows checked", "monthly.csv: 2 rows checked", "assessments.csv: 1 row checked",
                         "grades.csv: 3 rows checked", "every file checked; committing"]
+
+
+@pytest.mark.parametrize("cell", TEXTS)
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_each_odd_text_cell_as_a_name_and_a_note_gives_the_same_outcome_both_ways(cell, delimiter):
+    def lines(*rows):
+        return "".join(delimiter.join(row) + "\n" for row in rows).encode()
+
+    _same_both_ways({"clients": lines(("client_id", "name"), ("C7", cell)),
+                     "grades": lines(("client_id", "graded_on", "grade", "note"), ("C1", "2024-01-05", "A", cell))})
