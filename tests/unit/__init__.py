@@ -1,1 +1,1 @@
-"""Unit tests: the grading library (and the CLI, benchmarks report and house rules) alone, without Streamlit."""
+"""Unit tests: the grading library (and the CLI and house rules) alone, without Streamlit."""

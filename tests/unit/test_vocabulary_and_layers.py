@@ -211,7 +211,7 @@ def test_only_the_browser_layer_starts_chromium_or_the_app_and_all_of_it_is_mark
     for path in sorted((tests / "browser").glob("test_*.py")):
         assert "pytestmark = pytest.mark.browser" in path.read_text(encoding="utf-8"), path.name
     drives = re.compile(r"playwright|benchmarks\.serve|benchmarks import run|chromium", re.I)
-    others = [path.relative_to(REPO).as_posix() for layer in ("unit", "app")
+    others = [path.relative_to(REPO).as_posix() for layer in ("unit", "app", "bench")
               for path in sorted((tests / layer).glob("*.py"))
               if path.name != Path(__file__).name and drives.search(path.read_text(encoding="utf-8"))]
     assert others == []
