@@ -157,11 +157,16 @@ def demo_db(demo_database_template, tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def empty_db(tmp_path, monkeypatch):
-    """An existing database with the schema but no clients; CLIENTGRADE_DB points at it (no demo is added)."""
+def empty_db(empty_database_template, tmp_path, monkeypatch):
+    """An existing database with the schema but no clients; CLIENTGRADE_DB points at it (no demo is added).
+
+    A copy of :func:`empty_database_template`, as :func:`store` is.
+    """
+    import shutil
+
     db_path = tmp_path / "empty-app" / "portfolio.duckdb"
-    with Store(db_path):
-        pass
+    db_path.parent.mkdir()
+    shutil.copyfile(empty_database_template, db_path)
     monkeypatch.setenv("CLIENTGRADE_DB", str(db_path))
     monkeypatch.setenv("CLIENTGRADE_MODELS", str(tmp_path / "empty-app" / "models"))
     return db_path

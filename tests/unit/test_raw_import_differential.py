@@ -8,6 +8,8 @@ from ``monthly_metrics`` is compared with the same definitions computed independ
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -40,8 +42,9 @@ NOT_IN_THE_FILES = {
 SEEDS = (1, 2, 3)
 
 
-def imported_monthly(book: CanonicalBook, preset: str, folder) -> pd.DataFrame:
-    """Write the book as ``preset``'s files, import them into a new database, and read back the client-months."""
+def imported_monthly(book: CanonicalBook, preset: str, folder, empty_database) -> pd.DataFrame:
+    """Write the book as ``preset``'s files, import them into a copy of ``empty_database``, and read back the
+    client-months."""
     files = write_preset(book, preset, folder / "files")
     raw_files = [RawFile(kind, path, preset=preset) for kind, paths in files.items() for path in paths]
     # Autotask's last grid part can hold only days up to the 12th, which read either way; the date order is
@@ -49,6 +52,7 @@ def imported_monthly(book: CanonicalBook, preset: str, folder) -> pd.DataFrame:
     date_order = "day-first" if preset == "autotask" else None
     settings = raw_settings(timezone=TIMEZONE, business_hours=BUSINESS_HOURS, working_days=WORKING_DAYS,
                             date_order=date_order)
+    shutil.copyfile(empty_database, folder / "imported.duckdb")
     with Store(folder / "imported.duckdb") as store:
         import_raw(store, raw_files, settings=settings)
         monthly = store.query("SELECT * FROM monthly_metrics ORDER BY client_id, month")
@@ -72,9 +76,9 @@ def expected_monthly(book: CanonicalBook, preset: str) -> pd.DataFrame:
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("preset", PRESETS)
-def test_every_metric_of_every_client_month_matches_the_reference(tmp_path, preset, seed):
+def test_every_metric_of_every_client_month_matches_the_reference(tmp_path, preset, seed, empty_database_template):
     book = draw_book(seed)
-    got = imported_monthly(book, preset, tmp_path)
+    got = imported_monthly(book, preset, tmp_path, empty_database_template)
     want = expected_monthly(book, preset)
     pd.testing.assert_frame_equal(
         got[["client", "month"]].astype({"month": "datetime64[s]"}),
