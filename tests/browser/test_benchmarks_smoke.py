@@ -53,6 +53,7 @@ def test_every_benchmark_group_runs_without_failing(tiny_run):
         ("Simulation", "Monte Carlo bands"),
         ("Page rerun (AppTest)", "first visit, cold caches"),
         ("Browser", "matrix page, first session after server start"),
+        ("Browser", "matrix page, first session after server restart"),
         ("Browser", "matrix page, new session on a running server"),
         ("Memory", "peak resident memory"),
         ("Raw import (process)", "import-raw of ConnectWise time entries"),
