@@ -59,21 +59,23 @@ model_options, flag_options = data.computed(filter_options, portfolio)
 for key, options in ((GRADE_KEY, grade_options), (MODEL_KEY, model_options), (FLAG_KEY, flag_options)):
     keep_only(key, options)
 
-with st.container(key="matrix-filters"):
-    filter_columns = st.columns([2, 2, 2, 2])
-    chosen_grades = filter_columns[0].multiselect(
+# In a popover: four selection widgets on the first screen cost a new session a tenth of its wait before the chart
+# (measured in the browser benchmark's turns). Its label stays the same, so it stays open while filters change; the
+# grade table's heading says how many clients pass them.
+with st.popover("Filter and sort", icon=":material/filter_list:"), st.container(key="matrix-filters"):
+    chosen_grades = st.multiselect(
         grade_title, grade_options, key=GRADE_KEY, placeholder="All grades",
         help="Show only clients with these grades (of the grade source chosen in the sidebar).",
     )
-    chosen_models = filter_columns[1].multiselect(
+    chosen_models = st.multiselect(
         "Service model", model_options, key=MODEL_KEY, placeholder="All service models",
         format_func=lambda model: model.replace("_", "/"),
     )
-    chosen_flags = filter_columns[2].multiselect(
+    chosen_flags = st.multiselect(
         "Flag", flag_options, key=FLAG_KEY, placeholder="Any flag or none", format_func=FLAGS.get,
         help="Show only clients that carry at least one of these flags.",
     )
-    sort_order = filter_columns[3].selectbox("Sort by", list(SORT_ORDERS), key=SORT_KEY)
+    sort_order = st.selectbox("Sort by", list(SORT_ORDERS), key=SORT_KEY)
 
 try:
     # The warm-up at server start made these for the opening filters (ui.matrix_values).
