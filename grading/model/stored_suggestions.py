@@ -3,7 +3,8 @@
 Reading a model means importing scikit-learn (2-4 s), which the app's first page would otherwise wait for. The
 suggestions a model made (grade, confidence and reasons, for every client) are kept in the tables
 ``suggestion_sets`` and ``stored_suggestions``, under a key made of the model's content hash and a fingerprint of
-the exact inputs it was given (every column of the clients' features, the rule grade included, row by row). Any
+the exact inputs it was given (every column of the clients' features the model, the scorecard or the reasons could
+read, the rule grade included, row by row). Any
 change to the book's figures, to a setting that shapes the features, to the model or to its file gives another key:
 a set under another key is never read as current; the suggestions are made again with the model and stored under
 the new key (:func:`grading.model.suggest.suggest_grades`).
@@ -40,14 +41,20 @@ TRUSTED_SIGNATURE = ",".join(TRUSTED_TYPES)
 
 _COLUMNS = ("client_id", "suggested_grade", "suggested_confidence", "suggestion_reasons")
 
+#: Feature columns that change with the day alone and that neither the model, the scorecard it compares with, nor
+#: the reasons read (a test perturbs them and checks the suggestions do not move): left out of the key, so the
+#: first start of a new day in the same scoring window finds the suggestions stored the day before.
+NOT_READ_BY_THE_MODEL: tuple[str, ...] = ("as_of", "days_since_assessment")
+
 
 def set_key(model_hash: str, features: pd.DataFrame) -> str | None:
     """Return the key of the suggestions ``model_hash``'s model makes for ``features``, or None if it cannot be
     fingerprinted (a column of unhashable values).
 
-    Every column counts, with its name and type, and every row in order: two frames share a key only when the
-    model would be given the same inputs.
+    Every column counts (but :data:`NOT_READ_BY_THE_MODEL`), with its name and type, and every row in order: two
+    frames share a key only when the model would be given the same inputs.
     """
+    features = features.drop(columns=[column for column in NOT_READ_BY_THE_MODEL if column in features.columns])
     digest = hashlib.sha256(model_hash.encode())
     digest.update(repr([(str(name), str(dtype)) for name, dtype in features.dtypes.items()]).encode())
     try:

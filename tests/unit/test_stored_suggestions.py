@@ -9,9 +9,15 @@ import pytest
 
 from grading.db.store import Store
 from grading.model import persistence, stored_suggestions, suggest
+from grading.scoring.features import client_features
 from grading.scoring.portfolio import grade_portfolio
 
 AS_OF = "2026-01-15"
+
+
+def _features(store: Store) -> pd.DataFrame:
+    graded = grade_portfolio(store, AS_OF, explain=False)
+    return client_features(store, AS_OF).assign(rule_grade=graded["rule_grade"].to_numpy())
 
 
 def _forget_stored_sets(store: Store) -> None:
@@ -136,3 +142,23 @@ def test_a_set_stored_under_other_trusted_types_is_not_read(book, model_reads, m
     monkeypatch.setattr(stored_suggestions, "TRUSTED_SIGNATURE", "another list")
     grade_portfolio(store, AS_OF, models_dir=models, explain=False)
     assert len(model_reads) == 2
+
+
+def test_the_columns_left_out_of_the_key_do_not_move_any_suggestion(book):
+    store, models = book
+    features = _features(store)
+    made = suggest.suggest_for_features(store, features, models)
+    _forget_stored_sets(store)
+    moved = features.assign(as_of=features["as_of"] + pd.Timedelta(days=9),
+                            days_since_assessment=features["days_since_assessment"] + 9)
+    assert set(stored_suggestions.NOT_READ_BY_THE_MODEL) <= set(features.columns)
+    pd.testing.assert_frame_equal(suggest.suggest_for_features(store, moved, models), made, check_exact=True)
+    assert stored_suggestions.set_key("m", moved) == stored_suggestions.set_key("m", features)
+
+
+def test_a_later_day_in_the_same_scoring_window_reads_the_stored_set(book, model_reads):
+    store, models = book
+    first = grade_portfolio(store, "2026-01-15", models_dir=models, explain=False)
+    later = grade_portfolio(store, "2026-01-16", models_dir=models, explain=False)
+    assert len(model_reads) == 1
+    pd.testing.assert_series_equal(later["suggested_grade"], first["suggested_grade"])
