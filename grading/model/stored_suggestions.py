@@ -35,6 +35,10 @@ _LOG = logging.getLogger(__name__)
 #: picked); older ones are dropped when a new one is stored.
 KEEP_SETS = 8
 
+#: Books up to this many clients keep their suggestions: beyond, writing a set (a few seconds per 100,000 clients,
+#: reasons included) costs more than reading the model saves, and a command on a million clients pays it once.
+MAX_CLIENTS = 100_000
+
 #: The trusted types a stored set's model was read under: a set made under another list says nothing of whether
 #: the model would load now.
 TRUSTED_SIGNATURE = ",".join(TRUSTED_TYPES)

@@ -226,14 +226,15 @@ def _suggest(
     """
     row = active_registry_row(store)
     key = None
-    if row is not None and not features.empty:
+    # A file changed or gone since is read (and refused) below, never passed over for its stored suggestions; it is
+    # looked at first, so a book whose model file is missing pays nothing for the key.
+    if (row is not None and 0 < len(features) <= stored_suggestions.MAX_CLIENTS
+            and file_matches(_model_path(models_dir, row), str(row["content_hash"]))):
         digest = str(row["content_hash"])
         key = stored_suggestions.set_key(digest, features)
-        path = _model_path(models_dir, row)
         kept = None if key is None else stored_suggestions.read_set(store, key, features)
-        # A file changed or gone since is read (and refused) below, never passed over for its stored suggestions.
-        if kept is not None and file_matches(path, digest):
-            source = SuggestingModel(path, digest, json.loads(row["card_json"]),
+        if kept is not None:
+            source = SuggestingModel(_model_path(models_dir, row), digest, json.loads(row["card_json"]),
                                      reasons=_by_client(features, kept["suggestion_reasons"]))
             return kept.drop(columns="suggestion_reasons"), source, None
     result, source, model = _suggested_by_model(store, features, models_dir)

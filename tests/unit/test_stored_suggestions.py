@@ -162,3 +162,11 @@ def test_a_later_day_in_the_same_scoring_window_reads_the_stored_set(book, model
     later = grade_portfolio(store, "2026-01-16", models_dir=models, explain=False)
     assert len(model_reads) == 1
     pd.testing.assert_series_equal(later["suggested_grade"], first["suggested_grade"])
+
+
+def test_a_book_above_the_limit_stores_nothing_and_still_gets_its_suggestions(book, monkeypatch):
+    store, models = book
+    monkeypatch.setattr(stored_suggestions, "MAX_CLIENTS", 10)
+    graded = grade_portfolio(store, AS_OF, models_dir=models, explain=False)
+    assert graded["suggested_grade"].notna().any()
+    assert store.scalar("SELECT count(*) FROM suggestion_sets") == 0
