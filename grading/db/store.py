@@ -139,6 +139,22 @@ class Transaction:
             raise _translate(error, self._path) from error
         return int(result[0][0]) if len(result) == 1 and len(result[0]) == 1 and result[0][0] is not None else None
 
+    def derived(self, sql: str, params: Params = None) -> int | None:
+        """Run a write on a table of derived data keyed by its own inputs; it does not count as a change.
+
+        Such a table (the model's stored suggestions, :mod:`grading.model.stored_suggestions`) holds what can be
+        worked out again from the rest of the book, under a key of exactly what it was worked out from, and its
+        reader checks that key: what any page shows is the same whether the rows are there or not. Raising the
+        revision for it would only make every session's kept pages stale for nothing. Anything a page reads as it
+        is belongs in :meth:`execute`.
+
+        Returns
+        -------
+        int or None
+            As :meth:`scratch`.
+        """
+        return self.scratch(sql, params)
+
     def _note_write(self, sql: str) -> None:
         # A statement that is not a plain read (an INSERT ... RETURNING, say) counts as a change.
         if not sql.lstrip().upper().startswith(_READS):

@@ -120,22 +120,23 @@ def write_set(store: Store, key: str, model_hash: str, suggestions: pd.DataFrame
     rows.insert(0, "position", range(len(rows)))
     try:
         with store.transaction() as tx, tx.frame(rows) as incoming:
-            # Derived data: tx.scratch runs a write without raising the store's revision, so storing a set does
-            # not make every session's kept pages stale (what they show is the same, computed or read back).
-            tx.scratch("DELETE FROM stored_suggestions WHERE set_key = ? OR set_key IN "
+            # Derived data, keyed by its inputs: tx.derived writes without raising the store's revision, so storing
+            # a set does not make every session's kept pages stale (what they show is the same, computed or read back).
+            tx.derived("DELETE FROM stored_suggestions WHERE set_key = ? OR set_key IN "
                        "(SELECT set_key FROM suggestion_sets WHERE model_hash <> ?)", [key, model_hash])
-            tx.scratch("DELETE FROM suggestion_sets WHERE set_key = ? OR model_hash <> ?", [key, model_hash])
-            tx.scratch(
+            tx.derived("DELETE FROM suggestion_sets WHERE set_key = ? OR model_hash <> ?", [key, model_hash])
+            tx.derived(
                 f"INSERT INTO stored_suggestions (set_key, position, client_id, suggested_grade, suggested_confidence,"
                 f" suggestion_reasons) SELECT ?, position, client_id, suggested_grade, suggested_confidence, "
                 f"suggestion_reasons FROM {incoming}",
                 [key],
             )
-            tx.scratch("INSERT INTO suggestion_sets (set_key, model_hash, trusted_types, n_clients) VALUES (?, ?, ?, ?)",
+            tx.derived("INSERT INTO suggestion_sets (set_key, model_hash, trusted_types, n_clients) "
+                       "VALUES (?, ?, ?, ?)",
                        [key, model_hash, TRUSTED_SIGNATURE, len(rows)])
             old = "SELECT set_key FROM suggestion_sets ORDER BY made_at DESC, set_key OFFSET ?"
-            tx.scratch(f"DELETE FROM stored_suggestions WHERE set_key IN ({old})", [KEEP_SETS])
-            tx.scratch(f"DELETE FROM suggestion_sets WHERE set_key IN ({old})", [KEEP_SETS])
+            tx.derived(f"DELETE FROM stored_suggestions WHERE set_key IN ({old})", [KEEP_SETS])
+            tx.derived(f"DELETE FROM suggestion_sets WHERE set_key IN ({old})", [KEEP_SETS])
     except StoreError:
         _LOG.warning("Could not store the model's suggestions; the next start reads the model again.", exc_info=True)
         return False
