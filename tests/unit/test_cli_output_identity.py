@@ -84,16 +84,52 @@ def _with_corners(db: Path) -> None:
                               "grade_b_min": 60.0})
 
 
+@pytest.fixture(scope="module")
+def books_made(demo_database_template, tmp_path_factory):
+    """The demo book and the demo book with its corners added, each with its model folder, made once for the module.
+
+    Never written: :func:`book` hands each test a copy (the commands store grades and suggestions in the book).
+    """
+    folder = tmp_path_factory.mktemp("identity-books")
+    for kind in ("demo", "corners"):
+        shutil.copytree(demo_database_template, folder / kind)
+    _with_corners(folder / "corners" / "portfolio.duckdb")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def references(books_made, tmp_path_factory):
+    """The graded frame each book gives, made once per book and model folder for the module's references.
+
+    As in a test that grades its own copy after the command ran: the frame is graded on a copy of the book
+    that was graded once before (with a model, the second grading reads back the suggestions the first stored).
+    Tests get a copy of the frame.
+    """
+    made: dict[str, pd.DataFrame] = {}
+
+    def graded(param: str) -> pd.DataFrame:
+        if param not in made:
+            folder = tmp_path_factory.mktemp("identity-reference")
+            shutil.copytree(books_made / param.split(",")[0], folder / "book")
+            db = folder / "book" / "portfolio.duckdb"
+            models = folder / "book" / "models" if param.endswith(", model") else folder / "no-models"
+            as_of = _as_of(db)
+            _graded(db, models, as_of)
+            made[param] = _graded(db, models, as_of)
+        return made[param].copy()
+
+    return graded
+
+
 @pytest.fixture(params=["demo, model", "demo, no model", "corners, model", "corners, no model"])
-def book(request, demo_database_template, tmp_path):
-    """A copy of the demo book (with its corners added, or not), and the model folder to grade with."""
+def book(request, books_made, references, tmp_path):
+    """A copy of the demo book (with its corners added, or not), the model folder to grade with, the as-of day,
+    and the graded frame the book gives (:func:`references`)."""
     folder = tmp_path / "book"
-    shutil.copytree(demo_database_template, folder)
+    shutil.copytree(books_made / request.param.split(",")[0], folder)
     db = folder / "portfolio.duckdb"
-    if request.param.startswith("corners"):
-        _with_corners(db)
     models = folder / "models" if request.param.endswith(", model") else tmp_path / "no-models"
-    return db, models, _as_of(db)
+    return db, models, _as_of(db), references(request.param)
 
 
 def _graded(db: Path, models: Path, as_of: date) -> pd.DataFrame:
@@ -110,20 +146,20 @@ def _reference_json(frame: pd.DataFrame) -> bytes:
 
 
 def test_grade_csv_is_the_replaced_writers_bytes(book, tmp_path):
-    db, models, as_of = book
+    db, models, as_of, graded = book
     out = tmp_path / "graded.csv"
     assert run_cli("grade", "--db", str(db), "--models", str(models), "--as-of", as_of.isoformat(),
                    "--out", str(out)).returncode == 0
-    expected = reference_csv_bytes(_graded(db, models, as_of))
+    expected = reference_csv_bytes(graded)
     assert out.read_bytes() == expected
 
 
 def test_grade_json_is_the_replaced_writers_bytes(book, tmp_path):
-    db, models, as_of = book
+    db, models, as_of, graded = book
     out = tmp_path / "graded.json"
     assert run_cli("grade", "--db", str(db), "--models", str(models), "--as-of", as_of.isoformat(),
                    "--format", "json", "--out", str(out)).returncode == 0
-    expected = _reference_json(_graded(db, models, as_of))
+    expected = _reference_json(graded)
     assert out.read_bytes() == expected
 
 
@@ -133,7 +169,7 @@ def test_simulate_json_is_the_replaced_writers_text(book, source):
     from grading.cli import build_parser
     from grading.commands.simulate_command import scenario_from_args
 
-    db, models, as_of = book
+    db, models, as_of, portfolio = book
     arguments = ["simulate", "--db", str(db), "--models", str(models), "--as-of", as_of.isoformat(),
                  "--fire-grade", "D", "--grade-source", source]
     done = run_cli(*arguments)
@@ -143,7 +179,6 @@ def test_simulate_json_is_the_replaced_writers_text(book, source):
     args = build_parser("simulate").parse_args(arguments)
     with Store(db) as store:
         settings = load_settings(store)
-        portfolio = grade_portfolio(store, as_of, models_dir=models, settings=settings, explain=True)
     portfolio = portfolio.assign(months_in_window=int(settings["scoring_window_months"]))
     story = churn_story(portfolio, scenario_from_args(args), labor_cost_rate=settings["labor_cost_rate"],
                         window_months=int(settings["scoring_window_months"]), currency=settings["currency"])
