@@ -116,9 +116,35 @@ def test_a_date_column_takes_its_format_per_chunk_as_pandas_does():
     assert b"\r\n2020-01-01,0\r\n" in written
 
 
-def test_the_graded_demo_book_is_written_byte_for_byte_as_before(demo_db):
-    with Store(demo_db) as store:
-        graded = grade_portfolio(store, dt.date(2026, 1, 1), models_dir=demo_db.parent / "models")
+@pytest.fixture(scope="module")
+def demo_graded_twice(demo_database_template, tmp_path_factory):
+    """The demo book graded as of 2026-01-01, made once for the module on a copy of the demo: the first grading
+    (suggestions made by the model and stored) and the second (read back, as a test grading after the command
+    gets). Tests take copies (:func:`graded_demo`, :func:`graded_demo_after_the_command`)."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("graded-demo") / "demo"
+    shutil.copytree(demo_database_template, folder)
+    with Store(folder / "portfolio.duckdb") as store:
+        first = grade_portfolio(store, dt.date(2026, 1, 1), models_dir=folder / "models")
+        second = grade_portfolio(store, dt.date(2026, 1, 1), models_dir=folder / "models")
+    return first, second
+
+
+@pytest.fixture
+def graded_demo(demo_graded_twice):
+    """A copy of the demo book graded as of 2026-01-01 (the first grading of the book)."""
+    return demo_graded_twice[0].copy()
+
+
+@pytest.fixture
+def graded_demo_after_the_command(demo_graded_twice):
+    """A copy of the demo book graded as of 2026-01-01 after a grading stored its suggestions."""
+    return demo_graded_twice[1].copy()
+
+
+def test_the_graded_demo_book_is_written_byte_for_byte_as_before(graded_demo):
+    graded = graded_demo
     assert graded["reasons"].notna().all()
     assert safe_csv_bytes(graded) == reference_csv_bytes(graded)
 
@@ -143,13 +169,13 @@ def test_a_file_written_in_small_batches_is_the_same_file(tmp_path):
     assert target.getvalue() == (tmp_path / "whole.csv").read_bytes() == reference_csv_bytes(frame)
 
 
-def test_the_grade_command_writes_what_the_old_writer_wrote_for_the_graded_book(demo_db, tmp_path):
+def test_the_grade_command_writes_what_the_old_writer_wrote_for_the_graded_book(demo_db, tmp_path,
+                                                                                 graded_demo_after_the_command):
     from grading.cli import main
 
     out = tmp_path / "graded.csv"
     assert main(["grade", "--as-of", "2026-01-01", "--format", "csv", "--out", str(out)]) == 0
-    with Store(demo_db) as store:
-        graded = grade_portfolio(store, dt.date(2026, 1, 1), models_dir=demo_db.parent / "models")
+    graded = graded_demo_after_the_command
     assert graded["suggested_grade"].notna().any()
     assert out.read_bytes() == reference_csv_bytes(graded)
     assert not out.with_name("graded.csv.partial").exists()
@@ -191,11 +217,10 @@ def _reference_json_bytes(frame: pd.DataFrame) -> bytes:
 
 
 @pytest.mark.parametrize("rows_per_piece", [1, 7, 20_000])
-def test_the_grade_json_written_in_pieces_is_the_whole_text_as_before(demo_db, rows_per_piece):
+def test_the_grade_json_written_in_pieces_is_the_whole_text_as_before(graded_demo, rows_per_piece):
     from grading.commands.grade_command import write_json
 
-    with Store(demo_db) as store:
-        graded = grade_portfolio(store, dt.date(2026, 1, 1), models_dir=demo_db.parent / "models")
+    graded = graded_demo
     pieces: list[bytes] = []
     write_json((graded.iloc[start:start + rows_per_piece] for start in range(0, len(graded), rows_per_piece)),
                pieces.append)
@@ -206,7 +231,8 @@ def test_the_grade_json_written_in_pieces_is_the_whole_text_as_before(demo_db, r
 
 
 @pytest.mark.parametrize("form", ["csv", "json"])
-def test_the_grade_command_explaining_a_few_rows_at_a_time_writes_the_same_file(demo_db, tmp_path, monkeypatch, form):
+def test_the_grade_command_explaining_a_few_rows_at_a_time_writes_the_same_file(demo_db, tmp_path, monkeypatch, form,
+                                                                                graded_demo_after_the_command):
     from grading.cli import main
     from grading.commands import grade_command
 
@@ -216,8 +242,7 @@ def test_the_grade_command_explaining_a_few_rows_at_a_time_writes_the_same_file(
     pieced = tmp_path / f"pieced.{form}"
     assert main(["grade", "--as-of", "2026-01-01", "--format", form, "--out", str(pieced)]) == 0
     assert pieced.read_bytes() == whole.read_bytes()
-    with Store(demo_db) as store:
-        graded = grade_portfolio(store, dt.date(2026, 1, 1), models_dir=demo_db.parent / "models")
+    graded = graded_demo_after_the_command
     reference = reference_csv_bytes(graded) if form == "csv" else _reference_json_bytes(graded)
     assert pieced.read_bytes() == reference
 
