@@ -240,26 +240,19 @@ def _suggest(
     result, source, model = _suggested_by_model(store, features, models_dir)
     if source is None or key is None:
         return result, source, model
-    reasons = _reasons_of_suggested(store, features, result["suggested_grade"], source, model)
+    reasons = _reasons(store, features, result["suggested_grade"], source, model)
     stored_suggestions.write_set(store, key, source.content_hash, result.assign(suggestion_reasons=reasons))
     source = SuggestingModel(source.path, source.content_hash, source.card, reasons=_by_client(features, reasons))
     return result, source, model
 
 
-def _reasons_of_suggested(store: Store, features: pd.DataFrame, suggested: pd.Series, source: SuggestingModel,
-                          model: Any) -> pd.Series:
-    """The reasons of every row's suggestion, written for the rows that have one (missing for the others)."""
-    has_suggestion = suggested.notna().to_numpy()
-    reasons = pd.Series(pandas_text(text(np.full(len(features), "")), missing=np.ones(len(features), dtype=bool)),
-                        index=features.index)
-    if not has_suggestion.any():
-        return reasons
-    rows = features if has_suggestion.all() else features.loc[has_suggestion]
-    # The rule grades the reasons compare with, as suggest_for_features always gave them.
-    rule_grades = None if "rule_grade" in rows.columns else _rule_grades(store, rows)
-    said = explain_suggestions(rows, suggested[rows.index], source, loaded=model, rule_grades=rule_grades)
-    reasons[rows.index] = said.array
-    return reasons
+def _reasons(store: Store, features: pd.DataFrame, suggested: pd.Series, source: SuggestingModel | None,
+             estimator: Any) -> pd.Series:
+    """The reasons of ``source``'s suggestions for ``features``: those it carries, else written with ``estimator``
+    (read again when None), comparing with the rule grades under the book's settings where ``features`` lacks them."""
+    needs_rules = source is not None and source.reasons is None and "rule_grade" not in features.columns
+    rule_grades = _rule_grades(store, features) if needs_rules else None
+    return explain_suggestions(features, suggested, source, loaded=estimator, rule_grades=rule_grades)
 
 
 def _by_client(features: pd.DataFrame, reasons: pd.Series) -> pd.Series:
@@ -358,11 +351,22 @@ def explain_suggestions(
         ids = features["client_id"]
         if ids.isin(model.reasons.index).all():
             return pd.Series(model.reasons.reindex(ids.array).array, index=features.index)
+    has_suggestion = suggested_grades.notna().to_numpy()
+    if not has_suggestion.any():
+        return missing
+    if not has_suggestion.all():
+        # Only rows with a suggestion have reasons: the others are never worked out (an empty grade has none).
+        said = explain_suggestions(
+            features.loc[has_suggestion], suggested_grades[has_suggestion], model, loaded=loaded,
+            rule_grades=None if rule_grades is None else np.asarray(rule_grades)[has_suggestion],
+        )
+        missing.iloc[np.flatnonzero(has_suggestion)] = said.array
+        return missing
     try:
         estimator = model.load() if loaded is None else loaded
     except ModelFileError:
         return missing
-    suggested = np.asarray(suggested_grades.astype(object).where(suggested_grades.notna(), ""))
+    suggested = np.asarray(suggested_grades.astype(object))
     if rule_grades is None and "rule_grade" in features.columns:
         rule_grades = np.asarray(features["rule_grade"].astype(object))
     card = model.card
@@ -375,10 +379,9 @@ def explain_suggestions(
         # Anchored to the rules: its effects (the rule's grade held) are the owner's habits, said as such.
         if rule_grades is None:
             rule_grades = np.asarray(_rule_grades_under(features, card).astype(object))
-        reasons = habit_reasons(effects, features, card["typical_values"], text(suggested), rule_grades)
-        return reasons.where(suggested_grades.notna().to_numpy(), None)
+        return habit_reasons(effects, features, card["typical_values"], text(suggested), rule_grades)
     reliance = card.get("reliance", {})
-    reasons = suggestion_reasons(
+    return suggestion_reasons(
         effects,
         features,
         card["typical_values"],
@@ -387,7 +390,6 @@ def explain_suggestions(
         reliance.get("model", {}),
         reliance.get("rules", {}),
     )
-    return reasons.where(suggested_grades.notna().to_numpy(), None)
 
 
 def suggest_for_features(
@@ -415,9 +417,8 @@ def suggest_for_features(
         when there is no active model or its file is refused (see :func:`model_state`), and for clients with
         no figures and no survey.
     """
-    suggestions, model, _ = _suggest(store, features, models_dir)
+    suggestions, model, estimator = _suggest(store, features, models_dir)
     if not explain:
         return suggestions
-    # Written with the suggestions (or stored with them), for these very clients.
-    suggestions["suggestion_reasons"] = explain_suggestions(features, suggestions["suggested_grade"], model)
+    suggestions["suggestion_reasons"] = _reasons(store, features, suggestions["suggested_grade"], model, estimator)
     return suggestions

@@ -319,16 +319,11 @@ def explain_portfolio(graded: pd.DataFrame) -> pd.DataFrame:
         )
     words = score_words(graded, context.settings)
     words["flags"] = flag_words(graded, context.settings, median_rate=context.median_rate)
-    has_suggestion = graded["suggested_grade"].notna().to_numpy()
-    if context.model is not None and has_suggestion.any():
+    if context.model is not None and graded["suggested_grade"].notna().any():
         from grading.model.suggest import explain_suggestions
 
-        suggested_rows = graded if has_suggestion.all() else graded.loc[has_suggestion]
-        said = explain_suggestions(suggested_rows, suggested_rows["suggested_grade"], context.model).array
-        # Back to every row, by position: missing where no grade was suggested.
-        positions = np.full(len(graded), -1)
-        positions[has_suggestion] = np.arange(len(said))
-        words["suggestion_reasons"] = said.take(positions, allow_fill=True)
+        # Written for the rows with a suggestion only; missing for the others.
+        words["suggestion_reasons"] = explain_suggestions(graded, graded["suggested_grade"], context.model).array
     else:
         words["suggestion_reasons"] = pd.Series([None] * len(graded), index=graded.index, dtype="str")
     present = [column for column in TEXT_COLUMNS if column in graded.columns]

@@ -170,3 +170,19 @@ def test_a_book_above_the_limit_stores_nothing_and_still_gets_its_suggestions(bo
     graded = grade_portfolio(store, AS_OF, models_dir=models, explain=False)
     assert graded["suggested_grade"].notna().any()
     assert store.scalar("SELECT count(*) FROM suggestion_sets") == 0
+
+
+def test_a_book_above_the_limit_gets_the_reasons_a_stored_set_would_give(book, monkeypatch, model_reads):
+    store, models = book
+    # No rule grade among the features: the reasons compare with the rule grades under the book's settings.
+    features = client_features(store, AS_OF)
+    stored = suggest.suggest_for_features(store, features, models)
+    _forget_stored_sets(store)
+    monkeypatch.setattr(persistence, "_LOADED", {})
+    monkeypatch.setattr(stored_suggestions, "MAX_CLIENTS", 10)
+    made = suggest.suggest_for_features(store, features, models)
+
+    assert store.scalar("SELECT count(*) FROM suggestion_sets") == 0
+    pd.testing.assert_frame_equal(made, stored, check_exact=True)
+    # The model read for the suggestions writes their reasons too.
+    assert len(model_reads) == 2
