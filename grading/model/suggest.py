@@ -228,13 +228,14 @@ def _suggest(
     key = None
     # A file changed or gone since is read (and refused) below, never passed over for its stored suggestions; it is
     # looked at first, so a book whose model file is missing pays nothing for the key.
-    if (row is not None and 0 < len(features) <= stored_suggestions.MAX_CLIENTS
-            and file_matches(_model_path(models_dir, row), str(row["content_hash"]))):
+    path = None if row is None else _model_path(models_dir, row)
+    if (path is not None and 0 < len(features) <= stored_suggestions.MAX_CLIENTS
+            and file_matches(path, str(row["content_hash"]))):
         digest = str(row["content_hash"])
         key = stored_suggestions.set_key(digest, features)
         kept = None if key is None else stored_suggestions.read_set(store, key, features)
         if kept is not None:
-            source = SuggestingModel(_model_path(models_dir, row), digest, json.loads(row["card_json"]),
+            source = SuggestingModel(path, digest, json.loads(row["card_json"]),
                                      reasons=_by_client(features, kept["suggestion_reasons"]))
             return kept.drop(columns="suggestion_reasons"), source, None
     result, source, model = _suggested_by_model(store, features, models_dir)
