@@ -4,9 +4,9 @@ The schema is versioned: ``MIGRATIONS`` is an ordered tuple of steps, and the ta
 which steps a database has had. Opening a :class:`~grading.db.store.Store` applies the missing steps, each in one
 transaction, so an interrupted migration leaves the database as it was and an existing ``data/portfolio.duckdb``
 is carried forward without losing a row. A database the store has just created gets every step in a single
-transaction instead (the same statements in the same order, one ``schema_migrations`` row per step): it has nothing
-to carry forward, and one commit instead of seven spares six waits for the disk. A step is never edited once
-released; a change is a new step.
+transaction instead (the same statements in the same order, one ``schema_migrations`` row per step, less those that
+only carry an older book's rows forward, :class:`CarriesRowsForward`): it has nothing to carry forward, and one
+commit instead of seven spares six waits for the disk. A step is never edited once released; a change is a new step.
 
 Grades are events (STYLE.md 5): ``grade_events`` is append-only, and ``current_grades`` is a view over it.
 """
@@ -29,6 +29,15 @@ class Migration:
     version: int
     name: str
     statements: tuple[str, ...]
+
+
+class CarriesRowsForward(str):
+    """A migration statement that only fills a new table from rows an older database already holds.
+
+    A database the store has just created holds no rows, so migrating it leaves such a statement out: it would
+    change nothing, and each costs DuckDB about 2 ms, a tenth of migrating a new database. A database carried
+    forward step by step runs it where it stands in its step.
+    """
 
 
 _CORE_TABLES = (
@@ -178,13 +187,17 @@ _CLIENT_LIFE_TABLES = (
         alias_number  INTEGER NOT NULL UNIQUE CHECK (alias_number >= 1)
     )
     """,
-    "INSERT INTO client_aliases SELECT client_id, row_number() OVER (ORDER BY client_id) FROM clients",
+    CarriesRowsForward(
+        "INSERT INTO client_aliases SELECT client_id, row_number() OVER (ORDER BY client_id) FROM clients"
+    ),
     "CREATE TABLE demo_clients (client_id VARCHAR PRIMARY KEY)",
     # A book made before this step: a client whose manual grades all came with the demo is a demo client.
-    """
-    INSERT INTO demo_clients
-    SELECT client_id FROM grade_events GROUP BY client_id HAVING bool_and(source = 'demo')
-    """,
+    CarriesRowsForward(
+        """
+        INSERT INTO demo_clients
+        SELECT client_id FROM grade_events GROUP BY client_id HAVING bool_and(source = 'demo')
+        """
+    ),
     """
     CREATE TABLE archived_clients (
         client_id    VARCHAR PRIMARY KEY,
@@ -317,13 +330,17 @@ def migrate(store: Store, migrations: tuple[Migration, ...] = MIGRATIONS, *, new
 
 
 def _migrate_new_database(store: Store, migrations: tuple[Migration, ...]) -> int:
-    """Apply every step to a database with no tables in one transaction, recording each step's row."""
+    """Apply every step to a database with no tables in one transaction, recording each step's row.
+
+    The statements that carry rows forward are left out: the database has none.
+    """
     with store.transaction() as tx:
         # Not "IF NOT EXISTS": a database that has the table is not new, and must fail here to be migrated as such.
         tx.execute(f"CREATE TABLE schema_migrations {_SCHEMA_MIGRATIONS_COLUMNS}")
         for step in migrations:
             for statement in step.statements:
-                tx.execute(statement)
+                if not isinstance(statement, CarriesRowsForward):
+                    tx.execute(statement)
         tx.execute(
             "INSERT INTO schema_migrations (version, name) VALUES " + ", ".join(["(?, ?)"] * len(migrations)),
             [value for step in migrations for value in (step.version, step.name)],

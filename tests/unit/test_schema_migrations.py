@@ -96,6 +96,26 @@ def test_a_database_said_to_be_new_that_is_not_is_migrated_as_any_other(tmp_path
         assert older.scalar("SELECT count(*) FROM schema_migrations") == LATEST
 
 
+def test_a_book_carried_forward_keeps_its_rows_in_the_tables_a_new_store_leaves_empty(tmp_path):
+    path = tmp_path / "older.duckdb"
+    migrated_step_by_step(path, 2)
+    with Store(path, migrate=False) as older:
+        older.execute("INSERT INTO clients (client_id, name) VALUES ('b', 'Demo B'), ('a', 'Own A')")
+        older.execute(
+            "INSERT INTO grade_events (client_id, graded_on, grade, source) "
+            "VALUES ('b', DATE '2025-01-01', 'B', 'demo'), ('a', DATE '2025-01-01', 'A', 'import')"
+        )
+    with Store(path) as carried_forward:
+        assert carried_forward.rows("SELECT * FROM client_aliases ORDER BY client_id") == [("a", 1), ("b", 2)]
+        assert carried_forward.rows("SELECT * FROM demo_clients") == [("b",)]
+
+
+def test_only_statements_that_fill_rows_are_left_out_of_a_new_database():
+    carried = [s for step in schema.MIGRATIONS for s in step.statements if isinstance(s, schema.CarriesRowsForward)]
+    assert carried, "the steps that carry rows forward are marked"
+    assert all(statement.split()[:2] == ["INSERT", "INTO"] for statement in carried)
+
+
 def test_a_new_store_counts_revisions_from_zero(tmp_path):
     for path in (":memory:", tmp_path / "new.duckdb"):
         with Store(path) as new:
