@@ -18,6 +18,7 @@ from grading.importer import CONTRACTS, import_files, validate_files
 from grading.importer.express import express_import
 from grading.db.store import Store
 from tests.hypothesis_profiles import examples
+from tests.memory_stores import new_store, table_rows
 
 SEED_CLIENTS = b"client_id,name\nC1,One\nC2,Two\n"
 MONTHLY = (
@@ -28,14 +29,8 @@ MONTHLY = (
 )
 
 
-def _snapshot(store: Store) -> dict[str, str]:
-    return {
-        name: store.query(f'SELECT * EXCLUDE (recorded_at) FROM "{name}" ORDER BY ALL').to_csv(index=False)
-        if name == "grade_events"
-        else store.query(f'SELECT * FROM "{name}" ORDER BY ALL').to_csv(index=False)
-        for name in store.table_names()
-        if name != "schema_migrations"
-    }
+def _seed(store: Store) -> None:
+    import_files(store, {"clients": ("seed.csv", SEED_CLIENTS)})
 
 
 def _express(store: Store, kind: str, content: bytes, *, write: bool = True):
@@ -43,9 +38,8 @@ def _express(store: Store, kind: str, content: bytes, *, write: bool = True):
 
 
 def _outcome(content_by_kind: dict[str, bytes], *, careful: bool) -> tuple[object, dict[str, str]]:
-    """Import into a fresh store holding two clients; return the report's essentials (or the problems) and tables."""
-    with Store(":memory:") as store:
-        import_files(store, {"clients": ("seed.csv", SEED_CLIENTS)})
+    """Import into a new store holding two clients; return the report's essentials (or the problems) and tables."""
+    with new_store(_seed) as store:
         files = {kind: (f"{kind}.csv", content) for kind, content in content_by_kind.items()}
         patch = mock.patch.object(grading.importer, "express_import", lambda *args, **kwargs: None)
         try:
@@ -55,13 +49,13 @@ def _outcome(content_by_kind: dict[str, bytes], *, careful: bool) -> tuple[objec
             else:
                 report = import_files(store, files, max_upload_mb=1)
         except ImportValidationError as error:
-            return [str(issue) for issue in error.issues], _snapshot(store)
+            return [str(issue) for issue in error.issues], table_rows(store)
         essentials = {
             kind: (file.file_name, file.rows_read, file.rows_new, file.rows_replaced, file.rows_unchanged,
                    file.warnings)
             for kind, file in report.files.items()
         }
-        return essentials, _snapshot(store)
+        return essentials, table_rows(store)
 
 
 # Cells close to what the express way takes, and many just outside it.
@@ -114,8 +108,7 @@ def test_a_monthly_file_gives_the_same_tables_and_report_both_ways(content):
 @given(first=monthly_files(), second=monthly_files())
 def test_a_second_import_over_stored_rows_gives_the_same_tables_and_report_both_ways(first, second):
     def both(careful):
-        with Store(":memory:") as store:
-            import_files(store, {"clients": ("seed.csv", SEED_CLIENTS)})
+        with new_store(_seed) as store:
             results = []
             for content in (first, second):
                 patch = mock.patch.object(grading.importer, "express_import", lambda *args, **kwargs: None)
@@ -126,7 +119,7 @@ def test_a_second_import_over_stored_rows_gives_the_same_tables_and_report_both_
                                     for f in report.files.values()])
                 except ImportValidationError as error:
                     results.append([str(issue) for issue in error.issues])
-            return results, _snapshot(store), store.revision()
+            return results, table_rows(store), store.revision()
 
     assert both(careful=False) == both(careful=True)
 
@@ -176,11 +169,11 @@ def test_clients_and_their_monthly_file_are_taken_together_the_express_way(store
 )
 def test_the_express_way_declines_what_it_cannot_vouch_for_and_writes_nothing(store, change, why):
     import_files(store, {"clients": ("seed.csv", SEED_CLIENTS)})
-    before, revision = _snapshot(store), store.revision()
+    before, revision = table_rows(store), store.revision()
     content = MONTHLY.replace(*change)
     assert content != MONTHLY
     assert _express(store, "monthly", content) is None, why
-    assert _snapshot(store) == before
+    assert table_rows(store) == before
     assert store.revision() == revision
     assert "express_monthly" not in store.rows("SELECT table_name FROM duckdb_tables()")
 
@@ -213,10 +206,10 @@ def test_an_identical_express_re_import_changes_nothing_not_even_the_revision(st
 
 def test_an_express_validation_reports_the_rows_and_writes_nothing(store):
     import_files(store, {"clients": ("seed.csv", SEED_CLIENTS)})
-    before = _snapshot(store)
+    before = table_rows(store)
     report = validate_files(store, {"monthly": ("monthly.csv", MONTHLY + b"")})
     assert report.ok and not report.written and report.files["monthly"].rows_read == 3
-    assert _snapshot(store) == before
+    assert table_rows(store) == before
 
 
 def test_a_file_larger_than_the_limit_is_left_to_the_careful_way_which_refuses_it(store, tmp_path):

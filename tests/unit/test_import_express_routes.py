@@ -21,6 +21,7 @@ from grading.importer import import_files
 from grading.importer.express import _WHITESPACE
 from grading.db.store import Store
 from tests.hypothesis_profiles import examples
+from tests.memory_stores import new_store, table_rows
 
 
 EXPRESS_IMPORT = grading.importer.express_import
@@ -54,14 +55,8 @@ def test_a_first_express_import_of_clients_gives_them_aliases_in_file_order_as_t
 SEED_CLIENTS = b"client_id,name\nC1,One\nC2,Two\n"
 
 
-def _snapshot(store: Store) -> dict[str, list[tuple]]:
-    # Every table, the event ids included (they hold the order grades were appended in); not the time recorded.
-    return {
-        name: store.rows(f'SELECT * EXCLUDE (recorded_at) FROM "{name}" ORDER BY ALL' if name == "grade_events"
-                         else f'SELECT * FROM "{name}" ORDER BY ALL')
-        for name in store.table_names()
-        if name != "schema_migrations"
-    }
+def _seed(store: Store) -> None:
+    import_files(store, {"clients": ("seed.csv", SEED_CLIENTS)})
 
 
 def _outcome(*batches: dict[str, bytes], careful: bool, seed: bool = True):
@@ -70,9 +65,7 @@ def _outcome(*batches: dict[str, bytes], careful: bool, seed: bool = True):
     Returns, per batch, the report's essentials or the problems; then the tables, the store's revision, and whether
     the express way took every batch.
     """
-    with Store(":memory:") as store:
-        if seed:
-            import_files(store, {"clients": ("seed.csv", SEED_CLIENTS)})
+    with new_store(_seed if seed else None) as store:
         answers, results = [], []
 
         def express(*args, **kwargs):
@@ -94,7 +87,7 @@ def _outcome(*batches: dict[str, bytes], careful: bool, seed: bool = True):
             })
         taken = len(answers) == len(batches) and all(isinstance(result, dict) for result in results) and all(
             answer is not None for answer in answers)
-        return results, _snapshot(store), store.revision(), taken
+        return results, table_rows(store), store.revision(), taken
 
 
 def _same_both_ways(*batches: dict[str, bytes], seed: bool = True) -> None:
@@ -216,13 +209,13 @@ def test_a_bad_value_in_a_file_the_express_way_now_reads_is_named_and_nothing_is
     files = dict(BOOK)
     files[kind] = files[kind].replace(*change)
     assert files[kind] != BOOK[kind]
-    before, revision = _snapshot(store), store.revision()
+    before, revision = table_rows(store), store.revision()
     with pytest.raises(ImportValidationError) as refused:
         import_files(store, {name: (f"{name}.csv", content) for name, content in files.items()})
     issues = refused.value.issues
     assert [(issue.file, issue.row, issue.column) for issue in issues] == [(f"{kind}.csv", row, column)]
     assert words in issues[0].message
-    assert _snapshot(store) == before and store.revision() == revision
+    assert table_rows(store) == before and store.revision() == revision
 
 
 def test_an_import_the_express_way_loads_neither_pandas_nor_pyarrow(tmp_path):

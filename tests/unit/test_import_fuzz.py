@@ -9,6 +9,7 @@ from grading.errors import ImportValidationError
 from grading.importer import CONTRACTS, FILE_KINDS, import_files
 from grading.db.store import Store
 from tests.hypothesis_profiles import examples
+from tests.memory_stores import new_store, table_rows
 
 SEED_CLIENTS = b"client_id,name\nC1,One\nC2,Two\n"
 
@@ -21,27 +22,18 @@ CELLS = st.sampled_from(
 )
 
 
-def _snapshot(store: Store) -> dict[str, str]:
-    return {
-        name: store.query(f'SELECT * FROM "{name}" ORDER BY ALL').to_csv(index=False)
-        for name in store.table_names()
-    }
-
-
-def _fresh_store() -> Store:
-    store = Store(":memory:")
+def _seed(store: Store) -> None:
     import_files(store, {"clients": ("seed.csv", SEED_CLIENTS)})
-    return store
 
 
 def _attempt(kind: str, content: bytes) -> None:
-    with _fresh_store() as store:
-        before = _snapshot(store)
+    with new_store(_seed) as store:
+        before = table_rows(store, whole=True)
         try:
             import_files(store, {kind: (f"{kind}.csv", content)}, max_upload_mb=1)
         except ImportValidationError as error:
             assert error.issues, "a refusal lists at least one problem"
-            assert _snapshot(store) == before
+            assert table_rows(store, whole=True) == before
 
 
 @settings(max_examples=examples(60))
