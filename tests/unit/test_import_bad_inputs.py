@@ -9,6 +9,7 @@ import pytest
 from grading.errors import ImportValidationError
 from grading.db.store import Store
 from grading.importer import import_files, validate_files
+from tests.memory_stores import table_rows
 
 CLIENTS = (
     "client_id,name,service_model,seats,client_since\n"
@@ -18,14 +19,6 @@ CLIENTS = (
 MONTHLY_HEADER = "client_id,month,revenue,labor_hours,direct_costs,tickets,after_hours_tickets,emergency_tickets\n"
 ASSESSMENTS_HEADER = "client_id,assessed_on,assessor,pays_on_time,values_service,caller_id,note\n"
 GRADES_HEADER = "client_id,graded_on,grade,grader,note\n"
-
-
-def snapshot(store) -> dict[str, str]:
-    """Every table's full contents, as text, to compare before and after."""
-    return {
-        name: store.query(f'SELECT * FROM "{name}" ORDER BY ALL').to_csv(index=False)
-        for name in store.table_names()
-    }
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +114,7 @@ BAD_CELLS = [
     ids=[case[0] for case in BAD_CELLS],
 )
 def test_bad_cell_is_refused_naming_file_row_and_column_and_nothing_changes(portfolio, kind, text, row, column, words):
-    before = snapshot(portfolio)
+    before = table_rows(portfolio, whole=True)
     with pytest.raises(ImportValidationError) as raised:
         import_files(portfolio, {kind: (f"my_{kind}.csv", text.encode())})
     matching = [
@@ -131,7 +124,7 @@ def test_bad_cell_is_refused_naming_file_row_and_column_and_nothing_changes(port
     assert matching, raised.value.issues
     message = str(raised.value)
     assert f"my_{kind}.csv, row {row}, column '{column}'" in message
-    assert snapshot(portfolio) == before
+    assert table_rows(portfolio, whole=True) == before
 
 
 # (case, kind, file content, row or None, words the message must hold)
@@ -153,14 +146,14 @@ BAD_FILES = [
     ids=[case[0] for case in BAD_FILES],
 )
 def test_unreadable_file_is_refused_with_a_clear_message_and_nothing_changes(portfolio, kind, content, row, words):
-    before = snapshot(portfolio)
+    before = table_rows(portfolio, whole=True)
     with pytest.raises(ImportValidationError) as raised:
         import_files(portfolio, {kind: (f"my_{kind}.csv", content)})
     (issue,) = raised.value.issues
     assert issue.file == f"my_{kind}.csv"
     assert issue.row == row
     assert words in issue.message
-    assert snapshot(portfolio) == before
+    assert table_rows(portfolio, whole=True) == before
 
 
 def test_all_problems_of_all_files_are_reported_at_once(portfolio):
@@ -182,16 +175,16 @@ def test_a_flood_of_problems_is_capped_and_the_rest_counted(portfolio):
 
 
 def test_validation_lists_problems_without_raising_or_writing(portfolio):
-    before = snapshot(portfolio)
+    before = table_rows(portfolio, whole=True)
     report = validate_files(portfolio, {"grades": ("g.csv", (GRADES_HEADER + "C001,2024-07-01,E,Dana,\n").encode())})
     assert not report.ok
     assert [(issue.row, issue.column) for issue in report.issues] == [(2, "grade")]
     assert "nothing was written" in report.summary()
-    assert snapshot(portfolio) == before
+    assert table_rows(portfolio, whole=True) == before
 
 
 def test_four_files_with_an_error_in_the_last_write_nothing(store):
-    before = snapshot(store)
+    before = table_rows(store, whole=True)
     files = {
         "clients": ("clients.csv", CLIENTS.encode()),
         "monthly": ("monthly.csv", (MONTHLY_HEADER + "C001,2024-05,4250.00,38.5,610,31,2,1\n").encode()),
@@ -201,5 +194,5 @@ def test_four_files_with_an_error_in_the_last_write_nothing(store):
     with pytest.raises(ImportValidationError) as raised:
         import_files(store, files)
     assert [(issue.file, issue.row, issue.column) for issue in raised.value.issues] == [("grades.csv", 3, "grade")]
-    assert snapshot(store) == before
+    assert table_rows(store, whole=True) == before
     assert store.scalar("SELECT count(*) FROM clients") == 0

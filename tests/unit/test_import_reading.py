@@ -10,16 +10,9 @@ from grading.errors import ImportValidationError
 from grading.importer import import_files, import_frames, validate_files
 from grading.importer import reading
 from grading.db.store import Store
+from tests.memory_stores import table_rows
 
 CLIENTS = "client_id,name,service_model,seats,client_since\nC001,Harbour Dental,managed,25,2019-04-01\n"
-
-
-def snapshot(store) -> dict[str, str]:
-    """Every table's contents as text, the revision counter included (a write that changes nothing leaves it)."""
-    return {
-        name: store.query(f'SELECT * FROM "{name}" ORDER BY ALL').to_csv(index=False)
-        for name in store.table_names()
-    }
 
 
 def test_semicolon_file_with_bom_german_decimals_and_odd_headers_imports(store):
@@ -153,9 +146,9 @@ def test_importing_the_same_files_twice_changes_nothing(store, tmp_path):
         paths[kind] = tmp_path / f"{kind}.csv"
         paths[kind].write_text(text, encoding="utf-8")
     first = import_files(store, paths)
-    after_first = snapshot(store)
+    after_first = table_rows(store, whole=True)
     second = import_files(store, paths)
-    assert snapshot(store) == after_first
+    assert table_rows(store, whole=True) == after_first
     assert [file.rows_new for file in first.files.values()] == [2, 2, 1, 2]
     assert [(file.rows_new, file.rows_replaced, file.rows_unchanged) for file in second.files.values()] == [
         (0, 0, 2),

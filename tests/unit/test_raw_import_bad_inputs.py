@@ -11,15 +11,9 @@ from grading.errors import ClientGradeError, ImportValidationError
 from grading.sources import RawFile, import_raw, raw_settings, read_mapping
 from grading.db.store import Store
 from tests.unit.raw_handmade import CW_TICKETS, CW_TIME, write_exports
+from tests.memory_stores import table_rows
 
 GENERIC_TIME = "client,date,hours\nC1,{date},1.5\nC1,{date2},2\n"
-
-
-def snapshot(store) -> dict[str, str]:
-    """Every table's full contents, as text, to compare before and after."""
-    return {
-        name: store.query(f'SELECT * FROM "{name}" ORDER BY ALL').to_csv(index=False) for name in store.table_names()
-    }
 
 
 @pytest.fixture(scope="module")
@@ -121,12 +115,12 @@ def test_bad_input_is_refused_with_file_row_and_column_and_nothing_is_written(
     if mapping is not None:
         (tmp_path / "mapping.toml").write_text(mapping, encoding="utf-8")
         mapping_file = read_mapping(tmp_path / "mapping.toml")
-    before = snapshot(book)
+    before = table_rows(book, whole=True)
     with pytest.raises(ImportValidationError) as refused:
         import_raw(book, raw_files, mapping=mapping_file)
     assert message in str(refused.value), case
     assert "nothing was written" in str(refused.value)
-    assert snapshot(book) == before
+    assert table_rows(book, whole=True) == before
 
 
 def test_an_unknown_preset_before_a_path_is_one_sentence_on_stderr(tmp_path, capsys):

@@ -10,6 +10,7 @@ from grading.errors import ClientGradeError
 from grading.sources import RawFile, import_raw
 from grading.db.store import Store
 from tests.hypothesis_profiles import examples
+from tests.memory_stores import table_rows
 
 HEADERS = ["company/identifier", "company/name", "chargeToId", "chargeToType", "timeStart", "actualHours", "id",
            "client", "date", "hours", "ticket", "DateWorked", "HoursWorked", "TicketID", "Kunde", "", "Total"]
@@ -20,17 +21,12 @@ FUZZ = settings(max_examples=examples(20), deadline=None, suppress_health_check=
                                                                        HealthCheck.too_slow])
 
 
-def snapshot(store: Store) -> dict[str, str]:
-    return {name: store.query(f'SELECT * FROM "{name}" ORDER BY ALL').to_csv(index=False)
-            for name in store.table_names()}
-
-
 def import_or_refuse(store: Store, files: list[RawFile]) -> None:
-    before = snapshot(store)
+    before = table_rows(store, whole=True)
     try:
         import_raw(store, files)
     except ClientGradeError:
-        assert snapshot(store) == before, "a refused import changed the database"
+        assert table_rows(store, whole=True) == before, "a refused import changed the database"
 
 
 @st.composite
