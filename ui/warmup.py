@@ -9,11 +9,19 @@ new session (:func:`ui.matrix_values.warm`); then it grades the book a year befo
 lands in the values the pages keep for every session (:mod:`ui.data`): a page that asks for one while the thread
 is still making it waits for that result instead of making it a second time.
 
+Three costs a process pays once, at its first session, are paid here instead (the first session after a start was
+1.2 s behind a new session on a warm server): the modules the first pages import (:data:`FIRST_PAGES_MODULES`),
+Streamlit's look for a Python REPL before the first element it draws (:func:`skip_streamlits_repl_check`), and the
+garbage collector's walk, after every script run, over everything the imports and the kept values made
+(:func:`_freeze_what_lives_on`).
+
 A failure here is left for the page to meet and report in its own words: warming is only ever a head start.
 """
 
 from __future__ import annotations
 
+import gc
+import importlib
 import logging
 import threading
 from datetime import date, timedelta
@@ -32,12 +40,39 @@ def opening_controls(as_of: date):
     return controls_for(data.computed(settings_registry.load_settings, get_store()), as_of=as_of)
 
 
+#: What the first pages import besides what :func:`warm` uses: imported here, so the first session's script does not
+#: (pages/portfolio_matrix.py and pages/overview.py, in the order they ask).
+FIRST_PAGES_MODULES = (
+    "grading.views.client_card",
+    "grading.db.export",
+    "grading.views.shared",
+    "grading.text_safety",
+    "grading.views.overview",
+    "grading.charts.overview",
+)
+
+
+def skip_streamlits_repl_check() -> None:
+    """Tell Streamlit it has already looked whether it runs in a Python REPL (it does not: this is a server).
+
+    Before the first element a process draws, Streamlit looks at the whole stack of the script's thread
+    (``inspect.stack()``, which reads the source of every module on it) to decide whether to print "use streamlit
+    run": 0.15-0.25 s of the first session on two busy cores, paid once per process. Its flag is private; a release
+    without it changes nothing here.
+    """
+    from streamlit import delta_generator
+
+    if hasattr(delta_generator, "_use_warning_has_been_displayed"):
+        delta_generator._use_warning_has_been_displayed = True
+
+
 def warm(as_of: date | None = None) -> None:
     """Open the start book, import the pages' modules, grade the book as of ``as_of`` (default today) and make
     what the first pages show."""
     from ui import data
     from ui.resources import open_start_book
 
+    skip_streamlits_repl_check()
     open_start_book()
     # First the active model: loading it imports scikit-learn and skops (seconds), which every page needs (its
     # banner, the suggested grades); a page that imports them meanwhile waits on the same import.
@@ -45,6 +80,11 @@ def warm(as_of: date | None = None) -> None:
     import altair  # noqa: F401 - imported for its cost, paid here rather than by the first page
 
     import grading.charts.revenue_time  # noqa: F401
+
+    for name in FIRST_PAGES_MODULES:
+        importlib.import_module(name)
+    # What is imported lives as long as the process: out of the garbage collector's sight (see below).
+    _freeze_what_lives_on()
     from ui import matrix_values
     from ui.page import missing_figures
 
@@ -58,6 +98,25 @@ def warm(as_of: date | None = None) -> None:
     data.portfolio(day, words=True, quiet=True)
     matrix_values.warm(controls)
     data.portfolio(day - timedelta(days=365), quiet=True)
+    _freeze_what_lives_on()
+
+
+def _freeze_what_lives_on() -> None:
+    """Leave what the process holds now out of every later garbage collection (:func:`gc.freeze`).
+
+    Streamlit collects garbage after every script run (``gc.collect(2)``), holding the interpreter while it walks
+    every object the process tracks: after the imports and the graded book some 130,000, 0.1 s or more on a busy
+    machine, during which the server sends nothing (a new session's chart waits behind it). Garbage is collected
+    first, so only what is alive is frozen: modules and the values kept for every session, which reference counting
+    still frees when a kept value is dropped. Only in a server (a Streamlit runtime exists): a test process that warms
+    keeps its collector as it was (frozen objects are never finalized, and DuckDB's bindings report them at exit).
+    """
+    from streamlit import runtime
+
+    if not runtime.exists():
+        return
+    gc.collect()
+    gc.freeze()
 
 
 def _warm_quietly() -> None:

@@ -108,3 +108,32 @@ def test_a_bare_streamlit_run_warms_too_when_it_imports_app_py(demo_db, tmp_path
     kept = result.stdout.split("kept:", 1)[1]
     for made in ("filter_grade_table", "_chart_spec", "page_with_names", "load_settings"):
         assert made in kept, result.stdout
+
+
+def test_warming_pays_the_first_sessions_one_off_costs_at_start(tmp_path):
+    # In its own process, as the server is: what the warm-up does to the interpreter (garbage collector, Streamlit's
+    # REPL check) must not leak into the test run, and the collector is frozen only in a server.
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent("""
+        import gc, sys
+        from streamlit import delta_generator, runtime
+        from ui import warmup
+        runtime.exists = lambda: True  # as in the server, which has a Streamlit runtime
+        before = gc.get_freeze_count()
+        warmup.start_warming().join(timeout=300)
+        print("frozen:", gc.get_freeze_count() > before + 10_000)
+        print("repl check skipped:", delta_generator._use_warning_has_been_displayed)
+        print("page modules:", all(name in sys.modules for name in warmup.FIRST_PAGES_MODULES))
+    """)
+    env = {**os.environ, "PYTHONPATH": str(APP.parent), "CLIENTGRADE_DB": str(tmp_path / "book.duckdb"),
+           "CLIENTGRADE_MODELS": str(tmp_path / "models")}
+    result = subprocess.run([sys.executable, "-c", script], cwd=APP.parent, capture_output=True, text=True,
+                            timeout=600, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "frozen: True" in result.stdout, result.stdout + result.stderr
+    assert "repl check skipped: True" in result.stdout
+    assert "page modules: True" in result.stdout
