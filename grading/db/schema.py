@@ -295,9 +295,9 @@ def migrate(store: Store, migrations: tuple[Migration, ...] = MIGRATIONS, *, new
         The steps, in order (tests pass a longer or shorter tuple).
     new_database:
         The caller has just created the database, so it has no tables: every step is applied in one transaction
-        without asking the catalog first. Should the database hold anything after all (another process made the
-        file between the caller's look and its opening), that transaction fails, leaves nothing behind, and the
-        steps are applied one by one as for any other database.
+        without asking the catalog first. Should it have ClientGrade's tables after all (another process made the
+        file between the caller's look and its opening), that transaction fails on its first statement, leaves
+        nothing behind, and the steps are applied one by one as for any other database.
 
     Raises
     ------
