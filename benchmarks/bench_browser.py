@@ -168,9 +168,21 @@ def _alternating_sessions(browser, visits: list[tuple[str, object]], repeats: in
     return [Timing(tuple(seconds)) for seconds in runs]
 
 
-def _write_chart_only_page(folder: Path, database: Path, models: Path) -> Path:
+def chart_marks(spec: dict) -> tuple[int, int]:
+    """Return how many dots and how many density squares a matrix chart's spec (``chart.to_dict()``) draws."""
+    counts = {"circle": 0, "rect": 0}
+    for layer in spec.get("layer", []):
+        mark = layer.get("mark", {})
+        kind = mark.get("type") if isinstance(mark, dict) else mark
+        if kind in counts:
+            counts[kind] += len(spec["datasets"][layer["data"]["name"]])
+    return counts["circle"], counts["rect"]
+
+
+def _write_chart_only_page(folder: Path, database: Path, models: Path) -> tuple[Path, str]:
     """Write the page of the matrix chart alone, with the spec the app draws for the book as of today (graded here,
-    on the book the app has stored its suggestions in); return the page's script."""
+    on the book the app has stored its suggestions in); return the page's script and a note of the marks it draws
+    and the D clients among the dots."""
     import json
     from datetime import date
 
@@ -184,10 +196,15 @@ def _write_chart_only_page(folder: Path, database: Path, models: Path) -> Path:
         settings = defaults() | dict(load_settings(store))
         graded = grade_portfolio(store, date.today(), models_dir=models, explain=False)
     chart = portfolio_matrix_chart(graded, grade_boundaries(settings), currency=settings["currency"])
+    spec = chart.to_dict()
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "spec.json").write_text(json.dumps(chart.to_dict()), encoding="utf-8")
+    (folder / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
     (folder / "chart_only.py").write_text(CHART_ONLY_APP, encoding="utf-8")
-    return folder / "chart_only.py"
+    dots, squares = chart_marks(spec)
+    d_clients = int((graded["effective_grade"] == "D").sum())
+    note = (f"{dots + squares:,} marks: {dots:,} dots ({d_clients:,} D clients, all dots) and {squares:,} squares"
+            if squares else f"{dots:,} marks, one dot per client ({d_clients:,} D clients)")
+    return folder / "chart_only.py", note
 
 
 def _run_size(config, browser, pages, n_clients, repeats, warmup, floors, bare_peak) -> None:
@@ -211,7 +228,7 @@ def _run_size(config, browser, pages, n_clients, repeats, warmup, floors, bare_p
     config.emit(Row(GROUP, "matrix page, first session after server start, the book never graded by its model "
                     "(cold caches)", size, cold, floor_what="bare page, first session", floor_value=bare_cold,
                     note=cold_note))
-    chart_only = _write_chart_only_page(folder / "chart-only", database, folder / "models")
+    chart_only, marks_note = _write_chart_only_page(folder / "chart-only", database, folder / "models")
     bare_cold = _bare_first_session(config, browser, bare_script)
     with (Server(APP, folder / "streamlit.log", env) as server,
           Server(chart_only, folder / "streamlit-chart-only.log") as alone):
@@ -232,10 +249,11 @@ def _run_size(config, browser, pages, n_clients, repeats, warmup, floors, bare_p
         )
         # What Streamlit's chart element costs by itself, in the same turns: the least a page with this chart can
         # take (the 3-point chart does not depend on the book; it is measured again at each size, in its turns).
-        for what, timing in (("a page with one 3-point Vega-Lite chart, new session", tiny_warm),
-                             ("a page with the matrix chart alone (the same spec), new session", alone_warm)):
+        for what, timing, note in (("a page with one 3-point Vega-Lite chart, new session", tiny_warm, ""),
+                                   ("a page with the matrix chart alone (the same spec), new session", alone_warm,
+                                    marks_note)):
             config.emit(Row(GROUP, what, size, timing.median, repeats=timing.repeats,
-                            floor_what="bare page, new session", floor_value=bare_warm.median))
+                            floor_what="bare page, new session", floor_value=bare_warm.median, note=note))
         config.say(f"browser: every page at {n_clients:,} clients, for the peak memory")
         troubled = visit_every_page(browser, server.url, pages)
         peak = peak_resident_bytes(server.process.pid) / MIB

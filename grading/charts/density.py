@@ -112,7 +112,8 @@ def thin_scatter(
     dotted = kept | lonely
     counted = points.loc[~dotted]
     cells = _cells(counted, cell[~dotted], grade, bins, (x_low, x_high), (y_low, y_high))
-    return ThinnedScatter(points.loc[dotted], cells)
+    # Numbered afresh: a chart sends a frame's index that is not 0, 1, 2... to the browser as one more column.
+    return ThinnedScatter(points.loc[dotted].reset_index(drop=True), cells)
 
 
 def _cells(counted: pd.DataFrame, cell: np.ndarray, grade: str, bins: int, x_range, y_range) -> pd.DataFrame:

@@ -42,6 +42,9 @@ def matrix_points(portfolio: pd.DataFrame, grade_column: str) -> pd.DataFrame:
     points = portfolio[[column for column in dict.fromkeys([*wanted, grade_column]) if column in portfolio.columns]]
     points = points.dropna(subset=["financial_score", "relationship_score"]).copy()
     points["shown_grade"] = grade_labels(points[grade_column]).astype(str)
+    if grade_column not in dict(_TOOLTIP_GRADES):
+        # Shown as shown_grade: a second copy would be one more column of text for the browser to read per dot.
+        points = points.drop(columns=grade_column)
     for column, _ in _TOOLTIP_GRADES:
         if column in points.columns:
             points[column] = points[column].astype("object").where(points[column].notna(), "-").astype(str)

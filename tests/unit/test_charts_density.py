@@ -118,3 +118,15 @@ def test_the_matrix_of_a_small_book_is_unchanged_one_dot_per_client():
     spec = portfolio_matrix_chart(book, grade_boundaries(defaults())).to_dict()
     assert not [layer for layer in spec["layer"] if layer["mark"]["type"] == "rect"]
     assert _client_marks(spec)[0] == 300
+
+
+def test_the_matrix_sends_each_dot_once_without_its_row_number_or_a_second_copy_of_its_grade():
+    # What the browser reads per dot is what it takes to draw 10,000 clients: no row numbers of the book (Streamlit
+    # sends an index other than 0, 1, 2... as one more column) and the colouring grade only as shown_grade.
+    book = _book(MAX_MARKS * 2)
+    thinned = thin_scatter(book, "financial_score", "relationship_score", "effective_grade")
+    assert thinned.thinned and thinned.dots.index.equals(pd.RangeIndex(len(thinned.dots)))
+    spec = portfolio_matrix_chart(book, grade_boundaries(defaults())).to_dict()
+    dots = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "circle")
+    columns = set(spec["datasets"][dots["data"]["name"]][0])
+    assert "shown_grade" in columns and "effective_grade" not in columns
