@@ -1,7 +1,9 @@
 """The "Download the meeting pack (PDF)" button shared by Overview and the Live review summary.
 
 The PDF is made only when the button is pressed (Streamlit calls the function given as ``data`` then), because
-grading the book with its reasons and rendering two charts takes seconds that a page view should not pay.
+grading the book with its reasons and rendering two charts takes seconds that a page view should not pay. For the
+same reason :mod:`grading.report` is imported only then: it brings scikit-learn, fpdf2 and vl-convert with it (about
+2 s on two busy cores), which would otherwise fall on the first view of Overview, the page a new session opens on.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from grading.report import meeting_pack_pdf
 from ui.resources import current_book, get_store
 from ui.shared import SharedControls
 
@@ -21,6 +22,8 @@ def _pack_maker(controls: SharedControls, session_id: int | None) -> Callable[[]
     as_of, anonymize = controls.as_of, controls.anonymize
 
     def make() -> bytes:
+        from grading.report import meeting_pack_pdf
+
         return meeting_pack_pdf(
             store, as_of, book=book.name, models_dir=book.models_dir, session_id=session_id, anonymize=anonymize
         )

@@ -96,3 +96,29 @@ def test_a_setting_saved_by_another_session_shows_in_the_kept_figures_on_the_nex
     at.run()
     assert not at.exception, at.exception
     assert metric_values(at)["Gross margin"] != margin_before
+
+
+def test_overview_opens_without_importing_scikit_learn_when_no_model_is_active(demo_db):
+    # Overview is the page a new session opens on. Its meeting-pack button makes the PDF only when pressed, and the
+    # PDF's modules (scikit-learn among them, seconds to import) must wait for that press too. In a fresh
+    # interpreter, as a server's first session is: this test process has imported scikit-learn long ago.
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.rmtree(demo_db.parent / "models")
+    script = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({str(APP)!r}, default_timeout=120)\n"
+        "at.run()\n"
+        "assert not at.exception, at.exception\n"
+        "labels = [button.label for button in at.get('download_button')]\n"
+        "loaded = sorted(name for name in sys.modules if name.split('.')[0] in ('sklearn', 'skops', 'fpdf'))\n"
+        "print(labels, loaded)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                          cwd=APP.parent, env={**os.environ, "PYTHONPATH": str(APP.parent)})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip() == "['Download the meeting pack (PDF)'] []", done.stdout + done.stderr
