@@ -136,15 +136,16 @@ def run(config: Config) -> None:
                     render_seconds(browser, bare.url, _bare_ready)
                 bare_peak = peak_resident_bytes(bare.process.pid) / MIB
                 for n_clients in config.page_sizes:
-                    _run_size(config, browser, pages, n_clients, repeats, warmup, (bare, tiny), bare_peak)
+                    _run_size(config, browser, pages, n_clients, repeats, warmup, (bare_script, bare, tiny),
+                              bare_peak)
         finally:
             browser.close()
 
 
-def _bare_first_session(config: Config, browser, bare_script: Path) -> float:
+def _bare_first_session(browser, bare_script: Path) -> float:
     """The bare page's first session on a server just started (the floor of a first session, taken right before
     the app's so that both meet the same load on a shared machine)."""
-    with Server(bare_script, config.scratch / "bare-app" / "streamlit-first.log") as bare:
+    with Server(bare_script, bare_script.parent / "streamlit-first.log") as bare:
         return render_seconds(browser, bare.url, _bare_ready)
 
 
@@ -208,28 +209,27 @@ def _write_chart_only_page(folder: Path, database: Path, models: Path) -> tuple[
 
 
 def _run_size(config, browser, pages, n_clients, repeats, warmup, floors, bare_peak) -> None:
-    bare, tiny = floors
+    bare_script, bare, tiny = floors
     book = prepare_book(n_clients, months=config.months, cache=config.cache, progress=config.say)
     folder = config.scratch / f"browser-{n_clients}"
     database = scratch_copy(book, folder)
     env = {"CLIENTGRADE_DB": str(database), "CLIENTGRADE_MODELS": str(folder / "models")}
     size = config.size_label(n_clients)
     matrix_url = _url_path(MATRIX_PAGE, pages)
-    bare_script = config.scratch / "bare-app" / "bare_app.py"
     # Served by plain `streamlit run app.py`, the README's command, as the bare page is: app.py holds the book and
     # starts warming as the server imports it (ui/warmup.py), before the first session. The first start is on a
     # book its model has never graded (the model is read: scikit-learn is imported); that server stores the
     # suggestions in the book (grading/model/stored_suggestions.py), so the restart after it is what an owner's
     # every later start is.
     config.say(f"browser: matrix page at {n_clients:,} clients")
-    bare_cold = _bare_first_session(config, browser, bare_script)
+    bare_cold = _bare_first_session(browser, bare_script)
     with Server(APP, folder / "streamlit-first.log", env) as server:
         cold, cold_note = _first_session(browser, f"{server.url}/{matrix_url}", matrix_url)
     config.emit(Row(GROUP, "matrix page, first session after server start, the book never graded by its model "
                     "(cold caches)", size, cold, floor_what="bare page, first session", floor_value=bare_cold,
                     note=cold_note))
     chart_only, marks_note = _write_chart_only_page(folder / "chart-only", database, folder / "models")
-    bare_cold = _bare_first_session(config, browser, bare_script)
+    bare_cold = _bare_first_session(browser, bare_script)
     with (Server(APP, folder / "streamlit.log", env) as server,
           Server(chart_only, folder / "streamlit-chart-only.log") as alone):
         url = f"{server.url}/{matrix_url}"
