@@ -4,10 +4,9 @@ Reading a model means importing scikit-learn (2-4 s), which the app's first page
 suggestions a model made (grade, confidence and reasons, for every client) are kept in the tables
 ``suggestion_sets`` and ``stored_suggestions``, under a key made of the model's content hash and a fingerprint of
 the exact inputs it was given (every column of the clients' features the model, the scorecard or the reasons could
-read, the rule grade included, row by row). Any
-change to the book's figures, to a setting that shapes the features, to the model or to its file gives another key:
-a set under another key is never read as current; the suggestions are made again with the model and stored under
-the new key (:func:`grading.model.suggest.suggest_grades`).
+read, the rule grade included, row by row). Any change to the book's figures, to a setting that shapes the features,
+to the model or to its file gives another key: a set under another key is never read as current; the suggestions are
+made again with the model and stored under the new key (:func:`grading.model.suggest.suggest_grades`).
 
 A set is only ever written after the model was read and verified (its hash and trusted types), so a stored set
 also records that the model file with that hash loads (:func:`model_was_read`). The sets are derived data: writing
