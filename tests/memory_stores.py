@@ -5,9 +5,11 @@ Opening one runs every migration, and the examples run in the hundreds in CI's t
 hands out a store in exactly the state a new one has (after an optional preparation, such as importing seed
 clients), reusing a store an earlier example gave back once it has been put back into that state and checked to
 be in it: every table's rows (their count and the sum of their hashes), the revision among them, every sequence's
-last value and the catalogue of tables and views (temporary ones included). A store that cannot be put back (a
-sequence has moved: DuckDB cannot restart one) is closed, and the next example gets a newly opened one. Either way
-an example never sees what an earlier one wrote.
+last value and the catalogue of tables, views, indexes and sequences with the SQL that made each (temporary ones
+included). DuckDB cannot restart a sequence, so one that has moved (a grade import draws event ids) is dropped with
+what depends on it (the table whose ids it draws) and both are made again from the SQL the new store's catalogue
+holds. A store that still differs from a new one is closed, and the next example gets a newly opened one. Either
+way an example never sees what an earlier one wrote.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 
 from grading.db.store import Store, quote_identifier
+from grading.errors import StoreError
 
 Prepare = Callable[[Store], object]
 
@@ -40,15 +43,29 @@ def table_rows(store: Store, *, whole: bool = False) -> dict[str, list[tuple]]:
     return {name: store.rows(select(name)) for name in store.table_names() if whole or name != "schema_migrations"}
 
 
+#: Every table, view, index and sequence (temporary ones included) with the SQL that made it, in the order they
+#: were made; and every sequence's last value (``None`` until it is first drawn from).
+_CATALOGUE = """
+    SELECT kind, name, sql FROM (
+        SELECT 'table' AS kind, database_name || '.' || schema_name || '.' || table_name AS name, table_oid AS oid,
+               sql FROM duckdb_tables()
+        UNION ALL SELECT 'view', database_name || '.' || schema_name || '.' || view_name, view_oid, sql
+               FROM duckdb_views() WHERE NOT internal
+        UNION ALL SELECT 'index', database_name || '.' || schema_name || '.' || index_name, index_oid, sql
+               FROM duckdb_indexes()
+        UNION ALL SELECT 'sequence', database_name || '.' || schema_name || '.' || sequence_name, sequence_oid, sql
+               FROM duckdb_sequences())
+    ORDER BY oid"""
+_SEQUENCES = "SELECT sequence_name, last_value FROM duckdb_sequences() WHERE schema_name = 'main' ORDER BY ALL"
+
+
 def _shape(store: Store) -> tuple:
-    """The sequences' last values and the catalogue of tables and views (temporary ones included)."""
-    return store.rows(
-        "SELECT (SELECT list(sequence_name || '=' || coalesce(last_value::VARCHAR, '') ORDER BY sequence_name) "
-        "FROM duckdb_sequences()), (SELECT list(name ORDER BY name) FROM ("
-        "SELECT database_name || '.' || schema_name || '.' || table_name AS name FROM duckdb_tables() "
-        "UNION ALL SELECT database_name || '.' || schema_name || '.' || view_name FROM duckdb_views() "
-        "WHERE NOT internal))"
-    )[0]
+    """The sequences' last values and the catalogue (each entry's kind, name and SQL), in an order of their own.
+
+    A sequence's SQL is left out: DuckDB writes its next value there as its ``START``, and the last values say that.
+    """
+    return store.rows(_SEQUENCES), sorted(
+        (kind, name, None if kind == "sequence" else sql) for kind, name, sql in store.rows(_CATALOGUE))
 
 
 def _contents(store: Store, tables: list[str]) -> tuple:
@@ -60,19 +77,49 @@ def _contents(store: Store, tables: list[str]) -> tuple:
 
 
 class _New:
-    """A new store's rows (times included), shape and contents, taken once per preparation."""
+    """A new store's rows (times included), catalogue in the order it was made, shape and contents, taken once."""
 
     def __init__(self, store: Store):
         self.rows = table_rows(store, whole=True)
         self.tables = [name for name in self.rows if name != "schema_migrations"]
+        self.made = store.rows(_CATALOGUE)
         self.shape = _shape(store)
         self.contents = _contents(store, self.tables)
 
 
+def _restart_moved_sequences(store: Store, new: _New) -> None:
+    """Drop every sequence that has moved, with the tables drawing ids from it, and make them again as new.
+
+    The drop takes whatever depends on the sequence (DuckDB's ``CASCADE``); every catalogue entry then missing is
+    made again from the new store's SQL, in the order the new store made them, and the tables among them get the
+    new store's rows back. All of it in one transaction: a statement DuckDB refuses leaves the store as it was.
+    """
+    moved = [name for (name, last), (_, was) in zip(store.rows(_SEQUENCES), new.shape[0], strict=True) if last != was]
+    with store.transaction() as tx:
+        for name in moved:
+            tx.derived(f"DROP SEQUENCE {quote_identifier(name)} CASCADE")
+        still_there = {(kind, name) for kind, name, _ in tx.query(_CATALOGUE).itertuples(index=False)}
+        for kind, name, sql in new.made:
+            if (kind, name) in still_there:
+                continue
+            tx.derived(sql)
+            table = name.rsplit(".", 1)[1]
+            for row in new.rows.get(table, []) if kind == "table" else []:
+                tx.derived(f"INSERT INTO {quote_identifier(table)} VALUES ({', '.join('?' * len(row))})", list(row))
+
+
 def _put_back(store: Store, new: _New) -> bool:
-    """Restore a new store's rows in every table whose contents differ; return whether the store is as new."""
-    if _shape(store) != new.shape:  # a sequence has moved (none can restart), or a table or view came or went
+    """Restore a new store's sequences and rows wherever they differ; return whether the store is as new."""
+    sequences, catalogue = _shape(store)
+    if catalogue != new.shape[1]:  # a table, view, index or sequence came, went or changed
         return False
+    if sequences != new.shape[0]:
+        try:
+            _restart_moved_sequences(store, new)
+        except StoreError:
+            return False
+        if _shape(store) != new.shape:
+            return False
     now = _contents(store, new.tables)
     if now == new.contents:
         return True
