@@ -20,8 +20,13 @@ CELLS = st.lists(st.text(alphabet="0123456789.,-+eE $()€xX_'\u00a0InfaN", min_
                  max_size=300)
 
 
+# One in-memory database for the module: opening one costs about 17 ms, four times per example, and a SELECT of
+# its parameters leaves nothing behind for the next read to see.
+_DATABASE = duckdb.connect()
+
+
 def read(cells: list[str], expression: str) -> list[float | None]:
-    with duckdb.connect() as con:
+    with _DATABASE.cursor() as con:
         return [row[0] for row in con.execute(
             f"SELECT {expression} FROM (SELECT nullif(trim(cell), '') AS t, n FROM "
             "(SELECT unnest(?) AS cell, generate_subscripts(?, 1) AS n)) ORDER BY n", [cells, cells]).fetchall()]
