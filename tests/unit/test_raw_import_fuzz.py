@@ -1,5 +1,9 @@
 """Fuzzing the raw import: whatever the files hold, it either imports or refuses with the project's own error,
-never a traceback, and a refused import leaves the database exactly as it was."""
+never a traceback, and a refused import leaves the database exactly as it was.
+
+Each example imports into a new in-memory store (:func:`tests.memory_stores.new_store`, put back as new after each
+example), not a database file migrated anew for every example.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from grading.errors import ClientGradeError
 from grading.sources import RawFile, import_raw
 from grading.db.store import Store
 from tests.hypothesis_profiles import examples
-from tests.memory_stores import table_rows
+from tests.memory_stores import new_store, table_rows
 
 HEADERS = ["company/identifier", "company/name", "chargeToId", "chargeToType", "timeStart", "actualHours", "id",
            "client", "date", "hours", "ticket", "DateWorked", "HoursWorked", "TicketID", "Kunde", "", "Total"]
@@ -54,12 +58,12 @@ def test_files_made_of_real_headers_and_cells_import_or_are_refused_cleanly(tmp_
             files.append(RawFile(kind, path))
         else:
             files.append(RawFile(kind, (f"{kind}.csv", content)))
-    with Store(tmp_path / "fuzz.duckdb") as store:
+    with new_store() as store:
         import_or_refuse(store, files)
 
 
 @FUZZ
 @given(content=st.binary(max_size=300))
-def test_arbitrary_bytes_are_refused_cleanly(tmp_path, content):
-    with Store(tmp_path / "bytes.duckdb") as store:
+def test_arbitrary_bytes_are_refused_cleanly(content):
+    with new_store() as store:
         import_or_refuse(store, [RawFile("invoices", ("invoices.csv", content))])
