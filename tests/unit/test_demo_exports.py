@@ -2,7 +2,8 @@
 
 The files are read back here with plain pandas (not the importer) into SOURCES.md's canonical fields, and the
 monthly metrics computed by the independent reference (:mod:`tests.raw_reference`) must equal the demo book's,
-every client-month, except what :data:`grading.demo.raw_book.NOT_ROUND_TRIPPED` names.
+every client-month, except what :data:`grading.demo.raw_book.NOT_ROUND_TRIPPED` names. The demo book, its files
+and the ConnectWise + QuickBooks set read back are made once per module; each test gets its own copy of the frames.
 """
 
 from __future__ import annotations
@@ -43,6 +44,18 @@ def portfolio():
 def written(portfolio, tmp_path_factory):
     out = tmp_path_factory.mktemp("demo-exports")
     return out, write_demo_exports(draw_raw_book(portfolio), out)
+
+
+@pytest.fixture(scope="module")
+def connectwise_read_once(written):
+    out, _ = written
+    return read_connectwise_quickbooks(out / CONNECTWISE_SET)
+
+
+@pytest.fixture
+def connectwise_frames(connectwise_read_once):
+    """The library's ConnectWise + QuickBooks set read back with pandas (about 0.1 s, once per module): a copy."""
+    return {kind: frame.copy() for kind, frame in connectwise_read_once.items()}
 
 
 @pytest.fixture(scope="module")
@@ -183,10 +196,8 @@ def assert_round_trips(derived: pd.DataFrame, portfolio) -> None:
 # ---- round trips ----------------------------------------------------------------------------------------------------
 
 
-def test_the_connectwise_quickbooks_set_derives_the_demo_books_metrics(portfolio, written):
-    out, _ = written
-    frames = read_connectwise_quickbooks(out / CONNECTWISE_SET)
-    derived = derive_monthly(**frames, settings=Settings(timezone=DEMO_TIMEZONE))
+def test_the_connectwise_quickbooks_set_derives_the_demo_books_metrics(portfolio, connectwise_frames):
+    derived = derive_monthly(**connectwise_frames, settings=Settings(timezone=DEMO_TIMEZONE))
     assert_round_trips(derived, portfolio)
 
 
@@ -194,8 +205,8 @@ def test_the_autotask_set_derives_the_demo_books_metrics(portfolio, written):
     out, _ = written
     frames = read_autotask(out / AUTOTASK_SET)
     derived = derive_monthly(**frames, settings=Settings(timezone=DEMO_TIMEZONE))
-    client_id = pd.Series(autotask_company_ids(draw_raw_book(portfolio)).index,
-                          index=autotask_company_ids(draw_raw_book(portfolio)).to_numpy())
+    company_ids = autotask_company_ids(draw_raw_book(portfolio))
+    client_id = pd.Series(company_ids.index, index=company_ids.to_numpy())
     derived["client"] = derived["client"].map(client_id)
     assert_round_trips(derived.sort_values(["client", "month"], ignore_index=True), portfolio)
 
@@ -210,16 +221,15 @@ def test_the_autotask_set_derives_the_demo_books_metrics(portfolio, written):
     ],
 )
 def test_after_hours_tickets_do_not_hinge_on_the_exact_business_hours_or_a_utc_reading(
-    portfolio, written, timezone, start, end
+    portfolio, connectwise_frames, timezone, start, end
 ):
-    out, _ = written
-    frames = read_connectwise_quickbooks(out / CONNECTWISE_SET)
     settings = Settings(timezone=timezone, business_start=start, business_end=end)
-    derived = derive_monthly(**frames, settings=settings)
+    derived = derive_monthly(**connectwise_frames, settings=settings)
     np.testing.assert_array_equal(derived["after_hours_tickets"], expected(portfolio)["after_hours_tickets"])
 
 
-def test_demo_exports_import_raw_into_an_empty_database_grade_and_give_back_the_demo_metrics(tmp_path, cli_written):
+def test_demo_exports_import_raw_into_an_empty_database_grade_and_give_back_the_demo_metrics(tmp_path, cli_written,
+                                                                                           portfolio):
     """The whole path a user tries: demo-exports, then the printed import-raw command, then grade."""
     (out, printed), db = cli_written, tmp_path / "portfolio.duckdb"
     command = next(line.split() for line in printed.splitlines() if "import-raw" in line and " quickbooks:" in line)
@@ -233,7 +243,6 @@ def test_demo_exports_import_raw_into_an_empty_database_grade_and_give_back_the_
     with Store(db) as store:
         stored = store.query("SELECT * FROM monthly_metrics ORDER BY client_id, month")
         clients = store.query("SELECT * FROM clients ORDER BY client_id")
-    portfolio = generate_demo(N_CLIENTS, seed=SEED, end_month=END_MONTH)
     reference = derive_monthly(**read_connectwise_quickbooks(out / CONNECTWISE_SET),
                                settings=Settings(timezone=DEMO_TIMEZONE))
     stored = stored.rename(columns={"client_id": "client"})
@@ -249,7 +258,7 @@ def test_demo_exports_import_raw_into_an_empty_database_grade_and_give_back_the_
 
 
 def test_the_printed_autotask_command_imports_the_split_grid_exports_and_gives_back_the_demo_metrics(
-    tmp_path, cli_written
+    tmp_path, cli_written, portfolio
 ):
     (_, printed), db = cli_written, tmp_path / "portfolio.duckdb"
     command = next(line.split() for line in printed.splitlines() if "import-raw" in line and " autotask:" in line)
@@ -258,7 +267,6 @@ def test_the_printed_autotask_command_imports_the_split_grid_exports_and_gives_b
     with Store(db) as store:
         stored = store.query("SELECT * FROM monthly_metrics")
         names = store.query("SELECT client_id, name FROM clients")
-    portfolio = generate_demo(N_CLIENTS, seed=SEED, end_month=END_MONTH)
     # Autotask numbers its companies: back to the demo's ids through the names.
     demo_id = dict(zip(portfolio.clients["name"], portfolio.clients["client_id"]))
     stored["client"] = stored["client_id"].map(dict(zip(names["client_id"], names["name"]))).map(demo_id)
