@@ -31,6 +31,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from grading.model.dataset import LEARNED_FEATURES, SERVICE_MODEL_INPUTS, raw_to_input
+from grading.model.metrics import grade_codes
 from grading.vocabulary import GRADES
 from grading.scoring.reasons import TEXT, join_phrases, pandas_text, text
 
@@ -183,14 +184,8 @@ def grade_probabilities(model, inputs: pd.DataFrame) -> np.ndarray:
 
 def _as_grade_columns(raw: np.ndarray, classes: Any) -> np.ndarray:
     full = np.zeros((raw.shape[0], len(GRADES)))
-    full[:, _class_positions(classes)] = raw
+    full[:, grade_codes(classes)] = raw
     return full
-
-
-def _class_positions(classes: Any) -> np.ndarray:
-    """:func:`grading.model.metrics.grade_codes` of a model's few classes, without building a Series."""
-    positions = {grade: position for position, grade in enumerate(GRADES)}
-    return np.array([positions.get(str(grade), -1) for grade in np.asarray(classes).ravel()], dtype=int)
 
 
 def feature_effects(
@@ -306,7 +301,7 @@ def _softmax_effects(
     """
     weights = estimator.coef_
     # Grade of each class (A = 0 ... D = 3), as grade_probabilities places them.
-    grade_of_class = np.arange(len(GRADES), dtype=float)[_class_positions(estimator.classes_)]
+    grade_of_class = np.arange(len(GRADES), dtype=float)[grade_codes(estimator.classes_)]
     scores = weights @ transformed.T + estimator.intercept_[:, np.newaxis]  # classes x rows: reductions run along rows
 
     def expected(class_scores: np.ndarray) -> np.ndarray:
@@ -496,11 +491,6 @@ def suggestion_reasons(
     return pd.Series(pandas_text(sentence), index=effects.index)
 
 
-def _grade_positions(grades: Any) -> np.ndarray:
-    """:func:`grading.model.metrics.grade_codes` for long arrays: a hash lookup in C instead of a map per row."""
-    return np.asarray(pd.Categorical(np.asarray(grades, dtype=object).ravel(), categories=GRADES).codes, dtype=int)
-
-
 def _difference_from_rules(
     values: np.ndarray,
     columns: list[str],
@@ -510,8 +500,8 @@ def _difference_from_rules(
     rule_shares: Mapping[str, float],
 ) -> np.ndarray:
     """For rows where model and rules disagree: the figure the model weighs more (or less) than the rules."""
-    suggested_codes = _grade_positions(suggested)
-    rule_codes = _grade_positions(rule_grades)
+    suggested_codes = grade_codes(suggested)
+    rule_codes = grade_codes(rule_grades)
     differs = np.flatnonzero((suggested_codes >= 0) & (rule_codes >= 0) & (suggested_codes != rule_codes))
     said = text(np.full(values.shape[0], ""))
     if not differs.size:
@@ -585,8 +575,8 @@ def habit_reasons(
     columns = list(effects.columns)
     values = effects.to_numpy()
     n_rows = values.shape[0]
-    suggested_codes = _grade_positions(suggested)
-    rule_codes = _grade_positions(rule_grades) if rule_grades is not None else np.full(n_rows, -1)
+    suggested_codes = grade_codes(suggested)
+    rule_codes = grade_codes(rule_grades) if rule_grades is not None else np.full(n_rows, -1)
     grade_names = text(GRADES)
     same = (suggested_codes == rule_codes) & (rule_codes >= 0)
     said = np.where(
