@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from grading.db.store import Store
 from grading.scoring.portfolio import grade_portfolio
 from grading.review import ReviewError
-from grading.review.lift_plans import grade_if_plan_works, lift_plans, suggested_steps
+from grading.review.lift_plans import grade_if_plan_works, grades_if_plans_work, lift_plans, suggested_steps
 from grading.review.playbook import PLAYBOOK, plan_from_text, plan_steps, plan_text, steps_for
 from grading.scoring.scorecard import CRITERIA
 from grading.vocabulary import GRADES
@@ -63,12 +64,22 @@ def test_a_managed_client_is_never_told_to_move_to_managed_services(portfolio):
 
 
 def test_a_chosen_plan_never_lowers_the_grade_and_custom_steps_change_nothing(portfolio):
-    for client_id, rule_score in portfolio[["client_id", "rule_score"]].itertuples(index=False):
-        every_step = [step.key for step in PLAYBOOK]
-        score, _ = grade_if_plan_works(portfolio, client_id, every_step)
-        assert score >= rule_score - 1e-9
-        unchanged, _ = grade_if_plan_works(portfolio, client_id, ["custom"])
-        assert unchanged == pytest.approx(rule_score)
+    ids = portfolio["client_id"].tolist()
+    every_step = [step.key for step in PLAYBOOK]
+    # Every client at once (each row scored on its own), then one client at a time through the one-client call.
+    with_every_step = grades_if_plans_work(
+        portfolio, pd.DataFrame([(client_id, step) for client_id in ids for step in every_step],
+                                columns=["client_id", "step"]))
+    with_custom = grades_if_plans_work(portfolio, pd.DataFrame({"client_id": ids, "step": "custom"}))
+    assert with_every_step["client_id"].tolist() == with_custom["client_id"].tolist() == ids
+    rule_scores = portfolio["rule_score"].to_numpy()
+    assert (with_every_step["rule_score_if_plan_works"].to_numpy() >= rule_scores - 1e-9).all()
+    assert with_custom["rule_score_if_plan_works"].to_numpy() == pytest.approx(rule_scores)
+    for position in (0, len(ids) // 2, len(ids) - 1):
+        row = with_every_step.iloc[position]
+        assert grade_if_plan_works(portfolio, ids[position], every_step) == (
+            pytest.approx(row["rule_score_if_plan_works"]), row["grade_if_plan_works"])
+        assert grade_if_plan_works(portfolio, ids[position], ["custom"])[0] == pytest.approx(rule_scores[position])
 
 
 def test_suggested_steps_match_the_lift_plan(portfolio):
