@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from grading.importer import import_files
 from grading.db.store import Store
@@ -58,6 +59,12 @@ def _write_big_files(folder: Path) -> tuple[Path, Path]:
     return clients_path, monthly_path
 
 
+@pytest.fixture(scope="module")
+def big_files(tmp_path_factory) -> tuple[Path, Path]:
+    """The big clients and monthly files, written once for the module: both tests only read them."""
+    return _write_big_files(tmp_path_factory.mktemp("big-import"))
+
+
 def _everything(store: Store) -> dict[str, list[tuple]]:
     return {table: store.rows(f"SELECT * FROM {table} ORDER BY ALL") for table in store.table_names()}
 
@@ -71,12 +78,12 @@ def _existing_book(db: Path, folder: Path) -> None:
         import_files(store, {"clients": clients, "monthly": monthly})
 
 
-def test_an_import_killed_mid_transaction_leaves_the_database_as_it_was(tmp_path):
+def test_an_import_killed_mid_transaction_leaves_the_database_as_it_was(tmp_path, big_files):
     db = tmp_path / "portfolio.duckdb"
     _existing_book(db, tmp_path)
     with Store(db) as store:
         before = _everything(store)
-    clients_csv, monthly_csv = _write_big_files(tmp_path)
+    clients_csv, monthly_csv = big_files
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(db), str(clients_csv), str(monthly_csv)],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -96,10 +103,10 @@ def test_an_import_killed_mid_transaction_leaves_the_database_as_it_was(tmp_path
         assert reopened.scalar("SELECT count(*) FROM clients") == 2
 
 
-def test_the_database_takes_the_same_import_after_a_killed_one(tmp_path):
+def test_the_database_takes_the_same_import_after_a_killed_one(tmp_path, big_files):
     db = tmp_path / "portfolio.duckdb"
     _existing_book(db, tmp_path)
-    clients_csv, monthly_csv = _write_big_files(tmp_path)
+    clients_csv, monthly_csv = big_files
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(db), str(clients_csv), str(monthly_csv)],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
