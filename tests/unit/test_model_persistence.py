@@ -6,7 +6,9 @@ import io
 import json
 import os
 import pickle
+import shutil
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,6 +16,7 @@ import pytest
 import skops.io as sio
 from sklearn.preprocessing import FunctionTransformer
 
+from grading.db.store import Store
 from grading.demo import write_demo_portfolio
 from grading.errors import ModelFileError
 from grading.model.candidates import CANDIDATES, make_candidate
@@ -32,16 +35,33 @@ from grading.scoring.portfolio import grade_portfolio
 from grading.settings import load_settings
 
 
+@pytest.fixture(scope="module")
+def demo_with_model_made(empty_database_template, tmp_path_factory):
+    """A small demo book with an ordinal model saved and active (fitted directly, without cross-validation).
+
+    Made once for the module, as ``book.duckdb`` and ``models/`` in one folder, with what :func:`save_model`
+    returned; never written: tests get a copy (:func:`demo_with_model`), as they tamper with the model and registry.
+    """
+    folder = tmp_path_factory.mktemp("demo-with-model")
+    shutil.copyfile(empty_database_template, folder / "book.duckdb")
+    with Store(folder / "book.duckdb") as store:
+        write_demo_portfolio(store, n_clients=30, seed=5)
+        training = build_training_set(store, load_settings(store))
+        model = make_candidate("ordinal_logit").fit(training.inputs, training.grades)
+        card = {"model": "ordinal_logit", "n_labels": training.n_labels, "qwk": 0.5, "rule_qwk": 0.4,
+                "typical_values": typical_values(training.features), "reliance": {}}
+        saved = save_model(store, folder / "models", model, card)
+        store.checkpoint()
+    return folder, saved
+
+
 @pytest.fixture
-def demo_with_model(store, tmp_path):
-    """A small demo book with an ordinal model saved and active (fitted directly, without cross-validation)."""
-    write_demo_portfolio(store, n_clients=30, seed=5)
-    training = build_training_set(store, load_settings(store))
-    model = make_candidate("ordinal_logit").fit(training.inputs, training.grades)
-    card = {"model": "ordinal_logit", "n_labels": training.n_labels, "qwk": 0.5, "rule_qwk": 0.4,
-            "typical_values": typical_values(training.features), "reliance": {}}
-    saved = save_model(store, tmp_path / "models", model, card)
-    return store, tmp_path / "models", saved
+def demo_with_model(demo_with_model_made, tmp_path):
+    """A private copy of :func:`demo_with_model_made`: the open store, its models folder and the saved card."""
+    made, saved = demo_with_model_made
+    folder = Path(shutil.copytree(made, tmp_path / "demo-with-model"))
+    with Store(folder / "book.duckdb") as store:
+        yield store, folder / "models", dict(saved)
 
 
 def _model_file(models, saved):
