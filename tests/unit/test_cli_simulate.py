@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 
 import pandas as pd
 import pytest
@@ -40,10 +41,14 @@ def run(argv: list[str]) -> int:
     return args.run(args)
 
 
-@pytest.fixture
-def book_db(tmp_path):
-    """A store with four clients, twelve months of metrics each, and a manual grade per client."""
-    path = tmp_path / "book.duckdb"
+@pytest.fixture(scope="module")
+def book_made(empty_database_template, tmp_path_factory):
+    """A store with four clients, twelve months of metrics each, and a manual grade per client.
+
+    Imported once for the module and never written: tests get a copy (:func:`book_db`).
+    """
+    path = tmp_path_factory.mktemp("simulate-book") / "book.duckdb"
+    shutil.copyfile(empty_database_template, path)
     clients = pd.DataFrame(
         {
             "client_id": list(BOOK),
@@ -72,6 +77,14 @@ def book_db(tmp_path):
     )
     with Store(path) as store:
         import_frames(store, {"clients": clients, "monthly": monthly, "grades": grades})
+    return path
+
+
+@pytest.fixture
+def book_db(book_made, tmp_path):
+    """A private copy of :func:`book_made`, as a command may write to the book it runs on."""
+    path = tmp_path / "book.duckdb"
+    shutil.copyfile(book_made, path)
     return path
 
 
