@@ -65,6 +65,22 @@ def compared_books(three_books_compared, tmp_path):
     return Path(shutil.copytree(three_books_compared, tmp_path / "books"))
 
 
+@pytest.fixture(scope="module")
+def figures_of_the_three_books(three_books_made, tmp_path_factory) -> pd.DataFrame:
+    """:func:`figures_one_book_at_a_time` of the three books as made, worked out once on a copy of its own.
+
+    The expected figures of every test that compares the books unchanged; a copy for each test.
+    """
+    folder = tmp_path_factory.mktemp("three-books-one-at-a-time") / "books"
+    return figures_one_book_at_a_time(Path(shutil.copytree(three_books_made, folder)))
+
+
+@pytest.fixture
+def expected_figures(figures_of_the_three_books) -> pd.DataFrame:
+    """A copy of :func:`figures_of_the_three_books`."""
+    return figures_of_the_three_books.copy()
+
+
 def figures_one_book_at_a_time(folder: Path) -> pd.DataFrame:
     """Each book graded on its own, as ``python -m grading grade`` does, and summed up."""
     rows = []
@@ -101,9 +117,9 @@ def assert_same_figures(compared: pd.DataFrame, expected: pd.DataFrame) -> None:
         )
 
 
-def test_the_comparison_equals_each_book_graded_on_its_own(three_books):
+def test_the_comparison_equals_each_book_graded_on_its_own(three_books, expected_figures):
     comparison = compare_books(books.list_books(three_books), AS_OF)
-    expected = figures_one_book_at_a_time(three_books)
+    expected = expected_figures
     assert list(comparison.table.columns) == list(COLUMNS)
     assert_same_figures(comparison.table, expected)
     # The demo book's effective grades include the model's suggestions, and the comparison counts them.
@@ -155,7 +171,8 @@ def test_a_book_held_by_another_program_is_left_out_with_a_note(compared_books):
     assert "'beta' was left out" in comparison.notes[0] and "in use by another program" in comparison.notes[0]
 
 
-def test_the_parquet_exports_give_the_same_comparison(three_books, tmp_path):
+def test_the_parquet_exports_give_the_same_comparison(compared_books, tmp_path):
+    three_books = compared_books  # graded already: the comparison and the exports read the stored grades
     from_books = compare_books(books.list_books(three_books), AS_OF)
     exports = tmp_path / "exports"
     for book in books.list_books(three_books):
@@ -197,7 +214,7 @@ def test_percentiles_appear_with_five_books_and_not_with_fewer(tmp_path):
     assert best == 100.0
 
 
-def test_the_cli_prints_one_row_per_book_with_the_issue_columns(three_books, capsys):
+def test_the_cli_prints_one_row_per_book_with_the_issue_columns(three_books, expected_figures, capsys):
     # In this process (main() is what `python -m grading` runs): a new interpreter would cost seconds of imports.
     status = main(["compare", "--books", str(three_books), "--as-of", AS_OF.isoformat(), "--format", "json"])
     result = capsys.readouterr()
@@ -207,7 +224,7 @@ def test_the_cli_prints_one_row_per_book_with_the_issue_columns(three_books, cap
     wanted = {"book", "clients", "revenue", "labor_hours", "effective_hourly_rate", "d_revenue_share",
               "d_hours_share", "grades_a", "grades_b", "grades_c", "grades_d"}
     assert wanted <= set(rows[0])
-    expected = figures_one_book_at_a_time(three_books)
+    expected = expected_figures
     assert [row["grades_d"] for row in rows] == list(expected["grades_d"])
     assert rows[0]["d_revenue_share"] == pytest.approx(expected["d_revenue_share"][0], rel=1e-9)
     assert "note: Book 'alpha' was graded" in result.err
@@ -219,7 +236,8 @@ def test_the_cli_says_so_when_the_folder_holds_no_books(tmp_path, capsys):
     assert "There are no books" in err and "Traceback" not in err
 
 
-def test_a_book_this_process_has_open_is_read_through_its_own_store_with_the_same_figures(three_books):
+def test_a_book_this_process_has_open_is_read_through_its_own_store_with_the_same_figures(compared_books):
+    three_books = compared_books
     attached_only = compare_books(books.list_books(three_books), AS_OF)
     with Store(three_books / "beta.duckdb") as beta, Store(three_books / "alpha.duckdb") as alpha:
         mixed = compare_books(
