@@ -98,7 +98,24 @@ def books_made(demo_database_template, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def references(books_made, tmp_path_factory):
+def book_days(books_made) -> dict[str, date]:
+    """Each book's as-of day (:func:`_as_of`), read once for the module from the books as made (a test's copy has
+    the same figures)."""
+    return {kind: _as_of(books_made / kind / "portfolio.duckdb") for kind in ("demo", "corners")}
+
+
+@pytest.fixture(scope="module")
+def book_settings(books_made) -> dict[str, dict]:
+    """Each book's settings, read once for the module from the books as made (a test's copy has the same)."""
+    settings = {}
+    for kind in ("demo", "corners"):
+        with Store(books_made / kind / "portfolio.duckdb") as store:
+            settings[kind] = dict(load_settings(store))
+    return settings
+
+
+@pytest.fixture(scope="module")
+def references(books_made, book_days, tmp_path_factory):
     """The graded frame each book gives, made once per book and model folder for the module's references.
 
     As in a test that grades its own copy after the command ran: the frame is graded on a copy of the book
@@ -113,7 +130,7 @@ def references(books_made, tmp_path_factory):
             shutil.copytree(books_made / param.split(",")[0], folder / "book")
             db = folder / "book" / "portfolio.duckdb"
             models = folder / "book" / "models" if param.endswith(", model") else folder / "no-models"
-            as_of = _as_of(db)
+            as_of = book_days[param.split(",")[0]]
             _graded(db, models, as_of)
             made[param] = _graded(db, models, as_of)
         return made[param].copy()
@@ -122,14 +139,15 @@ def references(books_made, tmp_path_factory):
 
 
 @pytest.fixture(params=["demo, model", "demo, no model", "corners, model", "corners, no model"])
-def book(request, books_made, references, tmp_path):
+def book(request, books_made, book_days, book_settings, references, tmp_path):
     """A copy of the demo book (with its corners added, or not), the model folder to grade with, the as-of day,
-    and the graded frame the book gives (:func:`references`)."""
+    the graded frame the book gives (:func:`references`) and the book's settings."""
+    kind = request.param.split(",")[0]
     folder = tmp_path / "book"
-    shutil.copytree(books_made / request.param.split(",")[0], folder)
+    shutil.copytree(books_made / kind, folder)
     db = folder / "portfolio.duckdb"
     models = folder / "models" if request.param.endswith(", model") else tmp_path / "no-models"
-    return db, models, _as_of(db), references(request.param)
+    return db, models, book_days[kind], references(request.param), dict(book_settings[kind])
 
 
 def _graded(db: Path, models: Path, as_of: date) -> pd.DataFrame:
@@ -146,7 +164,7 @@ def _reference_json(frame: pd.DataFrame) -> bytes:
 
 
 def test_grade_csv_is_the_replaced_writers_bytes(book, tmp_path):
-    db, models, as_of, graded = book
+    db, models, as_of, graded, _ = book
     out = tmp_path / "graded.csv"
     assert run_cli("grade", "--db", str(db), "--models", str(models), "--as-of", as_of.isoformat(),
                    "--out", str(out)).returncode == 0
@@ -155,7 +173,7 @@ def test_grade_csv_is_the_replaced_writers_bytes(book, tmp_path):
 
 
 def test_grade_json_is_the_replaced_writers_bytes(book, tmp_path):
-    db, models, as_of, graded = book
+    db, models, as_of, graded, _ = book
     out = tmp_path / "graded.json"
     assert run_cli("grade", "--db", str(db), "--models", str(models), "--as-of", as_of.isoformat(),
                    "--format", "json", "--out", str(out)).returncode == 0
@@ -169,7 +187,7 @@ def test_simulate_json_is_the_replaced_writers_text(book, source):
     from grading.cli import build_parser
     from grading.commands.simulate_command import scenario_from_args
 
-    db, models, as_of, portfolio = book
+    db, models, as_of, portfolio, settings = book
     arguments = ["simulate", "--db", str(db), "--models", str(models), "--as-of", as_of.isoformat(),
                  "--fire-grade", "D", "--grade-source", source]
     done = run_cli(*arguments)
@@ -177,8 +195,6 @@ def test_simulate_json_is_the_replaced_writers_text(book, source):
     written = done.stdout
 
     args = build_parser("simulate").parse_args(arguments)
-    with Store(db) as store:
-        settings = load_settings(store)
     portfolio = portfolio.assign(months_in_window=int(settings["scoring_window_months"]))
     story = churn_story(portfolio, scenario_from_args(args), labor_cost_rate=settings["labor_cost_rate"],
                         window_months=int(settings["scoring_window_months"]), currency=settings["currency"])
