@@ -29,12 +29,11 @@ AS_OF = date.today().isoformat()
 def trained_books(demo_database_template, tmp_path_factory):
     """Two books laid out as the app keeps them (models beside each), with different data and so different models.
 
-    Acme is the session's demo book with its model; beta a smaller demo book of another seed, trained here (one
-    cross-validation repeat: which model wins does not matter, only where it is kept). Built once for the module:
-    the tests read copies (:func:`shelf`).
+    Acme is the session's demo book with its model; beta a smaller demo book of another seed with a model of its
+    own, fitted on beta's grades and saved as training saves one (:func:`_save_a_model_of_its_own`). Built once for
+    the module: the tests read copies (:func:`shelf`).
     """
     from grading import demo
-    from grading.model.training import train_if_possible
 
     folder = tmp_path_factory.mktemp("coach-books")
     shutil.copy(demo_database_template / "portfolio.duckdb", folder / "acme.duckdb")
@@ -42,9 +41,29 @@ def trained_books(demo_database_template, tmp_path_factory):
     beta = books.create_book("beta", folder)
     with Store(beta.path) as store:
         demo.write_demo_portfolio(store, n_clients=30, seed=2)
-        assert train_if_possible(store, beta.models_dir, n_repeats=1).trained
+        _save_a_model_of_its_own(store, beta.models_dir)
         store.checkpoint()
     return folder
+
+
+def _save_a_model_of_its_own(store: Store, models_dir: Path) -> None:
+    """Fit an ordinal model on the book's grades and save it active in ``models_dir``, as training saves its pick.
+
+    Without training's cross-validation, which costs most of a second and decides only which candidate is kept:
+    these tests ask where a book's model is kept and that it is the one used, not which model won. Training into a
+    book's folder is tested on its own (``test_init_and_train_save_into_the_books_own_folder_where_the_app_finds_it``).
+    """
+    from grading.model.candidates import make_candidate
+    from grading.model.dataset import build_training_set
+    from grading.model.persistence import save_model
+    from grading.model.reasons import typical_values
+    from grading.settings import load_settings
+
+    training = build_training_set(store, load_settings(store))
+    model = make_candidate("ordinal_logit").fit(training.inputs, training.grades)
+    card = {"model": "ordinal_logit", "n_labels": training.n_labels, "qwk": 0.5, "rule_qwk": 0.4,
+            "typical_values": typical_values(training.features), "reliance": {}}
+    save_model(store, models_dir, model, card)
 
 
 @pytest.fixture
