@@ -20,7 +20,7 @@ from grading.views.overview import Headline, grade_mix, grade_story, headline_nu
 from grading.views.portfolio_matrix import grade_boundaries
 from grading.views.suggested_vs_manual import disagreement_queue
 from grading.review.summary import ReviewSummary, build_summary, impact_table
-from grading.review.sessions import list_sessions
+from grading.review.sessions import list_sessions, load_session
 from grading.settings import load_settings
 from grading.simulation import Scenario
 from grading.simulation.story import ChurnStory, churn_story
@@ -134,6 +134,10 @@ def build_pack(
     from grading.scoring.portfolio import grade_portfolio
 
     day = date.today() if as_of is None else as_date(as_of)
+    if session_id is not None:
+        # A session that is not there is refused before the book is graded, charted and simulated for nothing
+        # (the summary below would refuse it with the same error, after all that).
+        load_session(store, session_id)
     values = dict(settings) if settings is not None else load_settings(store)
     currency = str(values["currency"])
     window = int(values["scoring_window_months"])
