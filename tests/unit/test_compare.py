@@ -203,8 +203,14 @@ def test_an_export_folder_without_books_is_refused(tmp_path):
 
 def test_percentiles_appear_with_five_books_and_not_with_fewer(tmp_path):
     folder = tmp_path / "books"
-    for number in range(5):
-        books.create_book(f"book{number}", folder, start="demo", demo_clients=8 + number, seed=number, train=False)
+    first = books.create_book("book0", folder, start="demo", demo_clients=8, seed=0, train=False)
+    for number in range(1, 5):
+        # Copies of the first book with every revenue a tenth higher per book: five books of five different
+        # effective hourly rates, without making (and importing) a demo book five times over.
+        copy = folder / f"book{number}.duckdb"
+        shutil.copyfile(first.path, copy)
+        with Store(copy) as store:
+            store.execute("UPDATE monthly_metrics SET revenue = revenue * ?", [1 + number / 10])
     four = compare_books(books.list_books(folder)[:4], AS_OF)
     assert four.table["effective_hourly_rate_percentile"].isna().all()
     five = compare_books(books.list_books(folder), AS_OF)
