@@ -219,6 +219,10 @@ def _evidence(workspace: Workspace, staged: StagedFile, numbers: list[str], date
     first rows."""
     raw = staged.raw
     inner = [f"{raw.row_number} AS row_no"]
+    # A date's parts, then what they tell, each worked out in a layer of its own and named: every test is used by two
+    # aggregates, and writing it out in each made DuckDB bind and optimise it twice (planning is most of what this
+    # query costs on a small file).
+    parts, tests = [], []
     outer = []
     for position, header in enumerate(numbers):
         text = text_sql(raw.column(header))
@@ -235,20 +239,23 @@ def _evidence(workspace: Workspace, staged: StagedFile, numbers: list[str], date
             f"'{NUMERIC_DATE}') THEN regexp_extract({text}, '{NUMERIC_DATE}', ['first', 'separator', 'second']) "
             f"END AS parts_{position}"
         )
-        first, second, dotted = (f"try_cast(parts_{position}.first AS INTEGER)",
-                                 f"try_cast(parts_{position}.second AS INTEGER)", f"parts_{position}.separator = '.'")
-        day = f"({dotted} OR {first} > 12)"
-        month = f"(NOT {dotted} AND {second} > 12)"
-        ambiguous = f"(NOT {dotted} AND {first} <= 12 AND {second} <= 12 AND {first} <> {second})"
+        first, second, dotted = f"first_{position}", f"second_{position}", f"dotted_{position}"
+        parts += [f"try_cast(parts_{position}.first AS INTEGER) AS {first}",
+                  f"try_cast(parts_{position}.second AS INTEGER) AS {second}",
+                  f"parts_{position}.separator = '.' AS {dotted}"]
+        day, month, ambiguous = f"day_{position}", f"month_{position}", f"ambiguous_{position}"
+        tests += [f"({dotted} OR {first} > 12) AS {day}", f"(NOT {dotted} AND {second} > 12) AS {month}",
+                  f"(NOT {dotted} AND {first} <= 12 AND {second} <= 12 AND {first} <> {second}) AS {ambiguous}"]
         outer += [f"count(*) FILTER (WHERE {day})", f"count(*) FILTER (WHERE {month})",
                   f"min(row_no) FILTER (WHERE {ambiguous})", f"arg_min(value_{position}, row_no) FILTER (WHERE "
                   f"{ambiguous})", f"min(row_no) FILTER (WHERE {day})", f"min(row_no) FILTER (WHERE {month})"]
     if not outer:
         return []
     limit = f" LIMIT {int(sample)}" if sample else ""
-    return list(workspace.rows(
-        f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {raw.table} WHERE {raw.kept_rows}{limit})"
-    )[0])
+    rows = f"SELECT {', '.join(inner)} FROM {raw.table} WHERE {raw.kept_rows}{limit}"
+    if parts:
+        rows = f"SELECT *, {', '.join(tests)} FROM (SELECT *, {', '.join(parts)} FROM ({rows}))"
+    return list(workspace.rows(f"SELECT {', '.join(outer)} FROM ({rows})")[0])
 
 
 def tell_conventions(workspace: Workspace, staged: StagedFile, log: IssueLog) -> bool:
