@@ -120,7 +120,7 @@ def references(books_made, book_days, tmp_path_factory):
 
     As in a test that grades its own copy after the command ran: the frame is graded on a copy of the book
     that was graded once before (with a model, the second grading reads back the suggestions the first stored).
-    Tests get a copy of the frame.
+    Without a model a grading writes nothing to the book, so the first grading is the frame. Tests get a copy.
     """
     made: dict[str, pd.DataFrame] = {}
 
@@ -131,7 +131,8 @@ def references(books_made, book_days, tmp_path_factory):
             db = folder / "book" / "portfolio.duckdb"
             models = folder / "book" / "models" if param.endswith(", model") else folder / "no-models"
             as_of = book_days[param.split(",")[0]]
-            _graded(db, models, as_of)
+            if param.endswith(", model"):
+                _graded(db, models, as_of)  # stores the suggestions the command's own grading leaves
             made[param] = _graded(db, models, as_of)
         return made[param].copy()
 
