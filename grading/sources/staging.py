@@ -362,12 +362,18 @@ def _null(field_type: str) -> str:
     return f"CAST(NULL AS {sql_type})"
 
 
+def _text(staged: StagedFile, header: str) -> str:
+    """The cell of ``header`` as the typed table's statement reads it: trimmed, ``NULL`` when empty (the column of
+    its first layer, :func:`type_file`)."""
+    return f'"t{staged.raw.headers.index(header)}"'
+
+
 def _typed_expression(staged: StagedFile, name: str, time_zone: str) -> str:
-    raw, mapping = staged.raw, staged.mapping
+    mapping = staged.mapping
     field_type = RAW_KINDS[mapping.kind].field(name).type
     if name not in mapping.columns:
         return _null(field_type)
-    text = text_sql(raw.column(mapping.columns[name]))
+    text = _text(staged, mapping.columns[name])
     if field_type == TEXT:
         return text
     if field_type == NUMBER:
@@ -384,7 +390,7 @@ def _typed_expression(staged: StagedFile, name: str, time_zone: str) -> str:
 def _has_time(staged: StagedFile, name: str) -> str:
     if name not in staged.mapping.columns:
         return "false"
-    return f"coalesce({has_time_sql(text_sql(staged.raw.column(staged.mapping.columns[name])))}, false)"
+    return f"coalesce({has_time_sql(_text(staged, staged.mapping.columns[name]))}, false)"
 
 
 def _convention_columns(staged: StagedFile) -> list[str]:
@@ -392,7 +398,7 @@ def _convention_columns(staged: StagedFile) -> list[str]:
     mapping, columns = staged.mapping, staged.mapping.columns
 
     def text(name: str) -> str:
-        return text_sql(staged.raw.column(columns[name])) if name in columns else "CAST(NULL AS VARCHAR)"
+        return _text(staged, columns[name]) if name in columns else "CAST(NULL AS VARCHAR)"
 
     by_id = "true" if mapping.names_clients_by_id else "false"
     if mapping.kind == "time_entries":
@@ -433,7 +439,7 @@ def _convention_columns(staged: StagedFile) -> list[str]:
 def _typed_flag(staged: StagedFile) -> str:
     if "voided" not in staged.mapping.columns:
         return "CAST(NULL AS BOOLEAN)"
-    return flag_sql(text_sql(staged.raw.column(staged.mapping.columns["voided"])))
+    return flag_sql(_text(staged, staged.mapping.columns["voided"]))
 
 
 # The fields the derivation reads, per kind. The others (an end time, a due date, who worked) may be mapped and
@@ -469,23 +475,25 @@ def type_file(workspace: Workspace, staged: StagedFile, time_zone: str, log: Iss
     for name in ("start",):
         if name in used and "date" in used:
             # A start written as a time of day is that time on the entry's date.
-            text = text_sql(raw.column(mapping.columns[name]))
+            text = _text(staged, mapping.columns[name])
             expressions[name] = (f"coalesce({expressions[name]}, CAST({expressions['date']} AS DATE) + "
                                  f"{time_of_day_sql(text)})")
-    # Each field's expression is written once: the inner query types the cells and keeps the text of each parsed
-    # field, the outer one flags a cell with text that did not read. Binding and optimising these expressions is most
-    # of what typing a small file costs, and writing each twice doubled it.
+    # Three layers, so that DuckDB binds and optimises each piece of SQL once (planning is most of what typing a
+    # small file costs): the first trims every mapped cell (``t<i>``, see :func:`_text`), the second types the fields
+    # and applies the conventions, the third flags a cell with text that did not read.
+    headers = list(dict.fromkeys(mapping.columns.values()))
+    cells = [f"{raw.row_number} AS row_no"] + [f"{text_sql(raw.column(header))} AS {_text(staged, header)}"
+                                              for header in headers]
+    typed = [f'{sql} AS "{name}"' for name, sql in expressions.items()] + _convention_columns(staged)
     fields = [f'"{name}"' for name in expressions]
-    texts = [f'"text_{name}"' for name in parsed]
-    inner = [f'{sql} AS "{name}"' for name, sql in expressions.items()]
-    inner += [f'{text_sql(raw.column(mapping.columns[name]))} AS "text_{name}"' for name in parsed]
-    flags = [f'("text_{name}" IS NOT NULL AND "{name}" IS NULL) AS "bad_{name}"' for name in parsed]
+    flags = [f'({_text(staged, mapping.columns[name])} IS NOT NULL AND "{name}" IS NULL) AS "bad_{name}"'
+             for name in parsed]
+    left_out = ["file_id", "row_no", *fields, *(_text(staged, header) for header in headers)]
     staged.typed = workspace.table_name(f"typed_{mapping.kind}")
     workspace.execute(
         f"CREATE TABLE {staged.typed} AS SELECT file_id, row_no, {', '.join(fields + flags)}, "
-        f"* EXCLUDE (file_id, row_no, {', '.join(fields + texts)}) FROM ("
-        f"SELECT {staged.file_id} AS file_id, {raw.row_number} AS row_no, {', '.join(inner)}, "
-        f"{', '.join(_convention_columns(staged))} FROM {raw.table} WHERE {raw.kept_rows})"
+        f"* EXCLUDE ({', '.join(left_out)}) FROM (SELECT *, {', '.join(typed)} FROM ("
+        f"SELECT {staged.file_id} AS file_id, {', '.join(cells)} FROM {raw.table} WHERE {raw.kept_rows}))"
     )
     checks: list[tuple[str, str | None, str]] = []
     for name in parsed:
