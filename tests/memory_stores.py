@@ -87,25 +87,23 @@ class _New:
         self.contents = _contents(store, self.tables)
 
 
-def _restart_moved_sequences(store: Store, new: _New) -> None:
+def _restart_moved_sequences(store: Store, new: _New, sequences: list[tuple]) -> None:
     """Drop every sequence that has moved, with the tables drawing ids from it, and make them again as new.
 
-    The drop takes whatever depends on the sequence (DuckDB's ``CASCADE``); every catalogue entry then missing is
-    made again from the new store's SQL, in the order the new store made them, and the tables among them get the
-    new store's rows back. All of it in one transaction: a statement DuckDB refuses leaves the store as it was.
+    ``sequences`` are the store's sequences and last values (as :func:`_shape` gives them). The drop takes whatever
+    depends on a sequence (DuckDB's ``CASCADE``); every catalogue entry then missing is made again from the new
+    store's SQL, in the order the new store made them. The tables made again are empty: :func:`_put_back` gives
+    them their rows with the others. All of it in one transaction: a statement DuckDB refuses leaves the store as
+    it was.
     """
-    moved = [name for (name, last), (_, was) in zip(store.rows(_SEQUENCES), new.shape[0], strict=True) if last != was]
+    moved = [name for (name, last), (_, was) in zip(sequences, new.shape[0], strict=True) if last != was]
     with store.transaction() as tx:
         for name in moved:
             tx.derived(f"DROP SEQUENCE {quote_identifier(name)} CASCADE")
         still_there = {(kind, name) for kind, name, _ in tx.query(_CATALOGUE).itertuples(index=False)}
         for kind, name, sql in new.made:
-            if (kind, name) in still_there:
-                continue
-            tx.derived(sql)
-            table = name.rsplit(".", 1)[1]
-            for row in new.rows.get(table, []) if kind == "table" else []:
-                tx.derived(f"INSERT INTO {quote_identifier(table)} VALUES ({', '.join('?' * len(row))})", list(row))
+            if (kind, name) not in still_there:
+                tx.derived(sql)
 
 
 def _put_back(store: Store, new: _New) -> bool:
@@ -115,7 +113,7 @@ def _put_back(store: Store, new: _New) -> bool:
         return False
     if sequences != new.shape[0]:
         try:
-            _restart_moved_sequences(store, new)
+            _restart_moved_sequences(store, new, sequences)
         except StoreError:
             return False
         if _shape(store) != new.shape:
