@@ -14,6 +14,10 @@ import pandas as pd
 from grading.vocabulary import GRADES
 
 
+#: Up to this many grades, :func:`grade_codes` looks each up in a dict rather than through pandas.
+_LOOKUPS_IN_PYTHON = 2_000
+
+
 def grade_codes(grades, labels: Sequence[str] = GRADES) -> np.ndarray:
     """Return the position of each grade in ``labels`` (A=0 ... D=3), or -1 where it is missing or unknown.
 
@@ -36,10 +40,6 @@ def grade_codes(grades, labels: Sequence[str] = GRADES) -> np.ndarray:
     # where building a Series or a Categorical costs more than the lookups themselves.
     positions = {label: position for position, label in enumerate(labels)}
     return np.fromiter((positions.get(value, -1) for value in values), dtype=int, count=values.size)
-
-
-#: Up to this many grades, :func:`grade_codes` looks each up in a dict rather than through pandas.
-_LOOKUPS_IN_PYTHON = 2_000
 
 
 def _paired_codes(a, b, labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
